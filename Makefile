@@ -1,0 +1,48 @@
+# juzhu — the two commands a newcomer needs are `make run` and `make test`.
+# Each does all its own set-up on a fresh Debian machine (creates or refreshes .venv).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.installed-bench
+
+.DEFAULT_GOAL := help
+.PHONY: help run test unit lint typecheck bench clean
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	@touch $@
+
+run: $(STAMP) ## print the plan for the bundled example situation
+	$(BIN)/juzhu policy check
+	$(BIN)/juzhu example
+
+test: $(STAMP) ## run every check and test (lint, types, unit, scenarios)
+	$(MAKE) --no-print-directory lint typecheck
+	$(BIN)/juzhu policy check
+	$(BIN)/pytest
+
+lint: $(STAMP) ## ruff + import-linter (the pure core imports no Django)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/lint-imports
+
+typecheck: $(STAMP) ## mypy --strict on domain, rules and planner
+	$(BIN)/mypy
+
+bench: $(BENCH_STAMP) ## run the benchmarks (figures go to docs/benchmarks.md)
+	$(BIN)/python bench/planner.py
+	$(BIN)/python bench/bulk_eligibility.py
+
+clean: ## remove the virtual environment and caches
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

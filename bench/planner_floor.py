@@ -1,0 +1,168 @@
+"""The planner benchmark's floor: the recommended path and the reconsideration deadline,
+computed the simplest fast way (see bench/planner.py).
+
+It mirrors the decisions of ``juzhu.planner.plan`` (ranking, eligibility, late-endorsement
+grace, remedy windows) with parameters resolved before timing into plain tuples and working
+days read from a precomputed set of rest days. No trace, no texts, no checklist, no options
+other than the chosen one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from juzhu.domain.days import Period, WorkCalendar
+from juzhu.domain.months import add_months, full_months_between
+from juzhu.domain.vocabulary import CancellationReason as CR
+from juzhu.domain.vocabulary import PermitStatus
+from juzhu.planner.situation import Situation
+from juzhu.rules.engine import Policy
+from juzhu.rules.loader import PolicySet
+
+ONE = dt.timedelta(days=1)
+C, R, A, SUS = (PermitStatus.CANCELLED, PermitStatus.REVOKED, PermitStatus.ACTIVE,
+                PermitStatus.SUSPENDED)  # fmt: skip
+NOTHING_TO_DO = (CR.HOLDER_DECEASED, CR.HUKOU_SETTLED)
+NO_REAPPLY = (CR.HOLDER_DECEASED, CR.HUKOU_SETTLED, CR.MOVED_AWAY)
+NOT_CONTESTABLE = (CR.HOLDER_DECEASED, CR.VOLUNTARY)
+RESTARTS = (CR.REGISTRATION_DEREGISTERED, CR.ADDRESS_CHANGE_UNREPORTED)
+REMEDY_KEYS = ("reconsideration.period", "reconsideration.absolute",
+               "reconsideration.not_informed_cap", "litigation.direct", "litigation.absolute")  # fmt: skip
+PeriodT = tuple[int, str, bool]
+REST: frozenset[dt.date] = frozenset()  # rest days of the years whose calendar is known
+KNOWN_UNTIL = 0  # the last such year
+
+
+def prepare(calendar: WorkCalendar) -> None:
+    """Precompute the rest days of every year whose calendar is published."""
+    global REST, KNOWN_UNTIL
+    KNOWN_UNTIL = max(y for y in range(2016, 2040) if calendar.is_complete(y))
+    first = dt.date(2015, 1, 1)
+    days = (first + i * ONE for i in range((dt.date(KNOWN_UNTIL, 12, 31) - first).days + 1))
+    REST = frozenset(d for d in days if not calendar.is_workday(d))
+
+
+def _period(value: Any) -> PeriodT | None:
+    if value is None:
+        return None
+    p = Period.from_mapping(value)
+    return p.amount, p.unit, p.day_type.value == "working"
+
+
+def resolve(policies: PolicySet, s: Situation, cache: dict[Any, Any]) -> tuple[Any, Any]:
+    """The parameters the floor needs for one situation, looked up before timing."""
+    act_day = s.permit.cancelled_on or s.as_of
+    if (s.city, s.as_of) not in cache:
+        p = Policy.of(s.city, s.as_of, policies)
+        si = p.get("eligibility.social_insurance")
+        cache[s.city, s.as_of] = (
+            int(p.get("eligibility.residence_months")), si["rule"], int(si.get("months", 0)),
+            int(si.get("total_months", si.get("months", 0))),
+            p.get("eligibility.routes") == "residence_and_employment",
+            _period(p.get("endorsement.grace")), bool(p.get("endorsement.reproves_eligibility")),
+        )  # fmt: skip
+    if ("act", s.city, act_day) not in cache:
+        a = Policy.of(s.city, act_day, policies)
+        cache["act", s.city, act_day] = tuple(_period(a.get(f"remedy.{k}")) for k in REMEDY_KEYS)
+    return cache[s.city, s.as_of], cache["act", s.city, act_day]
+
+
+def end_of(start: dt.date, period: PeriodT) -> dt.date:
+    """Last day to act (Civil Procedure Law Art. 85), the citizen's safe side."""
+    amount, unit, working = period
+    if working:
+        d = start
+        while amount:
+            d += ONE
+            amount -= (d not in REST) if d.year <= KNOWN_UNTIL else d.weekday() < 5
+        return d
+    if unit == "days":
+        d = start + amount * ONE
+    else:
+        d = add_months(start, amount * (12 if unit == "years" else 1))
+    while d in REST:  # unknown years hold no rest days: a deadline is not extended there
+        d += ONE
+    return d
+
+
+def _all(*values: bool | None) -> bool | None:
+    return False if False in values else (None if None in values else True)
+
+
+def _window(known: dt.date, act_day: dt.date, as_of: dt.date, informed: bool | None,
+            period: PeriodT, absolute: PeriodT, cap: PeriodT) -> dt.date:  # fmt: skip
+    deadline = end_of(known, period)
+    if informed is False:
+        deadline = max(deadline, min(end_of(as_of, period), end_of(known, cap)))
+    return min(deadline, end_of(act_day, absolute))
+
+
+def _eligible(s: Situation, p: Any, months: int | None) -> tuple[bool | None, bool]:
+    """(eligible, every unmet condition is a clock that will run out)."""
+    need, si_kind, si_need, si_total, both = p[:5]
+    si, cont, employed = s.social_insurance_months, s.social_insurance_continuous, s.employed
+    short: int | None = 0
+    si_ok: bool | None = True
+    if si_kind != "none":
+        if si is None or (si_kind == "continuous" and cont is None and si >= si_need):
+            si_ok, short = None, None
+        else:
+            si_ok = bool(cont) and si >= si_need or (si_kind != "continuous" and si >= si_total)
+            short = si_need - si if cont else si_need
+            short = max(short if si_kind == "continuous" else min(short, si_total - si), 0)
+    if employed is None:
+        emp_ok = None
+    elif si_ok is None:
+        emp_ok = None if employed else False
+    else:
+        emp_ok = employed and si_ok
+    home_ok = None if s.housing is None else True  # every housing type is lawful and stable
+    if both:
+        route_ok = _all(emp_ok, home_ok)
+    elif emp_ok or home_ok or s.enrolled:
+        route_ok = True
+    else:
+        route_ok = None if None in (emp_ok, home_ok, s.enrolled) else False
+    eligible = _all(None if months is None else months >= need, route_ok)
+    si_clock = bool(si_kind != "none" and employed and short)
+    return eligible, eligible is not False or route_ok is not False or si_clock
+
+
+def floor_plan(s: Situation, p: Any, a: Any) -> tuple[str, dt.date | None]:
+    """(recommended path, reconsideration deadline or None)."""
+    pm, reason, as_of = s.permit, s.permit.cancellation_reason, s.as_of
+    base = pm.last_endorsed_on or pm.issued_on
+    due = add_months(base, 12) if base else None
+    overdue = due is not None and as_of > due
+    since = s.registered_since
+    restarts = reason in RESTARTS and (
+        since is None or (pm.cancelled_on is not None and since <= pm.cancelled_on))  # fmt: skip
+    months = 0 if restarts else (full_months_between(since, as_of) if since else None)
+    eligible, clock_only = _eligible(s, p, months)
+    contestable = pm.status in (C, R) and reason not in NOT_CONTESTABLE
+    recon = litig = None
+    if contestable:
+        known = pm.notified_on or pm.cancelled_on or as_of
+        act_day, informed = pm.cancelled_on or known, pm.informed_of_remedy_rights
+        recon = _window(known, act_day, as_of, informed, a[0], a[1], a[2])
+        litig = _window(known, act_day, as_of, informed, a[3], a[4], a[2])
+    if (reason in NOTHING_TO_DO or (pm.status == A and not overdue)
+            or (reason == CR.MOVED_AWAY and not s.disputes_cancellation)
+            or (reason == CR.VOLUNTARY and not s.needs)):  # fmt: skip
+        return "none_needed", recon
+    if pm.status == SUS or (pm.status == A and overdue):
+        grace = p[5]
+        grace_end = end_of(due, grace) if due and grace else None
+        if not (grace_end and as_of > grace_end) and not (p[6] and eligible is False):
+            return "late_endorsement", recon
+    if s.disputes_cancellation and contestable:
+        assert recon is not None and litig is not None
+        if as_of <= recon:
+            return "reconsideration", recon
+        return ("litigation" if as_of <= litig else "appeal"), recon
+    if clock_only and not (pm.status in (C, R) and reason in NO_REAPPLY):
+        return "reapply", recon
+    if reason not in NO_REAPPLY:
+        return "residence_registration", recon
+    return ("appeal" if contestable else "none_needed"), recon

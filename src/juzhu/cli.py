@@ -1,0 +1,207 @@
+"""The ``juzhu`` command (typer + rich)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(
+    help="juzhu — China's residence-permit (居住证) system.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+policy_app = typer.Typer(
+    help="Check and read the dated, cited city policies.", no_args_is_help=True
+)
+app.add_typer(policy_app, name="policy")
+
+EXAMPLES = Path(__file__).resolve().parent / "examples"
+
+
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+
+
+class Lang(StrEnum):
+    zh = "zh"
+    en = "en"
+
+
+def fail(message: str) -> None:
+    """One line on stderr naming the field and the fix; exit code 2 (bad input)."""
+    typer.echo(message, err=True)
+    raise typer.Exit(2)
+
+
+@app.command()
+def plan(
+    file: Annotated[
+        Path, typer.Argument(help="situation JSON (PRODUCT.md, Planner contract); - for stdin")
+    ],
+    format: Annotated[
+        Format, typer.Option("--format", help="text for a person, json for programs")
+    ] = Format.text,
+    lang: Annotated[Lang, typer.Option("--lang", help="zh (default) or en")] = Lang.zh,
+) -> None:
+    """Print the remedy plan for a situation."""
+    from juzhu.planner import make_plan
+    from juzhu.planner.render import render_text
+    from juzhu.planner.situation import SituationError, load_situation_text
+    from juzhu.rules.loader import load_policies
+
+    if str(file) == "-":
+        text = sys.stdin.read()
+    else:
+        try:
+            text = file.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            fail(f"{file}: 文件不存在 / file not found; check the path")
+        except UnicodeDecodeError:
+            fail(f"{file}: 不是 UTF-8 文本 / not UTF-8 text; save the file as UTF-8")
+    policies = load_policies()
+    try:
+        situation = load_situation_text(text, policies.ids())
+    except SituationError as exc:
+        fail(f"{file}: {exc.message(lang.value)}")
+    result = make_plan(situation, lang=lang.value, policies=policies)
+    if format == Format.json:
+        typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        typer.echo(render_text(result))
+
+
+@app.command()
+def example(
+    lang: Annotated[Lang, typer.Option("--lang")] = Lang.zh,
+) -> None:
+    """Print the plan for the bundled example situation (a rider in Shenzhen)."""
+    plan(EXAMPLES / "shenzhen_cancelled.json", Format.text, lang)
+
+
+def _date(value: str, option: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        fail(f"{option}: {value!r} is not a date; write it as 2026-12-21")
+        raise
+
+
+@policy_app.command("check")
+def policy_check(
+    root: Annotated[
+        Path | None, typer.Option("--root", help="policy directory (default: the bundled one)")
+    ] = None,
+) -> None:
+    """Validate every policy file; list every problem with file, key path and fix."""
+    from juzhu.rules.loader import check_policies
+
+    policies, problems = check_policies(root)
+    if problems:
+        for p in problems:
+            typer.echo(str(p), err=True)
+        typer.echo(f"{len(problems)} problem(s) found", err=True)
+        raise typer.Exit(1)
+    assert policies is not None
+    total = sum(len(v) for j in policies.jurisdictions.values() for v in j.parameters.values())
+    typer.echo(
+        f"ok: {len(policies.jurisdictions)} jurisdictions, {total} dated values, "
+        f"all cited (digest {policies.digest})"
+    )
+
+
+def _plain(value: Any) -> str:
+    """A value as a short readable cell: texts in Chinese, periods as "15个工作日"."""
+    from juzhu.domain.days import Period
+    from juzhu.rules.schema import check_period
+
+    if value is None:
+        return "—（无 / none）"
+    if isinstance(value, dict) and set(value) <= {"zh", "en"}:
+        return str(value.get("zh"))
+    if isinstance(value, dict) and not check_period(value):
+        return Period.from_mapping(value).describe("zh")
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+@policy_app.command("show")
+def policy_show(
+    policy_id: Annotated[str, typer.Argument(metavar="ID", help="e.g. shenzhen")],
+    on: Annotated[str, typer.Option("--on", help="date, e.g. 2016-06-01 (default: today)")] = "",
+    format: Annotated[Format, typer.Option("--format")] = Format.text,
+    root: Annotated[Path | None, typer.Option("--root")] = None,
+) -> None:
+    """Show every parameter of a policy as in force on a date, with its source."""
+    from juzhu.rules.engine import Policy
+    from juzhu.rules.loader import PolicyError, UnknownPolicy, load_policies
+    from juzhu.rules.schema import PARAMETERS
+
+    day = _date(on, "--on") if on else dt.date.today()
+    try:
+        policies = load_policies(root)
+        pol = Policy.of(policy_id, day, policies)
+    except UnknownPolicy as exc:
+        fail(f"ID: {exc}")
+    except PolicyError as exc:
+        fail(f"policy data invalid: run `juzhu policy check` ({len(exc.problems)} problems)")
+    rows = []
+    for key in PARAMETERS:
+        r = pol.param(key)
+        rows.append(
+            {
+                "key": key,
+                "value": r.value,
+                "from": r.start.isoformat(),
+                "to": r.end.isoformat() if r.end else None,
+                "set_by": r.jurisdiction,
+                "citation": r.citation.as_dict(),
+                "note": r.note,
+            }
+        )
+    if format == Format.json:
+        typer.echo(
+            json.dumps(
+                {
+                    "id": policy_id,
+                    "on": day.isoformat(),
+                    "version": pol.version,
+                    "parameters": rows,
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    table = Table(
+        title=f"{pol.name['zh']} {policy_id} — {day.isoformat()} (version {pol.version})",
+        show_lines=True,
+    )
+    for col in ("parameter", "value", "in force", "set by", "source"):
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        c = row["citation"]
+        table.add_row(
+            row["key"],
+            _plain(row["value"]),
+            f"{row['from']} – {row['to'] or ''}",
+            row["set_by"],
+            f"{c['title']} {c['article']} [{c['status']}]",
+        )
+    Console(width=160).print(table)
+
+
+def main() -> None:  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

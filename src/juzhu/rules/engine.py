@@ -1,0 +1,281 @@
+"""Evaluate a city's policy on a date: parameter lookups and eligibility, each with a trace.
+
+A trace step names the rule, the facts it used, the value it applied and the citation, so
+every statement the planner makes can be followed back to its legal source.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from juzhu.domain.days import Period
+from juzhu.domain.vocabulary import Housing
+from juzhu.rules.loader import Citation, PolicySet, Resolved, load_policies
+
+
+@dataclass(frozen=True)
+class TraceStep:
+    rule: str
+    facts: dict[str, Any]
+    value: Any
+    citation: Citation
+    outcome: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "facts": self.facts,
+            "value": self.value,
+            "citation": self.citation.as_dict(),
+            "outcome": self.outcome,
+        }
+
+
+class MissingParameter(LookupError):
+    pass
+
+
+@dataclass
+class Policy:
+    """The policy of one jurisdiction as in force on one date."""
+
+    id: str
+    on: dt.date
+    policies: PolicySet
+    _cache: dict[str, Resolved] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, policy_id: str, on: dt.date, policies: PolicySet | None = None) -> Policy:
+        policies = policies or load_policies()
+        policies.chain(policy_id)  # raises UnknownPolicy early
+        return cls(policy_id, on, policies)
+
+    def param(self, key: str) -> Resolved:
+        if key not in self._cache:
+            found = self.policies.lookup(self.id, key, self.on)
+            if found is None:
+                raise MissingParameter(f"{self.id}: no value for {key} in force on {self.on}")
+            self._cache[key] = found
+        return self._cache[key]
+
+    def get(self, key: str) -> Any:
+        return self.param(key).value
+
+    def period(self, key: str) -> Period | None:
+        value = self.get(key)
+        return None if value is None else Period.from_mapping(value)
+
+    def cite(self, key: str) -> Citation:
+        return self.param(key).citation
+
+    def step(self, key: str, facts: dict[str, Any], outcome: str = "") -> TraceStep:
+        resolved = self.param(key)
+        return TraceStep(key, facts, resolved.value, resolved.citation, outcome)
+
+    @property
+    def name(self) -> dict[str, str]:
+        return self.policies.jurisdictions[self.id].name
+
+    @property
+    def version(self) -> str:
+        """The latest effective date among the values resolved so far, plus the data digest.
+
+        Stable for a given date: resolving every parameter gives the same answer whatever
+        was asked first (``full_version``).
+        """
+        return self.full_version()
+
+    def full_version(self) -> str:
+        from juzhu.rules.schema import PARAMETERS
+
+        latest = max(self.param(key).start for key in PARAMETERS)
+        return f"{latest.isoformat()}+{self.policies.digest}"
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the eligibility rules look at. ``None`` = not known."""
+
+    residence_months: int | None = None
+    employed: bool | None = None
+    social_insurance_months: int | None = None
+    social_insurance_continuous: bool | None = None
+    housing: str | None = None
+    enrolled: bool | None = None
+
+
+@dataclass(frozen=True)
+class Unmet:
+    rule: str
+    text_zh: str
+    text_en: str
+    months_short: int | None = None  # how many more months would meet it, when it is a clock
+
+
+@dataclass(frozen=True)
+class Decision:
+    eligible: bool | None  # None: a missing fact decides it
+    basis: str | None
+    unmet: tuple[Unmet, ...]
+    missing_facts: tuple[str, ...]
+    trace: tuple[TraceStep, ...]
+
+
+STABLE_HOUSING = {h.value for h in Housing}
+
+
+def social_insurance_met(
+    rule: dict[str, Any], months: int | None, continuous: bool | None
+) -> tuple[bool | None, int | None]:
+    """(met, months still short) under the city's social-insurance rule for employment."""
+    kind = rule["rule"]
+    if kind == "none":
+        return True, 0
+    if months is None:
+        return None, None
+    need = int(rule.get("months", 0))
+    continuous_ok = bool(continuous) and months >= need
+    if kind == "continuous":
+        if continuous is None and months >= need:
+            return None, None
+        short = need - months if continuous else need
+        return continuous_ok, max(short, 0)
+    total = int(rule.get("total_months", need))
+    if continuous_ok or months >= total:
+        return True, 0
+    short_cont = need - months if continuous else need
+    return False, max(min(short_cont, total - months), 0)
+
+
+def evaluate_eligibility(policy: Policy, facts: Facts) -> Decision:
+    """Art. 2 of the national regulation as each city sets it: residence time plus one of
+    employment, residence or study (Shenzhen: residence *and* employment)."""
+    trace: list[TraceStep] = []
+    unmet: list[Unmet] = []
+    missing: list[str] = []
+
+    need_months = int(policy.get("eligibility.residence_months"))
+    anchor = policy.get("eligibility.residence_anchor")
+    residence_ok: bool | None
+    if facts.residence_months is None:
+        residence_ok = None
+        missing.append("residence.registered_since")
+    else:
+        residence_ok = facts.residence_months >= need_months
+        if not residence_ok:
+            short = need_months - facts.residence_months
+            unmet.append(
+                Unmet(
+                    "eligibility.residence_months",
+                    f"居住登记满{need_months}个月（还差{short}个月）",
+                    f"{need_months} months of registered residence ({short} more)",
+                    short,
+                )
+            )
+    trace.append(
+        policy.step(
+            "eligibility.residence_months",
+            {"residence_months": facts.residence_months, "anchor": anchor},
+            _outcome(residence_ok),
+        )
+    )
+
+    si_rule = policy.get("eligibility.social_insurance")
+    si_ok, si_short = social_insurance_met(
+        si_rule, facts.social_insurance_months, facts.social_insurance_continuous
+    )
+    employment_ok: bool | None
+    if facts.employed is None:
+        employment_ok = None
+    else:
+        employment_ok = (
+            facts.employed and si_ok if si_ok is not None else (None if facts.employed else False)
+        )
+    trace.append(
+        policy.step(
+            "eligibility.social_insurance",
+            {
+                "employed": facts.employed,
+                "social_insurance_months": facts.social_insurance_months,
+                "social_insurance_continuous": facts.social_insurance_continuous,
+            },
+            _outcome(employment_ok),
+        )
+    )
+    housing_ok: bool | None = None if facts.housing is None else facts.housing in STABLE_HOUSING
+    study_ok = facts.enrolled
+
+    routes = policy.get("eligibility.routes")
+    basis: str | None
+    route_ok: bool | None
+    if routes == "residence_and_employment":
+        route_ok = _all(employment_ok, housing_ok)
+        basis = "employment"
+        if employment_ok is False:
+            unmet.append(_si_unmet(si_rule, si_short, facts.employed))
+        if housing_ok is False:
+            unmet.append(
+                Unmet("eligibility.routes", "需要合法稳定住所", "a lawful, stable home is needed")
+            )
+    else:
+        options = {"employment": employment_ok, "residence": housing_ok, "study": study_ok}
+        basis = next((name for name, ok in options.items() if ok), None)
+        route_ok = True if basis else (None if None in options.values() else False)
+        if route_ok is False:
+            unmet.append(_si_unmet(si_rule, si_short, facts.employed))
+    if employment_ok is None and facts.employed is None:
+        missing.append("employment.employed")
+    if facts.employed and si_ok is None:
+        missing.append("employment.social_insurance_months")
+    if facts.housing is None:
+        missing.append("residence.housing")
+    trace.append(
+        policy.step(
+            "eligibility.routes",
+            {"employment": employment_ok, "residence": housing_ok, "study": study_ok},
+            _outcome(route_ok),
+        )
+    )
+    eligible = _all(residence_ok, route_ok)
+    return Decision(
+        eligible,
+        basis,
+        tuple(unmet),
+        tuple(dict.fromkeys(missing)) if eligible is None else (),
+        tuple(trace),
+    )
+
+
+def _si_unmet(rule: dict[str, Any], short: int | None, employed: bool | None) -> Unmet:
+    if rule["rule"] == "none" or not employed:
+        return Unmet(
+            "eligibility.routes",
+            "需要稳定就业、合法稳定住所或连续就读之一",
+            "stable employment, a stable home or continuous study is needed",
+        )
+    need = rule.get("months", 0)
+    text_zh = f"本市社保连续缴纳满{need}个月"
+    text_en = f"{need} continuous months of social insurance in the city"
+    if rule["rule"] == "continuous_or_total":
+        text_zh += (
+            f"（或{rule.get('window_months', 24)}个月内累计满{rule.get('total_months')}个月）"
+        )
+        text_en += f" (or {rule.get('total_months')} in {rule.get('window_months', 24)} months)"
+    if short:
+        text_zh += f"，还差{short}个月"
+        text_en += f", {short} more"
+    return Unmet("eligibility.social_insurance", text_zh, text_en, short)
+
+
+def _all(*values: bool | None) -> bool | None:
+    if any(v is False for v in values):
+        return False
+    if any(v is None for v in values):
+        return None
+    return True
+
+
+def _outcome(value: bool | None) -> str:
+    return {True: "met", False: "not met", None: "unknown"}[value]

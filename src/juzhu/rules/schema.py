@@ -1,0 +1,410 @@
+"""The parameters a policy may set, and the shape of each value.
+
+This module is the contract between the policy data (``src/juzhu/policies``) and the code.
+``docs/howto/policy-format.md`` explains it for a policy editor. Each spec names a *kind*;
+``check_value`` returns the problems found in a value (an empty list when it is fine), each
+as ``(sub_path, message)`` so the loader can name the exact key path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from juzhu.domain.vocabulary import (
+    Basis,
+    CancellationReason,
+    DayType,
+    Housing,
+    LinkedService,
+    Material,
+)
+
+Problem = tuple[str, str]
+Checker = Callable[[Any], list[Problem]]
+
+PERIOD_UNITS = ("days", "months", "years")
+
+
+def _ids(enum: Any) -> set[str]:
+    return {m.value for m in enum}
+
+
+MATERIAL_IDS = _ids(Material)
+REASON_IDS = _ids(CancellationReason) - {"unknown"}
+SERVICE_IDS = _ids(LinkedService)
+HOUSING_IDS = _ids(Housing)
+BASIS_IDS = _ids(Basis)
+DAY_TYPES = _ids(DayType)
+
+
+def _type_name(value: Any) -> str:
+    return type(value).__name__ if value is not None else "null"
+
+
+def check_int(value: Any) -> list[Problem]:
+    if isinstance(value, bool) or not isinstance(value, int):
+        return [("", f"must be a whole number, got {_type_name(value)} {value!r}")]
+    if value < 0:
+        return [("", f"must not be negative, got {value}")]
+    return []
+
+
+def check_bool(value: Any) -> list[Problem]:
+    if not isinstance(value, bool):
+        return [("", f"must be true or false, got {_type_name(value)} {value!r}")]
+    return []
+
+
+def check_number_or_null(value: Any) -> list[Problem]:
+    if value is None:
+        return []
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return [("", f"must be a number of yuan or null (unknown), got {value!r}")]
+    return []
+
+
+def check_text(value: Any) -> list[Problem]:
+    """A text a person reads: ``{zh: ..., en: ...}``; zh is required."""
+    if not isinstance(value, dict):
+        return [("", f"must be a mapping with zh and en texts, got {_type_name(value)}")]
+    problems: list[Problem] = []
+    for lang in ("zh", "en"):
+        if not isinstance(value.get(lang), str) or not value.get(lang):
+            problems.append((f".{lang}", "must be a non-empty text"))
+    for extra in set(value) - {"zh", "en"}:
+        problems.append((f".{extra}", "unknown language; use zh and en"))
+    return problems
+
+
+def check_period(value: Any) -> list[Problem]:
+    """``{days: 15, day_type: working}``, ``{months: 6}`` or ``{years: 2}``.
+
+    ``day_type`` is required with ``days`` (every period says 自然日 or 工作日) and only
+    ``calendar`` is meaningful with months and years.
+    """
+    if not isinstance(value, dict):
+        return [
+            (
+                "",
+                f"must be a period such as {{days: 15, day_type: calendar}}, got {_type_name(value)}",
+            )
+        ]
+    units = [u for u in PERIOD_UNITS if u in value]
+    problems: list[Problem] = []
+    if len(units) != 1:
+        return [("", "must have exactly one of days, months or years")]
+    unit = units[0]
+    problems += [(f".{unit}{p}", m) for p, m in check_int(value[unit])]
+    for extra in set(value) - {unit, "day_type"}:
+        problems.append(
+            (f".{extra}", "unknown key in a period; use days/months/years and day_type")
+        )
+    if unit == "days":
+        if "day_type" not in value:
+            problems.append((".day_type", "missing: say calendar (自然日) or working (工作日)"))
+        elif value["day_type"] not in DAY_TYPES:
+            problems.append(
+                (".day_type", f"unknown day type {value['day_type']!r}; use calendar or working")
+            )
+    elif value.get("day_type", "calendar") != "calendar":
+        problems.append((".day_type", f"{unit} are always calendar {unit}"))
+    return problems
+
+
+def check_period_or_null(value: Any) -> list[Problem]:
+    """A period, or null meaning "promptly" / no fixed limit (say which in ``note``)."""
+    return [] if value is None else check_period(value)
+
+
+def one_of(*choices: str) -> Checker:
+    def check(value: Any) -> list[Problem]:
+        if value not in choices:
+            return [("", f"unknown value {value!r}; use one of {', '.join(choices)}")]
+        return []
+
+    return check
+
+
+def list_of_ids(vocabulary: set[str], name: str) -> Checker:
+    def check(value: Any) -> list[Problem]:
+        if not isinstance(value, list):
+            return [("", f"must be a list of {name} ids, got {_type_name(value)}")]
+        return [
+            (f"[{i}]", f"unknown {name} id {item!r}")
+            for i, item in enumerate(value)
+            if item not in vocabulary
+        ]
+
+    return check
+
+
+def check_materials(value: Any) -> list[Problem]:
+    """A list of items; an item is a material id or ``{any_of: [id, id, ...]}`` ("A or B")."""
+    if not isinstance(value, list):
+        return [
+            ("", f"must be a list of material ids or {{any_of: [...]}}, got {_type_name(value)}")
+        ]
+    problems: list[Problem] = []
+    for i, item in enumerate(value):
+        if isinstance(item, str):
+            if item not in MATERIAL_IDS:
+                problems.append((f"[{i}]", f"unknown material id {item!r}"))
+        elif (
+            isinstance(item, dict) and set(item) == {"any_of"} and isinstance(item["any_of"], list)
+        ):
+            if len(item["any_of"]) < 2:
+                problems.append((f"[{i}].any_of", "needs at least two alternatives"))
+            for j, alt in enumerate(item["any_of"]):
+                if alt not in MATERIAL_IDS:
+                    problems.append((f"[{i}].any_of[{j}]", f"unknown material id {alt!r}"))
+        else:
+            problems.append((f"[{i}]", "must be a material id or {any_of: [id, id]}"))
+    return problems
+
+
+def mapping_of(keys: set[str], name: str, inner: Checker) -> Checker:
+    def check(value: Any) -> list[Problem]:
+        if not isinstance(value, dict):
+            return [("", f"must be a mapping keyed by {name} id, got {_type_name(value)}")]
+        problems: list[Problem] = []
+        for key, sub in value.items():
+            if key not in keys:
+                problems.append((f".{key}", f"unknown {name} id {key!r}"))
+                continue
+            problems += [(f".{key}{p}", m) for p, m in inner(sub)]
+        return problems
+
+    return check
+
+
+def record(fields: dict[str, Checker], optional: frozenset[str] = frozenset()) -> Checker:
+    def check(value: Any) -> list[Problem]:
+        if not isinstance(value, dict):
+            return [("", f"must be a mapping with {', '.join(fields)}, got {_type_name(value)}")]
+        problems: list[Problem] = []
+        for key, inner in fields.items():
+            if key not in value:
+                if key not in optional:
+                    problems.append((f".{key}", "missing"))
+                continue
+            problems += [(f".{key}{p}", m) for p, m in inner(value[key])]
+        for extra in set(value) - set(fields):
+            problems.append((f".{extra}", f"unknown key; allowed: {', '.join(fields)}"))
+        return problems
+
+    return check
+
+
+def check_channel_list(value: Any) -> list[Problem]:
+    if not isinstance(value, list):
+        return [("", "must be a list of channels")]
+    channel = record(
+        {
+            "name": check_text,
+            "kind": one_of("app", "mini_program", "website", "hotline", "counter"),
+            "url": lambda v: [] if isinstance(v, str) else [("", "must be a text")],
+        },
+        optional=frozenset({"url"}),
+    )
+    problems: list[Problem] = []
+    for i, item in enumerate(value):
+        problems += [(f"[{i}]{p}", m) for p, m in channel(item)]
+    return problems
+
+
+def check_reminder_offsets(value: Any) -> list[Problem]:
+    if not isinstance(value, list) or not value:
+        return [("", "must be a non-empty list of days before the date")]
+    problems: list[Problem] = []
+    for i, item in enumerate(value):
+        problems += [(f"[{i}]{p}", m) for p, m in check_int(item)]
+    return problems
+
+
+SOCIAL_INSURANCE = record(
+    {
+        # none: not required; continuous: `months` in one unbroken run ending now;
+        # continuous_or_total: `months` continuous, or `total_months` within `window_months`.
+        "rule": one_of("none", "continuous", "continuous_or_total"),
+        "months": check_int,
+        "total_months": check_int,
+        "window_months": check_int,
+    },
+    optional=frozenset({"months", "total_months", "window_months"}),
+)
+
+CONTINUITY = record(
+    {
+        # pause: years before the lapse are kept, the gap is not counted;
+        # restart: residence years count from zero at the late endorsement;
+        # threshold: continuous when restored within `within`, otherwise restart.
+        "rule": one_of("pause", "restart", "threshold"),
+        "within": check_period,
+    },
+    optional=frozenset({"within"}),
+)
+
+LINKED_SERVICE = record(
+    {"requires_permit": check_bool, "text": check_text},
+    optional=frozenset(),
+)
+
+CHANNELS = record(
+    {"counter": check_text, "online": check_channel_list, "hotline": check_text},
+    optional=frozenset({"online", "hotline"}),
+)
+
+FEES = record(
+    {
+        "first_issue": check_number_or_null,
+        "endorsement": check_number_or_null,
+        "replacement": check_number_or_null,
+        "reapplication": check_number_or_null,
+    },
+)
+
+
+@dataclass(frozen=True)
+class ParameterSpec:
+    key: str
+    check: Checker
+    meaning: str
+
+
+_SPECS = [
+    ParameterSpec(
+        "registration.deadline",
+        check_period_or_null,
+        "time to report a move (居住登记); null = promptly (及时)",
+    ),
+    ParameterSpec(
+        "registration.certificate_name",
+        check_text,
+        "name of the residence-registration certificate in this place",
+    ),
+    ParameterSpec(
+        "eligibility.residence_months",
+        check_int,
+        "months of residence needed before applying (居住满半年 = 6)",
+    ),
+    ParameterSpec(
+        "eligibility.residence_anchor",
+        one_of("registration", "arrival"),
+        "what the residence clock starts from",
+    ),
+    ParameterSpec(
+        "eligibility.routes",
+        one_of("any_of", "residence_and_employment"),
+        "any_of: one of employment / residence / study; residence_and_employment: both (Shenzhen)",
+    ),
+    ParameterSpec(
+        "eligibility.social_insurance",
+        SOCIAL_INSURANCE,
+        "social insurance for the employment route",
+    ),
+    ParameterSpec("issuing.time_limit", check_period, "time to issue after acceptance"),
+    ParameterSpec(
+        "issuing.max_extended", check_period_or_null, "longest extension of the issuing time"
+    ),
+    ParameterSpec(
+        "acceptance.notice_limit",
+        check_period_or_null,
+        "time to give the one-time notice of missing items (一次性告知)",
+    ),
+    ParameterSpec(
+        "endorsement.anchor",
+        one_of("issue_date", "residence_anniversary"),
+        "the yearly anniversary endorsement is counted from",
+    ),
+    ParameterSpec(
+        "endorsement.window", check_period, "how long before the anniversary one may endorse"
+    ),
+    ParameterSpec(
+        "endorsement.reproves_eligibility",
+        check_bool,
+        "whether the conditions are re-checked at endorsement",
+    ),
+    ParameterSpec(
+        "endorsement.grace",
+        check_period_or_null,
+        "how long after suspension a late endorsement is still allowed; null = no limit",
+    ),
+    ParameterSpec(
+        "continuity.after_late_endorsement",
+        CONTINUITY,
+        "how residence years count after a late endorsement",
+    ),
+    ParameterSpec("validity.term", check_period_or_null, "fixed validity of a permit; null = none"),
+    ParameterSpec(
+        "address_change.deadline",
+        check_period_or_null,
+        "time to report a change of address; null = promptly (及时)",
+    ),
+    ParameterSpec(
+        "cancellation.grounds",
+        list_of_ids(REASON_IDS, "cancellation reason"),
+        "grounds on which the permit is cancelled",
+    ),
+    ParameterSpec(
+        "cancellation.third_party_deregistration_ends_permit",
+        check_bool,
+        "whether a landlord, employer, school or hotel deregistering the person ends the permit",
+    ),
+    ParameterSpec("materials.common", check_materials, "materials every applicant brings"),
+    ParameterSpec(
+        "materials.by_housing",
+        mapping_of(HOUSING_IDS, "housing", check_materials),
+        "proof of residence by housing type",
+    ),
+    ParameterSpec(
+        "materials.by_basis",
+        mapping_of(BASIS_IDS, "basis", check_materials),
+        "proof of employment or study by basis",
+    ),
+    ParameterSpec("materials.agent", check_materials, "extra materials when an agent applies"),
+    ParameterSpec("fees", FEES, "fees in yuan; null = unknown"),
+    ParameterSpec("channels", CHANNELS, "where to apply: counter, apps and mini-programs, hotline"),
+    ParameterSpec(
+        "linked_services",
+        mapping_of(SERVICE_IDS, "linked service", LINKED_SERVICE),
+        "services that need a valid permit here, and their extra conditions",
+    ),
+    ParameterSpec(
+        "reminders.offsets_days",
+        check_reminder_offsets,
+        "days before an endorsement or expiry date on which to remind",
+    ),
+    ParameterSpec("remedy.respondent", check_text, "who made the act (被申请人 / defendant)"),
+    ParameterSpec(
+        "remedy.reconsideration_body", check_text, "who hears reconsideration (复议机关)"
+    ),
+    ParameterSpec(
+        "remedy.reconsideration.period", check_period, "time to apply for reconsideration"
+    ),
+    ParameterSpec(
+        "remedy.reconsideration.not_informed_cap",
+        check_period,
+        "longest time when the notice omitted the remedy rights",
+    ),
+    ParameterSpec("remedy.reconsideration.absolute", check_period, "absolute cut-off from the act"),
+    ParameterSpec(
+        "remedy.reconsideration.acceptance", check_period, "time to decide on acceptance"
+    ),
+    ParameterSpec(
+        "remedy.reconsideration.decision", check_period, "time to decide after acceptance"
+    ),
+    ParameterSpec(
+        "remedy.reconsideration.extension", check_period, "longest extension of the decision"
+    ),
+    ParameterSpec("remedy.litigation.direct", check_period, "time to sue directly"),
+    ParameterSpec(
+        "remedy.litigation.after_reconsideration",
+        check_period,
+        "time to sue after a reconsideration decision",
+    ),
+    ParameterSpec("remedy.litigation.absolute", check_period, "absolute cut-off from the act"),
+]
+
+PARAMETERS: dict[str, ParameterSpec] = {spec.key: spec for spec in _SPECS}
