@@ -26,7 +26,6 @@ C, R, A, SUS = (PermitStatus.CANCELLED, PermitStatus.REVOKED, PermitStatus.ACTIV
 NOTHING_TO_DO = (CR.HOLDER_DECEASED, CR.HUKOU_SETTLED)
 NO_REAPPLY = (CR.HOLDER_DECEASED, CR.HUKOU_SETTLED, CR.MOVED_AWAY)
 NOT_CONTESTABLE = (CR.HOLDER_DECEASED, CR.VOLUNTARY)
-RESTARTS = (CR.REGISTRATION_DEREGISTERED, CR.ADDRESS_CHANGE_UNREPORTED)
 REMEDY_KEYS = ("reconsideration.period", "reconsideration.absolute",
                "reconsideration.not_informed_cap", "litigation.direct", "litigation.absolute")  # fmt: skip
 PeriodT = tuple[int, str, bool]
@@ -50,17 +49,26 @@ def _period(value: Any) -> PeriodT | None:
     return p.amount, p.unit, p.day_type.value == "working"
 
 
+def _si(rule: dict[str, Any]) -> tuple[str, int, int, bool]:
+    need = int(rule.get("months", 0))
+    return (
+        rule["rule"],
+        need,
+        int(rule.get("total_months", need)),
+        rule.get("window_months", 24) >= 24,
+    )
+
+
 def resolve(policies: PolicySet, s: Situation, cache: dict[Any, Any]) -> tuple[Any, Any]:
     """The parameters the floor needs for one situation, looked up before timing."""
     act_day = s.permit.cancelled_on or s.as_of
     if (s.city, s.as_of) not in cache:
         p = Policy.of(s.city, s.as_of, policies)
-        si = p.get("eligibility.social_insurance")
         cache[s.city, s.as_of] = (
-            int(p.get("eligibility.residence_months")), si["rule"], int(si.get("months", 0)),
-            int(si.get("total_months", si.get("months", 0))),
+            int(p.get("eligibility.residence_months")), _si(p.get("eligibility.social_insurance")),
             p.get("eligibility.routes") == "residence_and_employment",
             _period(p.get("endorsement.grace")), bool(p.get("endorsement.reproves_eligibility")),
+            _si(p.get("endorsement.social_insurance")), _period(p.get("endorsement.window")),
         )  # fmt: skip
     if ("act", s.city, act_day) not in cache:
         a = Policy.of(s.city, act_day, policies)
@@ -98,25 +106,26 @@ def _window(known: dt.date, act_day: dt.date, as_of: dt.date, informed: bool | N
     return min(deadline, end_of(act_day, absolute))
 
 
-def _eligible(s: Situation, p: Any, months: int | None) -> tuple[bool | None, bool]:
+def _eligible(
+    s: Situation, si_rule: Any, both: bool, residence_ok: bool | None
+) -> tuple[bool | None, bool]:
     """(eligible, every unmet condition is a clock that will run out)."""
-    need, si_kind, si_need, si_total, both = p[:5]
+    kind, need, total, window_ok = si_rule
     si, cont, employed = s.social_insurance_months, s.social_insurance_continuous, s.employed
-    short: int | None = 0
     si_ok: bool | None = True
-    if si_kind != "none":
-        if si is None or (si_kind == "continuous" and cont is None and si >= si_need):
+    short: int | None = 0
+    if kind != "none":
+        if si is None or (kind == "continuous" and cont is None and si >= need):
             si_ok, short = None, None
         else:
-            si_ok = bool(cont) and si >= si_need or (si_kind != "continuous" and si >= si_total)
-            short = si_need - si if cont else si_need
-            short = max(short if si_kind == "continuous" else min(short, si_total - si), 0)
-    if employed is None:
-        emp_ok = None
-    elif si_ok is None:
-        emp_ok = None if employed else False
-    else:
-        emp_ok = employed and si_ok
+            si_ok = bool(cont) and si >= need
+            short = max(need - si if cont else need, 0)
+            if kind != "continuous" and not si_ok:
+                if si >= total:
+                    si_ok, short = (True, 0) if window_ok else (None, None)
+                else:
+                    short = max(min(short, total - si), 0)
+    emp_ok = False if employed is False else _all(employed, si_ok)
     home_ok = None if s.housing is None else True  # every housing type is lawful and stable
     if both:
         route_ok = _all(emp_ok, home_ok)
@@ -124,22 +133,44 @@ def _eligible(s: Situation, p: Any, months: int | None) -> tuple[bool | None, bo
         route_ok = True
     else:
         route_ok = None if None in (emp_ok, home_ok, s.enrolled) else False
-    eligible = _all(None if months is None else months >= need, route_ok)
-    si_clock = bool(si_kind != "none" and employed and short)
+    eligible = _all(residence_ok, route_ok)
+    si_clock = bool(kind != "none" and employed and short)
     return eligible, eligible is not False or route_ok is not False or si_clock
+
+
+def next_due(
+    issued: dt.date | None, last: dt.date | None, window: PeriodT | None
+) -> dt.date | None:
+    """The anniversary by which the next endorsement is due (same rule as the planner)."""
+    if issued is None:
+        return last and add_months(last, 12)
+    if last is None:
+        return add_months(issued, 12)
+    years = 1
+    while add_months(issued, 12 * years) < last:
+        years += 1
+    anniversary = opens = add_months(issued, 12 * years)
+    if window is not None:
+        amount, unit, _ = window
+        if unit == "days":
+            opens = anniversary - amount * ONE
+        else:
+            opens = add_months(anniversary, -amount * (12 if unit == "years" else 1))
+    return add_months(anniversary if last >= opens else last, 12)
 
 
 def floor_plan(s: Situation, p: Any, a: Any) -> tuple[str, dt.date | None]:
     """(recommended path, reconsideration deadline or None)."""
     pm, reason, as_of = s.permit, s.permit.cancellation_reason, s.as_of
-    base = pm.last_endorsed_on or pm.issued_on
-    due = add_months(base, 12) if base else None
+    need, si_rule, both, grace, reproves, endorsement_si, window = p
+    due = next_due(pm.issued_on, pm.last_endorsed_on, window)
     overdue = due is not None and as_of > due
     since = s.registered_since
-    restarts = reason in RESTARTS and (
+    restarts = reason == CR.REGISTRATION_DEREGISTERED and (
         since is None or (pm.cancelled_on is not None and since <= pm.cancelled_on))  # fmt: skip
     months = 0 if restarts else (full_months_between(since, as_of) if since else None)
-    eligible, clock_only = _eligible(s, p, months)
+    res_ok = None if months is None else months >= need
+    eligible, clock_only = _eligible(s, si_rule, both, res_ok)
     contestable = pm.status in (C, R) and reason not in NOT_CONTESTABLE
     recon = litig = None
     if contestable:
@@ -152,9 +183,10 @@ def floor_plan(s: Situation, p: Any, a: Any) -> tuple[str, dt.date | None]:
             or (reason == CR.VOLUNTARY and not s.needs)):  # fmt: skip
         return "none_needed", recon
     if pm.status == SUS or (pm.status == A and overdue):
-        grace = p[5]
         grace_end = end_of(due, grace) if due and grace else None
-        if not (grace_end and as_of > grace_end) and not (p[6] and eligible is False):
+        if not (grace_end and as_of > grace_end) and not (
+            reproves and _eligible(s, endorsement_si, both, True)[0] is False
+        ):
             return "late_endorsement", recon
     if s.disputes_cancellation and contestable:
         assert recon is not None and litig is not None

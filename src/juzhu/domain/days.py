@@ -31,7 +31,6 @@ The fallback errs to the citizen's safe side, chosen by ``side``:
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import os
 from collections.abc import Iterable, Mapping
@@ -44,6 +43,7 @@ import chinese_calendar
 import yaml
 
 from juzhu.domain.errors import CalendarError
+from juzhu.domain.months import add_months
 from juzhu.domain.vocabulary import DayType
 
 Unit = Literal["days", "months", "years"]
@@ -122,12 +122,11 @@ def _published(year: int) -> bool:
     return True
 
 
-def _add_months(d: dt.date, months: int) -> dt.date:
-    """Same day-of-month ``months`` later, clipped to the month's last day (民法典 Art. 202)."""
-    y, m0 = divmod(d.year * 12 + d.month - 1 + months, 12)
-    if not 1 <= y <= 9999:
-        raise CalendarError(f"{d} + {months} months is beyond year 9999")
-    return dt.date(y, m0 + 1, min(d.day, calendar.monthrange(y, m0 + 1)[1]))
+@cache
+def _published_workday(d: dt.date) -> bool:
+    # chinese-calendar scans its whole holiday table on every call (~15 µs); the answer for a
+    # date never changes within a process, so remember it.
+    return bool(chinese_calendar.is_workday(d))
 
 
 class WorkCalendar:
@@ -161,7 +160,7 @@ class WorkCalendar:
         if d in self._overrides:
             return self._overrides[d]
         if _published(d.year):
-            return bool(chinese_calendar.is_workday(d))
+            return _published_workday(d)
         if d.year in self._complete_years:
             return d.weekday() < 5
         self._fallback_hits += 1
@@ -250,7 +249,7 @@ class WorkCalendar:
                 nominal = (
                     start + dt.timedelta(days=period.amount)
                     if period.unit == "days"
-                    else _add_months(start, period.amount * (12 if period.unit == "years" else 1))
+                    else add_months(start, period.amount * (12 if period.unit == "years" else 1))
                 )
                 end = nominal
                 if extend_past_rest_day:

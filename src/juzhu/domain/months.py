@@ -5,11 +5,15 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 
+from juzhu.domain.errors import CalendarError
+
 
 def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day-of-month ``months`` later; clipped to the month's last day (Jan 31 + 1 → Feb 28)."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
+    """The same day-of-month ``months`` later; clipped to the month's last day (Jan 31 + 1 →
+    Feb 28), as 民法典 Art. 202 counts a period in months."""
+    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
+    if not 1 <= year <= 9999:
+        raise CalendarError(f"{day} + {months} months is beyond the years a calendar can hold")
     last = calendar.monthrange(year, month + 1)[1]
     return dt.date(year, month + 1, min(day.day, last))
 

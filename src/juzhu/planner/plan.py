@@ -209,11 +209,14 @@ class _Planner:
             opt.earliest_date = self.working_day_on_or_after(s.as_of)
             opt.ready_by = opt.earliest_date  # endorsed on the spot once verified
             if self.policy.get("endorsement.reproves_eligibility"):
-                decision = self.decision
-                opt.trace.extend(decision.trace)
-                if decision.eligible is False:
+                recheck = evaluate_eligibility(self.policy, self.facts(False), at_endorsement=True)
+                opt.trace.extend(recheck.trace)
+                opt.trace.append(self.policy.step("endorsement.reproves_eligibility", {}))
+                if recheck.eligible is False:
                     opt.available = False
-                    opt.unmet.extend(self._unmet_texts(decision))
+                    opt.unmet.extend(self._unmet_texts(recheck))
+                for fact in recheck.missing_facts:
+                    self.miss(fact)
             opt.steps = self.steps("late_endorsement")
             return opt
         if p.status in (S.CANCELLED, S.REVOKED) and p.cancellation_reason in (
@@ -687,9 +690,9 @@ class _Planner:
                 {"code": "continuity", "text": self.t(texts.WARNINGS["continuity"])}
             )
         if not self.complete:
-            years = sorted(
-                {y for y in range(s.as_of.year, s.as_of.year + 3) if not self.cal.is_complete(y)}
-            )
+            dates = [d for o in options for d in (o.earliest_date, o.deadline, o.ready_by) if d]
+            last = max(dates, default=s.as_of).year
+            years = [y for y in range(s.as_of.year, last + 1) if not self.cal.is_complete(y)]
             self.warnings.append(
                 {
                     "code": "calendar_incomplete",

@@ -74,8 +74,11 @@ class BulkRule:
             if self.si_rule == "continuous_or_total":
                 si_ok |= people.social_insurance_months >= self.si_total_months
             employment_ok = people.employed & si_ok
-        # NO_HOUSING (-1) indexes the trailing False of stable_housing.
-        housing_ok = self.stable_housing[people.housing]
+        if self.stable_housing[:-1].all():
+            housing_ok = people.housing >= 0  # every known housing type is stable
+        else:
+            # NO_HOUSING (-1) indexes the trailing False of stable_housing.
+            housing_ok = self.stable_housing[people.housing]
         if self.both_routes:
             route_ok = employment_ok & housing_ok
         else:

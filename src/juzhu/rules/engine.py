@@ -129,7 +129,13 @@ STABLE_HOUSING = {h.value for h in Housing}
 def social_insurance_met(
     rule: dict[str, Any], months: int | None, continuous: bool | None
 ) -> tuple[bool | None, int | None]:
-    """(met, months still short) under the city's social-insurance rule for employment."""
+    """(met, months still short) under a social-insurance rule.
+
+    ``months`` are those paid in the city within the 24 months up to the date, and
+    ``continuous`` says whether they form one unbroken run ending then (PRODUCT.md, Planner
+    contract). A total counted over a window shorter than 24 months cannot be read off
+    non-continuous months, so it is then unknown.
+    """
     kind = rule["rule"]
     if kind == "none":
         return True, 0
@@ -137,65 +143,69 @@ def social_insurance_met(
         return None, None
     need = int(rule.get("months", 0))
     continuous_ok = bool(continuous) and months >= need
+    short = max(need - months if continuous else need, 0)
     if kind == "continuous":
         if continuous is None and months >= need:
             return None, None
-        short = need - months if continuous else need
-        return continuous_ok, max(short, 0)
+        return continuous_ok, short
     total = int(rule.get("total_months", need))
-    if continuous_ok or months >= total:
+    if continuous_ok:
         return True, 0
-    short_cont = need - months if continuous else need
-    return False, max(min(short_cont, total - months), 0)
+    if months >= total:
+        return (True, 0) if int(rule.get("window_months", 24)) >= 24 else (None, None)
+    return False, max(min(short, total - months), 0)
 
 
-def evaluate_eligibility(policy: Policy, facts: Facts) -> Decision:
+def evaluate_eligibility(policy: Policy, facts: Facts, *, at_endorsement: bool = False) -> Decision:
     """Art. 2 of the national regulation as each city sets it: residence time plus one of
-    employment, residence or study (Shenzhen: residence *and* employment)."""
+    employment, residence or study (Shenzhen: residence *and* employment).
+
+    ``at_endorsement``: the re-check some cities make at the yearly endorsement (Beijing Art.
+    14, Zhejiang Art. 19, Shenzhen Art. 24): the residence clock is not run again and social
+    insurance follows ``endorsement.social_insurance``.
+    """
     trace: list[TraceStep] = []
     unmet: list[Unmet] = []
     missing: list[str] = []
 
-    need_months = int(policy.get("eligibility.residence_months"))
-    anchor = policy.get("eligibility.residence_anchor")
-    residence_ok: bool | None
-    if facts.residence_months is None:
-        residence_ok = None
-        missing.append("residence.registered_since")
-    else:
-        residence_ok = facts.residence_months >= need_months
-        if not residence_ok:
+    residence_ok: bool | None = True
+    if not at_endorsement:
+        need_months = int(policy.get("eligibility.residence_months"))
+        if facts.residence_months is None:
+            residence_ok = None
+            missing.append("residence.registered_since")
+        else:
+            residence_ok = facts.residence_months >= need_months
             short = need_months - facts.residence_months
-            unmet.append(
-                Unmet(
-                    "eligibility.residence_months",
-                    f"居住登记满{need_months}个月（还差{short}个月）",
-                    f"{need_months} months of registered residence ({short} more)",
-                    short,
+            if short > 0:
+                unmet.append(
+                    Unmet(
+                        "eligibility.residence_months",
+                        f"居住登记满{need_months}个月（还差{short}个月）",
+                        f"{need_months} months of registered residence ({short} more)",
+                        short,
+                    )
                 )
+        trace.append(
+            policy.step(
+                "eligibility.residence_months",
+                {
+                    "residence_months": facts.residence_months,
+                    "anchor": policy.get("eligibility.residence_anchor"),
+                },
+                _outcome(residence_ok),
             )
-    trace.append(
-        policy.step(
-            "eligibility.residence_months",
-            {"residence_months": facts.residence_months, "anchor": anchor},
-            _outcome(residence_ok),
         )
-    )
 
-    si_rule = policy.get("eligibility.social_insurance")
+    si_key = "endorsement.social_insurance" if at_endorsement else "eligibility.social_insurance"
+    si_rule = policy.get(si_key)
     si_ok, si_short = social_insurance_met(
         si_rule, facts.social_insurance_months, facts.social_insurance_continuous
     )
-    employment_ok: bool | None
-    if facts.employed is None:
-        employment_ok = None
-    else:
-        employment_ok = (
-            facts.employed and si_ok if si_ok is not None else (None if facts.employed else False)
-        )
+    employment_ok = _all(facts.employed, si_ok) if facts.employed is not False else False
     trace.append(
         policy.step(
-            "eligibility.social_insurance",
+            si_key,
             {
                 "employed": facts.employed,
                 "social_insurance_months": facts.social_insurance_months,
@@ -204,13 +214,11 @@ def evaluate_eligibility(policy: Policy, facts: Facts) -> Decision:
             _outcome(employment_ok),
         )
     )
-    housing_ok: bool | None = None if facts.housing is None else facts.housing in STABLE_HOUSING
+    housing_ok = None if facts.housing is None else facts.housing in STABLE_HOUSING
     study_ok = facts.enrolled
 
-    routes = policy.get("eligibility.routes")
     basis: str | None
-    route_ok: bool | None
-    if routes == "residence_and_employment":
+    if policy.get("eligibility.routes") == "residence_and_employment":
         route_ok = _all(employment_ok, housing_ok)
         basis = "employment"
         if employment_ok is False:
@@ -225,11 +233,11 @@ def evaluate_eligibility(policy: Policy, facts: Facts) -> Decision:
         route_ok = True if basis else (None if None in options.values() else False)
         if route_ok is False:
             unmet.append(_si_unmet(si_rule, si_short, facts.employed))
-    if employment_ok is None and facts.employed is None:
+    if facts.employed is None and not route_ok:
         missing.append("employment.employed")
-    if facts.employed and si_ok is None:
+    if facts.employed and si_ok is None and not route_ok:
         missing.append("employment.social_insurance_months")
-    if facts.housing is None:
+    if facts.housing is None and not route_ok:
         missing.append("residence.housing")
     trace.append(
         policy.step(
@@ -256,13 +264,16 @@ def _si_unmet(rule: dict[str, Any], short: int | None, employed: bool | None) ->
             "stable employment, a stable home or continuous study is needed",
         )
     need = rule.get("months", 0)
-    text_zh = f"本市社保连续缴纳满{need}个月"
-    text_en = f"{need} continuous months of social insurance in the city"
-    if rule["rule"] == "continuous_or_total":
-        text_zh += (
-            f"（或{rule.get('window_months', 24)}个月内累计满{rule.get('total_months')}个月）"
-        )
-        text_en += f" (or {rule.get('total_months')} in {rule.get('window_months', 24)} months)"
+    window = rule.get("window_months", 24)
+    if rule["rule"] == "continuous_or_total" and rule.get("total_months") == need:
+        text_zh = f"近{window}个月内在本市缴社保满{need}个月"
+        text_en = f"{need} months of social insurance here in the last {window}"
+    else:
+        text_zh = f"本市社保连续缴纳满{need}个月"
+        text_en = f"{need} continuous months of social insurance in the city"
+        if rule["rule"] == "continuous_or_total":
+            text_zh += f"（或{window}个月内累计满{rule.get('total_months')}个月）"
+            text_en += f" (or {rule.get('total_months')} in {window} months)"
     if short:
         text_zh += f"，还差{short}个月"
         text_en += f", {short} more"

@@ -327,6 +327,12 @@ _SPECS = [
         "whether the conditions are re-checked at endorsement",
     ),
     ParameterSpec(
+        "endorsement.social_insurance",
+        SOCIAL_INSURANCE,
+        "social insurance re-checked at endorsement when it re-proves eligibility "
+        "(Shenzhen: 8 of the last 12 months)",
+    ),
+    ParameterSpec(
         "endorsement.grace",
         check_period_or_null,
         "how long after suspension a late endorsement is still allowed; null = no limit",
