@@ -40,12 +40,15 @@ def checklist_for(
     policy: Policy, path: str, situation: Situation, decision: Decision, lang: str
 ) -> list[dict[str, Any]]:
     items: list[tuple[Any, str]] = []
+    if path == RemedyPath.LATE_ENDORSEMENT:
+        # Art. 10: endorsement needs the ID card and the permit, no new photo; cities that
+        # re-check the conditions also ask for proof of home and basis.
+        items += [("id_card", "endorsement"), ("old_permit", "endorsement")]
+        if not policy.get("endorsement.reproves_eligibility"):
+            return _dedupe(items, lang)
     if path in (RemedyPath.REAPPLY, RemedyPath.LATE_ENDORSEMENT, RemedyPath.RESIDENCE_REGISTRATION):
-        items += [(i, "materials.common") for i in policy.get("materials.common")]
-        if path == RemedyPath.LATE_ENDORSEMENT:
-            items.append(("old_permit", "endorsement"))
-            if not policy.get("endorsement.reproves_eligibility"):
-                return _dedupe(items, lang)
+        if path != RemedyPath.LATE_ENDORSEMENT:
+            items += [(i, "materials.common") for i in policy.get("materials.common")]
         by_housing = policy.get("materials.by_housing")
         if situation.housing is not None:
             items += [

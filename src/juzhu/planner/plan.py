@@ -150,10 +150,11 @@ class _Planner:
     def next_due(self) -> dt.date | None:
         """The anniversary by which the next endorsement is due (居住证暂行条例 Art. 10).
 
-        Anniversaries run from the issue date. An endorsement made inside the window before
-        an anniversary covers the year after it; one made late re-anchors the anniversaries
-        on the late-endorsement date (深圳 provisions Art. 20; the national text counts
-        residence "from the late endorsement").
+        Anniversaries run from the issue date. An endorsement inside the window before an
+        anniversary covers the year after it. A late one covers the lapsed year; where
+        ``endorsement.late_resets_anniversary`` (national reading of Art. 10; 深圳 provisions
+        Art. 20) the anniversaries then run from the late-endorsement date, elsewhere (浙江
+        Art. 19: 自证件签发之日起每满一年) they stay on the issue date.
         """
         p = self.s.permit
         if p.issued_on is None:
@@ -174,7 +175,9 @@ class _Planner:
             )
         if p.last_endorsed_on >= opens:
             return add_months(anniversary, 12)
-        return add_months(p.last_endorsed_on, 12)
+        if self.policy.get("endorsement.late_resets_anniversary"):
+            return add_months(p.last_endorsed_on, 12)
+        return anniversary
 
     def suspension(self) -> tuple[dt.date | None, dt.date | None]:
         """(suspended_on, last day of the late-endorsement grace or None for no limit)."""
@@ -212,11 +215,19 @@ class _Planner:
                 recheck = evaluate_eligibility(self.policy, self.facts(False), at_endorsement=True)
                 opt.trace.extend(recheck.trace)
                 opt.trace.append(self.policy.step("endorsement.reproves_eligibility", {}))
+                for fact in recheck.missing_facts:
+                    self.miss(fact)
                 if recheck.eligible is False:
                     opt.available = False
                     opt.unmet.extend(self._unmet_texts(recheck))
-                for fact in recheck.missing_facts:
-                    self.miss(fact)
+                    short = [u.months_short or 0 for u in recheck.unmet]
+                    if all(short):
+                        # only a clock is short: endorse once it is met, if still within grace
+                        when = self.working_day_on_or_after(add_months(s.as_of, max(short)))
+                        in_time = grace_end is None or when <= grace_end
+                        opt.earliest_date = opt.ready_by = when if in_time else None
+                    else:
+                        opt.earliest_date = opt.ready_by = None
             opt.steps = self.steps("late_endorsement")
             return opt
         if p.status in (S.CANCELLED, S.REVOKED) and p.cancellation_reason in (
@@ -247,7 +258,7 @@ class _Planner:
         if p.status == S.ACTIVE and not self._overdue():
             opt.unmet.append(self.t(texts.UNAVAILABLE["still_valid"]))
             return opt
-        if p.status == S.SUSPENDED and self.late.available:
+        if p.status == S.SUSPENDED and self.late.earliest_date is not None:
             opt.unmet.append(self.t(texts.UNAVAILABLE["suspended_endorse"]))
             return opt
         decision = self.decision
@@ -337,18 +348,21 @@ class _Planner:
             self.miss("permit.informed_of_remedy_rights")
         facts = {"known_on": known.isoformat(), "informed_of_remedy_rights": informed}
         opt.trace.append(ap.step(period_key, facts))
-        deadline = self.end_of(known, period)
+        # Choose the binding limit on nominal dates first, then extend only that one past a
+        # rest day: a far-off limit that does not bind must not consult (or taint) the calendar.
+        binding = (known, period)
         if informed is False:
             cap_period = ap.period("remedy.reconsideration.not_informed_cap")
             assert cap_period is not None
-            cap = self.end_of(known, cap_period)
             opt.trace.append(ap.step("remedy.reconsideration.not_informed_cap", facts))
             # Counting from today (when this plan tells the person their rights) is the earliest
             # date the law could mean; it never runs past one year from learning of the act.
-            deadline = max(deadline, min(self.end_of(s.as_of, period), cap))
+            from_today = min((s.as_of, period), (known, cap_period), key=self._nominal)
+            binding = max(binding, from_today, key=self._nominal)
         act_day = p.cancelled_on or known
         opt.trace.append(ap.step(absolute_key, {"act_on": act_day.isoformat()}))
-        deadline = min(deadline, self.end_of(act_day, absolute))
+        binding = min(binding, (act_day, absolute), key=self._nominal)
+        deadline = self.end_of(*binding)
         opt.deadline = deadline
         if s.as_of > deadline:
             opt.unmet.append(self.t(texts.UNAVAILABLE["period_over"], date=self.d(deadline)))
@@ -356,11 +370,18 @@ class _Planner:
         opt.available = True
         opt.earliest_date = s.as_of
 
+    def _nominal(self, limit: tuple[dt.date, Period]) -> dt.date:
+        return self.cal.period_end(limit[0], limit[1], extend_past_rest_day=False).nominal
+
     def contestable(self, opt: Option) -> bool:
         p = self.s.permit
         if p.status not in (S.CANCELLED, S.REVOKED):
             opt.unmet.append(self.t(texts.UNAVAILABLE["no_act"]))
             return False
+        # A recorded death or a request the person never made can itself be wrong: then it
+        # is contestable like any act (行政复议法 Art. 11).
+        if self.s.disputes_cancellation:
+            return True
         if p.cancellation_reason == R.HOLDER_DECEASED:
             opt.unmet.append(self.t(texts.UNAVAILABLE["deceased"]))
             return False
@@ -454,12 +475,16 @@ class _Planner:
     def none_needed(self) -> Option:
         p, s = self.s.permit, self.s
         opt = Option(RemedyPath.NONE_NEEDED, False)
-        nothing = (
-            p.cancellation_reason in (R.HOLDER_DECEASED, R.HUKOU_SETTLED)
-            or (p.status == S.ACTIVE and not self._overdue())
-            or (p.cancellation_reason == R.MOVED_AWAY and not s.disputes_cancellation)
-            or (p.cancellation_reason == R.VOLUNTARY and not s.needs)
-        )
+        if p.status == S.ACTIVE:
+            nothing = not self._overdue()
+        elif s.disputes_cancellation:
+            nothing = False  # the person contests the act: there is something to do
+        else:
+            nothing = p.cancellation_reason in (
+                R.HOLDER_DECEASED,
+                R.HUKOU_SETTLED,
+                R.MOVED_AWAY,
+            ) or (p.cancellation_reason == R.VOLUNTARY and not s.needs)
         if nothing:
             opt.available = True
             opt.steps = self.steps("none_needed")
@@ -511,6 +536,16 @@ class _Planner:
             self.miss("disputes_cancellation")
         diagnosis = self.diagnosis()
         impacts = self.impacts()
+        if (
+            s.housing is None
+            and recommended in (RemedyPath.REAPPLY, RemedyPath.RESIDENCE_REGISTRATION)
+            or (
+                recommended == RemedyPath.LATE_ENDORSEMENT
+                and self.policy.get("endorsement.reproves_eligibility")
+                and s.housing is None
+            )
+        ):
+            self.miss("residence.housing")  # the proof of residence on the checklist depends on it
         checklist = checklist_for(self.policy, recommended, self.s, self.decision, self.lang)
         ordered = [options[recommended]] + [o for path, o in options.items() if path != recommended]
         self.add_warnings(list(options.values()))
@@ -545,7 +580,7 @@ class _Planner:
         s = self.s
         if options[RemedyPath.NONE_NEEDED].available:
             return RemedyPath.NONE_NEEDED
-        if options[RemedyPath.LATE_ENDORSEMENT].available:
+        if options[RemedyPath.LATE_ENDORSEMENT].earliest_date is not None:
             return RemedyPath.LATE_ENDORSEMENT
         if s.disputes_cancellation:
             for path in (RemedyPath.RECONSIDERATION, RemedyPath.LITIGATION, RemedyPath.APPEAL):
@@ -615,6 +650,8 @@ class _Planner:
         since = p.cancelled_on if p.status in (S.CANCELLED, S.REVOKED) else None
         if p.status == S.SUSPENDED or (p.status == S.ACTIVE and self._overdue()):
             since = self.suspension()[0]
+        if p.cancellation_reason == R.HUKOU_SETTLED and not self.s.disputes_cancellation:
+            invalid = False  # a local hukou holder uses the ID card and hukou booklet instead
         services = self.policy.get("linked_services")
         cite = self.policy.cite("linked_services")
         k = "zh" if self.lang == "zh" else "en"
@@ -658,7 +695,8 @@ class _Planner:
         if p.status != S.ACTIVE or self._overdue():
             self.warnings.append({"code": "scam", "text": self.t(texts.WARNINGS["scam"])})
         for opt in options:
-            if opt.available and opt.deadline is not None:
+            # the complaint borrows the reconsideration deadline: warn once, for reconsideration
+            if opt.available and opt.deadline is not None and opt.path != RemedyPath.APPEAL:
                 left = (opt.deadline - s.as_of).days
                 if left <= WARN_WITHIN_DAYS:
                     self.warnings.append(

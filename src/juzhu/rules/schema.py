@@ -327,6 +327,11 @@ _SPECS = [
         "whether the conditions are re-checked at endorsement",
     ),
     ParameterSpec(
+        "endorsement.late_resets_anniversary",
+        check_bool,
+        "whether a late endorsement starts the yearly anniversaries again from its own date",
+    ),
+    ParameterSpec(
         "endorsement.social_insurance",
         SOCIAL_INSURANCE,
         "social insurance re-checked at endorsement when it re-proves eligibility "
