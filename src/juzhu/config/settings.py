@@ -1,0 +1,123 @@
+"""One env-driven settings module (healthchecks' hc/settings.py style).
+
+Defaults give a working embedded service: SQLite in ``var/`` with WAL, a busy timeout and
+IMMEDIATE transactions. Set ``DATABASE_URL`` (postgres://...) for PostgreSQL. Keys for
+personal data come from the environment (``JUZHU_DATA_KEY``, ``JUZHU_INDEX_KEY``) or, for a
+development machine, from ``var/dev-keys.env``, generated once — never from the database.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+from juzhu.config.keys import load_keys
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("JUZHU_VAR_DIR", Path.cwd() / "var"))
+
+
+def env_bool(name: str, default: bool) -> bool:
+    return os.environ.get(name, str(default)).lower() in {"1", "true", "yes", "on"}
+
+
+DEBUG = env_bool("JUZHU_DEBUG", False)
+SECRET_KEY = os.environ.get("JUZHU_SECRET_KEY") or load_keys(VAR_DIR)["JUZHU_SECRET_KEY"]
+DATA_KEY = os.environ.get("JUZHU_DATA_KEY") or load_keys(VAR_DIR)["JUZHU_DATA_KEY"]
+INDEX_KEY = os.environ.get("JUZHU_INDEX_KEY") or load_keys(VAR_DIR)["JUZHU_INDEX_KEY"]
+ALLOWED_HOSTS = os.environ.get("JUZHU_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+SITE_URL = os.environ.get("JUZHU_SITE_URL", "http://127.0.0.1:8000")
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.admin",
+    "juzhu.registry",
+    "juzhu.notifications",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "juzhu.config.urls"
+WSGI_APPLICATION = "juzhu.config.wsgi.application"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+
+def _database() -> dict[str, object]:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        db = dj_database_url.parse(
+            url, conn_max_age=int(os.environ.get("JUZHU_CONN_MAX_AGE", "60"))
+        )
+        db.setdefault("OPTIONS", {})
+        return dict(db)
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": os.environ.get("JUZHU_SQLITE_PATH", str(VAR_DIR / "juzhu.sqlite3")),
+        "OPTIONS": {
+            # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at
+            # BEGIN so two writers queue (busy timeout) instead of failing half-way.
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        },
+    }
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+
+# Notifications: console and file backends by default (juzhu.notifications.backends).
+NOTIFY_BACKENDS = os.environ.get("JUZHU_NOTIFY_BACKENDS", "console,file").split(",")
+NOTIFY_FILE_DIR = Path(os.environ.get("JUZHU_NOTIFY_DIR", VAR_DIR / "outbox"))
+SMS_GATEWAY_URL = os.environ.get("JUZHU_SMS_GATEWAY_URL", "")
+SMS_SIGNATURE = os.environ.get("JUZHU_SMS_SIGNATURE", "居住证服务")
+EMAIL_BACKEND = os.environ.get("JUZHU_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("JUZHU_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("JUZHU_EMAIL_PORT", "25"))
+DEFAULT_FROM_EMAIL = os.environ.get("JUZHU_FROM_EMAIL", "noreply@juzhu.example")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"mask_pii": {"()": "juzhu.registry.pii.MaskingFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_pii"]}},
+    "root": {"handlers": ["console"], "level": os.environ.get("JUZHU_LOG_LEVEL", "WARNING")},
+}

@@ -1,0 +1,10 @@
+from django.contrib import admin
+from django.urls import path
+
+from juzhu.registry import views as registry_views
+
+urlpatterns = [
+    path("", registry_views.landing, name="landing"),
+    path("healthz", registry_views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+]

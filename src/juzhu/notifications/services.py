@@ -1,0 +1,49 @@
+"""Enqueue notices in the caller's transaction (the outbox)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.utils import timezone
+
+from juzhu.notifications.models import Notification
+from juzhu.registry.models import Event, Person
+
+# Every notice goes to the in-app inbox; SMS when the person gave a phone number.
+DEFAULT_CHANNELS = ("inbox", "sms")
+
+
+def do_enqueue_notice(
+    event: Event,
+    person: Person,
+    template: str,
+    context: Mapping[str, Any],
+    channels: tuple[str, ...] = DEFAULT_CHANNELS,
+) -> list[Notification]:
+    """Write one outbox row per channel; an existing (event, channel, recipient) row is kept."""
+    now = timezone.now()
+    rows = []
+    for channel in channels:
+        if channel == "inbox":
+            recipient = str(person.pk)
+        elif channel == "sms" and person.phone_index:
+            recipient = person.phone_index
+        elif channel == "email" and person.email:
+            recipient = f"email:{person.pk}"
+        else:
+            continue
+        rows.append(
+            Notification(
+                city=event.city,
+                event=event,
+                person=person,
+                channel=channel,
+                recipient=recipient,
+                template=template,
+                lang=person.lang,
+                context=dict(context),
+                next_attempt_at=now,
+            )
+        )
+    return Notification.objects.bulk_create(rows, ignore_conflicts=True)

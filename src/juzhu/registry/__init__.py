@@ -1,0 +1,1 @@
+"""The registry: people, residence registrations, applications, permits, appeals, events."""

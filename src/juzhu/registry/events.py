@@ -1,0 +1,272 @@
+"""Append events to a record's hash chain, and verify every chain.
+
+``hash = sha256(prev_hash + "\\n" + body)`` where ``body`` is the stored JSON text of the
+event. The same formula runs in SQL for set-based appends (``sweep.py``):
+``encode(sha256(convert_to(prev || E'\\n' || body, 'UTF8')), 'hex')``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+
+from juzhu.registry.models import GENESIS_HASH, Chained, Event
+
+RECORD_TYPES = {
+    "Permit": "permit",
+    "Application": "application",
+    "Appeal": "appeal",
+    "ResidenceRegistration": "registration",
+}
+
+
+def chain_hash(prev_hash: str, body: str) -> str:
+    return hashlib.sha256(f"{prev_hash}\n{body}".encode()).hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_plain(v) for v in value]
+    if hasattr(value, "value") and isinstance(value.value, str):  # StrEnum
+        return value.value
+    return value
+
+
+def canonical(body: Mapping[str, Any]) -> str:
+    return json.dumps(_plain(body), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    name: str
+    on: dt.date
+    data: Mapping[str, Any]
+
+
+def append_events(
+    record: Chained,
+    new: Sequence[NewEvent],
+    *,
+    actor: str,
+    reason: str = "",
+    policy: Mapping[str, str] | None = None,
+    inputs: Mapping[str, Any] | None = None,
+    trace: Sequence[Any] = (),
+    dedupe_key: str | None = None,
+) -> list[Event]:
+    """Create the event rows and move the record's chain head (the caller saves the record
+    in the same transaction, under its optimistic lock)."""
+    record_type = RECORD_TYPES[type(record).__name__]
+    now = timezone.now()
+    rows = []
+    for i, item in enumerate(new):
+        seq = record.last_event_seq + 1
+        key = dedupe_key if i == 0 else None
+        body = canonical(
+            {
+                "record_type": record_type,
+                "record_id": str(record.pk),
+                "seq": seq,
+                "name": item.name,
+                "on": item.on,
+                "at": now,
+                "actor": actor,
+                "reason": reason,
+                "city": record.city,  # type: ignore[attr-defined]
+                "policy": dict(policy or {}),
+                "inputs": dict(inputs or {}),
+                "trace": list(trace),
+                "data": dict(item.data),
+                "dedupe_key": key,
+            }
+        )
+        digest = chain_hash(record.last_event_hash, body)
+        rows.append(
+            Event(
+                city=record.city,
+                record_type=record_type,
+                record_id=record.pk,
+                seq=seq,  # type: ignore[attr-defined]
+                name=item.name,
+                on_date=item.on,
+                occurred_at=now,
+                actor=actor,
+                dedupe_key=key,
+                body=body,
+                prev_hash=record.last_event_hash,
+                hash=digest,
+            )
+        )
+        record.last_event_seq, record.last_event_hash = seq, digest
+    return Event.objects.bulk_create(rows)
+
+
+@dataclass(frozen=True)
+class BrokenLink:
+    event_id: int
+    record_type: str
+    record_id: str
+    seq: int
+    problem: str
+
+    def __str__(self) -> str:
+        return f"event {self.event_id} ({self.record_type} {self.record_id}, seq {self.seq}): {self.problem}"
+
+
+def _heads() -> dict[tuple[str, str], tuple[int, str]]:
+    from juzhu.registry.models import Appeal, Application, Permit, ResidenceRegistration
+
+    heads: dict[tuple[str, str], tuple[int, str]] = {}
+    for model in (Permit, Application, Appeal, ResidenceRegistration):
+        record_type = RECORD_TYPES[model.__name__]
+        for pk, seq, digest in model.objects.values_list(
+            "pk", "last_event_seq", "last_event_hash"
+        ).iterator(chunk_size=20000):
+            if seq:
+                heads[(record_type, str(pk))] = (seq, digest)
+    return heads
+
+
+def verify_chains(progress: Any = None) -> tuple[int, BrokenLink | None]:
+    """Walk every chain in order; return (events checked, the first broken link or None)."""
+    heads = _heads()
+    checked = 0
+    current: tuple[str, str] | None = None
+    prev_hash, prev_seq = GENESIS_HASH, 0
+    rows = Event.objects.order_by("record_type", "record_id", "seq").values_list(
+        "id", "record_type", "record_id", "seq", "name", "on_date", "body", "prev_hash", "hash"
+    )
+    for event_id, record_type, record_id, seq, name, on_date, body, stored_prev, digest in _stream(
+        rows
+    ):
+        key = (record_type, str(record_id))
+        if key != current:
+            if current is not None:
+                broken = _check_head(current, prev_seq, prev_hash, heads, event_id)
+                if broken:
+                    return checked, broken
+            current, prev_hash, prev_seq = key, GENESIS_HASH, 0
+
+        problem = _link_problem(
+            prev_seq,
+            prev_hash,
+            seq,
+            stored_prev,
+            digest,
+            body,
+            (name, seq, str(record_id), on_date.isoformat()),
+        )
+        if problem:
+            return checked, BrokenLink(event_id, record_type, str(record_id), seq, problem)
+        prev_hash, prev_seq = digest, seq
+        checked += 1
+        if progress is not None:
+            progress(1)
+    if current is not None:
+        broken = _check_head(current, prev_seq, prev_hash, heads, -1)
+        if broken:
+            return checked, broken
+    for (record_type, record_id), (seq, _) in heads.items():
+        # every chain met above was popped; what is left has a head but no events at all
+        return checked, BrokenLink(
+            -1, record_type, record_id, seq, "the record has a chain head but no events"
+        )
+    return checked, None
+
+
+def _link_problem(
+    prev_seq: int,
+    prev_hash: str,
+    seq: int,
+    stored_prev: str,
+    digest: str,
+    body: str,
+    columns: tuple[str, int, str, str],
+) -> str | None:
+    if seq != prev_seq + 1:
+        return f"sequence jumps from {prev_seq} to {seq}: an event is missing"
+    if stored_prev != prev_hash:
+        return "prev_hash does not match the previous event's hash"
+    if chain_hash(prev_hash, body) != digest:
+        return "hash does not match the body: the event was altered"
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return "body is not valid JSON"
+    if (
+        parsed.get("name"),
+        parsed.get("seq"),
+        parsed.get("record_id"),
+        parsed.get("on"),
+    ) != columns:
+        return "indexed columns disagree with the hashed body"
+    return None
+
+
+def _link_problem(
+    prev_seq: int,
+    prev_hash: str,
+    seq: int,
+    stored_prev: str,
+    digest: str,
+    body: str,
+    columns: tuple[str, int, str, str],
+) -> str | None:
+    if seq != prev_seq + 1:
+        return f"sequence jumps from {prev_seq} to {seq}: an event is missing"
+    if stored_prev != prev_hash:
+        return "prev_hash does not match the previous event's hash"
+    if chain_hash(prev_hash, body) != digest:
+        return "hash does not match the body: the event was altered"
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return "body is not valid JSON"
+    if (
+        parsed.get("name"),
+        parsed.get("seq"),
+        parsed.get("record_id"),
+        parsed.get("on"),
+    ) != columns:
+        return "indexed columns disagree with the hashed body"
+    return None
+
+
+def _check_head(
+    key: tuple[str, str],
+    seq: int,
+    digest: str,
+    heads: dict[tuple[str, str], tuple[int, str]],
+    event_id: int,
+) -> BrokenLink | None:
+    head = heads.pop(key, None)
+    if head is None:
+        return None  # record deleted or unknown type: events stand on their own
+    if head != (seq, digest):
+        return BrokenLink(
+            event_id,
+            key[0],
+            key[1],
+            seq,
+            f"the record's chain head is seq {head[0]} but the log ends at seq {seq}: "
+            "events were removed or the head was rewritten",
+        )
+    return None
+
+
+def _stream(rows: Any) -> Iterator[Any]:
+    if connection.vendor == "postgresql":
+        yield from rows.iterator(chunk_size=20000)
+    else:
+        yield from rows.iterator(chunk_size=5000)

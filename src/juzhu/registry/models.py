@@ -1,0 +1,283 @@
+"""Registry tables. Models map to the domain core; no business rule lives here.
+
+Every row carries its jurisdiction (``city`` = policy id; ``district`` and ``station`` codes
+for scoping officers), the natural partition and shard key. Public ids are UUIDs. State
+columns are a projection of the append-only event log, updated in the same transaction as
+the event they follow from (``services.py``); ``juzhu audit verify`` checks the log.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from juzhu.domain.lifecycle import AppealStatus, RegistrationStatus
+from juzhu.domain.vocabulary import (
+    ApplicationKind,
+    ApplicationStatus,
+    Basis,
+    CancellationReason,
+    Housing,
+    PermitStatus,
+)
+
+GENESIS_HASH = "0" * 64
+
+
+def _choices(enum: type) -> list[tuple[str, str]]:
+    return [(m.value, m.value) for m in enum]  # type: ignore[attr-defined]
+
+
+class Jurisdictional(models.Model):
+    city = models.CharField(max_length=32, db_index=True)
+    district = models.CharField(max_length=32, default="", blank=True)
+    station = models.CharField(max_length=32, default="", blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Chained(models.Model):
+    """A record whose events form a hash chain; the head is kept here for O(1) appends and
+    for set-based appends in SQL. ``version`` is the optimistic-lock counter."""
+
+    version = models.PositiveIntegerField(default=1)
+    last_event_seq = models.PositiveIntegerField(default=0)
+    last_event_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+    class Meta:
+        abstract = True
+
+
+class Person(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    city = models.CharField(max_length=32, db_index=True)
+    id_kind = models.CharField(max_length=16, default="mainland")
+    id_number_enc = models.BinaryField()
+    id_number_index = models.CharField(max_length=64, unique=True)
+    id_number_masked = models.CharField(max_length=18)
+    name = models.CharField(max_length=64)
+    phone_enc = models.BinaryField(null=True, blank=True)
+    phone_index = models.CharField(max_length=64, default="", blank=True, db_index=True)
+    phone_masked = models.CharField(max_length=16, default="", blank=True)
+    email = models.CharField(max_length=254, default="", blank=True)
+    lang = models.CharField(max_length=8, default="zh")
+    birth_date = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.id_number_masked}"
+
+
+class ResidenceRegistration(Jurisdictional, Chained):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="registrations")
+    address = models.CharField(max_length=200)
+    housing = models.CharField(max_length=24, choices=_choices(Housing))
+    status = models.CharField(max_length=16, choices=_choices(RegistrationStatus), default="active")
+    registered_on = models.DateField()
+    deregistered_on = models.DateField(null=True, blank=True)
+    deregistered_by = models.CharField(max_length=16, default="", blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["city", "status"])]
+
+
+class Permit(Jurisdictional, Chained):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    number = models.CharField(max_length=32, unique=True)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="permits")
+    status = models.CharField(max_length=16, choices=_choices(PermitStatus))
+    issued_on = models.DateField()
+    last_endorsed_on = models.DateField(null=True, blank=True)
+    next_due_on = models.DateField(null=True, blank=True)
+    suspended_on = models.DateField(null=True, blank=True)
+    cancelled_on = models.DateField(null=True, blank=True)
+    cancellation_reason = models.CharField(
+        max_length=32, choices=_choices(CancellationReason), default="", blank=True
+    )
+    expires_on = models.DateField(null=True, blank=True)
+    # The facts the last decision rested on (policy impact reads these in bulk).
+    basis = models.CharField(max_length=16, choices=_choices(Basis), default="residence")
+    housing = models.CharField(max_length=24, choices=_choices(Housing), default="rented")
+    registered_since = models.DateField(null=True, blank=True)
+    employed = models.BooleanField(default=False)
+    social_insurance_months = models.PositiveSmallIntegerField(default=0)
+    social_insurance_continuous = models.BooleanField(default=False)
+    enrolled = models.BooleanField(default=False)
+    policy_version = models.CharField(max_length=64, default="", blank=True)
+    verification_locked = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["city", "status", "next_due_on"]),
+            models.Index(fields=["city", "status", "suspended_on"]),
+            models.Index(fields=["city", "status", "expires_on"]),
+        ]
+
+
+class Endorsement(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    city = models.CharField(max_length=32, db_index=True)
+    permit = models.ForeignKey(Permit, on_delete=models.PROTECT, related_name="endorsements")
+    endorsed_on = models.DateField()
+    late = models.BooleanField(default=False)
+
+
+class Application(Jurisdictional, Chained):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case_number = models.CharField(max_length=32, unique=True)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="applications")
+    permit = models.ForeignKey(
+        Permit, on_delete=models.PROTECT, null=True, blank=True, related_name="applications"
+    )
+    kind = models.CharField(max_length=24, choices=_choices(ApplicationKind))
+    status = models.CharField(max_length=24, choices=_choices(ApplicationStatus), default="draft")
+    basis = models.CharField(max_length=16, choices=_choices(Basis), default="residence")
+    housing = models.CharField(max_length=24, choices=_choices(Housing), default="rented")
+    facts = models.JSONField(default=dict, blank=True)
+    submitted_on = models.DateField(null=True, blank=True)
+    accepted_on = models.DateField(null=True, blank=True)
+    due_on = models.DateField(null=True, blank=True)
+    decided_on = models.DateField(null=True, blank=True)
+    decision_reasons = models.JSONField(default=list, blank=True)
+    notices_issued = models.PositiveSmallIntegerField(default=0)
+    policy_version = models.CharField(max_length=64, default="", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["city", "station", "status"])]
+
+
+class ApplicationMaterial(models.Model):
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="materials")
+    material = models.CharField(max_length=40)
+    provided = models.BooleanField(default=False)
+    deferred_until = models.DateField(null=True, blank=True)  # 容缺受理: promised by this date
+    note = models.CharField(max_length=200, default="", blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["application", "material"], name="one_row_per_material")
+        ]
+
+
+class Appeal(Jurisdictional, Chained):
+    KINDS = [("appeal", "申诉"), ("reconsideration", "行政复议"), ("litigation", "行政诉讼")]
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    permit = models.ForeignKey(Permit, on_delete=models.PROTECT, related_name="appeals")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="appeals")
+    kind = models.CharField(max_length=16, choices=KINDS)
+    status = models.CharField(max_length=24, choices=_choices(AppealStatus), default="filed")
+    filed_on = models.DateField()
+    decided_on = models.DateField(null=True, blank=True)
+    grounds = models.TextField(default="", blank=True)
+
+
+class Event(models.Model):
+    """Append-only, hash-chained per record (``record_type``, ``record_id``).
+
+    ``body`` is the event as stored JSON text and the only thing hashed, together with the
+    previous hash: ``hash = sha256(prev_hash + "\\n" + body)``. The indexed columns repeat
+    fields of the body for queries; ``audit verify`` checks they agree. On PostgreSQL and
+    SQLite a trigger refuses UPDATE and DELETE (migration 0002).
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    city = models.CharField(max_length=32)
+    record_type = models.CharField(max_length=16)
+    record_id = models.UUIDField()
+    seq = models.PositiveIntegerField()
+    name = models.CharField(max_length=48)
+    on_date = models.DateField()
+    occurred_at = models.DateTimeField()
+    actor = models.CharField(max_length=64)
+    dedupe_key = models.CharField(max_length=64, null=True, blank=True)
+    body = models.TextField()
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["record_type", "record_id", "seq"], name="one_event_per_seq"
+            ),
+            models.UniqueConstraint(
+                fields=["record_type", "record_id", "dedupe_key"],
+                condition=Q(dedupe_key__isnull=False),
+                name="one_event_per_dedupe_key",
+            ),
+        ]
+        indexes = [models.Index(fields=["city", "on_date"])]
+
+
+class AccessLog(models.Model):
+    """Each read of a person's record by an officer or a relying party (visible to the holder)."""
+
+    id = models.BigAutoField(primary_key=True)
+    city = models.CharField(max_length=32)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="access_logs")
+    viewer_kind = models.CharField(max_length=16)  # officer | relying_party
+    viewer_id = models.CharField(max_length=64)
+    viewer_name = models.CharField(max_length=128, default="")
+    purpose = models.CharField(max_length=64)
+    record_type = models.CharField(max_length=16, default="person")
+    record_id = models.UUIDField(null=True, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["person", "at"])]
+
+
+class Officer(models.Model):
+    ROLES = [
+        ("clerk", "受理窗口"),
+        ("reviewer", "审核签发"),
+        ("supervisor", "主管"),
+        ("auditor", "审计"),
+        ("admin", "管理员"),
+    ]
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="officer"
+    )
+    role = models.CharField(max_length=16, choices=ROLES)
+    city = models.CharField(max_length=32)
+    district = models.CharField(max_length=32, default="", blank=True)  # "" = whole city
+    station = models.CharField(max_length=32, default="", blank=True)  # "" = whole district
+    display_name = models.CharField(max_length=64, default="")
+
+
+class RelyingParty(models.Model):
+    KINDS = [
+        ("school", "学校"),
+        ("bank", "银行"),
+        ("housing_bureau", "住房保障部门"),
+        ("vehicle_administration", "车管所"),
+        ("telecom", "电信运营商"),
+        ("social_insurance", "社保经办机构"),
+    ]
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    city = models.CharField(max_length=32)
+    name = models.CharField(max_length=128)
+    kind = models.CharField(max_length=32, choices=KINDS)
+    allowed_purposes = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+
+class WorkingDayOverride(models.Model):
+    """Operator-entered working / rest days (e.g. next year's 调休 before chinese-calendar
+    ships them); wins over chinese-calendar and the bundled override file."""
+
+    day = models.DateField(unique=True)
+    is_workday = models.BooleanField()
+    note = models.CharField(max_length=200, default="", blank=True)
+    updated_by = models.CharField(max_length=64, default="")
+    updated_at = models.DateTimeField(auto_now=True)
