@@ -7,6 +7,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.installed-bench
 
+# PostgreSQL for the integration suite (the local server by default; started if it is down).
+TEST_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/juzhu)
+
 .DEFAULT_GOAL := help
 .PHONY: help run test unit lint typecheck bench clean
 
@@ -27,10 +30,13 @@ run: $(STAMP) ## print the plan for the bundled example situation
 	$(BIN)/juzhu policy check
 	$(BIN)/juzhu example
 
-test: $(STAMP) ## run every check and test (lint, types, unit, scenarios)
+test: $(STAMP) ## every check and test: lint, types, unit, scenarios, integration on SQLite and PostgreSQL
 	$(MAKE) --no-print-directory lint typecheck
 	$(BIN)/juzhu policy check
-	$(BIN)/pytest
+	$(BIN)/pytest tests/unit tests/scenarios
+	$(BIN)/pytest tests/integration
+	scripts/ensure-postgres.sh
+	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest tests/integration
 
 lint: $(STAMP) ## ruff + import-linter (the pure core imports no Django)
 	$(BIN)/ruff check src tests bench

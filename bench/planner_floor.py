@@ -1,10 +1,10 @@
 """The planner benchmark's floor: the recommended path and the reconsideration deadline,
 computed the simplest fast way (see bench/planner.py).
 
-It mirrors the decisions of ``juzhu.planner.plan`` (ranking, eligibility, late-endorsement
-grace, remedy windows) with parameters resolved before timing into plain tuples and working
-days read from a precomputed set of rest days. No trace, no texts, no checklist, no options
-other than the chosen one.
+It mirrors the decisions of ``juzhu.planner.plan`` (ranking, eligibility, endorsement
+anniversaries, late-endorsement grace and re-check, remedy windows) with parameters resolved
+before timing into plain tuples and working days read from a precomputed set of rest days.
+No trace, no texts, no checklist, no options other than the chosen one.
 """
 
 from __future__ import annotations
@@ -23,8 +23,7 @@ from juzhu.rules.loader import PolicySet
 ONE = dt.timedelta(days=1)
 C, R, A, SUS = (PermitStatus.CANCELLED, PermitStatus.REVOKED, PermitStatus.ACTIVE,
                 PermitStatus.SUSPENDED)  # fmt: skip
-NOTHING_TO_DO = (CR.HOLDER_DECEASED, CR.HUKOU_SETTLED)
-NO_REAPPLY = (CR.HOLDER_DECEASED, CR.HUKOU_SETTLED, CR.MOVED_AWAY)
+NO_REAPPLY = NOTHING_TO_DO = (CR.HOLDER_DECEASED, CR.HUKOU_SETTLED, CR.MOVED_AWAY)
 NOT_CONTESTABLE = (CR.HOLDER_DECEASED, CR.VOLUNTARY)
 REMEDY_KEYS = ("reconsideration.period", "reconsideration.absolute",
                "reconsideration.not_informed_cap", "litigation.direct", "litigation.absolute")  # fmt: skip
@@ -69,6 +68,7 @@ def resolve(policies: PolicySet, s: Situation, cache: dict[Any, Any]) -> tuple[A
             p.get("eligibility.routes") == "residence_and_employment",
             _period(p.get("endorsement.grace")), bool(p.get("endorsement.reproves_eligibility")),
             _si(p.get("endorsement.social_insurance")), _period(p.get("endorsement.window")),
+            bool(p.get("endorsement.late_resets_anniversary")),
         )  # fmt: skip
     if ("act", s.city, act_day) not in cache:
         a = Policy.of(s.city, act_day, policies)
@@ -76,8 +76,8 @@ def resolve(policies: PolicySet, s: Situation, cache: dict[Any, Any]) -> tuple[A
     return cache[s.city, s.as_of], cache["act", s.city, act_day]
 
 
-def end_of(start: dt.date, period: PeriodT) -> dt.date:
-    """Last day to act (Civil Procedure Law Art. 85), the citizen's safe side."""
+def nominal(start: dt.date, period: PeriodT) -> dt.date:
+    """Where a period ends before any extension (Civil Procedure Law Art. 85)."""
     amount, unit, working = period
     if working:
         d = start
@@ -86,10 +86,25 @@ def end_of(start: dt.date, period: PeriodT) -> dt.date:
             amount -= (d not in REST) if d.year <= KNOWN_UNTIL else d.weekday() < 5
         return d
     if unit == "days":
-        d = start + amount * ONE
-    else:
-        d = add_months(start, amount * (12 if unit == "years" else 1))
-    while d in REST:  # unknown years hold no rest days: a deadline is not extended there
+        return start + amount * ONE
+    return add_months(start, amount * (12 if unit == "years" else 1))
+
+
+def past_rest(d: dt.date) -> dt.date:
+    """The day itself or the first working day after it; unknown years hold no rest days (a
+    deadline is not extended there). A working-day period already ends on a working day."""
+    while d in REST:
+        d += ONE
+    return d
+
+
+def end_of(start: dt.date, period: PeriodT) -> dt.date:
+    """Last day to act, the citizen's safe side."""
+    return past_rest(nominal(start, period))
+
+
+def next_workday(d: dt.date) -> dt.date:
+    while (d in REST) if d.year <= KNOWN_UNTIL else d.weekday() > 4:
         d += ONE
     return d
 
@@ -100,16 +115,18 @@ def _all(*values: bool | None) -> bool | None:
 
 def _window(known: dt.date, act_day: dt.date, as_of: dt.date, informed: bool | None,
             period: PeriodT, absolute: PeriodT, cap: PeriodT) -> dt.date:  # fmt: skip
-    deadline = end_of(known, period)
+    """The binding limit is chosen on nominal dates, then only it is extended."""
+    deadline = nominal(known, period)
     if informed is False:
-        deadline = max(deadline, min(end_of(as_of, period), end_of(known, cap)))
-    return min(deadline, end_of(act_day, absolute))
+        deadline = max(deadline, min(nominal(as_of, period), nominal(known, cap)))
+    return past_rest(min(deadline, nominal(act_day, absolute)))
 
 
 def _eligible(
     s: Situation, si_rule: Any, both: bool, residence_ok: bool | None
-) -> tuple[bool | None, bool]:
-    """(eligible, every unmet condition is a clock that will run out)."""
+) -> tuple[bool | None, bool, int]:
+    """(eligible, every unmet condition is a clock that will run out, months of social
+    insurance short when that clock counts, else 0)."""
     kind, need, total, window_ok = si_rule
     si, cont, employed = s.social_insurance_months, s.social_insurance_continuous, s.employed
     si_ok: bool | None = True
@@ -134,12 +151,12 @@ def _eligible(
     else:
         route_ok = None if None in (emp_ok, home_ok, s.enrolled) else False
     eligible = _all(residence_ok, route_ok)
-    si_clock = bool(kind != "none" and employed and short)
-    return eligible, eligible is not False or route_ok is not False or si_clock
+    si_short = (short or 0) if kind != "none" and employed else 0
+    return eligible, eligible is not False or route_ok is not False or bool(si_short), si_short
 
 
 def next_due(
-    issued: dt.date | None, last: dt.date | None, window: PeriodT | None
+    issued: dt.date | None, last: dt.date | None, window: PeriodT | None, resets: bool
 ) -> dt.date | None:
     """The anniversary by which the next endorsement is due (same rule as the planner)."""
     if issued is None:
@@ -156,39 +173,48 @@ def next_due(
             opens = anniversary - amount * ONE
         else:
             opens = add_months(anniversary, -amount * (12 if unit == "years" else 1))
-    return add_months(anniversary if last >= opens else last, 12)
+    if last >= opens:
+        return add_months(anniversary, 12)
+    return add_months(last, 12) if resets else anniversary
 
 
 def floor_plan(s: Situation, p: Any, a: Any) -> tuple[str, dt.date | None]:
     """(recommended path, reconsideration deadline or None)."""
     pm, reason, as_of = s.permit, s.permit.cancellation_reason, s.as_of
-    need, si_rule, both, grace, reproves, endorsement_si, window = p
-    due = next_due(pm.issued_on, pm.last_endorsed_on, window)
+    need, si_rule, both, grace, reproves, endorsement_si, window, resets = p
+    due = next_due(pm.issued_on, pm.last_endorsed_on, window, resets)
     overdue = due is not None and as_of > due
     since = s.registered_since
     restarts = reason == CR.REGISTRATION_DEREGISTERED and (
         since is None or (pm.cancelled_on is not None and since <= pm.cancelled_on))  # fmt: skip
     months = 0 if restarts else (full_months_between(since, as_of) if since else None)
     res_ok = None if months is None else months >= need
-    eligible, clock_only = _eligible(s, si_rule, both, res_ok)
-    contestable = pm.status in (C, R) and reason not in NOT_CONTESTABLE
+    eligible, clock_only, _ = _eligible(s, si_rule, both, res_ok)
+    disputes = s.disputes_cancellation
+    contestable = pm.status in (C, R) and (disputes or reason not in NOT_CONTESTABLE)
     recon = litig = None
     if contestable:
         known = pm.notified_on or pm.cancelled_on or as_of
         act_day, informed = pm.cancelled_on or known, pm.informed_of_remedy_rights
         recon = _window(known, act_day, as_of, informed, a[0], a[1], a[2])
         litig = _window(known, act_day, as_of, informed, a[3], a[4], a[2])
-    if (reason in NOTHING_TO_DO or (pm.status == A and not overdue)
-            or (reason == CR.MOVED_AWAY and not s.disputes_cancellation)
-            or (reason == CR.VOLUNTARY and not s.needs)):  # fmt: skip
+    if pm.status == A:
+        nothing = not overdue
+    else:  # a disputed act always leaves something to do
+        voluntary_idle = reason == CR.VOLUNTARY and not s.needs
+        nothing = not disputes and (reason in NOTHING_TO_DO or voluntary_idle)
+    if nothing:
         return "none_needed", recon
     if pm.status == SUS or (pm.status == A and overdue):
         grace_end = end_of(due, grace) if due and grace else None
-        if not (grace_end and as_of > grace_end) and not (
-            reproves and _eligible(s, endorsement_si, both, True)[0] is False
-        ):
-            return "late_endorsement", recon
-    if s.disputes_cancellation and contestable:
+        if not (grace_end and as_of > grace_end):
+            ok, _, short = _eligible(s, endorsement_si, both, True) if reproves else (True, 0, 0)
+            # short only on a social-insurance clock: endorse once it is met, if within grace
+            if ok is not False or (
+                short and (not grace_end or next_workday(add_months(as_of, short)) <= grace_end)
+            ):
+                return "late_endorsement", recon
+    if disputes and contestable:
         assert recon is not None and litig is not None
         if as_of <= recon:
             return "reconsideration", recon

@@ -22,6 +22,19 @@ policy_app = typer.Typer(
     help="Check and read the dated, cited city policies.", no_args_is_help=True
 )
 app.add_typer(policy_app, name="policy")
+audit_app = typer.Typer(help="Check the hash-chained event log.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+def setup_django() -> None:
+    """Configure Django for commands that use the registry (not needed by plan/policy)."""
+    import os
+
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "juzhu.config.settings")
+    django.setup()
+
 
 EXAMPLES = Path(__file__).resolve().parent / "examples"
 
@@ -197,6 +210,62 @@ def policy_show(
             f"{c['title']} {c['article']} [{c['status']}]",
         )
     Console(width=160).print(table)
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database schema (SQLite by default, DATABASE_URL for PostgreSQL)."""
+    setup_django()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=1)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port")] = 8000,
+    workers: Annotated[int, typer.Option("--workers", help="gunicorn worker processes")] = 2,
+) -> None:
+    """Serve the web service with gunicorn (the production way; see README)."""
+    import os
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "juzhu.config.settings")
+    args = [
+        "gunicorn",
+        "juzhu.config.wsgi:application",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--access-logfile",
+        "-",
+        "--timeout",
+        "60",
+    ]
+    typer.echo(f"juzhu serving on http://{host}:{port}/ (Ctrl-C to stop)")
+    os.execvp(args[0], args)
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Walk every event chain; name the first broken link (exit 1) or report all intact."""
+    setup_django()
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from juzhu.registry.events import verify_chains
+    from juzhu.registry.models import Event
+
+    total = Event.objects.count()
+    with Progress(
+        TextColumn("verifying"), BarColumn(), MofNCompleteColumn(), transient=True
+    ) as bar:
+        task = bar.add_task("events", total=total)
+        checked, broken = verify_chains(progress=lambda n: bar.advance(task, n))
+    if broken is not None:
+        typer.echo(f"BROKEN after {checked} good events: {broken}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"ok: {checked} events in intact chains")
 
 
 def main() -> None:  # pragma: no cover

@@ -152,6 +152,10 @@ class WorkCalendar:
         overrides, complete_years = _read_overrides(path)
         return cls(overrides, complete_years=complete_years)
 
+    def with_overrides(self, extra: Mapping[dt.date, bool]) -> WorkCalendar:
+        """A calendar with ``extra`` days on top (e.g. the registry's override table)."""
+        return WorkCalendar({**self._overrides, **extra}, complete_years=self._complete_years)
+
     def is_complete(self, year: int) -> bool:
         return _published(year) or year in self._complete_years
 

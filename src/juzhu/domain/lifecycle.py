@@ -96,6 +96,7 @@ class ApplicationCommand(StrEnum):
     MARK_READY = "mark_ready"
     COLLECT = "collect"
     WITHDRAW = "withdraw"
+    AMEND = "amend"  # change basis or housing before a decision (may justify a new notice)
 
 
 class RegistrationCommand(StrEnum):
@@ -148,6 +149,8 @@ APPLICATION_TRANSITIONS: Table = {
     (A.DRAFT, AC.SUBMIT): (A.SUBMITTED, "ApplicationSubmitted"),
     (A.SUBMITTED, AC.REQUEST_SUPPLEMENT): (A.NEEDS_SUPPLEMENT, "ApplicationSupplementRequested"),
     (A.NEEDS_SUPPLEMENT, AC.SUPPLEMENT): (A.SUBMITTED, "ApplicationSupplemented"),
+    (A.SUBMITTED, AC.AMEND): (A.SUBMITTED, "ApplicationAmended"),
+    (A.NEEDS_SUPPLEMENT, AC.AMEND): (A.NEEDS_SUPPLEMENT, "ApplicationAmended"),
     (A.SUBMITTED, AC.ACCEPT): (A.ACCEPTED, "ApplicationAccepted"),
     **{(s, AC.REFUSE): (A.REFUSED, "ApplicationRefused") for s in _UNDECIDED},
     (A.ACCEPTED, AC.APPROVE): (A.APPROVED, "ApplicationApproved"),

@@ -54,7 +54,7 @@ class NewEvent:
     data: Mapping[str, Any]
 
 
-def append_events(
+def build_events(
     record: Chained,
     new: Sequence[NewEvent],
     *,
@@ -65,10 +65,14 @@ def append_events(
     trace: Sequence[Any] = (),
     dedupe_key: str | None = None,
 ) -> list[Event]:
-    """Create the event rows and move the record's chain head (the caller saves the record
-    in the same transaction, under its optimistic lock)."""
+    """Event rows for ``new``, chained after the record's head; moves the head in memory.
+
+    The caller first saves the record under its optimistic lock, then inserts these rows, in
+    one transaction (``services._commit``).
+    """
     record_type = RECORD_TYPES[type(record).__name__]
     now = timezone.now()
+    city: str = record.city  # type: ignore[attr-defined]
     rows = []
     for i, item in enumerate(new):
         seq = record.last_event_seq + 1
@@ -83,7 +87,7 @@ def append_events(
                 "at": now,
                 "actor": actor,
                 "reason": reason,
-                "city": record.city,  # type: ignore[attr-defined]
+                "city": city,
                 "policy": dict(policy or {}),
                 "inputs": dict(inputs or {}),
                 "trace": list(trace),
@@ -94,10 +98,10 @@ def append_events(
         digest = chain_hash(record.last_event_hash, body)
         rows.append(
             Event(
-                city=record.city,
+                city=city,
                 record_type=record_type,
                 record_id=record.pk,
-                seq=seq,  # type: ignore[attr-defined]
+                seq=seq,
                 name=item.name,
                 on_date=item.on,
                 occurred_at=now,
@@ -109,7 +113,7 @@ def append_events(
             )
         )
         record.last_event_seq, record.last_event_hash = seq, digest
-    return Event.objects.bulk_create(rows)
+    return rows
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ def parse_id_number(raw: str, today: dt.date | None = None) -> IdNumber:
             "身份证号应为18位：17位数字加1位数字或X",
             "an ID number has 18 characters: 17 digits then a digit or X",
         )
-    if ric.calc_check_digit(value[:17]) != value[17]:
+    if ric.calc_check_digit(value) != value[17]:  # (stdnum ignores the last character)
         raise InvalidIdNumber(
             "身份证号最后一位校验码不对，请核对是否输错",
             "the last (check) character is wrong; check for a typo",
@@ -91,4 +91,4 @@ def mask_phone(value: str) -> str:
 def make_id_number(area: str, birth: dt.date, seq: int) -> str:
     """A valid number for tests and demo data (area code + birth date + 3-digit sequence)."""
     body = f"{area}{birth:%Y%m%d}{seq % 1000:03d}"
-    return body + ric.calc_check_digit(body)
+    return body + ric.calc_check_digit(body + "0")
