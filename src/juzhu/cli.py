@@ -268,6 +268,86 @@ def audit_verify() -> None:
     typer.echo(f"ok: {checked} events in intact chains")
 
 
+notify_app = typer.Typer(help="Deliver queued notices (the outbox).", no_args_is_help=True)
+app.add_typer(notify_app, name="notify")
+
+
+@app.command()
+def demo(
+    people: Annotated[int, typer.Option("--people", help="how many people to create")] = 5000,
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="do nothing if the registry has data")
+    ] = False,
+) -> None:
+    """Load a demo city: people, registrations, permits in every status, open applications,
+    a cancelled permit under appeal, officers and relying parties."""
+    setup_django()
+    from juzhu.registry.demo import run_demo_cli
+
+    run_demo_cli(people=people, if_empty=if_empty)
+
+
+@app.command()
+def sweep(
+    on: Annotated[
+        str, typer.Option("--on", help="the date the sweep runs for (default: today)")
+    ] = "",
+    city: Annotated[str, typer.Option("--city", help="one city only (default: all)")] = "",
+) -> None:
+    """Nightly sweep: reminders, suspensions, cancellations after grace, expiries. Idempotent
+    and restartable."""
+    setup_django()
+    from juzhu.registry.sweep import run_sweep_cli
+
+    run_sweep_cli(on=_date(on, "--on") if on else dt.date.today(), city=city or None)
+
+
+@notify_app.command("run")
+def notify_run(
+    once: Annotated[bool, typer.Option("--once", help="deliver what is due, then stop")] = False,
+    worker_id: Annotated[str, typer.Option("--worker-id")] = "",
+    batch: Annotated[int, typer.Option("--batch")] = 100,
+) -> None:
+    """Deliver queued notices: claims rows (SKIP LOCKED), retries with backoff, exactly once."""
+    setup_django()
+    from juzhu.notifications.worker import run_worker_cli
+
+    run_worker_cli(once=once, worker_id=worker_id or None, batch=batch)
+
+
+@app.command("import")
+def import_permits(
+    file: Annotated[
+        Path, typer.Argument(help="legacy permits CSV (columns: docs/howto/legacy-import.md)")
+    ],
+    report: Annotated[
+        Path | None, typer.Option("--report", help="write the bad-row report here (CSV)")
+    ] = None,
+    batch: Annotated[int, typer.Option("--batch")] = 50000,
+) -> None:
+    """Import legacy permit records: every bad row reported, good rows loaded, idempotent."""
+    setup_django()
+    from juzhu.registry.legacy_import import run_import_cli
+
+    run_import_cli(file=file, report=report, batch=batch)
+
+
+@policy_app.command("impact")
+def policy_impact(
+    city: Annotated[str, typer.Argument(help="city policy id, e.g. shenzhen")],
+    version: Annotated[Path, typer.Option("--version", help="directory of the new policy files")],
+    on: Annotated[str, typer.Option("--on", help="the date the new version takes effect")],
+    csv_path: Annotated[
+        Path | None, typer.Option("--csv", help="write every affected record here")
+    ] = None,
+) -> None:
+    """Who gains or loses eligibility, and whose materials change, if a new version takes effect."""
+    setup_django()
+    from juzhu.registry.impact import run_impact_cli
+
+    run_impact_cli(city=city, version=version, on=_date(on, "--on"), csv_path=csv_path)
+
+
 def main() -> None:  # pragma: no cover
     app()
 
