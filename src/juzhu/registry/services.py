@@ -21,7 +21,7 @@ from django.db.models import F
 from juzhu.domain.days import Period, WorkCalendar
 from juzhu.domain.errors import TransitionNotAllowed
 from juzhu.domain.lifecycle import Machine, transition
-from juzhu.domain.months import add_months
+from juzhu.domain.months import add_months, full_months_between
 from juzhu.domain.vocabulary import ApplicationKind, CancellationReason, label
 from juzhu.notifications.services import do_enqueue_notice
 from juzhu.registry import pii
@@ -770,12 +770,40 @@ def do_refuse_application(
     )
 
 
+def decision_policy(app: Application, on: dt.date) -> Policy:
+    """The policy a decision on ``app`` applies (PRODUCT.md, capability 1).
+
+    An in-flight case keeps the version in force when it was submitted, unless the version
+    in force on the decision day is more favourable to the applicant on eligibility; then
+    the newer one applies (a later, milder rule benefits the applicant).
+    """
+    from juzhu.rules.engine import Facts, evaluate_eligibility
+
+    started = policy_of(app.city, app.submitted_on or on)
+    today = policy_of(app.city, on)
+    if started.version == today.version:
+        return today
+    since = app.facts.get("registered_since")
+    months = full_months_between(dt.date.fromisoformat(str(since)), on) if since else None
+    facts = Facts(
+        residence_months=months,
+        employed=app.facts.get("employed"),
+        social_insurance_months=app.facts.get("social_insurance_months"),
+        social_insurance_continuous=app.facts.get("social_insurance_continuous"),
+        housing=app.housing,
+        enrolled=app.facts.get("enrolled"),
+    )
+    old = evaluate_eligibility(started, facts).eligible
+    new = evaluate_eligibility(today, facts).eligible
+    return today if (new and not old) else started
+
+
 @transaction.atomic
 def do_approve_application(
     app: Application, *, on: dt.date, actor: Actor, expected_version: int
 ) -> Permit | None:
     """Approve, and carry out what the application asked for, in the same transaction."""
-    policy = policy_of(app.city, on)
+    policy = decision_policy(app, on)
     _commit(
         app,
         Machine.APPLICATION,

@@ -88,10 +88,16 @@ class Policy:
         return self.full_version()
 
     def full_version(self) -> str:
-        from juzhu.rules.schema import PARAMETERS
+        """Latest effective date among every parameter in force, plus the data digest;
+        memoised on the policy set (it is the same for every plan of a city and day)."""
+        key = (self.id, self.on)
+        cached = self.policies.versions_cache.get(key)
+        if cached is None:
+            from juzhu.rules.schema import PARAMETERS
 
-        latest = max(self.param(key).start for key in PARAMETERS)
-        return f"{latest.isoformat()}+{self.policies.digest}"
+            latest = max(self.param(name).start for name in PARAMETERS)
+            cached = self.policies.versions_cache[key] = f"{latest.isoformat()}+{self.policies.digest}"
+        return cached
 
 
 @dataclass(frozen=True)

@@ -425,6 +425,7 @@ class PolicySet:
     def __init__(self, jurisdictions: dict[str, Jurisdiction], digest: str) -> None:
         self.jurisdictions = jurisdictions
         self.digest = digest
+        self.versions_cache: dict[tuple[str, dt.date], str] = {}
 
     def __contains__(self, policy_id: object) -> bool:
         return policy_id in self.jurisdictions
