@@ -26,9 +26,11 @@ $(BENCH_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	@touch $@
 
-run: $(STAMP) ## print the plan for the bundled example situation
+run: $(STAMP) ## migrate the embedded database, load the demo city, serve on http://127.0.0.1:8000
 	$(BIN)/juzhu policy check
-	$(BIN)/juzhu example
+	$(BIN)/juzhu migrate
+	$(BIN)/juzhu demo --if-empty
+	$(BIN)/juzhu serve
 
 test: $(STAMP) ## every check and test: lint, types, unit, scenarios, integration on SQLite and PostgreSQL
 	$(MAKE) --no-print-directory lint typecheck

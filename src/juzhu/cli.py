@@ -232,6 +232,8 @@ def serve(
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "juzhu.config.settings")
     args = [
+        sys.executable,
+        "-m",
         "gunicorn",
         "juzhu.config.wsgi:application",
         "--bind",
@@ -244,7 +246,7 @@ def serve(
         "60",
     ]
     typer.echo(f"juzhu serving on http://{host}:{port}/ (Ctrl-C to stop)")
-    os.execvp(args[0], args)
+    os.execv(args[0], args)
 
 
 @audit_app.command("verify")

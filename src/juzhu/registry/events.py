@@ -64,14 +64,17 @@ def build_events(
     inputs: Mapping[str, Any] | None = None,
     trace: Sequence[Any] = (),
     dedupe_key: str | None = None,
+    occurred_at: dt.datetime | None = None,
 ) -> list[Event]:
     """Event rows for ``new``, chained after the record's head; moves the head in memory.
+
+    ``occurred_at`` defaults to now (a back-dated history, e.g. the demo, passes its own).
 
     The caller first saves the record under its optimistic lock, then inserts these rows, in
     one transaction (``services._commit``).
     """
     record_type = RECORD_TYPES[type(record).__name__]
-    now = timezone.now()
+    now = occurred_at or timezone.now()
     city: str = record.city  # type: ignore[attr-defined]
     rows = []
     for i, item in enumerate(new):

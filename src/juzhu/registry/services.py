@@ -10,6 +10,7 @@ and writes the outbox rows for the notices.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -93,20 +94,18 @@ def policy_ref(policy: Policy) -> dict[str, str]:
     return {"id": policy.id, "version": policy.version}
 
 
-_CALENDAR: list[WorkCalendar] = []
+@functools.cache
+def _bundled_calendar() -> WorkCalendar:
+    return WorkCalendar.load()  # chinese-calendar + the bundled override file (read once)
 
 
 def work_calendar() -> WorkCalendar:
     """chinese-calendar + the bundled override file + the operator's override table."""
     from juzhu.registry.models import WorkingDayOverride
 
-    base = WorkCalendar.load()
     table = dict(WorkingDayOverride.objects.values_list("day", "is_workday"))
-    if not table:
-        if not _CALENDAR:
-            _CALENDAR.append(base)
-        return _CALENDAR[0]
-    return base.with_overrides(table)
+    base = _bundled_calendar()
+    return base.with_overrides(table) if table else base
 
 
 # -- the shared commit path ----------------------------------------------------------------
@@ -318,7 +317,7 @@ def _permit_number(city: str, on: dt.date) -> str:
     return f"{CITY_PREFIX.get(city, city[:2].upper())}{on:%Y}{secrets.token_hex(5).upper()}"
 
 
-def _expires_on(policy: Policy, issued_on: dt.date) -> dt.date | None:
+def expires_on_for(policy: Policy, issued_on: dt.date) -> dt.date | None:
     term = policy.period("validity.term")
     if term is None:
         return None
@@ -375,7 +374,7 @@ def do_issue_permit(
         number=_permit_number(city, on),
         issued_on=on,
         next_due_on=add_months(on, 12),
-        expires_on=_expires_on(policy, on),
+        expires_on=expires_on_for(policy, on),
         policy_version=policy.version,
         **{k: v for k, v in dict(facts or {}).items() if k in FACT_FIELDS},
     )

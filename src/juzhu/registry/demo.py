@@ -1,0 +1,233 @@
+"""``juzhu demo``: load the demo city into an empty registry and say what is there.
+
+The city itself is ``demo_city.DemoCity`` (Shenzhen, with a small Guangzhou cohort, built
+through the domain by ``demo_ledger.Ledger``). This module adds the people who work with it —
+officers scoped to their station or district, relying parties, an ``admin`` superuser whose
+generated password is printed once — saves it all in one transaction (nothing half-loaded),
+and prints a summary with the addresses to open.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.db import DatabaseError, transaction
+from django.db.models import Count, QuerySet
+from django.utils import timezone
+
+from juzhu.domain.vocabulary import label
+from juzhu.notifications.models import Notification
+from juzhu.registry.demo_city import MIN_PEOPLE, SEED, STATIONS, DemoCity
+from juzhu.registry.models import (
+    Appeal,
+    Application,
+    Event,
+    Officer,
+    Permit,
+    Person,
+    RelyingParty,
+    ResidenceRegistration,
+)
+
+OFFICERS = (  # username, role, district, station ("" = all) in Shenzhen; they can log in
+    ("bob", "clerk", "futian", "sz-futian-1"),
+    ("charlie", "clerk", "nanshan", "sz-nanshan-3"),
+    ("diana", "reviewer", "futian", ""),
+    ("erin", "supervisor", "", ""),
+    ("frank", "auditor", "", ""),
+)
+RELYING_PARTIES = (
+    ("福田区实验小学", "school", ["school_enrollment"]),
+    ("深圳农商示范银行福田支行", "bank", ["bank_account"]),
+    ("深圳市住房保障署", "housing_bureau", ["public_rental_housing", "home_purchase"]),
+)
+OPEN = ("draft", "submitted", "needs_supplement", "accepted", "approved", "in_production",
+        "ready_for_pickup")  # fmt: skip
+
+
+class DemoRefused(Exception):
+    """The demo cannot load here; ``str()`` says why and what to do. ``exit_code``: 2 for a
+    bad option, 1 for a registry that is not empty."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+@dataclass
+class Loaded:
+    people: int
+    seconds: float
+    officer_password: str
+    admin_password: str  # "" when an ``admin`` user existed already (left untouched)
+    officers: list[Officer] = field(default_factory=list)
+    showcase: dict[str, Permit] = field(default_factory=dict)
+
+
+def load_demo(people: int, *, today: dt.date | None = None, seed: int = SEED) -> Loaded:
+    """Build and save the demo city in one transaction. Refuses a non-empty registry (the
+    demo would mix with real records and its fixed seed would collide with itself)."""
+    if people < MIN_PEOPLE:
+        raise DemoRefused(
+            f"--people {people}: the demo needs at least {MIN_PEOPLE} people so that every "
+            "status and the named cast appear; ask for more",
+            exit_code=2,
+        )
+    existing = Person.objects.count()
+    if existing:
+        raise DemoRefused(
+            f"the registry already has {existing:,} people; the demo loads into an empty one. "
+            "Use a fresh JUZHU_VAR_DIR (or DATABASE_URL), or pass --if-empty to skip quietly"
+        )
+    taken = get_user_model().objects.filter(username__in=[o[0] for o in OFFICERS])
+    if taken.exists():
+        names = ", ".join(sorted(u.get_username() for u in taken))
+        raise DemoRefused(
+            f"user(s) {names} exist already; the demo creates its own officers. "
+            "Use a fresh JUZHU_VAR_DIR (or DATABASE_URL)"
+        )
+    started = time.monotonic()
+    today = today or timezone.localdate()
+    officer_password, admin_password = secrets.token_urlsafe(12), secrets.token_urlsafe(15)
+    with transaction.atomic():
+        officers, actors = _create_officers(officer_password)
+        admin_password = _create_admin(admin_password)
+        for name, kind, purposes in RELYING_PARTIES:
+            RelyingParty.objects.create(
+                city="shenzhen", name=name, kind=kind, allowed_purposes=purposes
+            )
+        city = DemoCity(people, today, actors, seed=seed)
+        city.build().flush(today=today)
+    return Loaded(
+        people, time.monotonic() - started, officer_password, admin_password, officers,
+        city.showcase,
+    )  # fmt: skip
+
+
+def _create_officers(password: str) -> tuple[list[Officer], dict[str, str]]:
+    """The named cast (``OFFICERS``, sharing one printed development password) plus a clerk
+    for every other station and a reviewer for every other district, who cannot log in
+    (unusable password) but act in the demo's history. Returns the officers and the actor
+    id (``officer:<user id>``) for each station, ``city:district`` and ``supervisor``."""
+    hashed = make_password(password)  # once: hashing is deliberately slow
+    wanted = {name: ("shenzhen", role, district, station) for name, role, district, station in OFFICERS}  # fmt: skip
+    covered = {(role, district, station) for _, role, district, station in OFFICERS}
+    for place, _, _ in STATIONS.values():
+        if ("clerk", place.district, place.station) not in covered:
+            wanted[f"clerk-{place.station}"] = (place.city, "clerk", place.district, place.station)
+        if ("reviewer", place.district, "") not in covered:
+            wanted[f"reviewer-{place.city}-{place.district}"] = (place.city, "reviewer", place.district, "")  # fmt: skip
+    officers, actors = [], {}
+    for username, (city, role, district, station) in wanted.items():
+        user = get_user_model()(username=username, password=hashed)
+        if username not in {o[0] for o in OFFICERS}:
+            user.set_unusable_password()
+        user.save()
+        officer = Officer.objects.create(
+            user=user, role=role, city=city, district=district, station=station,
+            display_name=username,
+        )  # fmt: skip
+        officers.append(officer)
+        actor = f"officer:{user.pk}"
+        if role == "clerk":
+            actors[station] = actor
+        elif role == "reviewer":
+            actors[f"{city}:{district}"] = actor
+        elif role == "supervisor":
+            actors["supervisor"] = actor
+    return officers, actors
+
+
+def _create_admin(password: str) -> str:
+    users = get_user_model()
+    if users.objects.filter(username="admin").exists():
+        return ""
+    admin = users(username="admin", is_staff=True, is_superuser=True)
+    admin.set_password(password)
+    admin.save()
+    return password
+
+
+def run_demo_cli(people: int, if_empty: bool) -> None:
+    """``juzhu demo [--people N] [--if-empty]``: exit 0 loaded (or skipped with --if-empty),
+    1 when the registry is not empty, 2 on bad options."""
+    import typer
+    from rich.console import Console
+
+    console, err = Console(), Console(stderr=True)
+    try:
+        count = Person.objects.count()
+    except DatabaseError:
+        err.print("[bold red]demo not loaded:[/] the database has no juzhu tables yet; "
+                  "run `juzhu migrate` first")  # fmt: skip
+        raise typer.Exit(1) from None
+    if if_empty and count:
+        console.print(f"the registry already has {count:,} people: demo not loaded (--if-empty)")
+        return
+    try:
+        with console.status(f"loading the demo city ({people:,} people)…"):
+            loaded = load_demo(people)
+    except DemoRefused as exc:
+        err.print(f"[bold red]demo not loaded:[/] {exc}")
+        raise typer.Exit(exc.exit_code) from None
+    print_summary(console, loaded)
+
+
+def _counts(rows: QuerySet[Any], *fields: str) -> list[tuple[tuple[str, ...], int]]:
+    rows = rows.values_list(*fields).annotate(n=Count("pk")).order_by(*fields)
+    return [(tuple(r[:-1]), r[-1]) for r in rows]
+
+
+def print_summary(console: Any, loaded: Loaded) -> None:
+    """Counts per status, who can log in, what to try and where; no ID or phone numbers."""
+    from rich.table import Table
+
+    site = settings.SITE_URL.rstrip("/")
+    table = Table(title=f"demo city loaded in {loaded.seconds:.1f} s (seed {SEED})")
+    for column in ("records", "status", "count"):
+        table.add_column(column, justify="right" if column == "count" else "left")
+    kinds = " · ".join(f"{k} {n:,}" for (k,), n in _counts(Person.objects.all(), "id_kind"))
+    table.add_row("people", kinds, f"{Person.objects.count():,}")
+    for (status,), n in _counts(ResidenceRegistration.objects.all(), "status"):
+        table.add_row("registrations", status, f"{n:,}")
+    for (city, status), n in _counts(Permit.objects.all(), "city", "status"):
+        table.add_row(f"permits {city}", f"{status} {label(status)}", f"{n:,}")
+    ended = Permit.objects.filter(status__in=["cancelled", "revoked"])
+    for (status, reason), n in _counts(ended, "status", "cancellation_reason"):
+        table.add_row(f"  {status}:", f"{reason} {label(reason)}", f"{n:,}")
+    for (status,), n in _counts(Application.objects.all(), "status"):
+        table.add_row("applications", status + (" (open)" if status in OPEN else ""), f"{n:,}")
+    for (kind, status), n in _counts(Appeal.objects.all(), "kind", "status"):
+        table.add_row("appeals", f"{kind} {status}", f"{n:,}")
+    table.add_row("events", "hash-chained", f"{Event.objects.count():,}")
+    table.add_row("notices", "outbox, delivered", f"{Notification.objects.count():,}")
+    console.print(table)
+
+    named = [o for o in loaded.officers if o.user.has_usable_password()]
+    console.print("[bold]officers[/] (development password below; for the back office, coming):")
+    for o in named:
+        scope = " ".join(x for x in (o.city, o.district, o.station) if x)
+        console.print(f"  {o.user.get_username():8} {o.role:10} {scope}")
+    others = len(loaded.officers) - len(named)
+    console.print(f"  and {others} clerks and reviewers of the other stations (no login)")
+    console.print("[bold]to try[/]:")
+    for who, permit in loaded.showcase.items():
+        person = permit.person
+        console.print(f"  {who:16} {permit.number} {permit.status:9} {permit.station:13} {person.name}")  # fmt: skip
+    console.print("[bold]passwords[/], shown once:")
+    console.print(f"  officers' development password  {loaded.officer_password}")
+    if loaded.admin_password:
+        console.print(f"  /admin/: user admin (superuser) [bold]{loaded.admin_password}[/]")
+    else:
+        console.print("  admin: the existing user was left as it was")
+    console.print("[bold]open[/]")
+    for what, path in (("landing page", "/"), ("Django admin", "/admin/"), ("health", "/healthz")):
+        console.print(f"  {what:16} {site}{path}")
+    console.print("check every event chain with: juzhu audit verify")
