@@ -96,7 +96,9 @@ class Policy:
             from juzhu.rules.schema import PARAMETERS
 
             latest = max(self.param(name).start for name in PARAMETERS)
-            cached = self.policies.versions_cache[key] = f"{latest.isoformat()}+{self.policies.digest}"
+            cached = self.policies.versions_cache[key] = (
+                f"{latest.isoformat()}+{self.policies.digest}"
+            )
         return cached
 
 
