@@ -8,6 +8,7 @@ development machine, from ``var/dev-keys.env``, generated once — never from th
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -39,6 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.admin",
     "juzhu.registry",
     "juzhu.notifications",
+    "juzhu.verification",
 ]
 
 MIDDLEWARE = [
@@ -115,6 +117,10 @@ NOTIFY_BACKENDS = os.environ.get("JUZHU_NOTIFY_BACKENDS", "console,file").split(
 NOTIFY_FILE_DIR = Path(os.environ.get("JUZHU_NOTIFY_DIR", VAR_DIR / "outbox"))
 SMS_GATEWAY_URL = os.environ.get("JUZHU_SMS_GATEWAY_URL", "")
 SMS_SIGNATURE = os.environ.get("JUZHU_SMS_SIGNATURE", "居住证服务")
+# A real gateway: the class path of an SmsGateway implementation, and the carrier's template
+# ids for our notice names as JSON, e.g. {"permit_suspended": "SMS_123456"}.
+SMS_GATEWAY = os.environ.get("JUZHU_SMS_GATEWAY", "")
+SMS_TEMPLATE_IDS = json.loads(os.environ.get("JUZHU_SMS_TEMPLATE_IDS", "{}"))
 EMAIL_BACKEND = os.environ.get("JUZHU_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = os.environ.get("JUZHU_EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("JUZHU_EMAIL_PORT", "25"))
@@ -127,3 +133,20 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_pii"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("JUZHU_LOG_LEVEL", "WARNING")},
 }
+
+# Verification (juzhu.verification). Keys come from the environment (a secrets manager) or,
+# on a development machine, from var/dev-verify-keys.env, generated once — never the database.
+# JUZHU_VERIFY_SIGNING_KEY: base64 of a 32-byte Ed25519 private key (signs credentials and
+# status lists); JUZHU_VERIFY_SECRET: base64 of 32 bytes (pseudonyms, consent-code hashes).
+VERIFY_SIGNING_KEY = os.environ.get("JUZHU_VERIFY_SIGNING_KEY", "")
+VERIFY_SECRET = os.environ.get("JUZHU_VERIFY_SECRET", "")
+# Public keys (base64, comma-separated) of retired signing keys: their credentials still
+# verify until they expire.
+VERIFY_RETIRED_PUBLIC_KEYS = [
+    k for k in os.environ.get("JUZHU_VERIFY_RETIRED_PUBLIC_KEYS", "").split(",") if k.strip()
+]
+VERIFY_CREDENTIAL_DAYS = int(os.environ.get("JUZHU_VERIFY_CREDENTIAL_DAYS", "30"))
+VERIFY_STATUS_LIST_HOURS = int(os.environ.get("JUZHU_VERIFY_STATUS_LIST_HOURS", "24"))
+VERIFY_KEY_PER_MINUTE = int(os.environ.get("JUZHU_VERIFY_KEY_PER_MINUTE", "600"))
+VERIFY_KEY_PER_DAY = int(os.environ.get("JUZHU_VERIFY_KEY_PER_DAY", "20000"))
+VERIFY_ROTATION_GRACE_HOURS = int(os.environ.get("JUZHU_VERIFY_ROTATION_GRACE_HOURS", "24"))

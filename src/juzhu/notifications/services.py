@@ -21,7 +21,13 @@ def do_enqueue_notice(
     context: Mapping[str, Any],
     channels: tuple[str, ...] = DEFAULT_CHANNELS,
 ) -> list[Notification]:
-    """Write one outbox row per channel; an existing (event, channel, recipient) row is kept."""
+    """Write one outbox row per channel, in the caller's transaction (so a state change that
+    rolls back leaves no notice). An existing (event, channel, recipient) row is kept: a
+    repeated enqueue is a no-op. ``template`` and ``context`` are checked when the notice is
+    rendered for delivery (``render.py``; ``texts.PARAMS`` lists the keys each needs).
+
+    The returned objects are the rows asked for; their ``pk`` is not set (``ignore_conflicts``
+    cannot tell new rows from kept ones), so query the table for ids."""
     now = timezone.now()
     rows = []
     for channel in channels:
