@@ -1,0 +1,460 @@
+"""Import legacy permit records from CSV: ``juzhu import permits.csv`` (docs/howto/legacy-import.md).
+
+Three stages, so that a bad file stores nothing and a bad row costs only itself:
+
+1. **Scan** (main process): the file must be UTF-8 (a BOM is accepted), contain no NUL byte,
+   close every quoted field and start with exactly the documented header. Any failure is a
+   file-level ``ImportFileError``, raised before anything is written. The scan also cuts the
+   file into chunks at record boundaries (an even number of quotes before the cut).
+2. **Check** (``legacy_import_rows``; in worker processes for files over 8 MB, else
+   in-process): every row is validated column by column; a bad row becomes ``RowError``s
+   (line, column, masked value, reason, fix). A good row is made ready to store: ID and
+   phone encrypted and blind-indexed exactly like ``pii.encrypt`` / ``pii.blind_index``,
+   ids drawn, the ``PermitImported`` event body written in ``events.canonical`` form and
+   hashed as the first link of the permit's chain (``events.chain_hash``). A permit number
+   seen twice in the file is rejected on its second line (here, in file order).
+3. **Load** (``legacy_import_load``), one transaction per batch: COPY (PostgreSQL) or
+   executemany (SQLite) into a temporary staging table, then set-based ``INSERT ... SELECT
+   ... ON CONFLICT DO NOTHING`` into people (deduplicated by blind index), permits (keyed by
+   the legacy permit number) and events (only for the permits inserted now). Importing the
+   same file again inserts nothing. A failed batch rolls back alone and stops the import
+   (``ImportInterrupted``): the batches that completed stay stored, and re-running the file
+   resumes. Big files on PostgreSQL are stored on two connections at once.
+
+The row checks run in spawned workers, which must not touch Django's models: everything they
+need (keys, dates, policy timelines) travels in ``Context``.
+"""
+
+from __future__ import annotations
+
+import base64
+import codecs
+import csv
+import datetime as dt
+import json
+import multiprocessing
+import os
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from juzhu.registry.legacy_import_load import Loaders
+from juzhu.registry.legacy_import_rows import (
+    COLUMNS,
+    NO_TERMS,
+    Checked,
+    Chunk,
+    Context,
+    RowError,
+    Terms,
+    Timeline,
+    check_chunk,
+    init_worker,
+)
+
+__all__ = ["COLUMNS", "ImportFileError", "ImportInterrupted", "ImportReport", "RowError"]
+__all__ += ["import_permits", "run_import_cli", "write_report"]
+CHUNK_BYTES = 1 << 21  # ~12,000 rows: amortises a worker round trip, bounds memory
+PARALLEL_FROM = 4 * CHUNK_BYTES  # smaller files are checked in-process (no spawn cost)
+
+# -- results ---------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportReport:
+    path: Path
+    rows: int = 0  # data records read (blank lines are not records)
+    loaded: int = 0  # permits stored by this run
+    already_stored: int = 0  # good rows whose permit number was already in the registry
+    people_created: int = 0
+    rejected: int = 0  # rows with at least one error; nothing of them is stored
+    errors: list[RowError] = field(default_factory=list)
+    batches: int = 0
+    seconds: float = 0.0
+    store_seconds: float = 0.0  # of which in the database (the rest is reading and checking)
+
+    @property
+    def ok(self) -> bool:
+        return self.rejected == 0
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be imported; nothing was stored."""
+
+    def __init__(self, en: str, zh: str) -> None:
+        self.en, self.zh = en, zh
+        super().__init__(en)
+
+
+class ImportInterrupted(Exception):
+    """A batch failed in the database and was rolled back; the batches that completed are
+    stored. Running the same file again skips them and continues."""
+
+    def __init__(self, report: ImportReport, line: int, cause: BaseException) -> None:
+        self.report, self.line, self.cause = report, line, cause
+        super().__init__(
+            f"the batch starting at line {line} failed and was rolled back ({cause}); "
+            f"{report.loaded} permits from the batches that completed are stored. Fix the cause "
+            "and run the same file again: rows already stored are skipped."
+        )
+
+
+# -- stage 1: scan ---------------------------------------------------------------------------
+
+
+def scan(path: Path) -> tuple[dict[str, int], list[Chunk]]:
+    """Check the file as a whole; return the header's column positions and the chunks."""
+    chunks: list[Chunk] = []
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    with path.open("rb") as f:
+        head = f.read(CHUNK_BYTES)
+        bom = 3 if head.startswith(codecs.BOM_UTF8) else 0
+        end = head.find(b"\n")
+        if not head[bom:].strip():
+            raise ImportFileError(
+                "the file is empty: line 1 must be the header " + ",".join(COLUMNS),
+                "文件为空：第1行应为表头",
+            )
+        header_line = head[bom : end if end >= 0 else len(head)]
+        if b"\x00" in header_line:
+            raise ImportFileError(
+                "line 1 contains NUL bytes: this is not a text CSV (a spreadsheet, or text "
+                "saved as UTF-16?); save it as 'CSV UTF-8'",
+                "第1行含有NUL字节，不是文本CSV；请另存为“CSV UTF-8”",
+            )
+        columns = _header(_decode(header_line, 1, decoder))
+        offset, line = bom + len(header_line) + (1 if end >= 0 else 0), 2
+        carry, at = head[offset:], offset
+        while True:
+            more = f.read(CHUNK_BYTES)
+            buf = carry + more
+            cut = len(buf) - 1 if not more else buf.rfind(b"\n")
+            # a newline inside a quoted field is not a record boundary: back off to one with
+            # an even number of quotes before it (doubled "" inside a field keeps the parity)
+            while cut >= 0 and buf.count(b'"', 0, cut + 1) % 2:
+                if not more:
+                    raise ImportFileError(
+                        f"a quoted field opened after line {line} is never closed: the file is "
+                        'not valid CSV (check for a stray " character)',
+                        f"第{line}行之后有未闭合的引号，文件不是有效的CSV",
+                    )
+                cut = buf.rfind(b"\n", 0, cut)
+            if cut < 0 and more:
+                carry = buf  # one record longer than a chunk: keep reading
+                continue
+            piece = buf[: cut + 1]
+            if piece:
+                if b"\x00" in piece:
+                    raise ImportFileError(
+                        f"the file contains NUL bytes after line {line}: this is not a text CSV "
+                        "(a spreadsheet, or text saved as UTF-16?); save it as 'CSV UTF-8'",
+                        "文件含有NUL字节，不是文本CSV；请另存为“CSV UTF-8”",
+                    )
+                _decode(piece, line, decoder)
+                chunks.append(Chunk(at, len(piece), line))
+                line += piece.count(b"\n")
+                at += len(piece)
+            carry = buf[cut + 1 :]
+            if not more:
+                _decode(b"", line, decoder, final=True)
+                return columns, chunks
+
+
+def _decode(data: bytes, line: int, decoder: codecs.IncrementalDecoder, final: bool = False) -> str:
+    try:
+        return decoder.decode(data, final)
+    except UnicodeDecodeError as exc:
+        at = line + data.count(b"\n", 0, exc.start)
+        raise ImportFileError(
+            f"line {at} is not UTF-8 text: save the file as 'CSV UTF-8' (GBK / GB18030 files "
+            "from older systems must be converted, e.g. iconv -f GB18030 -t UTF-8)",
+            f"第{at}行不是UTF-8编码：请另存为“CSV UTF-8”（GBK文件需先转换）",
+        ) from None
+
+
+def _header(text: str) -> dict[str, int]:
+    if not text.strip():
+        raise ImportFileError(
+            "line 1 is empty: the file must start with the header " + ",".join(COLUMNS),
+            "第1行为空：文件第1行应为表头",
+        )
+    names = [n.strip() for n in next(csv.reader([text]))]
+    unknown = [n for n in names if n not in COLUMNS]
+    missing = [c for c in COLUMNS if c not in names]
+    doubled = sorted({n for n in names if names.count(n) > 1})
+    if unknown or missing or doubled:
+        en, zh = [], []
+        if unknown:
+            en.append(f"unknown columns: {', '.join(unknown)}")
+            zh.append(f"未知列：{', '.join(unknown)}")
+        if missing:
+            listed = ", ".join(missing) if len(missing) <= 6 else f"{len(missing)} of the 22"
+            en.append(f"missing columns: {listed}")
+            zh.append(f"缺少列：{', '.join(missing) if len(missing) <= 6 else len(missing)}")
+        if doubled:
+            en.append(f"repeated columns: {', '.join(doubled)}")
+            zh.append(f"重复列：{', '.join(doubled)}")
+        raise ImportFileError(
+            f"line 1 (the header): {'; '.join(en)}. The header names each of these columns "
+            f"once, in any order: {','.join(COLUMNS)}",
+            f"第1行表头有误（{'；'.join(zh)}）。表头须包含以上每一列各一次，顺序不限",
+        )
+    return {name: i for i, name in enumerate(names)}
+
+
+# -- policy timelines ---------------------------------------------------------------------
+
+
+def _timeline(city: str) -> Timeline:
+    """The city's ``Terms`` on every stretch of dates where none of its values changes."""
+    from juzhu.rules.engine import MissingParameter, Policy
+    from juzhu.rules.loader import load_policies
+
+    policies = load_policies()
+    bounds: set[dt.date] = set()
+    for j in policies.chain(city):
+        for versions in j.parameters.values():
+            for v in versions:
+                bounds.add(v.start)
+                if v.end is not None:
+                    bounds.add(v.end + dt.timedelta(days=1))
+    ordered = sorted(bounds)
+    terms = [NO_TERMS]
+    for day in ordered:
+        policy = Policy.of(city, day, policies)
+        try:
+            window, term = policy.period("endorsement.window"), policy.period("validity.term")
+            terms.append(
+                Terms(
+                    policy.version,
+                    (window.amount, window.unit) if window else None,
+                    bool(policy.get("endorsement.late_resets_anniversary")),
+                    (term.amount, term.unit) if term else None,
+                )
+            )
+        except MissingParameter:
+            terms.append(NO_TERMS)
+    return Timeline(ordered, terms)
+
+
+def permit_cities() -> list[str]:
+    """Policy ids a permit can belong to: the leaves of the policy tree. ``national`` and a
+    province with city files of its own are not; Beijing and Shanghai (province-level
+    municipalities without children) are."""
+    from juzhu.rules.loader import load_policies
+
+    policies = load_policies()
+    parents = {j.parent for j in policies.jurisdictions.values()}
+    return [pid for pid in policies.ids() if pid not in parents]
+
+
+def _checked(chunks: list[Chunk], ctx: Context, workers: int) -> Iterator[Checked]:
+    """Checked chunks in file order. With workers, at most 2 per worker wait in memory, so a
+    slow database holds back the checking instead of filling memory."""
+    if workers <= 1:
+        init_worker(ctx)
+        yield from map(check_chunk, chunks)
+        return
+    # spawn, not fork: a forked child would share the parent's open database socket
+    pool = multiprocessing.get_context("spawn").Pool(workers, init_worker, (ctx,))
+    try:
+        feed = iter(chunks)
+        pending = deque(pool.apply_async(check_chunk, (c,)) for c in islice(feed, 2 * workers))
+        while pending:
+            part = pending.popleft().get()
+            for c in islice(feed, 1):
+                pending.append(pool.apply_async(check_chunk, (c,)))
+            yield part
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def _context(path: Path, columns: dict[str, int], today: dt.date, now: dt.datetime) -> Context:
+    from juzhu.registry.models import GENESIS_HASH
+
+    return Context(
+        path=str(path),
+        columns=columns,
+        today=today,
+        at=json.dumps(now.isoformat()),
+        on=json.dumps(today.isoformat()),
+        source=json.dumps(path.name, ensure_ascii=False),
+        data_key=base64.b64decode(settings.DATA_KEY),
+        index_key=base64.b64decode(settings.INDEX_KEY),
+        genesis=GENESIS_HASH,
+        timelines={city: _timeline(city) for city in permit_cities()},
+        copy=connection.vendor == "postgresql",
+    )
+
+
+def import_permits(
+    path: Path,
+    *,
+    batch: int = 50000,
+    today: dt.date | None = None,
+    workers: int | None = None,
+    loaders: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Import ``path``; return what was loaded and every bad row.
+
+    Raises ``ImportFileError`` (nothing stored) for a file that cannot be read as the
+    documented CSV, and ``ImportInterrupted`` when a batch fails in the database (that batch
+    rolled back, the batches that completed kept). ``workers``: processes checking rows;
+    ``loaders``: connections storing batches at once. By default, for files over 8 MB,
+    every core checks and (on PostgreSQL) two connections store; smaller files use this
+    process and its connection only.
+    """
+    if batch < 1:
+        raise ValueError("batch must be at least 1")
+    started = time.perf_counter()
+    report = ImportReport(path)
+    columns, chunks = scan(path)
+    today = today or timezone.localdate()
+    now = timezone.now()
+    ctx = _context(path, columns, today, now)
+    if workers is None:
+        workers = (os.cpu_count() or 1) if path.stat().st_size >= PARALLEL_FROM else 0
+    if loaders is None:
+        big = path.stat().st_size >= PARALLEL_FROM and connection.vendor == "postgresql"
+        loaders = 2 if big else 1
+    store = Loaders(loaders, now, today, ctx.genesis)
+    seen: dict[str, int] = {}  # permit number -> line of its first good row
+    rows: list[Any] = []  # checked rows waiting for the next batch...
+    at: list[int] = []  # ...and their lines
+    try:
+        for part in _checked(chunks, ctx, workers):
+            report.rows += part.rows
+            report.rejected += part.rejected
+            report.errors.extend(part.errors)
+            good = part.data.split(b"\n")[:-1] if ctx.copy else part.data
+            numbers, lines = part.numbers, part.lines
+            if len(set(numbers)) == len(numbers) and seen.keys().isdisjoint(numbers):
+                seen.update(zip(numbers, lines, strict=True))
+                rows.extend(good)
+                at.extend(lines)
+            else:
+                for row, number, line in zip(good, numbers, lines, strict=True):
+                    first = seen.setdefault(number, line)
+                    if first == line:
+                        rows.append(row)
+                        at.append(line)
+                        continue
+                    report.rejected += 1
+                    report.errors.append(
+                        RowError(
+                            line,
+                            "permit_number",
+                            number,
+                            f"the same permit number is on line {first}",
+                            "a permit appears once: remove or correct one of the two rows",
+                        )
+                    )
+            while len(rows) >= batch and store.store(rows[:batch], at[0]):
+                rows, at = rows[batch:], at[batch:]
+            if store.failed is not None:
+                break
+            if progress is not None:
+                progress(part.size)
+        if rows and store.failed is None:
+            store.store(rows, at[0])
+    finally:
+        store.finish()
+        report.people_created, report.loaded = store.people, store.loaded
+        report.already_stored, report.batches = store.already_stored, store.batches
+        report.store_seconds = store.seconds
+    if store.failed is not None:
+        raise ImportInterrupted(report, *store.failed)
+    report.errors.sort(key=lambda e: e.line)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+# -- report and command line -----------------------------------------------------------------
+
+
+def write_report(report: ImportReport, path: Path) -> None:
+    """Every error as CSV (UTF-8 with BOM so spreadsheet programs read the Chinese right)."""
+    with path.open("w", encoding="utf-8-sig", newline="") as f:
+        out = csv.writer(f)
+        out.writerow(["line", "column", "value", "reason", "fix"])
+        for e in report.errors:
+            out.writerow([e.line, e.column, e.value, e.reason, e.fix])
+
+
+def run_import_cli(file: Path, report: Path | None, batch: int) -> None:
+    """``juzhu import``: exit 0 when every row is stored (now or before), 1 when some rows
+    were rejected (see the report), 2 when the file was refused (nothing stored), 3 when a
+    batch failed in the database (earlier batches stored; run again to resume)."""
+    import typer
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+    from rich.table import Table
+
+    console, err = Console(), Console(stderr=True)
+    if batch < 1:
+        err.print("--batch must be at least 1 (rows per transaction)")
+        raise typer.Exit(2)
+    if not file.is_file():
+        err.print(f"{file}: no such file")
+        raise typer.Exit(2)
+    stopped: ImportInterrupted | None = None
+    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task(f"importing {file.name}", total=file.stat().st_size)
+        try:
+            result = import_permits(file, batch=batch, progress=lambda n: bar.advance(task, n))
+        except ImportFileError as exc:
+            bar.stop()
+            err.print(f"[bold red]{file}: nothing imported[/]\n{exc.en}\n{exc.zh}")
+            raise typer.Exit(2) from None
+        except ImportInterrupted as exc:
+            result, stopped = exc.report, exc
+    report_path = report or file.with_name(file.stem + ".errors.csv")
+    if result.errors:
+        write_report(result, report_path)
+
+    summary = Table(title=f"import of {file.name}", show_header=False)
+    rate = result.rows / result.seconds if result.seconds else 0.0
+    for label, value in (
+        ("rows read", result.rows),
+        ("permits loaded now", result.loaded),
+        ("already stored (skipped)", result.already_stored),
+        ("people created", result.people_created),
+        ("rows rejected", result.rejected),
+        ("batches committed", result.batches),
+        ("time", f"{result.seconds:.1f} s ({rate:,.0f} rows/s)"),
+    ):
+        summary.add_row(label, f"{value:,}" if isinstance(value, int) else value)
+    console.print(summary)
+    if result.errors:
+        kinds = Counter((e.column, e.reason) for e in result.errors)
+        table = Table(title="errors by kind (first 15)")
+        for name in ("column", "reason", "rows"):
+            table.add_column(name)
+        for (column, reason), count in kinds.most_common(15):
+            table.add_row(column or "(row)", reason, f"{count:,}")
+        console.print(table)
+        first = Table(title="first errors")
+        first.add_column("line")
+        first.add_column("column")
+        first.add_column("value", no_wrap=True, min_width=18)  # a masked ID fits whole
+        first.add_column("reason")
+        first.add_column("fix")
+        for e in result.errors[:10]:
+            first.add_row(str(e.line), e.column, e.value, e.reason, e.fix)
+        console.print(first)
+        console.print(f"every error ({len(result.errors):,}) is in {report_path}")
+    if stopped is not None:
+        err.print(f"[bold red]stopped:[/] {stopped}")
+        raise typer.Exit(3)
+    raise typer.Exit(1 if result.rejected else 0)

@@ -1,0 +1,584 @@
+"""Row checks for the legacy import (``legacy_import``): one chunk of CSV in, checked rows out.
+
+This half runs in worker processes, so it imports no Django model and reads no settings:
+keys, dates, the cities' policy timelines and the event's constant parts come in
+``Context``. The hot loop is written for speed (about 1M rows per import): ID numbers are
+checked by a fast path that is equivalent to ``idnumbers.parse_id_number`` (whose result is
+the authority, called for every number the fast path does not accept, so that the reason
+comes from it); dates by ``date.fromisoformat`` on a shape check; nonces and ids drawn from
+one ``os.urandom`` call per chunk; the AEAD object and keyed MACs built once per process.
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import datetime as dt
+import hashlib
+import io
+import os
+import re
+from dataclasses import dataclass, field
+from time import time_ns
+from typing import Any
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from juzhu.domain.months import add_months
+from juzhu.domain.vocabulary import Basis, CancellationReason, Housing, PermitStatus
+from juzhu.registry.idnumbers import (
+    HKMOTW_PREFIXES,
+    InvalidIdNumber,
+    mask_id_number,
+    mask_phone,
+    parse_id_number,
+)
+
+COLUMNS = (
+    "id_number", "name", "phone", "city", "district", "station", "permit_number", "status",
+    "issued_on", "last_endorsed_on", "next_due_on", "suspended_on", "cancelled_on",
+    "cancellation_reason", "expires_on", "basis", "housing", "registered_since", "employed",
+    "social_insurance_months", "social_insurance_continuous", "enrolled",
+)  # fmt: skip
+TRUE = frozenset({"true", "1", "yes", "y", "t", "是"})
+FALSE = frozenset({"false", "0", "no", "n", "f", "否"})
+STATUSES = frozenset(PermitStatus)
+REASONS = frozenset(CancellationReason)
+BASES = frozenset(Basis)
+HOUSINGS = frozenset(Housing)
+ENDED = frozenset({"cancelled", "revoked"})
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL_BUT_NEWLINE = re.compile(r"[\x00-\x09\x0b\x0c\x0e-\x1f\x7f]")
+_NUMBER = re.compile(r"[A-Za-z0-9-]{1,32}")
+_CHECK = "0123456789X"  # stdnum.cn.ric: check = (1 - 2 * int(first 17, 13)) % 11
+_VARIANT = dict(zip("0123456789abcdef", "89ab89ab89ab89ab", strict=True))  # RFC 4122 variant
+_RANDOM_PER_ROW = 44  # random parts of two uuids (10 + 10) and two AES-GCM nonces (12 + 12)
+VERSION = b"\x01"  # pii.VERSION: the ciphertext layout version
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem in one cell. ``line`` is the file line where the record starts (the header
+    is line 1); ``value`` is masked for ID and phone numbers."""
+
+    line: int
+    column: str
+    value: str
+    reason: str
+    fix: str
+
+
+@dataclass(frozen=True)
+class Terms:
+    """What the import reads from a city's policy in force on a date."""
+
+    version: str
+    window: tuple[int, str] | None  # endorsement.window: (amount, unit)
+    late_resets: bool  # endorsement.late_resets_anniversary
+    term: tuple[int, str] | None  # validity.term; None = no fixed term
+
+
+NO_TERMS = Terms("", None, False, None)  # before the earliest dated value (2016 national)
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """A city's ``Terms`` between the dates where any of its dated values starts or ends, so
+    a row costs a bisect instead of a policy lookup."""
+
+    bounds: list[dt.date]
+    terms: list[Terms]  # terms[i] holds from bounds[i - 1] (inclusive) to bounds[i]
+
+    def on(self, day: dt.date) -> Terms:
+        return self.terms[bisect.bisect_right(self.bounds, day)]
+
+
+@dataclass(frozen=True)
+class Context:
+    """Everything a worker needs; built once in the main process."""
+
+    path: str
+    columns: dict[str, int]
+    today: dt.date
+    at: str  # the import's timestamp, as JSON (events.canonical form)
+    on: str  # the import's date, as JSON
+    source: str  # the file's name, as JSON
+    data_key: bytes
+    index_key: bytes
+    genesis: str
+    timelines: dict[str, Timeline]
+    copy: bool  # rows as PostgreSQL COPY text (True) or tuples for SQLite executemany
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A run of whole records: ``length`` bytes from ``offset``, starting at ``first_line``."""
+
+    offset: int
+    length: int
+    first_line: int
+
+
+@dataclass
+class Checked:
+    rows: int = 0
+    rejected: int = 0
+    data: Any = None  # COPY text (bytes, a row a line) or a list of tuples
+    numbers: list[str] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    size: int = 0
+
+
+_STATE: dict[str, Any] = {}
+
+
+def init_worker(ctx: Context) -> None:
+    """Per process: the AEAD object and keyed hash states are built once, copied per row."""
+    _STATE.update(
+        ctx=ctx,
+        aead=AESGCM(ctx.data_key),
+        id_mac=_mac(ctx.index_key, b"id_number:"),
+        phone_mac=_mac(ctx.index_key, b"phone:"),
+        chain=hashlib.sha256(f"{ctx.genesis}\n".encode()),
+        areas={},
+    )
+
+
+def _mac(key: bytes, prefix: bytes) -> tuple[Any, Any]:
+    """HMAC-SHA256 (RFC 2104) as its two keyed hash states, the inner one fed ``prefix``:
+    ``pii.blind_index`` MACs ``purpose:value``. Per value this costs two C-level copies
+    instead of building an ``hmac.HMAC``; test_import checks the result is the same."""
+    if len(key) > 64:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(64, b"\0")
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in key) + prefix)
+    return inner, hashlib.sha256(bytes(b ^ 0x5C for b in key))
+
+
+def blind_index(mac: tuple[Any, Any], value: bytes) -> str:
+    inner, outer = mac[0].copy(), mac[1].copy()
+    inner.update(value)
+    outer.update(inner.digest())
+    return str(outer.hexdigest())
+
+
+def _day(text: str) -> dt.date | str | None:
+    """A date, None for an empty cell, or the reason it is not a date."""
+    if not text:
+        return None
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            if (text[:4] + text[5:7] + text[8:]).isdigit():
+                return "is not a real date (no such day in that month)"
+    return "is not a date in the form YYYY-MM-DD"
+
+
+def _bool(text: str) -> bool | None:
+    low = text.lower()
+    return True if low in TRUE else False if low in FALSE else None
+
+
+def _mainland_area(areas: dict[tuple[str, int], bool], number: str, year: int) -> bool:
+    """stdnum's area check depends only on (first 6 digits, birth year): cache it — it is
+    most of the cost of ``parse_id_number``."""
+    from stdnum.cn import ric
+    from stdnum.exceptions import ValidationError
+
+    key = (number[:6], year)
+    if key not in areas:
+        try:
+            areas[key] = bool(ric.get_birth_place(number))
+        except ValidationError:
+            areas[key] = False
+    return areas[key]
+
+
+def _plus_years(day: dt.date, years: int) -> dt.date:
+    """``add_months(day, 12 * years)`` without the month arithmetic (29 Feb -> 28 Feb)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def _next_due(issued: dt.date, endorsed: dt.date | None, terms: Terms) -> dt.date:
+    """The next endorsement anniversary, as ``planner.plan`` computes it (居住证暂行条例
+    Art. 10): an endorsement inside the window before an anniversary covers the year after
+    it; a late one restarts the anniversaries from its own date where the city says so, and
+    elsewhere they stay on the issue date."""
+    if endorsed is None:
+        return _plus_years(issued, 1)
+    years = max(1, endorsed.year - issued.year - 1)
+    while _plus_years(issued, years) < endorsed:
+        years += 1
+    anniversary = opens = _plus_years(issued, years)
+    if terms.window is not None:
+        amount, unit = terms.window
+        opens = (
+            anniversary - dt.timedelta(days=amount)
+            if unit == "days"
+            else add_months(anniversary, -amount * (12 if unit == "years" else 1))
+        )
+    if endorsed >= opens:
+        return _plus_years(anniversary, 1)
+    return _plus_years(endorsed, 1) if terms.late_resets else anniversary
+
+
+def _expires(issued: dt.date, terms: Terms) -> dt.date | None:
+    """As ``services._expires_on``: the city's validity term from the issue date, if any."""
+    if terms.term is None:
+        return None
+    amount, unit = terms.term
+    if unit == "days":
+        return issued + dt.timedelta(days=amount)
+    return add_months(issued, amount * (12 if unit == "years" else 1))
+
+
+def _text(value: str, limit: int) -> str | None:
+    """Why a required short text cell is unusable, or None."""
+    if not value:
+        return "is empty"
+    if len(value) > limit:
+        return f"is longer than {limit} characters"
+    if _CONTROL.search(value):
+        return "contains a tab, line break or other control character"
+    return None
+
+
+NULL = "\\N"  # COPY text format
+_JB = {True: "true", False: "false"}  # JSON booleans
+_CB = {True: "t", False: "f"}  # COPY booleans
+
+
+def _jd(day: dt.date | None) -> str:
+    return "null" if day is None else f'"{day}"'
+
+
+def _js(text: str) -> str:
+    """JSON of a vocabulary id (no character needs escaping), or null when empty."""
+    return f'"{text}"' if text else "null"
+
+
+def _cd(day: dt.date | None) -> str:
+    return NULL if day is None else str(day)
+
+
+def _esc(text: str) -> str:
+    """PostgreSQL COPY text format: a backslash starts an escape (control characters were
+    refused)."""
+    return text.replace("\\", "\\\\") if "\\" in text else text
+
+
+DATE_FIX = "write the date as YYYY-MM-DD, e.g. 2024-03-01"
+FUTURE_FIX = "legacy records describe the past: check the year"
+BOOL_FIX = "write true or false (also accepted: 1/0, yes/no, 是/否)"
+EMPTY_FIX = "fill it in, or correct the status"
+CLEAR_FIX = "leave it empty, or correct the status"
+FIXES = {  # how to fix a cell of each column, unless the check says otherwise
+    "id_number": "copy the number again from the ID card (港澳台 residence permit numbers "
+    "start 810000, 820000 or 830000)",
+    "name": "write the holder's name as on the ID card",
+    "phone": "correct the number, or leave the cell empty (the phone is optional)",
+    "district": "use the district code officers use",
+    "station": "use the station code officers use",
+    "permit_number": "copy the legacy permit number exactly: it is the key that makes a "
+    "second import of the same row a no-op",
+    "status": f"use one of: {', '.join(PermitStatus)}",
+    "cancellation_reason": f"use one of: {', '.join(CancellationReason)}",
+    "basis": f"use one of: {', '.join(Basis)}",
+    "housing": f"use one of: {', '.join(Housing)}",
+    "employed": BOOL_FIX,
+    "social_insurance_continuous": BOOL_FIX,
+    "enrolled": BOOL_FIX,
+    "social_insurance_months": "write the months paid in this city within the last 24 (as "
+    "the planner reads them)",
+    "": "look for a missing or extra comma; quote a value that contains a comma",
+}
+
+
+def check_chunk(chunk: Chunk) -> Checked:  # noqa: C901 (one tight loop, on purpose)
+    """Check every record of ``chunk``. Precondition: ``init_worker`` ran in this process."""
+    st = _STATE
+    ctx: Context = st["ctx"]
+    with open(ctx.path, "rb") as f:
+        f.seek(chunk.offset)
+        text = f.read(chunk.length).decode()
+    # Without a quote no cell can hold a line break, and without a backslash or any other
+    # control character in the chunk no cell needs checking or escaping for them.
+    careful = '"' in text or "\\" in text or _CONTROL_BUT_NEWLINE.search(text) is not None
+    out = Checked(size=chunk.length)
+    errors, numbers, lines = out.errors, out.numbers, out.lines
+    done: list[Any] = []
+    today, timelines, copy = ctx.today, ctx.timelines, ctx.copy
+    at, on, source = ctx.at, ctx.on, ctx.source
+    encrypt, areas = st["aead"].encrypt, st["areas"]
+    id_mac, phone_mac, chain = st["id_mac"], st["phone_mac"], st["chain"]
+    (i_id, i_name, i_phone, i_city, i_district, i_station, i_number, i_status, i_issued,
+     i_endorsed, i_due, i_suspended, i_cancelled, i_reason, i_expires, i_basis, i_housing,
+     i_since, i_employed, i_months, i_continuous, i_enrolled) = (ctx.columns[c] for c in COLUMNS)  # fmt: skip
+    width = len(ctx.columns)
+    pool, k = b"", 0
+    rows = rejected = 0
+    first = line = start = chunk.first_line
+    reader = csv.reader(io.StringIO(text, newline=""))
+
+    def bad(column: str, value: str, reason: str, fix: str = "") -> None:
+        fix = fix or FIXES.get(column, DATE_FIX)
+        errors.append(RowError(start, column, value[:40], reason, fix))
+
+    def day(column: str, raw: str, lo: dt.date | None, lo_name: str) -> dt.date | None:
+        """A non-empty date cell: a real date, not before ``lo``; the caller checks it
+        against today where that matters."""
+        value = _day(raw)
+        if isinstance(value, str):
+            bad(column, raw, value)
+            return None
+        if value is not None and lo is not None and value < lo:
+            bad(column, raw, f"is before {lo_name} ({lo})", "check both dates")
+        return value
+
+    def past(column: str, raw: str, lo: dt.date | None, lo_name: str) -> dt.date | None:
+        value = day(column, raw, lo, lo_name)
+        if value is not None and value > today:
+            bad(column, raw, f"is in the future (after {today})", FUTURE_FIX)
+        return value
+
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            start, line = line, first + reader.line_num
+            rows, rejected = rows + 1, rejected + 1
+            bad("", "", f"not readable as CSV ({exc})")
+            continue
+        start, line = line, first + reader.line_num
+        if len(row) != width or not (row[i_id] or row[i_number]):
+            if not any(cell.strip() for cell in row):
+                continue  # a blank line (or a row of empty cells) is not a record
+            if len(row) != width:
+                rows, rejected = rows + 1, rejected + 1
+                bad("", "", f"the row has {len(row)} fields but the header has {width}")
+                continue
+        rows += 1
+        before = len(errors)
+
+        # id_number: the fast path accepts exactly what parse_id_number accepts (the same
+        # checksum, a real birth date not in the future, a 港澳台 prefix or a stdnum area code
+        # valid in the birth year); anything else goes to parse_id_number for the verdict.
+        raw = row[i_id]
+        v = raw.strip().replace(" ", "").upper()
+        kind: str | None = None
+        birth: dt.date | None = None
+        if (
+            len(v) == 18
+            and v.isascii()
+            and v[:17].isdigit()
+            and _CHECK[(1 - 2 * int(v[:17], 13)) % 11] == v[17]
+        ):
+            try:
+                birth = dt.date(int(v[6:10]), int(v[10:12]), int(v[12:14]))
+            except ValueError:
+                birth = None
+            if birth is not None and birth <= today:
+                kind = HKMOTW_PREFIXES.get(v[:6])
+                if kind is None:
+                    known = areas.get((v[:6], birth.year))
+                    if known is None:
+                        known = _mainland_area(areas, v, birth.year)
+                    kind = "mainland" if known else None
+        if kind is None:
+            birth = None
+            if not v:
+                bad("id_number", "", "the ID number is empty", "fill in the holder's ID number")
+            else:
+                try:
+                    parsed = parse_id_number(raw, today)
+                    v, kind, birth = parsed.value, parsed.kind, parsed.birth_date
+                except InvalidIdNumber as exc:
+                    bad("id_number", mask_id_number(raw), exc.en)
+
+        name, district = row[i_name].strip(), row[i_district].strip()
+        station = row[i_station].strip()
+        for column, value, limit in (("name", name, 64), ("district", district, 32),
+                                     ("station", station, 32)):  # fmt: skip
+            if careful or not value or len(value) > limit:
+                problem = _text(value, limit)
+                if problem:
+                    bad(column, value, f"the {column} {problem}")
+        phone = row[i_phone].strip()
+        if phone:
+            phone = phone.replace(" ", "").replace("-", "").removeprefix("+86")
+            if not (len(phone) == 11 and phone.isascii() and phone.isdigit() and phone[0] == "1"):
+                bad("phone", mask_phone(phone), "a mobile number has 11 digits and starts with 1")
+        city = row[i_city].strip().lower()
+        timeline = timelines.get(city)
+        if timeline is None:
+            problem = "the city is empty" if not city else "is not a city juzhu has a policy for"
+            bad("city", city, problem, f"use a city policy id: {', '.join(sorted(timelines))}")
+        number = row[i_number].strip()
+        if not _NUMBER.fullmatch(number):
+            problem = "is not 1 to 32 letters, digits or hyphens" if number else "is empty"
+            bad("permit_number", number, f"the permit number {problem}")
+        status = row[i_status].strip().lower()
+        if status not in STATUSES:
+            bad("status", status, "is not a permit status" if status else "the status is empty")
+            status = ""
+
+        # dates: real, in order (birth <= issued <= endorsed, suspended, cancelled <= today;
+        # due and expiry after the issue), and present or absent as the status requires
+        raw = row[i_issued].strip()
+        issued = past("issued_on", raw, birth, "the holder's birth date") if raw else None
+        if not raw:
+            bad("issued_on", "", "the issue date is empty")
+        raw = row[i_endorsed].strip()
+        endorsed = past("last_endorsed_on", raw, issued, "issued_on") if raw else None
+        raw = row[i_due].strip()
+        due = day("next_due_on", raw, issued, "issued_on") if raw else None
+        if due is not None and (due == issued or (endorsed is not None and due <= endorsed)):
+            problem = "is not after the issue or the last endorsement"
+            bad("next_due_on", raw, problem, "leave it empty to have it computed")
+        raw = row[i_suspended].strip()
+        suspended = past("suspended_on", raw, issued, "issued_on") if raw else None
+        if status == "suspended" and not raw:
+            bad("suspended_on", "", "a suspended permit needs the date it was suspended", EMPTY_FIX)
+        elif status == "active" and raw:
+            bad("suspended_on", raw, "an active permit is not suspended", CLEAR_FIX)
+        raw = row[i_cancelled].strip()
+        cancelled = past("cancelled_on", raw, issued, "issued_on") if raw else None
+        if status in ENDED and not raw:
+            bad("cancelled_on", "", f"a {status} permit needs the date it ended", EMPTY_FIX)
+        elif status and status not in ENDED and raw:
+            bad("cancelled_on", raw, f"a {status} permit was not cancelled or revoked", CLEAR_FIX)
+        reason = row[i_reason].strip().lower()
+        if status == "cancelled" and reason not in REASONS:
+            problem = (
+                "is not a cancellation reason" if reason else "a cancelled permit needs its reason"
+            )
+            bad("cancellation_reason", reason, problem)
+        elif status == "revoked":
+            if reason not in ("", "ineligible_or_false_info"):
+                # 撤销 has one ground, a permit obtained by fraud (services.do_revoke_permit)
+                problem = "a revoked permit's reason is ineligible_or_false_info"
+                bad("cancellation_reason", reason, problem, CLEAR_FIX)
+            reason = "ineligible_or_false_info"
+        elif status and status != "cancelled" and reason:
+            problem = f"a {status} permit has no cancellation reason"
+            bad("cancellation_reason", reason, problem, CLEAR_FIX)
+        raw = row[i_expires].strip()
+        expires = day("expires_on", raw, issued, "issued_on") if raw else None
+        if expires is not None and expires == issued:
+            bad("expires_on", raw, "is the issue date", "check both dates")
+        if expires is None and issued is not None and timeline is not None and not raw:
+            expires = _expires(issued, timeline.on(issued))
+        if status == "expired" and (expires is None or expires > today):
+            problem = "an expired permit needs an expiry date not after today"
+            bad("expires_on", raw, problem, EMPTY_FIX)
+        raw = row[i_since].strip()
+        since = past("registered_since", raw, birth, "the holder's birth date") if raw else None
+
+        basis = row[i_basis].strip().lower()
+        if basis not in BASES:
+            bad("basis", basis, "is not a basis")
+        housing = row[i_housing].strip().lower()
+        if housing not in HOUSINGS:
+            bad("housing", housing, "is not a housing type")
+        employed = _bool(row[i_employed].strip())
+        if employed is None:
+            bad("employed", row[i_employed], "is not true or false")
+        continuous = _bool(row[i_continuous].strip())
+        if continuous is None:
+            bad("social_insurance_continuous", row[i_continuous], "is not true or false")
+        enrolled = _bool(row[i_enrolled].strip())
+        if enrolled is None:
+            bad("enrolled", row[i_enrolled], "is not true or false")
+        raw = row[i_months].strip()
+        months = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 3 else -1
+        if not 0 <= months <= 24:
+            bad("social_insurance_months", raw, "is not a whole number from 0 to 24")
+        if len(errors) != before:
+            rejected += 1
+            continue
+
+        # -- a good row: ids, ciphertexts, blind indexes, the first link of its chain -------
+        # a row without errors has all of these (the asserts tell the type checker so)
+        assert issued and timeline and birth and kind
+        assert employed is not None and continuous is not None and enrolled is not None
+        terms = timeline.on(issued)
+        if due is None:
+            due = _next_due(issued, endorsed, timeline.on(endorsed) if endorsed else terms)
+        if k == len(pool):
+            pool, k = os.urandom(_RANDOM_PER_ROW * 256), 0
+        # ids are UUIDv7 (RFC 9562): the millisecond first, so the primary-key indexes grow at
+        # their right edge instead of taking writes all over (most of an import's cost is
+        # index maintenance); 74 random bits keep them unguessable.
+        h = pool[k : k + 20].hex()
+        n_id, n_phone = pool[k + 20 : k + 32], pool[k + 32 : k + 44]
+        k += _RANDOM_PER_ROW
+        ms = f"{time_ns() // 1_000_000:012x}"
+        person_id = f"{ms}7{h[:3]}{_VARIANT[h[3]]}{h[4:19]}"  # 32 hex digits
+        permit_id = f"{ms}7{h[20:23]}{_VARIANT[h[23]]}{h[24:39]}"
+        vb = v.encode()
+        id_enc = VERSION + n_id + encrypt(n_id, vb, b"id_number")
+        id_index = blind_index(id_mac, vb)
+        phone_enc, phone_index, phone_masked = None, "", ""
+        if phone:
+            pb = phone.encode()
+            phone_enc = VERSION + n_phone + encrypt(n_phone, pb, b"phone")
+            phone_index, phone_masked = blind_index(phone_mac, pb), phone[:3] + "****" + phone[-4:]
+        # events.canonical form (keys sorted, no spaces); test_import checks it byte for byte
+        body = (
+            f'{{"actor":"system:import","at":{at},"city":"{city}","data":{{'
+            f'"cancellation_reason":{_js(reason)},"cancelled_on":{_jd(cancelled)},'
+            f'"expires_on":{_jd(expires)},"issued_on":"{issued}",'
+            f'"last_endorsed_on":{_jd(endorsed)},"next_due_on":"{due}","number":"{number}",'
+            f'"source":{{"file":{source},"line":{start}}},"status":"{status}",'
+            f'"suspended_on":{_jd(suspended)}}},"dedupe_key":null,"inputs":{{'
+            f'"basis":"{basis}","employed":{_JB[employed]},"enrolled":{_JB[enrolled]},'
+            f'"housing":"{housing}","registered_since":{_jd(since)},'
+            f'"social_insurance_continuous":{_JB[continuous]},'
+            f'"social_insurance_months":{months}}},"name":"PermitImported","on":{on},'
+            f'"policy":{{"id":"{city}","version":"{terms.version}"}},"reason":"legacy import",'
+            f'"record_id":"{permit_id[:8]}-{permit_id[8:12]}-{permit_id[12:16]}-'
+            f'{permit_id[16:20]}-{permit_id[20:]}","record_type":"permit","seq":1,"trace":[]}}'
+        )
+        link = chain.copy()
+        link.update(body.encode())
+        masked = f"{v[:4]}**********{v[-4:]}"
+        if copy:  # PostgreSQL COPY text, in legacy_import_load.STAGED order
+            if careful:
+                name, district, station = _esc(name), _esc(district), _esc(station)
+            if careful or "\\" in source:  # the file name is in the body, JSON-escaped
+                body = _esc(body)
+            phone_copy = f"\\\\x{phone_enc.hex()}" if phone_enc else NULL
+            head = (
+                f"{start}\t{person_id}\t{id_index}\t\\\\x{id_enc.hex()}\t{masked}\t{kind}\t"
+                f"{birth}\t{phone_copy}\t{phone_index}\t{phone_masked}\t{permit_id}\t{number}\t"
+                f"{city}\t{status}\t{issued}\t{_cd(endorsed)}\t{due}\t{_cd(suspended)}\t"
+                f"{_cd(cancelled)}\t{reason}\t{_cd(expires)}\t{basis}\t{housing}\t{_cd(since)}\t"
+                f"{_CB[employed]}\t{months}\t{_CB[continuous]}\t{_CB[enrolled]}\t"
+                f"{terms.version}\t{body}\t{link.hexdigest()}\t"
+            )
+            # the ASCII head and the short tail encode apart: one non-ASCII name would
+            # otherwise widen the whole ~1 KB row before its UTF-8 encoding
+            done.append(head.encode() + f"{name}\t{district}\t{station}".encode())
+        else:
+            done.append(
+                (
+                    start, person_id, id_index, id_enc, masked, kind, str(birth), phone_enc,
+                    phone_index, phone_masked, permit_id, number, city, status, str(issued),
+                    endorsed and str(endorsed), str(due), suspended and str(suspended),
+                    cancelled and str(cancelled), reason, expires and str(expires), basis,
+                    housing, since and str(since), employed, months, continuous, enrolled,
+                    terms.version, body, link.hexdigest(), name, district, station,
+                )
+            )  # fmt: skip
+        numbers.append(number)
+        lines.append(start)
+    out.rows, out.rejected = rows, rejected
+    out.data = b"\n".join(done) + b"\n" if copy and done else b"" if copy else done
+    return out
