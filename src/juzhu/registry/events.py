@@ -221,35 +221,6 @@ def _link_problem(
     return None
 
 
-def _link_problem(
-    prev_seq: int,
-    prev_hash: str,
-    seq: int,
-    stored_prev: str,
-    digest: str,
-    body: str,
-    columns: tuple[str, int, str, str],
-) -> str | None:
-    if seq != prev_seq + 1:
-        return f"sequence jumps from {prev_seq} to {seq}: an event is missing"
-    if stored_prev != prev_hash:
-        return "prev_hash does not match the previous event's hash"
-    if chain_hash(prev_hash, body) != digest:
-        return "hash does not match the body: the event was altered"
-    try:
-        parsed = json.loads(body)
-    except ValueError:
-        return "body is not valid JSON"
-    if (
-        parsed.get("name"),
-        parsed.get("seq"),
-        parsed.get("record_id"),
-        parsed.get("on"),
-    ) != columns:
-        return "indexed columns disagree with the hashed body"
-    return None
-
-
 def _check_head(
     key: tuple[str, str],
     seq: int,
