@@ -388,18 +388,21 @@ def kill_db() -> Iterator[Any]:
 
 @pytest.mark.slow
 def test_a_sweep_killed_mid_run_by_sigkill_finishes_on_rerun_without_repeats(
-    kill_db: Any,
+    kill_db: Any, tmp_path: Any
 ) -> None:
     def count(sql: str) -> int:
         return int(kill_db.execute(sql).fetchone()[0])
 
     sweeps = "SELECT count(*) FROM registry_event WHERE actor = 'system:sweep'"
     env = {**_kill_env(), sweep.CHUNK_ENV: "20", sweep.PAUSE_ENV: "40"}
-    run = _juzhu("sweep", "--on", KILL_ON.isoformat(), env=env, stdout=subprocess.DEVNULL,
-                 stderr=subprocess.DEVNULL)  # fmt: skip
+    log = (tmp_path / "sweep.err").open("w+b")  # a file, not a pipe nobody drains
+    run = _juzhu("sweep", "--on", KILL_ON.isoformat(), env=env, stdout=log, stderr=log)
     deadline = time.monotonic() + 30
     while count(sweeps) < 60 and time.monotonic() < deadline and run.poll() is None:
         time.sleep(0.02)
+    if run.poll() is not None:
+        log.seek(0)
+        pytest.fail(f"the sweep ended before it could be killed: {log.read()!r}")
     run.send_signal(signal.SIGKILL)
     run.wait(timeout=10)
     halfway = count(sweeps)

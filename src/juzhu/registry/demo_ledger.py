@@ -107,7 +107,7 @@ class Ledger:
         notice_context: Mapping[str, Any] | None = None,
         data: Mapping[str, Any] | None = None,
     ) -> R:
-        """``services._commit`` without the database: transition, events, fields, notices."""
+        """``services.apply_transition`` without the database: transition, events, fields, notices."""
         new = record.last_event_seq == 0
         if on < self.last_on.get(record.pk, on):  # a bug in a demo script, not bad input
             raise AssertionError(f"{machine} {record.pk}: {command} on {on} predates its history")
@@ -273,7 +273,9 @@ class Ledger:
         self._permit_step(
             permit, "reinstate", on=on, actor=actor, notice="reinstated",
             data={"appeal_ref": str(appeal.pk)},
-            changes={"cancelled_on": None, "cancellation_reason": "", "suspended_on": None},
+            changes={"cancelled_on": None, "cancellation_reason": "", "suspended_on": None,
+                     "next_due_on": services.next_anniversary_from(
+                         permit.next_due_on or add_months(permit.issued_on, 12), on)},
         )  # fmt: skip
 
     # -- applications ----------------------------------------------------------------------

@@ -71,7 +71,7 @@ def build_events(
     ``occurred_at`` defaults to now (a back-dated history, e.g. the demo, passes its own).
 
     The caller first saves the record under its optimistic lock, then inserts these rows, in
-    one transaction (``services._commit``).
+    one transaction (``services.apply_transition``).
     """
     record_type = RECORD_TYPES[type(record).__name__]
     now = occurred_at or timezone.now()

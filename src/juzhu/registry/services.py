@@ -111,7 +111,7 @@ def work_calendar() -> WorkCalendar:
 # -- the shared commit path ----------------------------------------------------------------
 
 
-def _commit(
+def apply_transition(
     record: R,
     machine: Machine,
     command: str,
@@ -260,7 +260,7 @@ def do_register_residence(
         housing=housing,
         registered_on=on,
     )
-    _commit(
+    apply_transition(
         reg,
         Machine.REGISTRATION,
         "register",
@@ -281,7 +281,7 @@ def do_deregister_residence(
     (Guangzhou 2023), the person's live permits in that city are cancelled in the same
     transaction, with their own events and notices. Returns the permits cancelled."""
     policy = policy_of(reg.city, on)
-    _commit(
+    apply_transition(
         reg,
         Machine.REGISTRATION,
         "deregister",
@@ -327,6 +327,13 @@ def expires_on_for(policy: Policy, issued_on: dt.date) -> dt.date | None:
         if months is not None
         else issued_on + dt.timedelta(days=term.amount)
     )
+
+
+def next_anniversary_from(due: dt.date, on: dt.date) -> dt.date:
+    """The first anniversary on or after ``on`` (a reinstated permit gets a fresh one)."""
+    while due < on:
+        due = add_months(due, 12)
+    return due
 
 
 def next_due_after(policy: Policy, permit: Permit, endorsed_on: dt.date, late: bool) -> dt.date:
@@ -378,7 +385,7 @@ def do_issue_permit(
         policy_version=policy.version,
         **{k: v for k, v in dict(facts or {}).items() if k in FACT_FIELDS},
     )
-    _commit(
+    apply_transition(
         permit,
         Machine.PERMIT,
         "issue",
@@ -400,7 +407,7 @@ def do_endorse_permit(
     policy = policy_of(permit.city, on)
     late = permit.status == "suspended"
     due = next_due_after(policy, permit, on, late)
-    _commit(
+    apply_transition(
         permit,
         Machine.PERMIT,
         "endorse_late" if late else "endorse",
@@ -419,7 +426,7 @@ def do_endorse_permit(
 @transaction.atomic
 def do_suspend_permit(permit: Permit, *, on: dt.date, actor: Actor, expected_version: int) -> None:
     policy = policy_of(permit.city, on)
-    _commit(
+    apply_transition(
         permit,
         Machine.PERMIT,
         "suspend",
@@ -436,7 +443,7 @@ def do_suspend_permit(permit: Permit, *, on: dt.date, actor: Actor, expected_ver
 
 @transaction.atomic
 def do_expire_permit(permit: Permit, *, on: dt.date, actor: Actor, expected_version: int) -> None:
-    _commit(
+    apply_transition(
         permit,
         Machine.PERMIT,
         "expire",
@@ -475,7 +482,7 @@ def do_cancel_permit(
     trace: Sequence[Any] = (),
 ) -> None:
     policy = check_cancel_permit(permit, reason, on)
-    _commit(
+    apply_transition(
         permit,
         Machine.PERMIT,
         "cancel",
@@ -502,7 +509,7 @@ def do_revoke_permit(
         raise Refused(
             "撤销须附上认定骗领的证据", "revocation needs the evidence of fraud", "evidence"
         )
-    _commit(
+    apply_transition(
         permit,
         Machine.PERMIT,
         "revoke",
@@ -523,7 +530,7 @@ def do_revoke_permit(
 def do_reinstate_permit(
     permit: Permit, *, appeal: Appeal, on: dt.date, actor: Actor, expected_version: int
 ) -> None:
-    _commit(
+    apply_transition(
         permit,
         Machine.PERMIT,
         "reinstate",
@@ -532,7 +539,14 @@ def do_reinstate_permit(
         expected_version=expected_version,
         policy=policy_of(permit.city, on),
         data={"appeal_ref": str(appeal.pk)},
-        changes={"cancelled_on": None, "cancellation_reason": "", "suspended_on": None},
+        changes={
+            "cancelled_on": None,
+            "cancellation_reason": "",
+            "suspended_on": None,
+            "next_due_on": next_anniversary_from(
+                permit.next_due_on or add_months(permit.issued_on, 12), on
+            ),
+        },
         notice="permit_reinstated",
         notice_context={"number": permit.number, "on": on.isoformat()},
     )
@@ -610,7 +624,7 @@ def do_submit_application(
         submitted_on=on,
         policy_version=policy.version,
     )
-    _commit(
+    apply_transition(
         app,
         Machine.APPLICATION,
         "submit",
@@ -651,7 +665,7 @@ def do_request_supplement(
             "missing",
         )
     app.facts = {**app.facts, "_notice_basis_housing": [app.basis, app.housing]}
-    _commit(
+    apply_transition(
         app,
         Machine.APPLICATION,
         "request_supplement",
@@ -679,7 +693,7 @@ def do_amend_application(
     changes = {k: v for k, v in (("basis", basis), ("housing", housing)) if v}
     if not changes:
         raise Refused("没有要修改的内容", "nothing to change", "basis")
-    _commit(
+    apply_transition(
         app,
         Machine.APPLICATION,
         "amend",
@@ -707,7 +721,7 @@ def do_supplement_application(
         changes["basis"] = basis
     if housing:
         changes["housing"] = housing
-    _commit(
+    apply_transition(
         app,
         Machine.APPLICATION,
         "supplement",
@@ -735,7 +749,7 @@ def do_accept_application(
 ) -> None:
     policy = policy_of(app.city, on)
     due = statutory_due(policy, on)
-    _commit(
+    apply_transition(
         app,
         Machine.APPLICATION,
         "accept",
@@ -754,7 +768,7 @@ def do_accept_application(
 def do_refuse_application(
     app: Application, *, reasons: Sequence[str], on: dt.date, actor: Actor, expected_version: int
 ) -> None:
-    _commit(
+    apply_transition(
         app,
         Machine.APPLICATION,
         "refuse",
@@ -803,7 +817,7 @@ def do_approve_application(
 ) -> Permit | None:
     """Approve, and carry out what the application asked for, in the same transaction."""
     policy = decision_policy(app, on)
-    _commit(
+    apply_transition(
         app,
         Machine.APPLICATION,
         "approve",
@@ -840,7 +854,7 @@ def do_approve_application(
 def _simple(command: str, notice: str | None = None) -> Any:
     @transaction.atomic
     def run(app: Application, *, on: dt.date, actor: Actor, expected_version: int) -> None:
-        _commit(
+        apply_transition(
             app,
             Machine.APPLICATION,
             command,
@@ -870,7 +884,7 @@ def do_collect(
             "check the holder's identity before handing over",
             "identity_checked",
         )
-    _commit(
+    apply_transition(
         app,
         Machine.APPLICATION,
         "collect",
@@ -904,7 +918,7 @@ def do_file_appeal(permit: Permit, *, kind: str, grounds: str, on: dt.date, acto
         filed_on=on,
         grounds=grounds.strip(),
     )
-    _commit(
+    apply_transition(
         appeal,
         Machine.APPEAL,
         "file",
@@ -927,7 +941,9 @@ OUTCOMES = {
 
 @transaction.atomic
 def do_accept_appeal(appeal: Appeal, *, on: dt.date, actor: Actor, expected_version: int) -> None:
-    _commit(appeal, Machine.APPEAL, "accept", on=on, actor=actor, expected_version=expected_version)
+    apply_transition(
+        appeal, Machine.APPEAL, "accept", on=on, actor=actor, expected_version=expected_version
+    )
 
 
 @transaction.atomic
@@ -947,7 +963,7 @@ def do_decide_appeal(
             f"unknown outcome {outcome!r}; use {', '.join(OUTCOMES)}",
             "outcome",
         )
-    _commit(
+    apply_transition(
         appeal,
         Machine.APPEAL,
         OUTCOMES[outcome],

@@ -208,7 +208,7 @@ def _apply_one(category: str, permit: Permit, plan: CityPlan) -> None:
     assert due is not None
     if category in ("expired", "suspended"):
         effective = due + ONE_DAY  # the first day without a valid term or endorsement
-        services._commit(
+        services.apply_transition(
             permit, Machine.PERMIT, "suspend" if by_anniversary else "expire",
             on=effective, actor=SWEEP, expected_version=permit.version, policy=plan.policy,
             changes={"suspended_on": effective} if by_anniversary else None,
@@ -353,17 +353,21 @@ _SQL_RULES: dict[str, dict[str, str]] = {
     },
 }
 
+# A probe of the dedupe index per permit. OFFSET 0 keeps the planner from turning it into
+# an anti-join: with a constant key (cancel:DATE) and statistics that have not seen today's
+# keys yet, it would scan every event bearing the key once per permit (quadratic).
 _NOT_DONE = """NOT EXISTS (SELECT 1 FROM registry_event e WHERE e.record_type = 'permit'
-        AND e.record_id = p.id AND e.dedupe_key = {key})"""
+        AND e.record_id = p.id AND e.dedupe_key = {key} OFFSET 0)"""
 
 # The event body mirrors events.build_events key for key (json_build_object, not canonical
 # text: verify_chains hashes the stored text and compares name/seq/record_id/on with the
 # columns). The outbox rows follow notifications.services.do_enqueue_notice: inbox always,
 # SMS when the person has a phone. They belong to events born in this very statement, so
 # no earlier notice can exist: no ON CONFLICT (a speculative insert per row); the unique
-# (event, channel, recipient) still stands guard. Ordered by event id, the event-keyed
-# index inserts append at the right edge. The update names its rows as an array of ids so
-# the planner reaches them through the primary key, not a hash join over every permit.
+# (event, channel, recipient) still stands guard. The update names its rows as an array of
+# ids so the planner reaches them through the primary key, not a hash join over every
+# permit. Rows go in key order (permit id, then person id for the outbox: new event ids are
+# contiguous anyway) so index inserts and foreign-key checks hit neighbouring pages.
 _CHUNK_SQL = """
 WITH picked AS (
     SELECT p.id, p.city, p.person_id, p.number, p.version, p.last_event_seq + 1 AS seq,
@@ -377,7 +381,7 @@ WITH picked AS (
         'on', c.on_date, 'at', %(at)s, 'actor', %(actor)s, 'reason', %(event_reason)s,
         'city', c.city, 'policy', %(policy)s::json, 'inputs', %(inputs)s::json,
         'trace', %(trace)s::json, 'data', {data}, 'dedupe_key', c.dedupe_key)::text AS body
-    FROM picked c
+    FROM picked c ORDER BY c.id
 ), chained AS (
     SELECT b.*, encode(sha256(convert_to(b.prev_hash || E'\\n' || b.body, 'UTF8')), 'hex') AS hash
     FROM bodied b
@@ -405,7 +409,7 @@ WITH picked AS (
     JOIN registry_person per ON per.id = c.person_id
     CROSS JOIN (VALUES ('inbox'), ('sms')) AS ch(channel)
     WHERE ch.channel = 'inbox' OR per.phone_index <> ''
-    ORDER BY l.id, ch.channel
+    ORDER BY per.id, l.id, ch.channel
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM picked), (SELECT count(*) FROM logged), (SELECT count(*) FROM noticed)
@@ -448,12 +452,14 @@ def _run_sql(plan: CityPlan, chunk: int, task: _Task) -> None:
     rule = _SQL_RULES[task.category]
     not_done = _NOT_DONE.format(key=rule["key"])
     statement = _CHUNK_SQL.format(not_done=not_done, **rule)
-    counting = (
-        f"SELECT count(*) FROM registry_permit p WHERE p.city = %(city)s AND {rule['where']} "
-        f"AND {not_done}"
-    )
+    # The total for the progress bar leaves the dedupe check out, so it is an index-only
+    # scan; rows already done (a re-run's reminders) are not picked, and the bar's total is
+    # corrected when the rule is exhausted.
     with connection.cursor() as cursor:
-        cursor.execute(counting, _sql_params(task.category, plan, chunk))
+        cursor.execute(
+            f"SELECT count(*) FROM registry_permit p WHERE p.city = %(city)s AND {rule['where']}",
+            _sql_params(task.category, plan, chunk),
+        )
         due = cursor.fetchone()[0]
     task.tell(0, due)
     if not due:
@@ -465,7 +471,8 @@ def _run_sql(plan: CityPlan, chunk: int, task: _Task) -> None:
             cursor.execute("SET LOCAL jit = off")
             cursor.execute(statement, _sql_params(task.category, plan, chunk))
             picked, logged, noticed = cursor.fetchone()
-        task.chunk_done(logged, logged, noticed)
+        if picked:
+            task.chunk_done(logged, logged, noticed)
         # Fewer than a full chunk: the rule is exhausted. A full chunk where nothing moved
         # (every version check lost to a concurrent writer): stop, never spin.
         if picked < chunk or logged == 0:
