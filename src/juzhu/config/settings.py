@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "juzhu.registry",
     "juzhu.notifications",
     "juzhu.verification",
+    "juzhu.portal",
 ]
 
 MIDDLEWARE = [

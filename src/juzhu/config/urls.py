@@ -1,10 +1,13 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
+from juzhu.config.api import api
 from juzhu.registry import views as registry_views
 
 urlpatterns = [
     path("", registry_views.landing, name="landing"),
     path("healthz", registry_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("portal/", include("juzhu.portal.urls")),
+    path("api/", api.urls),
 ]

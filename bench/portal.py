@@ -1,0 +1,644 @@
+"""The citizen portal under load: status and planner pages, 50 clients, 1,000,000 permits.
+
+Issue 4: "Status and planner pages p95 ≤ 200 ms at 50 concurrent clients on this 2-core
+machine." wrk (``bench/portal_wrk.lua``) keeps 50 connections busy, with no think time, and
+reports p50/p75/p90/p95/p99 from its own latency histogram. Every answer must be a 200; a
+302 to the login page (a session not accepted) makes the run invalid.
+
+* **status page**: ``GET /portal/me/permits/<id>/`` of a logged-in holder. The sessions are
+  made with Django's session engine, holding the keys ``auth.log_in`` sets (the person id,
+  30 idle minutes); no SMS. It loads the person and the permit, reads the permit's events for
+  the timeline, and, when the permit is suspended or cancelled, makes the plan (and reads the
+  inbox notice that gives the day the holder was told).
+* **planner page**: ``GET /portal/planner/plan/`` of an anonymous session holding the answers
+  of a cancelled Shenzhen permit (the questionnaire walked once in-process with Django's test
+  client, its state copied into every session). The answers live in the session, not the URL.
+* **floor**: a minimal Starlette app on uvicorn (uvloop + httptools, 2 worker processes) with
+  an asyncpg pool, serving the same paths and the same session cookies: the session row is
+  read and its signature checked (``django.core.signing``, no Django set-up), then for the
+  status page the permit row with its events (one statement) as a small HTML page; for the
+  planner page the same pure-Python planner (``juzhu.planner``) on the same answers, shown as
+  a small HTML page. No templates, middleware, ORM, plan presentation or translations.
+
+Data: persons, permits and each permit's ``PermitIssued`` event (a real hash chain) loaded
+with COPY; the holders who log in (``--holders``, 200) are made through
+``juzhu.registry.services`` with realistic chains: half active (issued, endorsed twice), a
+quarter suspended (issued, endorsed, suspended), a quarter cancelled (issued, suspended,
+cancelled two years later, 10-50 days ago), so their pages show timelines, notices and plans.
+
+Served as the README says: ``juzhu serve`` (gunicorn), tuned with ``GUNICORN_CMD_ARGS``.
+Run: ``.venv/bin/python bench/portal.py [--n 1000000] [--duration 30] [--json]``;
+``--profile 200`` profiles each page in one process (queries per request, top functions).
+Needs wrk (``apt-get install -y wrk``) and the bench extra (``pip install -e '.[bench]'``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import contextlib
+import datetime as dt
+import hashlib
+import html
+import http.client
+import io
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+DB = "bench_portal_bench"
+DSN = f"postgresql://postgres@127.0.0.1:5432/{DB}"
+ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+BENCH_DIR = Path(__file__).resolve().parent
+ROOT = BENCH_DIR.parent
+CITY, TZ = "shenzhen", ZoneInfo("Asia/Shanghai")
+SECRET = "bench-secret-key-not-for-production"
+ENV = {
+    "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB}",
+    "DJANGO_SETTINGS_MODULE": "juzhu.config.settings",
+    "JUZHU_SECRET_KEY": SECRET,
+    "JUZHU_DATA_KEY": base64.b64encode(b"d" * 32).decode(),
+    "JUZHU_INDEX_KEY": base64.b64encode(b"i" * 32).decode(),
+    "JUZHU_LOG_LEVEL": "ERROR",
+}
+GENESIS = "0" * 64
+PAGES = {"status": "status page (my permit)", "planner": "planner page (plan)"}
+TARGET_P95_MS = 200.0
+
+
+# -- the floor (imported by uvicorn as ``portal:make_floor_app``) ------------------------------
+
+
+def _session(data: str) -> dict[str, Any]:
+    """A Django session payload, its signature checked as SessionBase.decode does."""
+    from django.core import signing
+
+    return dict(
+        signing.loads(
+            data,
+            key=SECRET,
+            salt="django.contrib.sessions.SessionStore",
+            serializer=signing.JSONSerializer,
+            fallback_keys=[],
+        )
+    )
+
+
+def make_floor_app() -> Any:
+    import asyncpg
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import HTMLResponse, RedirectResponse
+    from starlette.routing import Route
+
+    from juzhu.planner import make_plan, parse_situation
+    from juzhu.portal.questions import situation_data
+    from juzhu.rules.loader import load_policies
+
+    policies = load_policies()
+    pool: dict[str, Any] = {}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Any) -> AsyncIterator[None]:
+        size = int(os.environ.get("FLOOR_POOL", "10"))
+        pool["db"] = await asyncpg.create_pool(DSN, min_size=size, max_size=size)
+        yield
+        await pool["db"].close()
+
+    async def session_of(request: Request) -> dict[str, Any] | None:
+        key = request.cookies.get("sessionid", "")
+        data = await pool["db"].fetchval(
+            "SELECT session_data FROM django_session WHERE session_key = $1 AND expire_date > now()",
+            key,
+        )
+        return _session(data) if data else None
+
+    def page(title: str, body: str) -> HTMLResponse:
+        return HTMLResponse(
+            f'<!doctype html><html lang="zh-Hans"><meta charset="utf-8"><title>{title}</title>'
+            f"<body><main>{body}</main></body></html>"
+        )
+
+    async def status(request: Request) -> Any:
+        session = await session_of(request)
+        if not session or "portal_person" not in session:
+            return RedirectResponse("/portal/login/", status_code=302)
+        row = await pool["db"].fetchrow(
+            "SELECT p.number, p.status, p.issued_on, p.last_endorsed_on, p.next_due_on, "
+            "p.cancelled_on, p.cancellation_reason, "
+            "(SELECT json_agg(json_build_array(e.name, e.on_date, e.occurred_at, e.actor, "
+            "e.body::json->>'reason') ORDER BY e.seq) FROM registry_event e "
+            "WHERE e.record_type = 'permit' AND e.record_id = p.id) AS events "
+            "FROM registry_permit p WHERE p.id = $1 AND p.person_id = $2",
+            uuid.UUID(request.path_params["permit_id"]),
+            uuid.UUID(session["portal_person"]),
+        )
+        if row is None:
+            return HTMLResponse("not found", status_code=404)
+        e = html.escape
+        items = "".join(
+            f"<li>{e(n)} · {e(str(on))} · {e(str(at))} · {e(actor.partition(':')[0])}"
+            f"{' · ' + e(why) if why else ''}</li>"
+            for n, on, at, actor, why in json.loads(row["events"] or "[]")
+        )
+        return page(
+            e(row["number"]),
+            f"<h1>{e(row['number'])}</h1><p>{e(row['status'])} · {row['issued_on']} · "
+            f"{row['last_endorsed_on'] or ''} · {row['next_due_on'] or ''} · "
+            f"{row['cancelled_on'] or ''} {e(row['cancellation_reason'])}</p><ol>{items}</ol>",
+        )
+
+    async def plan(request: Request) -> Any:
+        session = await session_of(request)
+        state = (session or {}).get("portal_planner") or {}
+        today = dt.datetime.now(TZ).date()
+        data = situation_data(state.get("answers", {}), state.get("asked", []), today)
+        situation = parse_situation(data, policies.ids(), today=lambda: today)
+        p = make_plan(situation, lang="zh", policies=policies)
+        e = html.escape
+        options = "".join(
+            f"<li>{e(o['label'])} {e(o.get('deadline') or '')}</li>" for o in p["options"]
+        )
+        checklist = "".join(f"<li>{e(c['text'])}</li>" for c in p["checklist"])
+        steps = "".join(f"<li>{e(s['text'])}</li>" for s in p["steps"])
+        return page(
+            "plan",
+            f"<p>{e(p['diagnosis']['text'])}</p><ol>{options}</ol><ul>{checklist}</ul>"
+            f"<ol>{steps}</ol>",
+        )
+
+    return Starlette(
+        routes=[
+            Route("/portal/me/permits/{permit_id}/", status),
+            Route("/portal/planner/plan/", plan),
+        ],
+        lifespan=lifespan,
+    )
+
+
+# -- data --------------------------------------------------------------------------------------
+
+
+def _copy_text(value: Any) -> str:
+    if value is None:
+        return r"\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, bytes):
+        return "\\\\x" + value.hex()
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _rest(model: Any, given: list[str]) -> tuple[list[str], str]:
+    """Every other column with its default (or NULL), so the load survives a new column."""
+    now = dt.datetime.now(dt.UTC)
+    columns, values = [], []
+    for field in model._meta.concrete_fields:
+        if field.column in given or (field.primary_key and "AutoField" in type(field).__name__):
+            continue
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            value: Any = now
+        elif field.has_default():
+            value = field.get_default()
+        elif field.null:
+            value = None
+        else:
+            raise SystemExit(f"bench: no value for {model.__name__}.{field.name}; add it here")
+        columns.append(field.column)
+        values.append(_copy_text(value))
+    return given + columns, "\t".join(values)
+
+
+def _bulk_rows(n: int, today: dt.date) -> Iterator[tuple[str, str, str]]:
+    """(person, permit, event) COPY lines: one active permit per person, its issue event."""
+    rng = random.Random(20261127)
+    for i in range(n):
+        person = uuid.UUID(int=rng.getrandbits(128), version=4)
+        permit = uuid.UUID(int=rng.getrandbits(128), version=4)
+        issued = today - dt.timedelta(days=rng.randint(1, 364))
+        body = json.dumps(
+            {"record_type": "permit", "record_id": str(permit), "seq": 1, "name": "PermitIssued",
+             "on": issued.isoformat(), "actor": "officer:bench", "city": CITY},
+            separators=(",", ":"),
+        )  # fmt: skip
+        digest = hashlib.sha256(f"{GENESIS}\n{body}".encode()).hexdigest()
+        due = issued.replace(year=issued.year + 1) if (issued.month, issued.day) != (2, 29) else issued + dt.timedelta(days=365)  # fmt: skip
+        yield (
+            f"{person}\t{CITY}\tbench{i:09d}\t4403**********{i % 10_000:04d}\t测试人\t\\\\x00",
+            f"{permit}\t{CITY}\tfutian\tsz-futian-1\tSZB{i:010d}\t{person}\tactive\t{issued}"
+            f"\t{due}\t1\t{digest}",
+            f"{CITY}\tpermit\t{permit}\t1\tPermitIssued\t{issued}\t{issued} 09:00:00+08"
+            f"\tofficer:bench\t\\N\t{body}\t{GENESIS}\t{digest}",
+        )
+
+
+def load(n: int, holders: int) -> None:
+    """Fresh database, migrated; ``n - holders`` permits by COPY, then the holders."""
+    import psycopg
+    from django.core.management import call_command
+    from django.db import connection
+
+    from juzhu.registry.models import Event, Permit, Person
+
+    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
+        admin.execute(f"CREATE DATABASE {DB}")
+    call_command("migrate", verbosity=0)
+    tables = {
+        Person: _rest(Person, ["id", "city", "id_number_index", "id_number_masked", "name",
+                               "id_number_enc"]),
+        Permit: _rest(Permit, ["id", "city", "district", "station", "number", "person_id",
+                               "status", "issued_on", "next_due_on", "last_event_seq",
+                               "last_event_hash"]),
+        Event: _rest(Event, ["city", "record_type", "record_id", "seq", "name", "on_date",
+                             "occurred_at", "actor", "dedupe_key", "body", "prev_hash", "hash"]),
+    }  # fmt: skip
+    connection.ensure_connection()
+    raw: Any = connection.connection
+    blocks: list[io.StringIO] = [io.StringIO() for _ in tables]
+
+    def flush() -> None:
+        with raw.cursor() as cur:
+            for (model, (columns, _)), block in zip(tables.items(), blocks, strict=True):
+                statement = f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN"
+                with cur.copy(statement) as copy:
+                    copy.write(block.getvalue())
+                block.seek(0)
+                block.truncate()
+        raw.commit()
+
+    suffixes = [suffix for _, suffix in tables.values()]
+    for i, lines in enumerate(_bulk_rows(n - holders, dt.datetime.now(TZ).date()), 1):
+        for block, line, suffix in zip(blocks, lines, suffixes, strict=True):
+            block.write(f"{line}\t{suffix}\n" if suffix else f"{line}\n")
+        if i % 100_000 == 0:
+            flush()
+    flush()
+
+
+def make_holders(count: int) -> list[tuple[str, str, str]]:
+    """``count`` holders with realistic chains, through the registry's use cases.
+    Returns (person id, permit id, status)."""
+    from django.utils import timezone
+
+    from juzhu.registry import services
+    from juzhu.registry.idnumbers import make_id_number
+    from juzhu.registry.services import Actor
+
+    rng = random.Random(4)
+    today = timezone.localdate()
+    clerk, sweep = Actor("officer:bench01"), Actor("system:sweep")
+    facts = {"basis": "employment", "housing": "rented", "registered_since": "2019-09-01",
+             "employed": True, "social_insurance_months": 24,
+             "social_insurance_continuous": True}  # fmt: skip
+    made = []
+    for i in range(count):
+        kind = ("active", "active", "suspended", "cancelled")[i % 4]
+        birth = dt.date(1990, 1, 1) + dt.timedelta(days=11 * i)  # 440304 exists since 1990
+        person = services.do_register_person(
+            make_id_number("440304", birth, i), "测试人", city=CITY, phone=f"139{i:08d}"
+        )
+        if kind == "active":
+            issued = today - dt.timedelta(days=730 + rng.randint(10, 200))
+        elif kind == "suspended":
+            issued = today - dt.timedelta(days=730 + rng.randint(30, 300))
+        else:  # suspended a year after issue, cancelled after the 2-year grace, lately
+            issued = today - dt.timedelta(days=3 * 365 + 2 + rng.randint(10, 50))
+        permit = services.do_issue_permit(
+            person, city=CITY, district="futian", station="sz-futian-1", on=issued,
+            actor=clerk, facts=facts,
+        )  # fmt: skip
+        endorsements = {"active": 2, "suspended": 1, "cancelled": 0}[kind]
+        for _ in range(endorsements):
+            assert permit.next_due_on is not None
+            on = permit.next_due_on - dt.timedelta(days=rng.randint(1, 20))
+            services.do_endorse_permit(permit, on=on, actor=clerk, expected_version=permit.version)
+        if kind != "active":
+            assert permit.next_due_on is not None
+            on = permit.next_due_on + dt.timedelta(days=1)
+            services.do_suspend_permit(permit, on=on, actor=sweep, expected_version=permit.version)
+        if kind == "cancelled":
+            on = min(today, on + dt.timedelta(days=2 * 365 + 2))
+            services.do_cancel_permit(
+                permit, reason="expired_not_renewed", on=on, actor=sweep,
+                expected_version=permit.version,
+            )  # fmt: skip
+        made.append((str(person.pk), str(permit.pk), permit.status))
+    return made
+
+
+def planner_state() -> dict[str, Any]:
+    """Walk the questionnaire for a cancelled Shenzhen permit; its session state."""
+    from django.test import Client
+
+    from juzhu.portal import flow
+
+    today = dt.datetime.now(TZ).date()
+    answers: dict[str, dict[str, Any]] = {
+        "city": {"city": CITY},
+        "status": {"status": "cancelled"},
+        "reason": {"reason": "expired_not_renewed"},
+        "act_dates": {"cancelled_on": (today - dt.timedelta(days=40)).isoformat(),
+                      "notified_on": (today - dt.timedelta(days=10)).isoformat()},
+        "disputes": {"disputes": "no"},
+        "informed": {"informed": "yes"},
+        "residence": {"registered_since": "2020-09-01", "housing": "rented"},
+        "work": {"employed": "yes", "si_months": "20", "si_continuous": "yes", "enrolled": "no"},
+        "needs": {"needs": ["school_enrollment"]},
+    }  # fmt: skip
+    client, url = Client(), "/portal/planner/q/city/"
+    while "/q/" in url:
+        page = url.rstrip("/").rsplit("/", 1)[-1]
+        reply = client.post(url, answers[page])
+        if reply.status_code != 302:
+            raise SystemExit(f"bench: the planner refused page {page!r} ({reply.status_code})")
+        url = reply["Location"]
+    return dict(client.session[flow.SESSION_KEY])
+
+
+def make_sessions(holders: list[tuple[str, str, str]], planner: dict[str, Any]) -> dict[str, list[str]]:  # fmt: skip
+    """Session rows as the portal makes them; per page, "key<TAB>path" lines for wrk."""
+    from importlib import import_module
+
+    from django.conf import settings
+
+    from juzhu.portal import auth, flow
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    lines: dict[str, list[str]] = {"status": [], "planner": []}
+    for person, permit, status in holders:
+        s = store()
+        s[auth.SESSION_KEY] = person  # what auth.log_in keeps
+        s.set_expiry(auth.IDLE_SECONDS)
+        s.create()
+        lines["status"].append(f"{s.session_key}\t/portal/me/permits/{permit}/\t{status}")
+        s = store()
+        s[flow.SESSION_KEY] = planner
+        s.create()
+        lines["planner"].append(f"{s.session_key}\t/portal/planner/plan/\tcancelled")
+    return lines
+
+
+# -- serving and load --------------------------------------------------------------------------
+
+
+def fetch(port: int, line: str) -> tuple[int, str]:
+    key, path, _ = line.split("\t")
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", path, headers={"Cookie": f"sessionid={key}"})
+        reply = conn.getresponse()
+        return reply.status, reply.read().decode()
+    finally:
+        conn.close()
+
+
+def start(args: list[str], env: dict[str, str], port: int, probe: str) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(
+        args, env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL, start_new_session=True,  # stopped with its workers by group
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"bench: {args[0]} exited early (code {proc.returncode})")
+        with contextlib.suppress(OSError):
+            fetch(port, probe)
+            return proc
+        time.sleep(0.3)
+    stop(proc)
+    raise SystemExit(f"bench: no answer on port {port} within 60 s")
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def wrk(port: int, lines: Path, seconds: int, a: argparse.Namespace) -> dict[str, Any]:
+    out = subprocess.run(
+        ["wrk", f"-t{a.wrk_threads}", f"-c{a.connections}", f"-d{seconds}s", "--timeout", "10s",
+         "-s", str(BENCH_DIR / "portal_wrk.lua"), f"http://127.0.0.1:{port}", "--", str(lines),
+         "sessionid"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    line = next(x for x in out.splitlines() if x.startswith("WRKJSON "))
+    r: dict[str, Any] = json.loads(line[len("WRKJSON ") :])
+    r["rps"] = r["requests"] / (r["duration_us"] / 1e6)
+    r["valid"] = r["non200"] == 0 and r["socket_errors"] == 0
+    return r
+
+
+def check(name: str, port: int, files: dict[str, Path], expect: dict[str, str]) -> None:
+    """One request per page before the load: a 200 showing what the page must show."""
+    for page, path in files.items():
+        status, body = fetch(port, path.read_text().splitlines()[0])
+        if status != 200 or expect[page] not in body:
+            raise SystemExit(f"bench: {name} {page} answered {status} without {expect[page]!r}")
+
+
+def measure(name: str, proc_args: list[str], env: dict[str, str], files: dict[str, Path],
+            expect: dict[str, str], a: argparse.Namespace) -> dict[str, dict[str, Any]]:  # fmt: skip
+    first = files[next(iter(files))].read_text().splitlines()[0]
+    proc = start(proc_args, env, a.port, first)
+    out = {}
+    try:
+        check(name, a.port, files, expect)
+        for page, lines in files.items():
+            wrk(a.port, lines, a.warmup, a)
+            r = out[page] = wrk(a.port, lines, a.duration, a)
+            print(
+                f"{name:6} {page:8} {r['rps']:7.0f} req/s  p50 {r['p50_us'] / 1e3:6.1f}  "
+                f"p95 {r['p95_us'] / 1e3:6.1f}  p99 {r['p99_us'] / 1e3:6.1f} ms  "
+                f"({r['requests']} requests, {r['non200']} not 200, "
+                f"{r['socket_errors']} socket errors)",
+                flush=True,
+            )
+    finally:
+        stop(proc)
+    return out
+
+
+# -- profile -----------------------------------------------------------------------------------
+
+
+def profile(files: dict[str, Path], count: int) -> None:
+    """Each page in this process (test client, same sessions, no load): per kind of permit,
+    ms per request and its queries (µs), then a cProfile of ``count`` requests."""
+    import cProfile
+    import pstats
+
+    from django.db import connection
+    from django.test import Client
+
+    client, spent = Client(), []
+
+    def timed(execute: Any, sql: str, *args: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return execute(sql, *args)
+        finally:
+            spent.append((time.perf_counter() - started, sql))
+
+    def get(line: str) -> None:
+        key, url, _ = line.split("\t")
+        client.cookies["sessionid"] = key
+        assert client.get(url).status_code == 200, url
+
+    for page, path in files.items():
+        lines = path.read_text().splitlines()
+        for line in lines[:20]:  # warm: templates, policies, calendar, connection
+            get(line)
+        for kind in sorted({line.rsplit("\t", 1)[1] for line in lines}):
+            some = [line for line in lines if line.endswith("\t" + kind)][:50]
+            started = time.perf_counter()
+            for line in some:
+                get(line)
+            ms = (time.perf_counter() - started) / len(some) * 1e3
+            spent.clear()
+            with connection.execute_wrapper(timed):
+                get(some[0])
+            print(f"\n== {page} ({kind}): {ms:.1f} ms per request, {len(spent)} queries ==")
+            for seconds, sql in spent:
+                print(f"   {seconds * 1e6:7.0f} µs  {sql[:110]}")
+        prof = cProfile.Profile()
+        prof.enable()
+        for i in range(count):
+            get(lines[i % len(lines)])
+        prof.disable()
+        stream = io.StringIO()
+        stats = pstats.Stats(prof, stream=stream).sort_stats("cumulative")
+        stats.print_stats(r"src/juzhu|shortcuts.py.*render|compiler.py.*execute_sql", 30)
+        print(f"-- {page}: cumulative, {count} requests --")
+        print(stream.getvalue().split("\n", 6)[-1])
+
+
+# -- main --------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--n", type=int, default=1_000_000, help="permits in the registry")
+    p.add_argument("--holders", type=int, default=200, help="holders who log in (sessions)")
+    p.add_argument("--duration", type=int, default=30, help="measured seconds per page")
+    p.add_argument("--warmup", type=int, default=5, help="seconds of load before each")
+    p.add_argument("--connections", type=int, default=50)
+    p.add_argument("--wrk-threads", type=int, default=2)
+    p.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
+    p.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker")
+    p.add_argument("--floor-workers", type=int, default=2, help="uvicorn worker processes")
+    p.add_argument("--port", type=int, default=8947)
+    p.add_argument("--profile", type=int, default=0, metavar="N", help="profile N requests a page")
+    p.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    p.add_argument("--json", action="store_true", help="a JSON summary as the last line")
+    a = p.parse_args()
+    if a.n < a.holders or a.holders < 4:
+        p.error("--holders must be at least 4 and at most --n")
+    if shutil.which("wrk") is None:
+        raise SystemExit("bench: wrk not found; install it with: apt-get install -y wrk")
+
+    work = Path(tempfile.mkdtemp(prefix="bench-portal-"))
+    os.environ.update(ENV, JUZHU_VAR_DIR=str(work))
+    sys.path.insert(0, str(ROOT / "src"))
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    try:
+        started = time.monotonic()
+        load(a.n, a.holders)
+        holders = make_holders(a.holders)
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+        print(f"loaded {a.n:,} permits in {time.monotonic() - started:.0f} s", flush=True)
+        planner = planner_state()
+        files = {}
+        for page, lines in make_sessions(holders, planner).items():
+            files[page] = work / f"{page}.lines"
+            files[page].write_text("\n".join(lines) + "\n")
+        if a.profile:
+            profile(files, a.profile)
+            return
+        connection.close()
+        expect = {"status": "PermitIssued", "planner": "注销"}
+        server_env = {**ENV, "JUZHU_VAR_DIR": str(work)}
+        gunicorn = f"--worker-class {'gthread' if a.threads > 1 else 'sync'} --threads {a.threads}"
+        juzhu = measure(
+            "juzhu",
+            [str(ROOT / ".venv/bin/juzhu"), "serve", "--port", str(a.port),
+             "--workers", str(a.workers)],
+            {**server_env, "GUNICORN_CMD_ARGS": gunicorn},
+            files, {"status": "居住证签发", "planner": "注销"}, a,
+        )  # fmt: skip
+        floor = measure(
+            "floor",
+            [sys.executable, "-m", "uvicorn", "--factory", "portal:make_floor_app",
+             "--app-dir", str(BENCH_DIR), "--port", str(a.port), "--workers",
+             str(a.floor_workers), "--loop", "uvloop", "--http", "httptools",
+             "--no-access-log", "--log-level", "warning"],
+            server_env, files, expect, a,
+        )  # fmt: skip
+    finally:
+        connection.close()
+        shutil.rmtree(work, ignore_errors=True)
+        if not a.keep:
+            import psycopg
+
+            with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+                admin.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
+    report(juzhu, floor, holders, a, gunicorn)
+
+
+def report(juzhu: dict[str, Any], floor: dict[str, Any], holders: list[tuple[str, str, str]],
+           a: argparse.Namespace, gunicorn: str) -> None:  # fmt: skip
+    mix = {s: sum(1 for h in holders if h[2] == s) for s in ("active", "suspended", "cancelled")}
+    print(f"\npermits {a.n:,}; {a.holders} holders logged in ({mix}); {a.connections} clients")
+    print(f"served by: juzhu serve --workers {a.workers}, GUNICORN_CMD_ARGS='{gunicorn}'")
+    verdicts = {}
+    for page, title in PAGES.items():
+        j, f = juzhu[page], floor[page]
+        ok = j["p95_us"] / 1e3 <= TARGET_P95_MS and j["valid"] and f["valid"]
+        verdicts[page] = {"ratio": round(j["rps"] / f["rps"], 3), "pass": ok}
+        print(
+            f"{title}: juzhu {j['rps']:.0f} req/s, floor {f['rps']:.0f} req/s, "
+            f"{j['rps'] / f['rps']:.2f}× of the floor; juzhu p95 {j['p95_us'] / 1e3:.1f} ms: "
+            f"p95 ≤ {TARGET_P95_MS:.0f} ms: {'PASS' if ok else 'FAIL'}"
+        )
+    if a.json:
+
+        def slim(r: dict[str, Any]) -> dict[str, Any]:
+            ms = {k.replace("_us", "_ms"): round(v / 1e3, 1) for k, v in r.items()
+                  if k.endswith("_us") and k != "duration_us"}  # fmt: skip
+            return {"rps": round(r["rps"]), **ms, "requests": r["requests"],
+                    "non200": r["non200"], "socket_errors": r["socket_errors"]}  # fmt: skip
+
+        print(json.dumps({
+            "benchmark": "portal", "n": a.n, "holders": a.holders, "holder_mix": mix,
+            "connections": a.connections, "duration_s": a.duration, "workers": a.workers,
+            "gunicorn": gunicorn, "floor_workers": a.floor_workers,
+            "juzhu": {k: slim(v) for k, v in juzhu.items()},
+            "floor": {k: slim(v) for k, v in floor.items()}, "verdicts": verdicts,
+        }))  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The citizen portal: the planner without login, SMS login, my permit, the inbox."""

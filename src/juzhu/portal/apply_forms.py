@@ -1,0 +1,123 @@
+"""Forms of the online application pages (one question each)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from juzhu.domain.vocabulary import Basis, Housing, label
+from juzhu.portal.forms import PortalForm, msg
+from juzhu.portal.texts import say
+
+# Markup or control characters have no place in an address: refuse them with a message
+# (the page escapes everything anyway; this keeps them out of the record).
+_UNSAFE = re.compile(r"[<>{}\\\x00-\x1f]")
+
+
+class BasisForm(PortalForm):
+    basis = forms.ChoiceField(widget=forms.RadioSelect, choices=[])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["basis"].choices = [(b.value, label(b.value, self.lang)) for b in Basis]
+        self.fields["basis"].label = say("q_basis", self.lang)
+
+
+class HousingForm(PortalForm):
+    housing = forms.ChoiceField(widget=forms.RadioSelect, choices=[])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["housing"].choices = [(h.value, label(h.value, self.lang)) for h in Housing]
+        self.fields["housing"].label = say("q_housing", self.lang)
+
+
+class AddressForm(PortalForm):
+    address = forms.CharField(
+        max_length=200, widget=forms.TextInput(attrs={"autocomplete": "street-address"})
+    )
+    hints = {"address": "address_hint"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["address"].label = say("q_address", self.lang)
+        self.fields["address"].error_messages["max_length"] = msg(
+            self.lang, "地址最多200个字，请精简", "At most 200 characters; shorten it"
+        )
+
+    def clean_address(self) -> str:
+        text = " ".join(self.cleaned_data["address"].split())
+        if _UNSAFE.search(text):
+            raise ValidationError(
+                msg(
+                    self.lang,
+                    "地址里不能有 < > { } \\ 等符号，请只填写省市区、街道、门牌号",
+                    "The address cannot contain < > { } \\; give district, street and number only",
+                )
+            )
+        if len(text) < 5:
+            raise ValidationError(
+                msg(
+                    self.lang,
+                    "地址太短，请写到门牌号，例如：福田区福华路88号3栋501",
+                    "Too short; give the street and number",
+                )
+            )
+        return text
+
+
+class AppealForm(PortalForm):
+    kind = forms.ChoiceField(widget=forms.RadioSelect, choices=[])
+    grounds = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 8}))
+    hints = {"grounds": "appeal_grounds_hint"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].label = say("appeal_kind", self.lang)
+        self.fields["kind"].choices = self.choices(
+            [("reconsideration", "appeal_kind_reconsideration"), ("appeal", "appeal_kind_appeal")]
+        )
+        self.fields["grounds"].label = say("appeal_grounds", self.lang)
+        self.fields["grounds"].error_messages["max_length"] = msg(
+            self.lang, "最多2000字，请精简", "At most 2,000 characters; shorten it"
+        )
+
+    def clean_grounds(self) -> str:
+        text = self.cleaned_data["grounds"].strip()
+        if re.search(r"<\s*/?\s*[a-zA-Z]", text) or "\x00" in text:
+            raise ValidationError(
+                msg(
+                    self.lang,
+                    "理由里不能有网页代码（如 <script>），请用文字说明",
+                    "No web code (such as <script>) in your reasons; write them in words",
+                )
+            )
+        if len(text) < 10:
+            raise ValidationError(
+                msg(
+                    self.lang,
+                    "请写清楚事实和理由（至少10个字），例如：我一直按时签注，有回执为证",
+                    "Give the facts and reasons (at least 10 characters)",
+                )
+            )
+        return text
+
+
+class UploadForm(PortalForm):
+    """One file for one material (the material comes from a hidden field)."""
+
+    file = forms.FileField(required=True)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["file"].label = say("upload_file", self.lang)
+
+
+APPLY_FORMS: dict[str, type[PortalForm]] = {
+    "basis": BasisForm,
+    "housing": HousingForm,
+    "address": AddressForm,
+}

@@ -1,0 +1,439 @@
+"""Portal forms. Every message says what is wrong and how to fix it, beside the field, in
+the reader's language; a form with any error stores nothing.
+
+Dates are typed as text with a numeric keypad (GOV.UK's finding: ``type=number`` and
+date pickers lose data). We parse ``2026-03-11``, ``2026/3/11``, ``2026.3.11``,
+``2026年3月11日`` and ``20260311`` ourselves, because Django's zh-Hans
+``DATE_INPUT_FORMATS`` holds ``"%Y年%n月%j日"``, which strptime cannot read
+(ecosystem.md §1.3), so Django's own DateField rejects the Chinese form.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from juzhu.domain.vocabulary import CancellationReason, Housing, LinkedService, label
+from juzhu.portal.texts import say
+from juzhu.registry.idnumbers import InvalidIdNumber, parse_id_number
+
+Today = Callable[[], dt.date]
+_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+EARLIEST = dt.date(1950, 1, 1)
+PLANNER_CITIES = ("shenzhen", "guangzhou", "shanghai", "beijing", "hangzhou", "chengdu")
+
+
+def msg(lang: str, zh: str, en: str) -> str:
+    return en if lang == "en" else zh
+
+
+def parse_day(raw: str, lang: str, today: dt.date) -> dt.date:
+    """A date typed by a person; ``ValidationError`` says what is wrong and the fix."""
+    text = raw.strip()
+    m = _DATE.match(text) or _COMPACT.match(text)
+    if not m:
+        raise ValidationError(
+            msg(
+                lang,
+                "请按 年-月-日 填写日期，例如 2026-03-11",
+                "Write the date as year-month-day, for example 2026-03-11",
+            )
+        )
+    try:
+        day = dt.date(int(m[1]), int(m[2]), int(m[3]))
+    except ValueError:
+        raise ValidationError(
+            msg(
+                lang,
+                f"{text} 不是真实存在的日期（例如2月没有30日），请核对月和日",
+                f"{text} is not a real date (February has no 30th, for example); check the month and day",
+            )
+        ) from None
+    if day > today:
+        raise ValidationError(
+            msg(
+                lang,
+                f"这个日期在今天（{today.isoformat()}）之后，请填写已经发生的日期",
+                f"This date is after today ({today.isoformat()}); give a date that has passed",
+            )
+        )
+    if day < EARLIEST:
+        raise ValidationError(
+            msg(lang, "年份太早，请核对年份", "The year is too early; check the year")
+        )
+    return day
+
+
+class PortalForm(forms.Form):
+    """Carries the language and today's date into validation; marks fields for the
+    templates (``kind``: radio, checkbox, text; ``hint``)."""
+
+    template_name = "portal/partials/form_fields.html"
+    hints: dict[str, str] = {}
+
+    def __init__(
+        self, *args: Any, lang: str = "zh", today: Today = dt.date.today, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.lang = lang
+        self.today = today()
+        for name, field in self.fields.items():
+            field.error_messages["required"] = msg(
+                lang,
+                "请选择一项" if self.is_choice(field) else "请填写这一项",
+                "Choose one" if self.is_choice(field) else "Fill this in",
+            )
+            if name in self.hints:
+                field.help_text = say(self.hints[name], lang)
+
+    @staticmethod
+    def is_choice(field: forms.Field) -> bool:
+        return isinstance(field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple)
+
+    option_hints: dict[str, str] = {}
+    dependent: dict[str, str] = {}
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Each field ready for ``partials/form_fields.html``: its kind, ids, hint, error
+        and options, with ``aria-describedby`` pointing at the hint and the error."""
+        out = []
+        for bf in self:
+            field = bf.field
+            kind = (
+                "checkbox"
+                if isinstance(field.widget, forms.CheckboxSelectMultiple)
+                else "radio"
+                if isinstance(field.widget, forms.RadioSelect)
+                else "textarea"
+                if isinstance(field.widget, forms.Textarea)
+                else "text"
+            )
+            value = bf.value()
+            chosen = {
+                str(v) for v in (value if isinstance(value, list) else [value]) if v is not None
+            }
+            options = [
+                {
+                    "value": v,
+                    "label": text,
+                    "id": f"{bf.auto_id}_{i}",
+                    "checked": str(v) in chosen,
+                    "hint": self.option_hints.get(str(v), ""),
+                }
+                for i, (v, text) in enumerate(getattr(field, "choices", []))
+            ]
+            errors = list(bf.errors)
+            described = [f"{bf.auto_id}-hint"] if field.help_text else []
+            described += [f"{bf.auto_id}-error"] if errors else []
+            out.append(
+                {
+                    "name": bf.name,
+                    "html_name": bf.html_name,
+                    "id": bf.auto_id,
+                    "kind": kind,
+                    "label": field.label,
+                    "hint": field.help_text,
+                    "errors": errors,
+                    "describedby": " ".join(described),
+                    "value": "" if value is None or kind not in ("text", "textarea") else value,
+                    "attrs": field.widget.attrs,
+                    "options": options,
+                    "show_when": self.dependent.get(bf.name, ""),
+                }
+            )
+        return out
+
+    def day(self, name: str) -> dt.date | None:
+        raw = (self.data.get(self.add_prefix(name)) or "").strip()
+        return parse_day(raw, self.lang, self.today) if raw else None
+
+    def choices(self, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        return [(value, say(key, self.lang)) for value, key in pairs]
+
+
+def _radio(**kw: Any) -> forms.ChoiceField:
+    return forms.ChoiceField(widget=forms.RadioSelect, choices=[], **kw)
+
+
+def _day_field(required: bool = False) -> forms.CharField:
+    # A generous max_length: anything not a date gets our "how to write it" message.
+    return forms.CharField(
+        required=required,
+        max_length=100,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+
+YES_NO_UNSURE = [("yes", "yes"), ("no", "no"), ("unsure", "unsure")]
+
+
+class CityForm(PortalForm):
+    city = _radio()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from juzhu.rules.loader import load_policies
+
+        policies = load_policies()
+        self.fields["city"].choices = [
+            (c, policies.jurisdictions[c].name["en" if self.lang == "en" else "zh"])
+            for c in PLANNER_CITIES
+            if c in policies
+        ]
+        self.fields["city"].label = say("q_city", self.lang)
+
+
+class StatusForm(PortalForm):
+    status = _radio()
+    hints = {"status": "q_status_hint"}
+    ORDER = ("cancelled", "suspended", "revoked", "expired", "active")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = self.choices([(s, f"status_{s}") for s in self.ORDER])
+        self.fields["status"].label = say("q_status", self.lang)
+        self.option_hints = {s: say(f"status_{s}_hint", self.lang) for s in self.ORDER}
+
+
+class ReasonForm(PortalForm):
+    reason = _radio()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].choices = [
+            (r.value, label(r.value, self.lang)) for r in CancellationReason
+        ]
+        self.fields["reason"].label = say("q_reason", self.lang)
+
+
+class ActDatesForm(PortalForm):
+    cancelled_on = _day_field()
+    notified_on = _day_field()
+    hints = {"cancelled_on": "cancelled_on_hint", "notified_on": "notified_on_hint"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["cancelled_on"].label = say("cancelled_on", self.lang)
+        self.fields["notified_on"].label = say("notified_on", self.lang)
+
+    def clean_cancelled_on(self) -> dt.date | None:
+        return self.day("cancelled_on")
+
+    def clean_notified_on(self) -> dt.date | None:
+        return self.day("notified_on")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        cancelled, notified = data.get("cancelled_on"), data.get("notified_on")
+        if cancelled and notified and notified < cancelled:
+            self.add_error(
+                "notified_on",
+                msg(
+                    self.lang,
+                    f"知道注销的日期不能早于注销日期（{cancelled.isoformat()}），请核对",
+                    f"You cannot have learned of it before it happened ({cancelled.isoformat()}); check both dates",
+                ),
+            )
+        return data
+
+
+class DisputesForm(PortalForm):
+    disputes = _radio()
+    hints = {"disputes": "q_disputes_hint"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["disputes"].choices = self.choices(
+            [("yes", "disputes_yes"), ("no", "disputes_no"), ("unsure", "unsure")]
+        )
+        self.fields["disputes"].label = say("q_disputes", self.lang)
+
+
+class InformedForm(PortalForm):
+    informed = _radio()
+    hints = {"informed": "q_informed_hint"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["informed"].choices = self.choices(
+            [("yes", "informed_yes"), ("no", "informed_no"), ("unsure", "unsure")]
+        )
+        self.fields["informed"].label = say("q_informed", self.lang)
+
+
+class PermitDatesForm(PortalForm):
+    issued_on = _day_field()
+    last_endorsed_on = _day_field()
+    hints = {"issued_on": "issued_on_hint", "last_endorsed_on": "last_endorsed_on_hint"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["issued_on"].label = say("issued_on", self.lang)
+        self.fields["last_endorsed_on"].label = say("last_endorsed_on", self.lang)
+
+    def clean_issued_on(self) -> dt.date | None:
+        return self.day("issued_on")
+
+    def clean_last_endorsed_on(self) -> dt.date | None:
+        return self.day("last_endorsed_on")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        issued, endorsed = data.get("issued_on"), data.get("last_endorsed_on")
+        if issued and endorsed and endorsed < issued:
+            self.add_error(
+                "last_endorsed_on",
+                msg(
+                    self.lang,
+                    f"签注日期不能早于发证日期（{issued.isoformat()}），请核对",
+                    f"An endorsement cannot come before the issue date ({issued.isoformat()}); check both dates",
+                ),
+            )
+        return data
+
+
+class ResidenceForm(PortalForm):
+    registered_since = _day_field()
+    housing = _radio(required=False)
+    hints = {"registered_since": "registered_since_hint"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["registered_since"].label = say("registered_since", self.lang)
+        self.fields["housing"].label = say("housing", self.lang)
+        self.fields["housing"].choices = [(h.value, label(h.value, self.lang)) for h in Housing] + [
+            ("", say("unsure", self.lang))
+        ]
+
+    def clean_registered_since(self) -> dt.date | None:
+        return self.day("registered_since")
+
+
+class WorkForm(PortalForm):
+    employed = _radio()
+    si_months = forms.CharField(
+        required=False,
+        max_length=4,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    si_continuous = _radio(required=False)
+    enrolled = _radio()
+    hints = {"si_months": "si_months_hint"}
+    # Shown only when employed = yes (revealed by the page's script; checked here too).
+    dependent = {"si_months": "employed", "si_continuous": "employed"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("employed", "si_months", "si_continuous", "enrolled"):
+            self.fields[name].label = say(name, self.lang)
+        yes_no = self.choices([("yes", "yes"), ("no", "no")])
+        self.fields["employed"].choices = yes_no
+        self.fields["enrolled"].choices = yes_no
+        self.fields["si_continuous"].choices = self.choices(YES_NO_UNSURE)
+
+    def clean_si_months(self) -> int | None:
+        raw = (self.cleaned_data.get("si_months") or "").strip()
+        if not raw:
+            return None
+        if not raw.isdigit() or not 0 <= int(raw) <= 24:
+            raise ValidationError(
+                msg(
+                    self.lang,
+                    "请填写0到24之间的整数（近24个月的缴费月数）",
+                    "Give a whole number from 0 to 24 (months paid in the last 24)",
+                )
+            )
+        return int(raw)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("employed") != "yes":
+            data["si_months"], data["si_continuous"] = None, ""
+        return data
+
+
+class NeedsForm(PortalForm):
+    needs = forms.MultipleChoiceField(
+        required=False, widget=forms.CheckboxSelectMultiple, choices=[]
+    )
+    hints = {"needs": "q_needs_hint"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["needs"].choices = [(s.value, label(s.value, self.lang)) for s in LinkedService]
+        self.fields["needs"].label = say("q_needs", self.lang)
+
+
+PAGE_FORMS: dict[str, type[PortalForm]] = {
+    "city": CityForm,
+    "status": StatusForm,
+    "reason": ReasonForm,
+    "act_dates": ActDatesForm,
+    "disputes": DisputesForm,
+    "informed": InformedForm,
+    "permit_dates": PermitDatesForm,
+    "residence": ResidenceForm,
+    "work": WorkForm,
+    "needs": NeedsForm,
+}
+PAGE_TITLES = {
+    "city": "q_city",
+    "status": "q_status",
+    "reason": "q_reason",
+    "act_dates": "q_act_dates",
+    "disputes": "q_disputes",
+    "informed": "q_informed",
+    "permit_dates": "q_permit_dates",
+    "residence": "q_residence",
+    "work": "q_work",
+    "needs": "q_needs",
+}
+
+
+# -- login ---------------------------------------------------------------------------------
+
+
+class IdNumberForm(PortalForm):
+    id_number = forms.CharField(
+        max_length=40,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}
+        ),
+    )
+    hints = {"id_number": "id_number_hint"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["id_number"].label = say("id_number", self.lang)
+
+    def clean_id_number(self) -> str:
+        try:
+            return parse_id_number(self.cleaned_data["id_number"], today=self.today).value
+        except InvalidIdNumber as exc:
+            raise ValidationError(exc.en if self.lang == "en" else exc.zh) from None
+
+
+class CodeForm(PortalForm):
+    code = forms.CharField(
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "spellcheck": "false"}
+        ),
+    )
+    hints = {"code": "code_hint"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["code"].label = say("code", self.lang)
+
+    def clean_code(self) -> str:
+        code = re.sub(r"\s", "", self.cleaned_data["code"])
+        if not (code.isdigit() and len(code) == 6):
+            raise ValidationError(msg(self.lang, "验证码是6位数字", "The code is 6 digits"))
+        return code

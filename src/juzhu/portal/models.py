@@ -1,0 +1,83 @@
+"""Portal tables: SMS login challenges and the guards that throttle and lock them out.
+
+Neither table holds an ID number, a phone number or a code: ID numbers and client
+addresses appear as keyed blind indexes (``registry.pii.blind_index``), codes as HMACs.
+A challenge exists for every login attempt, registered number or not, so the tables
+cannot tell an observer who is registered either.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+
+
+class LoginChallenge(models.Model):
+    """One 6-digit code: sent to the registered phone, or (unknown number) never sent."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id_index = models.CharField(max_length=64, db_index=True)
+    # Null for a number nobody registered: the challenge is played out the same way.
+    person = models.ForeignKey(
+        "registry.Person", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["created_at"])]
+
+
+class LoginGuard(models.Model):
+    """Send budget and failure lockout for one key: ``id:<blind index>`` or ``ip:<index>``.
+
+    The counters live in the database so that every process and machine shares them
+    (PRODUCT.md: nothing assumes one process); updates run under a row lock.
+    """
+
+    key = models.CharField(max_length=80, primary_key=True)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+    hour_start = models.DateTimeField(null=True, blank=True)
+    hour_count = models.PositiveSmallIntegerField(default=0)
+    day = models.DateField(null=True, blank=True)
+    day_count = models.PositiveSmallIntegerField(default=0)
+    failures = models.PositiveSmallIntegerField(default=0)
+    window_start = models.DateTimeField(null=True, blank=True)  # of the failures counted
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+
+class Draft(models.Model):
+    """An online application being filled in, one page at a time: saved at every step, so
+    the person can stop and resume on any device (GOV.UK "save and return")."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    person = models.ForeignKey("registry.Person", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=24)
+    data = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    application = models.OneToOneField(
+        "registry.Application", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["person", "kind"])]
+
+
+class Upload(models.Model):
+    """One file for one material of a draft. The bytes live under ``PORTAL_UPLOAD_DIR``
+    (``var/uploads``), outside anything the web server serves, named by this row's id; the
+    person's file name is kept only as text."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="uploads")
+    material = models.CharField(max_length=40)
+    name = models.CharField(max_length=100)
+    content_type = models.CharField(max_length=32)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)

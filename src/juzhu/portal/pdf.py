@@ -1,0 +1,42 @@
+"""The plan as a PDF for paper (WeasyPrint, A4, Noto CJK).
+
+Fonts come from fontconfig: Debian's ``fonts-noto-cjk`` gives "Noto Sans CJK SC" and
+"Noto Serif CJK SC". Every font-family list in the PDF's CSS names a CJK font before the
+generic fallback, or Chinese text would print as empty boxes (ecosystem.md §2).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpResponse
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from juzhu.portal.texts import ui
+
+
+def plan_pdf(p: dict[str, Any], answers: list[dict[str, str]], lang: str) -> bytes:
+    from weasyprint import HTML  # heavy import (Pango, HarfBuzz): only when a PDF is asked for
+
+    html = render_to_string(
+        "portal/plan_pdf.html",
+        {
+            "p": p,
+            "answers": answers,
+            "T": ui(lang),
+            "lang": lang,
+            "html_lang": "en" if lang == "en" else "zh-Hans",
+            "generated": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
+        },
+    )
+    pdf: bytes = HTML(string=html).write_pdf()
+    return pdf
+
+
+def pdf_response(p: dict[str, Any], answers: list[dict[str, str]], lang: str) -> HttpResponse:
+    response = HttpResponse(plan_pdf(p, answers, lang), content_type="application/pdf")
+    name = f"juzhu-plan-{p['as_of']}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,57 @@
+"""Elder mode (长辈版) and language: read from cookies, set by a POST, kept for a year.
+
+Language uses Django's own cookie (``LANGUAGE_COOKIE_NAME``) so that LocaleMiddleware
+activates it for Django's messages too; zh-Hans unless the person chose English.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+
+from juzhu.portal.texts import ui
+
+ELDER_COOKIE = "portal_elder"
+YEAR = 365 * 24 * 3600
+
+
+def lang_of(request: HttpRequest) -> str:
+    code = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) or settings.LANGUAGE_CODE
+    return "en" if code.lower().startswith("en") else "zh"
+
+
+def elder_of(request: HttpRequest) -> bool:
+    return request.COOKIES.get(ELDER_COOKIE) == "1"
+
+
+def activate(request: HttpRequest) -> str:
+    lang = lang_of(request)
+    translation.activate("en" if lang == "en" else "zh-hans")
+    return lang
+
+
+def frame(request: HttpRequest, **extra: Any) -> dict[str, Any]:
+    """What every portal page needs: language, its strings, elder mode, who is logged in."""
+    lang = activate(request)
+    return {
+        "lang": lang,
+        "html_lang": "en" if lang == "en" else "zh-Hans",
+        "T": ui(lang),
+        "elder": elder_of(request),
+        "logged_in": bool(request.session.get("portal_person")),
+        **extra,
+    }
+
+
+def set_elder(response: HttpResponse, on: bool) -> None:
+    response.set_cookie(ELDER_COOKIE, "1" if on else "0", max_age=YEAR, samesite="Lax")
+
+
+def set_lang(response: HttpResponse, lang: str) -> None:
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME, "en" if lang == "en" else "zh-hans", max_age=YEAR,
+        samesite="Lax",
+    )  # fmt: skip

@@ -1,0 +1,36 @@
+from django.urls import path
+
+from juzhu.portal import views, views_apply
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("mode/", views.set_mode, name="mode"),
+    path("lang/", views.set_language, name="lang"),
+    path("planner/", views.planner_start, name="planner"),
+    path("planner/restart/", views.planner_restart, name="planner_restart"),
+    path("planner/q/<slug:page>/", views.question, name="question"),
+    path("planner/plan/", views.plan, name="plan"),
+    path("planner/plan.pdf", views.plan_pdf, name="plan_pdf"),
+    path("login/", views.login, name="login"),
+    path("login/code/", views.login_code, name="login_code"),
+    path("login/resend/", views.login_resend, name="login_resend"),
+    path("logout/", views.logout, name="logout"),
+    path("me/", views.me, name="me"),
+    path("me/permits/<uuid:permit_id>/", views.permit_detail, name="permit"),
+    path("me/inbox/", views.inbox, name="inbox"),
+    path("me/epermit/", views.epermit, name="epermit"),
+    path("me/permits/<uuid:permit_id>/appeal/", views_apply.appeal_new, name="appeal_new"),
+    path("me/appeals/<uuid:appeal_id>/", views_apply.appeal_detail, name="appeal"),
+    path("me/appeals/<uuid:appeal_id>/draft.pdf", views_apply.appeal_pdf, name="appeal_pdf"),
+    path("e/", views.epermit_public, name="epermit_public"),
+    path("me/apply/", views_apply.start, name="apply"),
+    path("me/apply/<uuid:draft_id>/materials/", views_apply.materials, name="apply_materials"),
+    path("me/apply/<uuid:draft_id>/check/", views_apply.check, name="apply_check"),
+    path("me/apply/<uuid:draft_id>/<slug:step>/", views_apply.step, name="apply_step"),
+    path("me/applications/<uuid:app_id>/", views_apply.application, name="application"),
+    path(
+        "me/applications/<uuid:app_id>/withdraw/", views_apply.withdraw, name="application_withdraw"
+    ),
+]

@@ -1,0 +1,298 @@
+"""Thin views of the portal: read the request, call flow / auth / holder, render.
+
+htmx: question pages are boosted forms (``hx-boost``) that swap ``<main>`` only, so a slow
+phone fetches one small fragment per step; without JavaScript they are ordinary forms.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from juzhu.portal import auth, flow, holder, prefs
+from juzhu.portal.forms import PAGE_FORMS, PAGE_TITLES, CodeForm, IdNumberForm
+from juzhu.portal.pdf import pdf_response
+from juzhu.portal.present import present_plan
+from juzhu.portal.questions import PAGES, previous_page, structurally_relevant
+from juzhu.portal.summary import answer_rows
+from juzhu.portal.texts import say
+from juzhu.registry.selectors import NotFound
+
+
+def _page(request: HttpRequest, template: str, status: int = 200, **ctx: Any) -> HttpResponse:
+    return render(request, template, prefs.frame(request, **ctx), status=status)
+
+
+def _safe_next(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or fallback
+    ok = url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure())
+    return target if ok else fallback
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return _page(request, "portal/home.html")
+
+
+@require_POST
+def set_mode(request: HttpRequest) -> HttpResponse:
+    response = redirect(_safe_next(request, reverse("portal:home")))
+    prefs.set_elder(response, request.POST.get("elder") == "1")
+    return response
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    response = redirect(_safe_next(request, reverse("portal:home")))
+    prefs.set_lang(response, request.POST.get("lang", "zh"))
+    return response
+
+
+# -- planner -------------------------------------------------------------------------------
+
+
+def planner_start(request: HttpRequest) -> HttpResponse:
+    _, asked = flow.load(request)
+    return _page(request, "portal/planner_start.html", started=bool(asked))
+
+
+@require_POST
+def planner_restart(request: HttpRequest) -> HttpResponse:
+    flow.clear(request)
+    return redirect("portal:question", page="city")
+
+
+@never_cache
+def question(request: HttpRequest, page: str) -> HttpResponse:
+    if page not in PAGES:
+        raise Http404
+    lang = prefs.activate(request)
+    answers, asked = flow.load(request)
+    form_class = PAGE_FORMS[page]
+    if request.method == "POST":
+        form = form_class(request.POST, lang=lang, today=flow.today)
+        if form.is_valid():
+            flow.record(request, page, form.cleaned_data)
+            nxt = flow.next_step(request)
+            return redirect("portal:question", page=nxt) if nxt else redirect("portal:plan")
+        status = 400
+    else:
+        if page not in ("city", "status") and not structurally_relevant(page, answers):
+            return redirect("portal:question", page=flow.next_step(request) or "city")
+        form = form_class(initial=answers, lang=lang, today=flow.today)
+        status = 200
+    back = previous_page(page, answers, asked)
+    return _page(
+        request,
+        "portal/question.html",
+        status=status,
+        form=form,
+        page=page,
+        title=say(PAGE_TITLES[page], lang),
+        back_url=reverse("portal:question", kwargs={"page": back})
+        if back
+        else reverse("portal:planner"),
+    )
+
+
+@never_cache
+def plan(request: HttpRequest) -> HttpResponse:
+    lang = prefs.activate(request)
+    result, fix = flow.current_plan(request, lang)
+    if result is None:
+        return redirect("portal:question", page=fix)
+    answers, asked = flow.load(request)
+    return _page(
+        request,
+        "portal/plan.html",
+        p=present_plan(result),
+        answers=answer_rows(answers, asked, lang),
+    )
+
+
+@never_cache
+def plan_pdf(request: HttpRequest) -> HttpResponse:
+    lang = prefs.activate(request)
+    result, fix = flow.current_plan(request, lang)
+    if result is None:
+        return redirect("portal:question", page=fix)
+    answers, asked = flow.load(request)
+    return pdf_response(present_plan(result), answer_rows(answers, asked, lang), lang)
+
+
+# -- login ---------------------------------------------------------------------------------
+
+
+@never_cache
+@auth.held(0.4)
+def login(request: HttpRequest) -> HttpResponse:
+    lang = prefs.activate(request)
+    form = IdNumberForm(request.POST or None, lang=lang, today=flow.today)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                started = auth.start_login(form.cleaned_data["id_number"], auth.ip_key(request))
+            except auth.LoginRefused as exc:
+                form.add_error("id_number", exc.message(lang))
+            else:
+                request.session[auth.CHALLENGE_KEY] = {
+                    "id": str(started.challenge_id),
+                    "sent": started.sent_at.isoformat(),
+                    "next": _safe_next(request, reverse("portal:me")),
+                }
+                return redirect("portal:login_code")
+    return _page(request, "portal/login.html", status=status, form=form)
+
+
+@never_cache
+def login_code(request: HttpRequest) -> HttpResponse:
+    lang = prefs.activate(request)
+    pending = request.session.get(auth.CHALLENGE_KEY)
+    if not pending:
+        return redirect("portal:login")
+    form = CodeForm(request.POST or None, lang=lang, today=flow.today)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                person = auth.check_code(
+                    pending["id"], form.cleaned_data["code"], auth.ip_key(request)
+                )
+            except auth.LoginRefused as exc:
+                form.add_error("code", exc.message(lang))
+            else:
+                auth.log_in(request, person)
+                return redirect(pending.get("next") or reverse("portal:me"))
+    return _page(
+        request,
+        "portal/login_code.html",
+        status=status,
+        form=form,
+        wait=auth.resend_wait(pending["sent"]),
+    )
+
+
+@require_POST
+@auth.held(0.4)
+def login_resend(request: HttpRequest) -> HttpResponse:
+    lang = prefs.activate(request)
+    pending = request.session.get(auth.CHALLENGE_KEY)
+    if not pending:
+        return redirect("portal:login")
+    try:
+        started = auth.resend(pending["id"], auth.ip_key(request))
+    except auth.LoginRefused as exc:
+        form = CodeForm(lang=lang, today=flow.today)
+        return _page(
+            request,
+            "portal/login_code.html",
+            status=429,
+            form=form,
+            resend_error=exc.message(lang),
+            wait=auth.resend_wait(pending["sent"]),
+        )
+    pending.update(id=str(started.challenge_id), sent=started.sent_at.isoformat())
+    request.session[auth.CHALLENGE_KEY] = pending
+    return redirect("portal:login_code")
+
+
+@require_POST
+def logout(request: HttpRequest) -> HttpResponse:
+    auth.log_out(request)
+    response = redirect("portal:home")
+    return response
+
+
+# -- my permit -----------------------------------------------------------------------------
+
+
+@never_cache
+@auth.holder_required
+def me(request: HttpRequest) -> HttpResponse:
+    lang = prefs.activate(request)
+    person = request.person  # type: ignore[attr-defined]
+    permits = holder.my_permits(person)
+    return _page(
+        request,
+        "portal/me.html",
+        person=person,
+        cards=[holder.permit_card(p, lang, with_plan=i == 0) for i, p in enumerate(permits)],
+        applications=[
+            {"app": a, "status": holder.application_status(a.status, lang)}
+            for a in holder.my_applications(person)
+        ],
+        can_reapply=not any(p.status in ("active", "suspended") for p in permits),
+        verified=holder.verified_by(person, lang),
+        unread=holder.unread_count(person),
+    )
+
+
+@never_cache
+@auth.holder_required
+def permit_detail(request: HttpRequest, permit_id: str) -> HttpResponse:
+    lang = prefs.activate(request)
+    person = request.person  # type: ignore[attr-defined]
+    try:
+        permit = holder.access_permit(holder.viewer(person), permit_id)
+    except NotFound:
+        raise Http404 from None
+    return _page(
+        request,
+        "portal/permit.html",
+        card=holder.permit_card(permit, lang, with_plan=True),
+        events=holder.timeline("permit", permit.pk, lang),
+    )
+
+
+@never_cache
+@auth.holder_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    lang = prefs.activate(request)
+    return _page(request, "portal/inbox.html", notices=holder.inbox(request.person, lang))  # type: ignore[attr-defined]
+
+
+# -- e-permit ------------------------------------------------------------------------------
+
+
+@never_cache
+@auth.holder_required
+def epermit(request: HttpRequest) -> HttpResponse:
+    from juzhu.portal import epermit as ep
+    from juzhu.registry.services import Refused
+
+    lang = prefs.activate(request)
+    person = request.person  # type: ignore[attr-defined]
+    permit = next((p for p in holder.my_permits(person) if p.status == "active"), None)
+    parties = ep.parties_for(permit) if permit else []
+    shown, error, status = None, "", 200
+    if request.method == "POST" and permit is not None:
+        party = next((p for p in parties if str(p.pk) == request.POST.get("party")), None)
+        if party is None:
+            error, status = say("epermit_choose", lang), 400
+        else:
+            try:
+                shown = ep.show(permit, party, lang)
+            except Refused as exc:
+                error, status = (exc.en if lang == "en" else exc.zh), 409
+    return _page(
+        request,
+        "portal/epermit.html",
+        status=status,
+        permit=permit,
+        parties=parties,
+        shown=shown,
+        error=error,
+    )
+
+
+def epermit_public(request: HttpRequest) -> HttpResponse:
+    """Where the QR's URL lands if a phone opens it: the token stays after '#', unsent."""
+    return _page(request, "portal/epermit_public.html")

@@ -1,0 +1,136 @@
+"""The verification API (django-ninja): thin handlers over ``services`` and ``selectors``.
+
+Mounted at ``/api/verification/`` by ``juzhu.config.api``; OpenAPI and docs at
+``/api/openapi.json`` and ``/api/docs``. Errors are problem+json (``problems.py``). Every
+answer carries ``Cache-Control: no-store`` (ASVS 14.3.2: personal answers are not cached).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Body, Path, Router
+from ninja.security import HttpBearer
+
+from juzhu.verification import selectors, services, statuslists
+from juzhu.verification.problems import Problem, responses_for
+from juzhu.verification.schemas import (
+    ByConsentCode,
+    ByCredential,
+    PublicKeySet,
+    StatusListDocument,
+    VerifyAnswer,
+)
+
+router = Router(tags=["verification"])
+
+
+class PartyKey(HttpBearer):
+    """``Authorization: Bearer <API key>``. The key is checked in the verify query itself
+    (one round trip finds the key, its party, its usage and the consent code together), so
+    here only its presence is required."""
+
+    def __call__(self, request: HttpRequest) -> str | None:
+        # META directly: ``request.headers`` would build a dict of every header first.
+        scheme, _, token = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+        return self.authenticate(request, token) if scheme.lower() == "bearer" else None
+
+    def authenticate(self, request: HttpRequest, token: str) -> str | None:
+        return token.strip() or None
+
+
+def _no_store(response: HttpResponse) -> None:
+    response["Cache-Control"] = "no-store"
+
+
+VERIFY_PROBLEMS = responses_for(
+    "malformed-body",
+    "api-key-invalid",
+    "purpose-not-allowed",
+    "consent-code-unknown",
+    "consent-code-used",
+    "invalid-request",
+    "rate-limited",
+)
+
+
+@router.post(
+    "/verify",
+    auth=PartyKey(),
+    response={200: VerifyAnswer, **VERIFY_PROBLEMS},
+    summary="Is this permit valid for purpose P on date D?",
+)
+def verify(
+    request: HttpRequest,
+    payload: Annotated[ByConsentCode | ByCredential, Body()],
+) -> HttpResponse:
+    """Answer yes or no, with a reference, for the holder's consent code or credential.
+
+    The holder sees every query in their "who verified my permit" list. Refusals are
+    problem+json with a `code` (see docs/howto/relying-parties.md) and, once your key is
+    recognised, a `reference` too.
+    """
+    answer = services.do_verify(
+        api_key=request.auth,  # type: ignore[attr-defined]
+        purpose=payload.purpose.value,
+        on=payload.on,
+        consent_code=payload.consent_code if isinstance(payload, ByConsentCode) else None,
+        credential=payload.credential if isinstance(payload, ByCredential) else None,
+    )
+    # Rendered here rather than by ninja: these seven fields are all there is (VerifyAnswer
+    # documents them; the schema tests hold the two together), and the hot path saves a
+    # validation pass.
+    body = {
+        "valid": answer.valid,
+        "answer": "yes" if answer.valid else "no",
+        "reference": str(answer.reference),
+        "purpose": answer.purpose,
+        "on": answer.on.isoformat(),
+        "city": answer.city,
+        "checked_at": answer.checked_at.isoformat(),
+    }
+    response = HttpResponse(json.dumps(body), content_type="application/json")
+    _no_store(response)
+    return response
+
+
+@router.get(
+    "/keys",
+    response={200: PublicKeySet},
+    summary="The public keys that sign credentials and status lists",
+)
+def public_keys(request: HttpRequest, response: HttpResponse) -> dict[str, Any]:
+    """Cache them; a retired key stays listed until the credentials it signed have expired."""
+    response["Cache-Control"] = "public, max-age=3600"
+    return selectors.public_key_set()
+
+
+@router.get(
+    "/status-lists/{city}",
+    response={200: StatusListDocument, **responses_for("status-list-unknown", "invalid-request")},
+    summary="A city's signed status list, for checking credentials offline",
+)
+def status_list(
+    request: HttpRequest,
+    response: HttpResponse,
+    city: str = Path(
+        ...,
+        pattern=r"^[a-z][a-z_]{1,31}$",
+        description="the city's policy id, e.g. shenzhen",
+        examples=["shenzhen"],
+    ),
+) -> dict[str, Any]:
+    """Refreshed every few minutes from the permits' statuses. Download it again after
+    `valid_until`; a credential whose bit is 1 must not be relied on."""
+    row = statuslists.current_status_list(city)
+    if row is None:
+        raise Problem(
+            "status-list-unknown",
+            f"no credentials have been issued in {city!r}, so it has no status list; check the "
+            "city in the credential",
+            "该城市尚未签发电子凭证，没有状态列表",
+        )
+    response["Cache-Control"] = "public, max-age=60"
+    return statuslists.document(row)

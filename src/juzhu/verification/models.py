@@ -1,0 +1,200 @@
+"""Verification tables. Relying parties themselves are ``registry.RelyingParty``.
+
+Every row carries its city (the jurisdiction, the partition and shard key). Secrets are
+never stored: an API key is kept as its SHA-256, a consent code as a keyed HMAC (see
+``keys.py`` for why each). The audit table ``Verification`` is append-only (a trigger,
+migration 0002) and tamper-evident once sealed (``VerificationSeal``).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+
+from juzhu.registry.models import GENESIS_HASH, Permit, Person, RelyingParty
+
+
+class ApiKey(models.Model):
+    """A relying party's API key. Only ``key_hash`` (SHA-256 of the whole key) is stored;
+    ``prefix`` is the public part shown in the admin and in logs to tell keys apart.
+
+    Rotation issues a new key and sets ``not_after`` on the old one (a grace period for the
+    party to switch); revocation sets ``revoked_at`` and takes effect on the next request.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    party = models.ForeignKey(RelyingParty, on_delete=models.PROTECT, related_name="api_keys")
+    city = models.CharField(max_length=32)
+    prefix = models.CharField(max_length=16, unique=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    label = models.CharField(max_length=64, default="", blank=True)
+    per_minute = models.PositiveIntegerField()
+    per_day = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.CharField(max_length=64, default="")
+    not_after = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.CharField(max_length=64, default="", blank=True)
+    replaced_by = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.party_id})"
+
+
+class ConsentCode(models.Model):
+    """A one-time code the holder gives one relying party for one purpose (10 minutes).
+
+    Looked up by (party, HMAC of the code): another party's code is simply not found.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    city = models.CharField(max_length=32)
+    # party_id leads the unique constraint's index; a second index would only cost inserts
+    party = models.ForeignKey(
+        RelyingParty, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    permit = models.ForeignKey(Permit, on_delete=models.PROTECT, related_name="+")
+    purpose = models.CharField(max_length=32)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        # No other index: using a code changes ``used_at`` only, and with free space left on
+        # each page (fillfactor, migration 0002) PostgreSQL updates the row in place without
+        # touching any index. The nightly purge can afford a scan.
+        constraints = [
+            models.UniqueConstraint(fields=["party", "code_hash"], name="one_code_per_party_hash")
+        ]
+
+
+class Verification(models.Model):
+    """One query by a relying party (the audit event), whatever its outcome.
+
+    Append-only. Foreign keys carry no database constraint and no index on purpose: an
+    audit row must outlive what it mentions, and inserting it on the hot path should
+    neither lock the party, key or permit rows nor update four more indexes. The holder's receipt is the ``registry.AccessLog`` row whose
+    ``record_id`` is this row's ``reference``.
+    """
+
+    OUTCOMES = [("yes", "yes"), ("no", "no"), ("refused", "refused")]
+    METHODS = [("consent_code", "consent code"), ("credential", "credential")]
+
+    id = models.BigAutoField(primary_key=True)
+    reference = models.UUIDField(unique=True)
+    at = models.DateTimeField()
+    city = models.CharField(max_length=32)
+    party = models.ForeignKey(
+        RelyingParty,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    key = models.ForeignKey(
+        ApiKey, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    method = models.CharField(max_length=16, choices=METHODS)
+    purpose = models.CharField(max_length=32)
+    on_date = models.DateField()
+    outcome = models.CharField(max_length=8, choices=OUTCOMES)
+    problem = models.CharField(max_length=40, default="", blank=True)
+    permit = models.ForeignKey(
+        Permit,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    person = models.ForeignKey(
+        Person,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    # Indexes: the primary key (ids follow time: a party's statement for a period is an id
+    # range) and ``reference`` (the holder's receipt points here). Nothing more on the hot path.
+
+
+class VerificationSeal(models.Model):
+    """A block of audit rows (``first_id``..``last_id``) hashed into one chain.
+
+    ``hash = sha256(prev_hash + "\\n" + digest of the rows)``; ``juzhu verification seal``
+    adds blocks and ``juzhu verification audit`` re-checks them (like ``juzhu audit verify``).
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    first_id = models.BigIntegerField()
+    last_id = models.BigIntegerField(unique=True)
+    count = models.PositiveIntegerField()
+    sealed_at = models.DateTimeField(auto_now_add=True)
+    prev_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+    hash = models.CharField(max_length=64)
+
+
+class UsageCounter(models.Model):
+    """Requests per API key today (``n_day``) and in the current minute (``n_minute`` for
+    the minute starting at ``minute``), in one row per key, day and slot.
+
+    Each request bumps one of ``store.SLOTS`` rows chosen at random, so concurrent requests
+    of one key rarely wait on the same row lock; the counts are the sums over the slots
+    (a slot whose ``minute`` is older counts 0 for this minute). One row update per request
+    serves both limits.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="+", db_index=False)
+    day = models.DateTimeField()  # local midnight (Asia/Shanghai), stored in UTC
+    slot = models.PositiveSmallIntegerField()
+    n_day = models.PositiveIntegerField(default=0)
+    minute = models.DateTimeField()
+    n_minute = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "day", "slot"], name="one_usage_row_per_slot")
+        ]
+
+
+class StatusEntry(models.Model):
+    """A permit's position (``idx``) in its city's status list, given when its first
+    credential is made. Positions are never reused."""
+
+    id = models.BigAutoField(primary_key=True)
+    city = models.CharField(max_length=32)
+    permit = models.OneToOneField(Permit, on_delete=models.PROTECT, related_name="+")
+    idx = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["city", "idx"], name="one_permit_per_status_idx")
+        ]
+
+
+class StatusList(models.Model):
+    """A published, signed status list of one city (one row per refresh)."""
+
+    id = models.BigAutoField(primary_key=True)
+    city = models.CharField(max_length=32)
+    version = models.PositiveIntegerField()
+    issued_at = models.DateTimeField()
+    valid_until = models.DateTimeField()
+    size = models.PositiveIntegerField()
+    encoded_list = models.TextField()
+    kid = models.CharField(max_length=32)
+    signature = models.CharField(max_length=128)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["city", "version"], name="one_status_list_version")
+        ]

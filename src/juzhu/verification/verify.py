@@ -1,0 +1,350 @@
+"""The verify use case: a relying party asks "is this permit valid for purpose P on date D?"
+with the holder's consent code or credential, and gets yes/no plus a reference.
+
+Order of checks (each refusal is a ``Problem``, never personal data): the key and its party
+→ rate limit and daily quota → the purpose is one the party may ask about → the date →
+the consent code or credential → the holder's lock → the answer. Every query from a known
+party leaves an audit row (``Verification``); every query that reached a holder's permit
+also leaves a receipt in the holder's "who verified my permit" list (``AccessLog``),
+refusals included, so a holder sees attempts with an old code too.
+
+The other use cases (parties, keys, consent codes, credentials, the lock) are in
+``services.py``, which re-exports ``do_verify``; status lists and audit seals are in
+``statuslists.py`` and ``seals.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+import uuid
+from dataclasses import dataclass
+
+from django.db import connection
+from django.utils import timezone
+
+from juzhu.domain.vocabulary import label
+from juzhu.verification import credentials, fastpath, keys, store, validity
+from juzhu.verification.problems import Problem
+
+log = logging.getLogger("juzhu.verification")
+
+CONSENT_MINUTES = 10  # ASVS 6.5.5: one-time codes live at most 10 minutes (security.md §2 #4)
+MAX_DAYS_AHEAD = validity.MAX_DAYS_AHEAD
+
+
+@dataclass(frozen=True)
+class Answer:
+    valid: bool
+    reference: uuid.UUID
+    purpose: str
+    on: dt.date
+    city: str
+    checked_at: dt.datetime
+
+
+def new_reference(now: dt.datetime) -> uuid.UUID:
+    """A UUIDv7-style reference: milliseconds first, then 74 random bits. Time-ordered ids
+    keep the audit table's unique index appending at its right edge instead of touching a
+    random page per query; the time in it is the time of the query, which its receipt shows
+    anyway."""
+    ms = int(now.timestamp() * 1000) & ((1 << 48) - 1)
+    rand = secrets.randbits(74)
+    value = (
+        (ms << 80) | (0x7 << 76) | ((rand >> 62) << 64) | (0b10 << 62) | (rand & ((1 << 62) - 1))
+    )
+    return uuid.UUID(int=value)
+
+
+def windows(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """The usage windows ``now`` falls in: this minute (UTC) and this day (Asia/Shanghai,
+    so a quota resets at local midnight)."""
+    minute = now.astimezone(dt.UTC).replace(second=0, microsecond=0)
+    local = timezone.localtime(now)
+    day = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return minute, day.astimezone(dt.UTC)
+
+
+@dataclass
+class _Query:
+    found: store.Found
+    now: dt.datetime
+    method: str
+    purpose: str
+    on: dt.date
+    minute: dt.datetime
+    day: dt.datetime
+    holder_known: bool = False
+
+    def refuse(
+        self, code: str, en: str, zh: str, *, count: bool = True, retry_after: int | None = None
+    ) -> Problem:
+        """Write the refused query's audit row (and the holder's receipt if a holder was
+        reached), and return the problem to raise."""
+        reference = new_reference(self.now)
+        store.write(self._record(reference, "refused", code, count=count))
+        return Problem(code, en, zh, reference=str(reference), retry_after=retry_after)
+
+    def _record(
+        self,
+        reference: uuid.UUID,
+        outcome: str,
+        problem: str,
+        *,
+        count: bool = True,
+        consume: int | None = None,
+    ) -> store.Record:
+        return store.Record(
+            found=self.found,
+            reference=reference,
+            at=self.now,
+            method=self.method,
+            purpose=self.purpose,
+            on=self.on,
+            outcome=outcome,
+            problem=problem,
+            minute=self.minute,
+            day=self.day,
+            slot=secrets.randbelow(store.SLOTS),
+            consume=consume,
+            receipt=self.holder_known,
+            count=count,
+        )
+
+
+def _unauthenticated(code: str, en: str, zh: str, api_key: str) -> Problem:
+    # Only the key's public prefix reaches the log: the rest is the secret.
+    log.warning("verify refused (%s) for key %s…", code, api_key[:12])
+    return Problem(code, en, zh)
+
+
+def _check_key(found: store.Found | None, api_key: str, now: dt.datetime) -> store.Found:
+    if found is None:
+        raise _unauthenticated(
+            "api-key-invalid",
+            "no such API key; check the Authorization header (Bearer <key>) or ask the "
+            "registry operator for a key",
+            "API密钥无效：请检查 Authorization 请求头（Bearer <密钥>），或向登记机关申请密钥",
+            api_key,
+        )
+    if found.key_revoked_at is not None:
+        raise _unauthenticated(
+            "api-key-revoked",
+            "this API key was revoked; use your current key or ask the registry operator for one",
+            "该API密钥已被吊销，请使用有效密钥或向登记机关重新申请",
+            api_key,
+        )
+    if found.key_not_after is not None and found.key_not_after <= now:
+        raise _unauthenticated(
+            "api-key-expired",
+            "this API key was replaced when your keys were rotated and its grace period is "
+            "over; use the new key",
+            "该API密钥已轮换且过渡期已结束，请改用新密钥",
+            api_key,
+        )
+    if found.party_revoked_at is not None:
+        raise _unauthenticated(
+            "party-revoked",
+            "this relying party's registration was withdrawn; contact the registry operator",
+            "该核验单位的登记已被撤回，请联系登记机关",
+            api_key,
+        )
+    return found
+
+
+def _check_quota(q: _Query) -> None:
+    f = q.found
+    if f.used_minute >= f.per_minute:
+        wait = 60 - q.now.second
+        raise q.refuse(
+            "rate-limited",
+            f"this key may make {f.per_minute} requests a minute; retry in {wait} s",
+            f"每分钟最多{f.per_minute}次请求，请{wait}秒后重试",
+            count=False,
+            retry_after=wait,
+        )
+    if f.used_day >= f.per_day:
+        local = timezone.localtime(q.now)
+        midnight = (local + dt.timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        wait = int((midnight - local).total_seconds()) + 1
+        raise q.refuse(
+            "daily-quota-exceeded",
+            f"this key's daily quota of {f.per_day} requests is used up; it resets at "
+            "midnight (Asia/Shanghai), or ask the registry operator for a larger quota",
+            f"今日{f.per_day}次的核验额度已用完，北京时间零点重置；如需更多额度请联系登记机关",
+            count=False,
+            retry_after=wait,
+        )
+
+
+def _check_purpose_and_date(q: _Query, today: dt.date) -> None:
+    if q.purpose not in q.found.allowed_purposes:
+        allowed = ", ".join(q.found.allowed_purposes) or "none"
+        raise q.refuse(
+            "purpose-not-allowed",
+            f"your registration allows verification for {allowed} only, not {q.purpose!r}",
+            f"贵单位登记的核验用途为：{allowed}，不包括“{label(q.purpose)}”",
+        )
+    if q.on > today + dt.timedelta(days=MAX_DAYS_AHEAD):
+        raise q.refuse(
+            "date-out-of-range",
+            f"ask about a date at most {MAX_DAYS_AHEAD} days ahead (on or before "
+            f"{today + dt.timedelta(days=MAX_DAYS_AHEAD)})",
+            f"只能查询今后{MAX_DAYS_AHEAD}天以内的日期",
+        )
+
+
+def _check_code(q: _Query, malformed: str | None) -> int:
+    f = q.found
+    if malformed is not None:
+        raise q.refuse("consent-code-malformed", malformed, "核验码格式不对：应为8位字母数字")
+    if f.code_id is None:
+        raise q.refuse(
+            "consent-code-unknown",
+            "no such consent code for your organisation; check it with the holder (codes are "
+            "made for one relying party)",
+            "没有找到贵单位的该核验码；请与持证人核对（核验码只对指定单位有效）",
+        )
+    q.holder_known = f.permit_id is not None
+    if f.code_purpose != q.purpose:
+        raise q.refuse(
+            "consent-code-wrong-purpose",
+            f"this consent code was given for another purpose; ask the holder for a code for "
+            f"{q.purpose}",
+            f"该核验码不是为“{label(q.purpose)}”生成的，请持证人重新生成",
+        )
+    if f.code_used_at is not None:
+        raise q.refuse(
+            "consent-code-used",
+            "this consent code was already used; each code answers one query — ask the holder "
+            "for a new one",
+            "该核验码已使用过（每个核验码只能用一次），请持证人重新生成",
+        )
+    if f.code_expires_at is None or f.code_expires_at <= q.now:
+        raise q.refuse(
+            "consent-code-expired",
+            f"this consent code expired (codes last {CONSENT_MINUTES} minutes); ask the holder "
+            "for a new one",
+            f"该核验码已过期（有效期{CONSENT_MINUTES}分钟），请持证人重新生成",
+        )
+    assert f.code_id is not None
+    return f.code_id
+
+
+def _check_credential(
+    q: _Query, claims: credentials.Claims | None, error: credentials.CredentialError | None
+) -> None:
+    f = q.found
+    if claims is None:
+        assert error is not None
+        raise q.refuse(error.code, str(error), "电子居住证凭证无效（签名或格式不对）")
+    if f.permit_id is None or keys.pseudonym(claims.aud, f.permit_id) != claims.sub:
+        raise q.refuse(
+            "credential-invalid",
+            "the credential is not valid: it matches no permit",
+            "电子居住证凭证无效：找不到对应的居住证",
+        )
+    q.holder_known = True
+    if claims.aud != str(f.party_id):
+        raise q.refuse(
+            "credential-wrong-party",
+            "this credential was made for another relying party; ask the holder to show one "
+            "made for you",
+            "该凭证是为其他单位生成的，请持证人出示为贵单位生成的二维码",
+        )
+    try:
+        credentials.check_window(claims, timezone.localdate(q.now))
+    except credentials.CredentialError as exc:
+        raise q.refuse(exc.code, str(exc), "凭证不在有效期内，请持证人出示新的二维码") from None
+
+
+def _is_valid(q: _Query, today: dt.date) -> bool:
+    f = q.found
+    if f.permit_city != f.party_city or f.status is None or f.issued_on is None:
+        return False  # a permit answers for its own city only
+    facts = validity.PermitFacts(f.status, f.issued_on, f.expires_on, f.next_due_on)
+    if q.on >= today:
+        return validity.valid_now_or_later(facts, q.on)
+    assert f.permit_id is not None
+    return validity.valid_in_past(facts, store.permit_history(f.permit_id, q.on), q.on)
+
+
+def do_verify(
+    *,
+    api_key: str,
+    purpose: str,
+    on: dt.date | None = None,
+    consent_code: str | None = None,
+    credential: str | None = None,
+    now: dt.datetime | None = None,
+) -> Answer:
+    """Answer one query or raise ``Problem``. Exactly one of ``consent_code`` and
+    ``credential`` is given (the API schema enforces it)."""
+    if (consent_code is None) == (credential is None):
+        raise Problem(
+            "invalid-request",
+            "give either consent_code or credential, not both and not neither",
+            "请提供核验码或电子凭证其中之一",
+        )
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    minute, day = windows(now)
+    key_hash = keys.api_key_hash(api_key)
+    malformed: str | None = None
+    claims: credentials.Claims | None = None
+    token_error: credentials.CredentialError | None = None
+    if consent_code is not None:
+        method = "consent_code"
+        try:
+            hashed = keys.code_hash(keys.normalise_code(consent_code))
+        except keys.BadConsentCode as exc:
+            malformed, hashed = str(exc), ""
+        if not malformed and (on is None or on >= today) and connection.vendor == "postgresql":
+            reference = new_reference(now)
+            hit = fastpath.verify_by_code(
+                key_hash=key_hash,
+                code_hash=hashed,
+                purpose=purpose,
+                on=on or today,
+                now=now,
+                minute=minute,
+                day=day,
+                slot=secrets.randbelow(store.SLOTS),
+                reference=reference,
+            )
+            if hit is not None:
+                return Answer(hit.valid, reference, purpose, on or today, hit.city, now)
+        found = store.find_by_code(key_hash, hashed, minute, day)
+    else:
+        method = "credential"
+        try:
+            claims = credentials.read_token(credential or "", keys.public_keys())
+        except credentials.CredentialError as exc:
+            token_error = exc
+        city, idx = (claims.city, claims.sli) if claims else ("", -1)
+        found = store.find_by_index(key_hash, city, idx, minute, day)
+
+    q = _Query(_check_key(found, api_key, now), now, method, purpose, on or today, minute, day)
+    _check_quota(q)
+    _check_purpose_and_date(q, today)
+    consume = _check_code(q, malformed) if method == "consent_code" else None
+    if method == "credential":
+        _check_credential(q, claims, token_error)
+    if q.found.locked:
+        raise q.refuse(
+            "verification-locked",
+            "the holder has locked verification of this permit; the holder can unlock it",
+            "持证人已锁定核验，需持证人解锁后才能核验",
+        )
+    valid = _is_valid(q, today)
+    reference = new_reference(now)
+    if not store.write(q._record(reference, "yes" if valid else "no", "", consume=consume)):
+        # Another request used the same code between our read and our write.
+        raise q.refuse(
+            "consent-code-used",
+            "this consent code was already used; ask the holder for a new one",
+            "该核验码已使用过，请持证人重新生成",
+            count=False,
+        )
+    return Answer(valid, reference, purpose, q.on, q.found.party_city, now)
