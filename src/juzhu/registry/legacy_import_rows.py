@@ -228,7 +228,7 @@ def _next_due(issued: dt.date, endorsed: dt.date | None, terms: Terms) -> dt.dat
 
 
 def _expires(issued: dt.date, terms: Terms) -> dt.date | None:
-    """As ``services._expires_on``: the city's validity term from the issue date, if any."""
+    """As ``services.expires_on_for``: the city's validity term from the issue date, if any."""
     if terms.term is None:
         return None
     amount, unit = terms.term
