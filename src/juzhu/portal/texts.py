@@ -354,6 +354,87 @@ UI: Mapping[str, tuple[str, str]] = {
         "This is the link of a residence e-permit QR code. Relying parties scan it with their "
         "registered verification system; it holds no personal data and this page does not read it.",
     ),
+    # consent codes and the verification lock
+    "consent_title": ("授权单位查验", "Let a body check my permit"),
+    "consent_lead": (
+        "学校、银行等单位要核实你的居住证时，在这里为它生成核验码。核验码只给这一个单位、只用于这一个用途，10分钟内有效，只能用一次。",
+        "When a school, bank or other body needs to check your permit, make a code for it here. The "
+        "code is for that body and that purpose only, lasts 10 minutes and works once.",
+    ),
+    "consent_party": ("给哪个单位查验？", "Which body will check it?"),
+    "consent_party_hint": (
+        "这里只列出在{city}登记的核验单位。",
+        "Only bodies registered in {city} are listed.",
+    ),
+    "consent_purpose": ("{party}要办理什么事项？", "What is {party} checking it for?"),
+    "consent_purpose_hint": (
+        "只能选这个单位登记过的用途。",
+        "Only the purposes this body is registered for.",
+    ),
+    "consent_make": ("生成核验码", "Make the code"),
+    "consent_other_party": ("换一个单位", "Choose another body"),
+    "consent_code_is": ("你的核验码", "Your code"),
+    "consent_for": ("给", "For"),
+    "consent_purpose_is": ("用途", "Purpose"),
+    "consent_expires": ("有效至", "Valid until"),
+    "consent_expires_text": (
+        "{time}（{minutes}分钟内有效，只能用一次）",
+        "{time} ({minutes} minutes, one use)",
+    ),
+    "consent_tell": (
+        "把核验码念给{party}的工作人员，或让对方输入。",
+        "Read the code to {party}'s staff, or let them type it in.",
+    ),
+    "consent_once": (
+        "核验码只显示这一次，我们不保存它。离开本页后就看不到了；需要时再生成一个。",
+        "The code is shown only now; we do not keep it. If you lose it, make a new one.",
+    ),
+    "consent_learns": ("对方会知道", "They will learn"),
+    "consent_learns_text": (
+        "只有“是”或“否”：你的居住证在所问的那一天，对“{purpose}”是否有效。",
+        "Only yes or no: whether your permit is valid for “{purpose}” on the day they ask about.",
+    ),
+    "consent_learns_any": (
+        "只有“是”或“否”：你的居住证在所问的那一天，对你选的用途是否有效。",
+        "Only yes or no: whether your permit is valid for the purpose you choose, on the day asked.",
+    ),
+    "consent_not_learns": ("对方不会知道", "They will not learn"),
+    "consent_not_learns_text": (
+        "你的身份证号、姓名、住址、电话、居住证号码，以及居住证无效的原因。",
+        "Your ID number, name, address, phone number, permit number, or why a permit is not valid.",
+    ),
+    "consent_receipt": (
+        "每次查验都会记在“谁查验过我的居住证”里。",
+        "Every check is listed under “Who checked my permit”.",
+    ),
+    "consent_again": ("再生成一个核验码", "Make another code"),
+    "consent_locked": (
+        "你已锁定核验，解锁后才能生成核验码。",
+        "Verification is locked: unlock it to make a code.",
+    ),
+    "lock_title": ("锁定核验", "Lock verification"),
+    "lock_explain": (
+        "锁定后，任何单位都查验不了你的居住证：已经给出的核验码和电子凭证也会被拒绝，也不能再生成核验码。"
+        "被拒绝的查验同样记在“谁查验过我的居住证”里。锁定不影响居住证本身的效力，你随时可以解锁。",
+        "While locked, nobody can check your permit: codes and e-permits already given are refused "
+        "and no new code can be made. Refused checks are listed under “Who checked my permit” too. "
+        "Locking does not change the permit itself; you can unlock at any time.",
+    ),
+    "lock_state_on": (
+        "现在已锁定：任何单位都查验不了你的居住证。",
+        "Now locked: nobody can check your permit.",
+    ),
+    "lock_state_off": (
+        "现在未锁定：单位可以凭你给的核验码或电子凭证查验。",
+        "Now unlocked: a body can check your permit with a code or e-permit you give it.",
+    ),
+    "lock_button": ("锁定核验", "Lock verification"),
+    "unlock_button": ("解锁核验", "Unlock verification"),
+    "lock_conflict": (
+        "你的居住证在你打开本页后有了变化，页面已更新为最新状态；请看一下，需要的话再按一次。",
+        "Your permit changed after you opened this page. The page now shows its current state; "
+        "press the button again if you still want to.",
+    ),
     # appeals
     "appeal_title": ("对注销有异议", "Contest the cancellation"),
     "appeal_lead": (

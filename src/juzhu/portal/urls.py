@@ -1,6 +1,6 @@
 from django.urls import path
 
-from juzhu.portal import views, views_apply
+from juzhu.portal import views, views_apply, views_consent
 
 app_name = "portal"
 
@@ -21,6 +21,8 @@ urlpatterns = [
     path("me/permits/<uuid:permit_id>/", views.permit_detail, name="permit"),
     path("me/inbox/", views.inbox, name="inbox"),
     path("me/epermit/", views.epermit, name="epermit"),
+    path("me/consent/", views_consent.consent, name="consent"),
+    path("me/consent/lock/", views_consent.consent_lock, name="consent_lock"),
     path("me/permits/<uuid:permit_id>/appeal/", views_apply.appeal_new, name="appeal_new"),
     path("me/appeals/<uuid:appeal_id>/", views_apply.appeal_detail, name="appeal"),
     path("me/appeals/<uuid:appeal_id>/draft.pdf", views_apply.appeal_pdf, name="appeal_pdf"),
