@@ -3,9 +3,9 @@ raising ``Refused`` with a reason a person can act on; ``do_*`` writes in one tr
 
 - relying parties and their API keys: register, issue, rotate, revoke, withdraw;
 - the holder's side: make a consent code, make a credential for the e-permit QR, lock or
-  unlock verification. The citizen portal does not exist yet: these are the services it
-  will call; until then ``juzhu verification consent-code`` / ``credential`` / ``lock``
-  let an operator (say, a clerk at the counter, with the holder present) call them;
+  unlock verification. The citizen portal calls them (/portal/me/consent/, /portal/me/epermit/);
+  ``juzhu verification consent-code`` / ``credential`` / ``lock`` let an operator (say, a
+  clerk at the counter, with the holder present) call them too;
 - the query itself, ``do_verify``, lives in ``verify.py`` (re-exported here).
 """
 
