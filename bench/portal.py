@@ -8,17 +8,18 @@ reports p50/p75/p90/p95/p99 from its own latency histogram. Every answer must be
 * **status page**: ``GET /portal/me/permits/<id>/`` of a logged-in holder. The sessions are
   made with Django's session engine, holding the keys ``auth.log_in`` sets (the person id,
   30 idle minutes); no SMS. It loads the person and the permit, reads the permit's events for
-  the timeline, and, when the permit is suspended or cancelled, makes the plan (and reads the
-  inbox notice that gives the day the holder was told).
+  the timeline and the inbox notice that gives the day the holder was told, and makes the
+  plan (shown in full when the permit is suspended or cancelled).
 * **planner page**: ``GET /portal/planner/plan/`` of an anonymous session holding the answers
   of a cancelled Shenzhen permit (the questionnaire walked once in-process with Django's test
   client, its state copied into every session). The answers live in the session, not the URL.
 * **floor**: a minimal Starlette app on uvicorn (uvloop + httptools, 2 worker processes) with
   an asyncpg pool, serving the same paths and the same session cookies: the session row is
-  read and its signature checked (``django.core.signing``, no Django set-up), then for the
-  status page the permit row with its events (one statement) as a small HTML page; for the
-  planner page the same pure-Python planner (``juzhu.planner``) on the same answers, shown as
-  a small HTML page. No templates, middleware, ORM, plan presentation or translations.
+  read and its signature checked (``django.core.signing``, no Django set-up). Status page:
+  the permit row, its events and the notice day in one statement, and the plan from the same
+  facts; planner page: the plan for the same answers. Both plans by the same pure-Python
+  planner (``juzhu.planner``), shown as a small HTML page with f-strings: no templates,
+  middleware, ORM, plan presentation or translations.
 
 Data: persons, permits and each permit's ``PermitIssued`` event (a real hash chain) loaded
 with COPY; the holders who log in (``--holders``, 200) are made through
@@ -26,7 +27,13 @@ with COPY; the holders who log in (``--holders``, 200) are made through
 quarter suspended (issued, endorsed, suspended), a quarter cancelled (issued, suspended,
 cancelled two years later, 10-50 days ago), so their pages show timelines, notices and plans.
 
-Served as the README says: ``juzhu serve`` (gunicorn), tuned with ``GUNICORN_CMD_ARGS``.
+Served as the README says: ``juzhu serve`` (gunicorn), by default as is: 2 sync workers,
+one per core (``--threads N`` switches to gthread through ``GUNICORN_CMD_ARGS``).
+Besides req/s and latency, each run reports the CPU time per request of the server's
+processes and of PostgreSQL's backends (from /proc): steadier than req/s on a shared machine,
+and what decides the target here, since 50 clients without think time wait in line for 2
+cores: p95 ≤ 200 ms needs roughly 300 req/s, about 6 ms of CPU per request in all.
+
 Run: ``.venv/bin/python bench/portal.py [--n 1000000] [--duration 30] [--json]``;
 ``--profile 200`` profiles each page in one process (queries per request, top functions).
 Needs wrk (``apt-get install -y wrk``) and the bench extra (``pip install -e '.[bench]'``).
@@ -79,20 +86,27 @@ TARGET_P95_MS = 200.0
 
 # -- the floor (imported by uvicorn as ``portal:make_floor_app``) ------------------------------
 
+# The permit (scoped to the session's person), its events for the timeline, and the day the
+# holder was told of a cancellation (the inbox notice), in one statement.
+STATUS_SQL = """
+SELECT p.*, (SELECT json_agg(json_build_array(e.name, e.on_date, e.occurred_at, e.actor,
+                                              e.body::json->>'reason') ORDER BY e.seq)
+             FROM registry_event e
+             WHERE e.record_type = 'permit' AND e.record_id = p.id) AS events,
+       (SELECT min(n.created_at) FROM notifications_notification n
+        JOIN registry_event e ON e.id = n.event_id
+        WHERE n.person_id = p.person_id AND n.channel = 'inbox' AND e.record_id = p.id
+          AND n.template IN ('permit_cancelled', 'permit_revoked')) AS told
+FROM registry_permit p WHERE p.id = $1 AND p.person_id = $2
+"""
+
 
 def _session(data: str) -> dict[str, Any]:
     """A Django session payload, its signature checked as SessionBase.decode does."""
     from django.core import signing
 
-    return dict(
-        signing.loads(
-            data,
-            key=SECRET,
-            salt="django.contrib.sessions.SessionStore",
-            serializer=signing.JSONSerializer,
-            fallback_keys=[],
-        )
-    )
+    salt, serializer = "django.contrib.sessions.SessionStore", signing.JSONSerializer
+    return dict(signing.loads(data, key=SECRET, salt=salt, serializer=serializer, fallback_keys=[]))
 
 
 def make_floor_app() -> Any:
@@ -130,53 +144,65 @@ def make_floor_app() -> Any:
             f"<body><main>{body}</main></body></html>"
         )
 
+    def plan_html(data: dict[str, Any], today: dt.date) -> str:
+        p = make_plan(parse_situation(data, policies.ids(), lambda: today), policies=policies)
+        e = html.escape
+        options = "".join(f"<li>{e(o['label'])} {o.get('deadline') or ''}</li>" for o in p["options"])  # fmt: skip
+        checklist = "".join(f"<li>{e(c['text'])}</li>" for c in p["checklist"])
+        steps = "".join(f"<li>{e(s['text'])}</li>" for s in p["steps"])
+        return (
+            f"<p>{e(p['diagnosis']['text'])}</p><ol>{options}</ol><ul>{checklist}</ul>"
+            f"<ol>{steps}</ol>"
+        )
+
     async def status(request: Request) -> Any:
         session = await session_of(request)
         if not session or "portal_person" not in session:
             return RedirectResponse("/portal/login/", status_code=302)
-        row = await pool["db"].fetchrow(
-            "SELECT p.number, p.status, p.issued_on, p.last_endorsed_on, p.next_due_on, "
-            "p.cancelled_on, p.cancellation_reason, "
-            "(SELECT json_agg(json_build_array(e.name, e.on_date, e.occurred_at, e.actor, "
-            "e.body::json->>'reason') ORDER BY e.seq) FROM registry_event e "
-            "WHERE e.record_type = 'permit' AND e.record_id = p.id) AS events "
-            "FROM registry_permit p WHERE p.id = $1 AND p.person_id = $2",
-            uuid.UUID(request.path_params["permit_id"]),
-            uuid.UUID(session["portal_person"]),
-        )
+        row = await pool["db"].fetchrow(STATUS_SQL, uuid.UUID(request.path_params["permit_id"]),
+                                        uuid.UUID(session["portal_person"]))  # fmt: skip
         if row is None:
             return HTMLResponse("not found", status_code=404)
+        # the planner situation as holder.situation_of builds it from the same row
+        today, told = dt.datetime.now(TZ).date(), row["told"] and row["told"].astimezone(TZ).date()
+        permit = {"status": row["status"], "issued_on": row["issued_on"].isoformat()}
+        if row["last_endorsed_on"]:
+            permit["last_endorsed_on"] = row["last_endorsed_on"].isoformat()
+        if row["status"] in ("cancelled", "revoked"):
+            permit.update(cancellation_reason=row["cancellation_reason"] or "unknown",
+                          cancelled_on=row["cancelled_on"].isoformat(),
+                          notified_on=(told or row["cancelled_on"]).isoformat())  # fmt: skip
+            if told:
+                permit["informed_of_remedy_rights"] = True
+        residence = {"housing": row["housing"]}
+        if row["registered_since"]:
+            residence["registered_since"] = row["registered_since"].isoformat()
+        data = {
+            "city": row["city"], "as_of": today.isoformat(), "permit": permit,
+            "residence": residence, "study": {"enrolled": row["enrolled"]},
+            "employment": {"employed": row["employed"],
+                           "social_insurance_months": min(row["social_insurance_months"], 24),
+                           "social_insurance_continuous": row["social_insurance_continuous"]},
+        }  # fmt: skip
         e = html.escape
         items = "".join(
-            f"<li>{e(n)} · {e(str(on))} · {e(str(at))} · {e(actor.partition(':')[0])}"
+            f"<li>{e(n)} · {on} · {e(at)} · {e(actor.partition(':')[0])}"
             f"{' · ' + e(why) if why else ''}</li>"
             for n, on, at, actor, why in json.loads(row["events"] or "[]")
         )
         return page(
             e(row["number"]),
-            f"<h1>{e(row['number'])}</h1><p>{e(row['status'])} · {row['issued_on']} · "
+            f"<h1>{e(row['number'])}</h1><p>{row['status']} · {row['issued_on']} · "
             f"{row['last_endorsed_on'] or ''} · {row['next_due_on'] or ''} · "
-            f"{row['cancelled_on'] or ''} {e(row['cancellation_reason'])}</p><ol>{items}</ol>",
+            f"{row['cancelled_on'] or ''} {e(row['cancellation_reason'])}</p><ol>{items}</ol>"
+            + plan_html(data, today),
         )
 
     async def plan(request: Request) -> Any:
-        session = await session_of(request)
-        state = (session or {}).get("portal_planner") or {}
+        state = ((await session_of(request)) or {}).get("portal_planner") or {}
         today = dt.datetime.now(TZ).date()
         data = situation_data(state.get("answers", {}), state.get("asked", []), today)
-        situation = parse_situation(data, policies.ids(), today=lambda: today)
-        p = make_plan(situation, lang="zh", policies=policies)
-        e = html.escape
-        options = "".join(
-            f"<li>{e(o['label'])} {e(o.get('deadline') or '')}</li>" for o in p["options"]
-        )
-        checklist = "".join(f"<li>{e(c['text'])}</li>" for c in p["checklist"])
-        steps = "".join(f"<li>{e(s['text'])}</li>" for s in p["steps"])
-        return page(
-            "plan",
-            f"<p>{e(p['diagnosis']['text'])}</p><ol>{options}</ol><ul>{checklist}</ul>"
-            f"<ol>{steps}</ol>",
-        )
+        return page("plan", plan_html(data, today))
 
     return Starlette(
         routes=[
@@ -188,18 +214,6 @@ def make_floor_app() -> Any:
 
 
 # -- data --------------------------------------------------------------------------------------
-
-
-def _copy_text(value: Any) -> str:
-    if value is None:
-        return r"\N"
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, bytes):
-        return "\\\\x" + value.hex()
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    return str(value)
 
 
 def _rest(model: Any, given: list[str]) -> tuple[list[str], str]:
@@ -218,7 +232,10 @@ def _rest(model: Any, given: list[str]) -> tuple[list[str], str]:
         else:
             raise SystemExit(f"bench: no value for {model.__name__}.{field.name}; add it here")
         columns.append(field.column)
-        values.append(_copy_text(value))
+        values.append(
+            r"\N" if value is None else ("t" if value else "f") if isinstance(value, bool)
+            else value.isoformat() if isinstance(value, dt.datetime) else str(value)
+        )  # fmt: skip
     return given + columns, "\t".join(values)
 
 
@@ -235,7 +252,7 @@ def _bulk_rows(n: int, today: dt.date) -> Iterator[tuple[str, str, str]]:
             separators=(",", ":"),
         )  # fmt: skip
         digest = hashlib.sha256(f"{GENESIS}\n{body}".encode()).hexdigest()
-        due = issued.replace(year=issued.year + 1) if (issued.month, issued.day) != (2, 29) else issued + dt.timedelta(days=365)  # fmt: skip
+        due = issued + dt.timedelta(days=365)
         yield (
             f"{person}\t{CITY}\tbench{i:09d}\t4403**********{i % 10_000:04d}\t测试人\t\\\\x00",
             f"{permit}\t{CITY}\tfutian\tsz-futian-1\tSZB{i:010d}\t{person}\tactive\t{issued}"
@@ -307,9 +324,9 @@ def make_holders(count: int) -> list[tuple[str, str, str]]:
     made = []
     for i in range(count):
         kind = ("active", "active", "suspended", "cancelled")[i % 4]
-        birth = dt.date(1990, 1, 1) + dt.timedelta(days=11 * i)  # 440304 exists since 1990
+        birth = dt.date(1990, 1, 1) + dt.timedelta(days=i % 9000)  # 440304 exists since 1990
         person = services.do_register_person(
-            make_id_number("440304", birth, i), "测试人", city=CITY, phone=f"139{i:08d}"
+            make_id_number("440304", birth, i // 9000), "测试人", city=CITY, phone=f"139{i:08d}"
         )
         if kind == "active":
             issued = today - dt.timedelta(days=730 + rng.randint(10, 200))
@@ -447,6 +464,23 @@ def wrk(port: int, lines: Path, seconds: int, a: argparse.Namespace) -> dict[str
     return r
 
 
+def cpu(group: int) -> dict[int, float]:
+    """CPU seconds so far of each process of the server's group and of each PostgreSQL
+    backend on the bench database: per request, steadier than req/s on a shared machine."""
+    import psycopg
+
+    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+        pids = {r[0] for r in admin.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [DB])}  # fmt: skip
+    out, tick = {}, os.sysconf("SC_CLK_TCK")
+    for entry in os.listdir("/proc"):
+        with contextlib.suppress(OSError, ValueError):
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            pid = int(entry)
+            if pid in pids or int(fields[2]) == group:  # fields[2]: the process group id
+                out[-pid if pid in pids else pid] = (int(fields[11]) + int(fields[12])) / tick
+    return out
+
+
 def check(name: str, port: int, files: dict[str, Path], expect: dict[str, str]) -> None:
     """One request per page before the load: a 200 showing what the page must show."""
     for page, path in files.items():
@@ -464,12 +498,16 @@ def measure(name: str, proc_args: list[str], env: dict[str, str], files: dict[st
         check(name, a.port, files, expect)
         for page, lines in files.items():
             wrk(a.port, lines, a.warmup, a)
+            before = cpu(proc.pid)
             r = out[page] = wrk(a.port, lines, a.duration, a)
+            used = {k: v - before.get(k, 0.0) for k, v in cpu(proc.pid).items()}
+            r["app_cpu_ms"] = sum(v for k, v in used.items() if k > 0) / r["requests"] * 1e3
+            r["db_cpu_ms"] = sum(v for k, v in used.items() if k < 0) / r["requests"] * 1e3
             print(
                 f"{name:6} {page:8} {r['rps']:7.0f} req/s  p50 {r['p50_us'] / 1e3:6.1f}  "
                 f"p95 {r['p95_us'] / 1e3:6.1f}  p99 {r['p99_us'] / 1e3:6.1f} ms  "
-                f"({r['requests']} requests, {r['non200']} not 200, "
-                f"{r['socket_errors']} socket errors)",
+                f"cpu/request: server {r['app_cpu_ms']:.1f} ms, postgres {r['db_cpu_ms']:.1f} ms  "
+                f"({r['requests']} requests, {r['non200']} not 200, {r['socket_errors']} socket errors)",
                 flush=True,
             )
     finally:
@@ -542,8 +580,10 @@ def main() -> None:
     p.add_argument("--warmup", type=int, default=5, help="seconds of load before each")
     p.add_argument("--connections", type=int, default=50)
     p.add_argument("--wrk-threads", type=int, default=2)
-    p.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
-    p.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker")
+    # juzhu serve's defaults: 2 sync workers, one per core. Measured on this machine, more
+    # workers or gthread threads cost more CPU per request and lengthen the tail.
+    p.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    p.add_argument("--threads", type=int, default=1, help="gunicorn threads (gthread if > 1)")
     p.add_argument("--floor-workers", type=int, default=2, help="uvicorn worker processes")
     p.add_argument("--port", type=int, default=8947)
     p.add_argument("--profile", type=int, default=0, metavar="N", help="profile N requests a page")
@@ -552,6 +592,8 @@ def main() -> None:
     a = p.parse_args()
     if a.n < a.holders or a.holders < 4:
         p.error("--holders must be at least 4 and at most --n")
+    if 4 * (a.warmup + a.duration) > 25 * 60:  # the sessions end after 30 idle minutes
+        p.error("--warmup + --duration must stay under 6 minutes (4 runs, 30-minute sessions)")
     if shutil.which("wrk") is None:
         raise SystemExit("bench: wrk not found; install it with: apt-get install -y wrk")
 
@@ -581,12 +623,12 @@ def main() -> None:
         connection.close()
         expect = {"status": "PermitIssued", "planner": "注销"}
         server_env = {**ENV, "JUZHU_VAR_DIR": str(work)}
-        gunicorn = f"--worker-class {'gthread' if a.threads > 1 else 'sync'} --threads {a.threads}"
+        gunicorn = f"--worker-class gthread --threads {a.threads}" if a.threads > 1 else ""
         juzhu = measure(
             "juzhu",
             [str(ROOT / ".venv/bin/juzhu"), "serve", "--port", str(a.port),
              "--workers", str(a.workers)],
-            {**server_env, "GUNICORN_CMD_ARGS": gunicorn},
+            {**server_env, **({"GUNICORN_CMD_ARGS": gunicorn} if gunicorn else {})},
             files, {"status": "居住证签发", "planner": "注销"}, a,
         )  # fmt: skip
         floor = measure(
@@ -612,7 +654,8 @@ def report(juzhu: dict[str, Any], floor: dict[str, Any], holders: list[tuple[str
            a: argparse.Namespace, gunicorn: str) -> None:  # fmt: skip
     mix = {s: sum(1 for h in holders if h[2] == s) for s in ("active", "suspended", "cancelled")}
     print(f"\npermits {a.n:,}; {a.holders} holders logged in ({mix}); {a.connections} clients")
-    print(f"served by: juzhu serve --workers {a.workers}, GUNICORN_CMD_ARGS='{gunicorn}'")
+    print(f"served by: juzhu serve --workers {a.workers} ({gunicorn or 'sync workers'}); floor: "
+          f"uvicorn --workers {a.floor_workers}")  # fmt: skip
     verdicts = {}
     for page, title in PAGES.items():
         j, f = juzhu[page], floor[page]
@@ -628,8 +671,9 @@ def report(juzhu: dict[str, Any], floor: dict[str, Any], holders: list[tuple[str
         def slim(r: dict[str, Any]) -> dict[str, Any]:
             ms = {k.replace("_us", "_ms"): round(v / 1e3, 1) for k, v in r.items()
                   if k.endswith("_us") and k != "duration_us"}  # fmt: skip
-            return {"rps": round(r["rps"]), **ms, "requests": r["requests"],
-                    "non200": r["non200"], "socket_errors": r["socket_errors"]}  # fmt: skip
+            return {"rps": round(r["rps"]), **ms, "app_cpu_ms": round(r["app_cpu_ms"], 2),
+                    "db_cpu_ms": round(r["db_cpu_ms"], 2), "requests": r["requests"],
+                    "non200": r["non200"], "socket_errors": r["errors"]}  # fmt: skip
 
         print(json.dumps({
             "benchmark": "portal", "n": a.n, "holders": a.holders, "holder_mix": mix,

@@ -41,8 +41,10 @@ function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
     'WRKJSON {"requests":%d,"duration_us":%d,"non200":%d,"socket_errors":%d,' ..
+    '"errors":{"connect":%d,"read":%d,"write":%d,"timeout":%d},' ..
     '"p50_us":%d,"p75_us":%d,"p90_us":%d,"p95_us":%d,"p99_us":%d,"max_us":%d,"mean_us":%d}\n',
     summary.requests, summary.duration, non200, e.connect + e.read + e.write + e.timeout,
+    e.connect, e.read, e.write, e.timeout,
     latency:percentile(50), latency:percentile(75), latency:percentile(90),
     latency:percentile(95), latency:percentile(99), latency.max, latency.mean))
 end
