@@ -45,14 +45,29 @@ def _no_store(response: HttpResponse) -> None:
     response["Cache-Control"] = "no-store"
 
 
+# Every problem the verify operation can answer with (their statuses go into the schema).
 VERIFY_PROBLEMS = responses_for(
     "malformed-body",
-    "api-key-invalid",
-    "purpose-not-allowed",
-    "consent-code-unknown",
-    "consent-code-used",
     "invalid-request",
+    "api-key-missing",
+    "api-key-invalid",
+    "api-key-revoked",
+    "api-key-expired",
+    "party-revoked",
+    "purpose-not-allowed",
     "rate-limited",
+    "daily-quota-exceeded",
+    "date-out-of-range",
+    "consent-code-malformed",
+    "consent-code-unknown",
+    "consent-code-wrong-purpose",
+    "consent-code-used",
+    "consent-code-expired",
+    "credential-invalid",
+    "credential-wrong-party",
+    "credential-expired",
+    "credential-not-yet-valid",
+    "verification-locked",
 )
 
 

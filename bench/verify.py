@@ -1,0 +1,461 @@
+"""The verify endpoint under load (wrk, 32 connections) against its floor, 1,000,000 permits.
+
+* **juzhu**: ``POST /api/verification/verify`` with a fresh consent code per request, served
+  the way the README says to serve production, ``juzhu serve`` (gunicorn), tuned only
+  through gunicorn's own ``GUNICORN_CMD_ARGS``. Default: 8 workers × 4 threads
+  (``gthread``): keep-alive, as many threads as connections, few threads per GIL. Tried
+  on this machine: sync workers close every connection after its response, and under 32
+  connections the reconnects overflowed the listen queue (p99 in seconds); fewer threads
+  than connections starved some of them; 4 × 8 had the same throughput and twice the p99
+  (GIL contention), 16 × 2 starved connections again. Each request: the key, its party, its usage, the code and
+  the permit are checked, the code consumed, the holder's receipt, the audit row and the
+  usage count written — on PostgreSQL in one statement (``verification/fastpath.py``).
+* **floor**: a minimal Starlette app on uvicorn with an asyncpg pool, doing the same indexed
+  lookup (the code's HMAC → permit) and the same receipt insert (``registry_accesslog``) in
+  one transaction. No API key, no rate limit, no single-use update, no audit row. Two
+  setups, both reported: ``floor`` is uvicorn as ``pip install uvicorn`` gives it (h11,
+  asyncio); ``floor+`` adds uvloop and httptools, its fastest setup.
+
+Every code is fresh and valid (made just before its run, valid 10 minutes, one per
+request, each side its own); a run that answered anything but 200 is reported as invalid.
+Data: persons and permits loaded with COPY (85% active, the rest suspended, cancelled or
+expired), VACUUM ANALYZE before the runs. wrk's Lua script reports the latency percentiles.
+``--rounds R`` alternates the contenders R times and reports medians: on a shared machine
+the background load drifts between runs minutes apart.
+Target (issue 6): juzhu ≥ 0.5× the floor's req/s, p99 ≤ 50 ms at 32 connections.
+
+Run: ``.venv/bin/python bench/verify.py [--n 1000000] [--duration 30] [--rounds 1] [--json]``;
+needs wrk (``apt-get install wrk``) and the bench extra (``pip install -e '.[bench]'``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import contextlib
+import datetime as dt
+import hashlib
+import hmac
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+DB = "bench_verify"
+DSN = f"postgresql://postgres@127.0.0.1:5432/{DB}"
+ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+BENCH_DIR = Path(__file__).resolve().parent
+ROOT = BENCH_DIR.parent
+CITY, PURPOSE = "shenzhen", "school_enrollment"
+ENV = {
+    "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB}",
+    "DJANGO_SETTINGS_MODULE": "juzhu.config.settings",
+    "JUZHU_SECRET_KEY": "bench-secret-key-not-for-production",
+    "JUZHU_DATA_KEY": base64.b64encode(b"d" * 32).decode(),
+    "JUZHU_INDEX_KEY": base64.b64encode(b"i" * 32).decode(),
+    "JUZHU_VERIFY_SECRET": base64.b64encode(b"v" * 32).decode(),
+    "JUZHU_VERIFY_SIGNING_KEY": base64.b64encode(b"k" * 32).decode(),
+    "JUZHU_LOG_LEVEL": "ERROR",
+}
+# the consent-code HMAC key, derived as juzhu.verification.keys does
+CODE_KEY = hmac.new(b"v" * 32, b"consent-code", hashlib.sha256).digest()
+
+
+# -- the floor (imported by uvicorn as ``verify:make_floor_app``) -------------------------------
+
+
+def make_floor_app() -> Any:
+    import asyncpg
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    party = uuid.UUID(os.environ["FLOOR_PARTY"])
+    pool: dict[str, Any] = {}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Any) -> AsyncIterator[None]:
+        size = int(os.environ.get("FLOOR_POOL", "16"))
+        pool["db"] = await asyncpg.create_pool(DSN, min_size=size, max_size=size)
+        yield
+        await pool["db"].close()
+
+    async def verify(request: Request) -> JSONResponse:
+        body = await request.json()
+        code = str(body["consent_code"]).replace("-", "").upper()
+        digest = hmac.new(CODE_KEY, code.encode(), hashlib.sha256).hexdigest()
+        reference = uuid.uuid4()
+        async with pool["db"].acquire() as conn, conn.transaction():
+            row = await conn.fetchrow(
+                "SELECT p.person_id, p.city, p.status FROM verification_consentcode c "
+                "JOIN registry_permit p ON p.id = c.permit_id "
+                "WHERE c.party_id = $1 AND c.code_hash = $2",
+                party,
+                digest,
+            )
+            if row is None:
+                return JSONResponse({"detail": "unknown code"}, status_code=404)
+            await conn.execute(
+                "INSERT INTO registry_accesslog (city, person_id, viewer_kind, viewer_id, "
+                "viewer_name, purpose, record_type, record_id, at) "
+                "VALUES ($1, $2, 'relying_party', $3, 'bench school', $4, 'verification', $5, now())",
+                row["city"],
+                row["person_id"],
+                str(party),
+                body["purpose"],
+                reference,
+            )
+        return JSONResponse({"valid": row["status"] == "active", "reference": str(reference)})
+
+    return Starlette(routes=[Route("/verify", verify, methods=["POST"])], lifespan=lifespan)
+
+
+# -- data ------------------------------------------------------------------------------------------
+
+
+def _uuid(rng: random.Random) -> str:
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+def load(n: int) -> None:
+    """Fresh database, migrated, with ``n`` persons and permits (COPY)."""
+    import psycopg
+    from django.core.management import call_command
+    from django.db import connection
+
+    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
+        admin.execute(f"CREATE DATABASE {DB}")
+    call_command("migrate", verbosity=0)
+    rng = random.Random(20261126)
+    today = dt.date.today()
+    persons, permits = [], []
+    for i in range(n):
+        person, permit = _uuid(rng), _uuid(rng)
+        r = rng.random()
+        status = "active" if r < 0.85 else "suspended" if r < 0.9 else "cancelled" if r < 0.95 else "expired"  # fmt: skip
+        issued = today - dt.timedelta(days=rng.randint(1, 300))
+        due = issued + dt.timedelta(days=365)
+        persons.append(
+            f"{person}\t{CITY}\tmainland\t\\\\x00\tbench{i:09d}\t4403**********0000\t测试"
+            f"\t\t\t\tzh\t2020-01-01 00:00:00+00\n"
+        )
+        permits.append(
+            f"{permit}\t{CITY}\tfutian\tsz-futian-1\t1\t0\t{'0' * 64}\tSZB{i:09d}\t{person}"
+            f"\t{status}\t{issued}\t{due}\t\tresidence\trented\tf\t0\tf\tf\t\tf"
+            f"\t2020-01-01 00:00:00+00\n"
+        )
+    connection.ensure_connection()
+    raw: Any = connection.connection
+    with raw.cursor() as cur:
+        with cur.copy(
+            "COPY registry_person (id, city, id_kind, id_number_enc, id_number_index, "
+            "id_number_masked, name, phone_index, phone_masked, email, lang, created_at) FROM STDIN"
+        ) as copy:
+            copy.write("".join(persons))
+        with cur.copy(
+            "COPY registry_permit (id, city, district, station, version, last_event_seq, "
+            "last_event_hash, number, person_id, status, issued_on, next_due_on, "
+            "cancellation_reason, basis, housing, employed, social_insurance_months, "
+            "social_insurance_continuous, enrolled, policy_version, verification_locked, "
+            "updated_at) FROM STDIN"
+        ) as copy:
+            copy.write("".join(permits))
+    raw.commit()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+
+
+def make_party() -> tuple[str, str]:
+    """The school and its API key, with limits no benchmark reaches."""
+    from juzhu.registry.services import Actor
+    from juzhu.verification import services
+
+    actor = Actor("operator:bench")
+    party = services.do_register_party(CITY, "基准测试学校", "school", [PURPOSE], actor=actor)
+    key = services.do_issue_api_key(party, actor=actor, per_minute=10**8, per_day=10**9)
+    return str(party.pk), key.secret
+
+
+def make_codes(party: str, count: int) -> list[str]:
+    """``count`` fresh codes (valid 10 minutes from now) for random permits, via COPY."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from juzhu.verification import keys
+    from juzhu.verification.services import CONSENT_MINUTES
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM registry_permit ORDER BY random() LIMIT %s", [min(count, 200_000)]
+        )
+        permits = [str(row[0]) for row in cursor.fetchall()]
+    now = timezone.now()
+    expires = now + dt.timedelta(minutes=CONSENT_MINUTES)
+    codes: set[str] = set()
+    while len(codes) < count:
+        codes.add(keys.new_consent_code())
+    ordered = list(codes)
+    lines = [
+        f"{CITY}\t{party}\t{permits[i % len(permits)]}\t{PURPOSE}\t{keys.code_hash(code)}"
+        f"\t{now.isoformat()}\t{expires.isoformat()}\n"
+        for i, code in enumerate(ordered)
+    ]
+    connection.ensure_connection()
+    raw: Any = connection.connection
+    with (
+        raw.cursor() as cur,
+        cur.copy(
+            "COPY verification_consentcode (city, party_id, permit_id, purpose, code_hash, "
+            "created_at, expires_at) FROM STDIN"
+        ) as copy,
+    ):
+        copy.write("".join(lines))
+    raw.commit()
+    return ordered
+
+
+# -- serving and load ------------------------------------------------------------------------------
+
+LUA = r"""
+local threads, counter = {}, 0
+function setup(thread)
+  thread:set("id", counter)
+  table.insert(threads, thread)
+  counter = counter + 1
+end
+function init(args)
+  codes, n, bad = {}, 0, 0
+  for line in io.lines(args[1] .. "." .. id) do codes[#codes + 1] = line end
+  path = args[3]
+  headers = {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. args[2]}
+end
+function request()
+  n = n + 1
+  local code = codes[n] or "ZZZZZZZZ"
+  return wrk.format("POST", path, headers,
+    '{"purpose":"school_enrollment","consent_code":"' .. code .. '"}')
+end
+function response(status, hdrs, body)
+  if status ~= 200 then bad = bad + 1 end
+end
+function done(summary, latency, requests)
+  local non200 = 0
+  for _, t in ipairs(threads) do non200 = non200 + t:get("bad") end
+  local e = summary.errors
+  io.write(string.format(
+    'WRKJSON {"requests":%d,"duration_us":%d,"non200":%d,"socket_errors":%d,' ..
+    '"p50_us":%d,"p90_us":%d,"p99_us":%d,"max_us":%d}\n',
+    summary.requests, summary.duration, non200, e.connect + e.read + e.write + e.timeout,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max))
+end
+"""
+
+
+def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"the server exited early (code {proc.returncode})")
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return
+        except OSError as exc:
+            if getattr(exc, "code", None):  # an HTTP error answer: it is up
+                return
+            time.sleep(0.3)
+    raise SystemExit(f"no answer from {url} within {timeout} s")
+
+
+def start(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        args,
+        env={**os.environ, **env},
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # stop it and its workers together, by its own group id
+    )
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def wrk(url: str, path: str, key: str, codes: Path, a: argparse.Namespace, seconds: int) -> dict[str, Any]:  # fmt: skip
+    out = subprocess.run(
+        ["wrk", f"-t{a.wrk_threads}", f"-c{a.connections}", f"-d{seconds}s", "--timeout", "10s",
+         "-s", str(codes.parent / "verify.lua"), url, "--", str(codes), key, path],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    line = next(x for x in out.splitlines() if x.startswith("WRKJSON "))
+    result: dict[str, Any] = json.loads(line[len("WRKJSON ") :])
+    result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    return result
+
+
+def write_codes(codes: list[str], prefix: Path, threads: int, warm: int) -> tuple[Path, Path]:
+    """Split into a warm-up set and a measured set, each one file per wrk thread."""
+    sets = {"warm": codes[:warm], "run": codes[warm:]}
+    for name, chunk in sets.items():
+        for t in range(threads):
+            (prefix.parent / f"{prefix.name}-{name}.{t}").write_text("\n".join(chunk[t::threads]) + "\n")  # fmt: skip
+    return prefix.parent / f"{prefix.name}-warm", prefix.parent / f"{prefix.name}-run"
+
+
+def measure(
+    name: str, cmd: list[str], env: dict[str, str], url: str, path: str, key: str,
+    party: str, work: Path, a: argparse.Namespace,
+) -> dict[str, Any]:  # fmt: skip
+    count = (a.warmup + a.duration) * a.rate_cap
+    codes = make_codes(party, count)
+    warm, run = write_codes(codes, work / name, a.wrk_threads, a.warmup * a.rate_cap)
+    proc = start(cmd, env)
+    try:
+        wait_ready(url + "/healthz" if name == "juzhu" else url + path, proc)
+        wrk(url, path, key, warm, a, a.warmup)
+        result = wrk(url, path, key, run, a, a.duration)
+    finally:
+        stop(proc)
+    result["valid"] = result["non200"] == 0 and result["socket_errors"] == 0
+    print(
+        f"{name:6} {result['rps']:8.0f} req/s   p50 {result['p50_us'] / 1000:6.1f} ms   "
+        f"p90 {result['p90_us'] / 1000:6.1f} ms   p99 {result['p99_us'] / 1000:6.1f} ms   "
+        f"({result['requests']} requests, {result['non200']} not 200, "
+        f"{result['socket_errors']} socket errors)",
+        flush=True,
+    )
+    return result
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--n", type=int, default=1_000_000, help="permits in the registry")
+    p.add_argument("--duration", type=int, default=30, help="seconds of measured load per side")
+    p.add_argument("--warmup", type=int, default=5, help="seconds of load before measuring")
+    p.add_argument("--connections", type=int, default=32)
+    p.add_argument("--wrk-threads", type=int, default=2)
+    p.add_argument("--workers", type=int, default=8, help="gunicorn worker processes")
+    p.add_argument("--floor-workers", type=int, default=2, help="uvicorn worker processes")
+    p.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
+    p.add_argument("--worker-class", default="gthread", help="gunicorn worker class")
+    p.add_argument("--rate-cap", type=int, default=6000, help="codes made per second of load")
+    p.add_argument("--port", type=int, default=8931)
+    p.add_argument("--rounds", type=int, default=1, help="alternate the contenders this often")
+    p.add_argument("--floors", default="floor,floor+", help="which floors to run (comma list)")
+    p.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    p.add_argument("--json", action="store_true", help="a JSON summary as the last line")
+    a = p.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk not found: apt-get install -y wrk")
+
+    os.environ.update(ENV)
+    work = Path(tempfile.mkdtemp(prefix="bench-verify-"))
+    os.environ["JUZHU_VAR_DIR"] = str(work)
+    sys.path.insert(0, str(ROOT / "src"))
+    import django
+
+    django.setup()
+    started = time.monotonic()
+    load(a.n)
+    party, key = make_party()
+    print(f"loaded {a.n:,} permits in {time.monotonic() - started:.0f} s", flush=True)
+    (work / "verify.lua").write_text(LUA)
+    url = f"http://127.0.0.1:{a.port}"
+    server_env = {**ENV, "JUZHU_VAR_DIR": str(work)}
+    gunicorn = f"--worker-class {a.worker_class} --threads {a.threads} --keep-alive 5"
+    floor_env = {**server_env, "FLOOR_PARTY": party,
+                 "FLOOR_POOL": str(max(1, a.connections // a.floor_workers))}  # fmt: skip
+    uvicorn = [sys.executable, "-m", "uvicorn", "--factory", "verify:make_floor_app",
+               "--app-dir", str(BENCH_DIR), "--port", str(a.port),
+               "--workers", str(a.floor_workers), "--no-access-log", "--log-level", "warning"]  # fmt: skip
+    contenders = {
+        "juzhu": (
+            [str(ROOT / ".venv/bin/juzhu"), "serve", "--port", str(a.port), "--workers", str(a.workers)],
+            {**server_env, "GUNICORN_CMD_ARGS": gunicorn}, "/api/verification/verify", key,
+        ),
+        "floor": ([*uvicorn, "--loop", "asyncio", "--http", "h11"], floor_env, "/verify", ""),
+        "floor+": ([*uvicorn, "--loop", "uvloop", "--http", "httptools"], floor_env, "/verify", ""),
+    }  # fmt: skip
+    for name in ("floor", "floor+"):
+        if name not in a.floors.split(","):
+            del contenders[name]
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in contenders}
+    try:
+        for round_no in range(1, a.rounds + 1):
+            print(f"round {round_no} of {a.rounds}", flush=True)
+            for name, (cmd, env, path, secret) in contenders.items():
+                runs[name].append(measure(name, cmd, env, url, path, secret or "-", party, work, a))
+    finally:
+        from django.db import connection
+
+        connection.close()
+        shutil.rmtree(work, ignore_errors=True)
+        if not a.keep:
+            import psycopg
+
+            with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+                admin.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
+    report(runs, a, gunicorn)
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def report(runs: dict[str, list[dict[str, Any]]], a: argparse.Namespace, gunicorn: str) -> None:
+    """Medians over the rounds; each round's ratio compares runs made minutes apart, which
+    matters on a shared machine whose background load drifts."""
+    summary: dict[str, Any] = {}
+    for name, results in runs.items():
+        summary[name] = {
+            "rps": round(_median([r["rps"] for r in results])),
+            "p50_ms": round(_median([r["p50_us"] for r in results]) / 1000, 1),
+            "p99_ms": round(_median([r["p99_us"] for r in results]) / 1000, 1),
+            "valid": all(r["valid"] for r in results),
+            "rounds": results,
+        }
+    print("medians over", a.rounds, "round(s):")
+    for name, s in summary.items():
+        print(f"  {name:6} {s['rps']:6} req/s  p50 {s['p50_ms']:5} ms  p99 {s['p99_ms']:5} ms")
+    verdicts = {}
+    for floor in [f for f in ("floor", "floor+") if f in runs]:
+        ratios = [j["rps"] / f["rps"] for j, f in zip(runs["juzhu"], runs[floor], strict=True)]
+        ratio = _median(ratios)
+        ok = (ratio >= 0.5 and summary["juzhu"]["p99_ms"] <= 50
+              and summary["juzhu"]["valid"] and summary[floor]["valid"])  # fmt: skip
+        verdicts[floor] = {"ratio": round(ratio, 3), "pass": ok}
+        print(
+            f"juzhu / {floor}: {ratio:.2f}× (target ≥ 0.5×), juzhu p99 "
+            f"{summary['juzhu']['p99_ms']} ms (target ≤ 50 ms): {'PASS' if ok else 'FAIL'}"
+        )
+    print(f"served by: juzhu serve --workers {a.workers} with GUNICORN_CMD_ARGS='{gunicorn}'")
+    if a.json:
+        print(json.dumps({
+            "n": a.n, "connections": a.connections, "duration_s": a.duration,
+            "rounds": a.rounds, "workers": a.workers, "gunicorn": gunicorn,
+            "floor_workers": a.floor_workers, **summary, "verdicts": verdicts,
+        }))  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
