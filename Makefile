@@ -52,6 +52,13 @@ typecheck: $(STAMP) ## mypy --strict on domain, rules and planner
 bench: $(BENCH_STAMP) ## run the benchmarks (figures go to docs/benchmarks.md)
 	$(BIN)/python bench/planner.py
 	$(BIN)/python bench/bulk_eligibility.py
+	scripts/ensure-postgres.sh
+	$(BIN)/python bench/sweep.py
+	$(BIN)/python bench/import.py
+	$(BIN)/python bench/policy_impact.py
+	command -v wrk >/dev/null || apt-get install -y -q wrk
+	$(BIN)/python bench/verify.py
+	$(BIN)/python bench/portal.py
 
 clean: ## remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

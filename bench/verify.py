@@ -188,6 +188,9 @@ def make_party() -> tuple[str, str]:
     return str(party.pk), key.secret
 
 
+_MADE: set[str] = set()
+
+
 def make_codes(party: str, count: int) -> list[str]:
     """``count`` fresh codes (valid 10 minutes from now) for random permits, via COPY."""
     from django.db import connection
@@ -205,7 +208,10 @@ def make_codes(party: str, count: int) -> list[str]:
     expires = now + dt.timedelta(minutes=CONSENT_MINUTES)
     codes: set[str] = set()
     while len(codes) < count:
-        codes.add(keys.new_consent_code())
+        code = keys.new_consent_code()
+        if code not in _MADE:  # unique per party, across runs too (1 in 8.5e11 per pair)
+            codes.add(code)
+    _MADE.update(codes)
     ordered = list(codes)
     lines = [
         f"{CITY}\t{party}\t{permits[i % len(permits)]}\t{PURPOSE}\t{keys.code_hash(code)}"

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "juzhu.registry",
     "juzhu.notifications",
     "juzhu.verification",
+    "ninja",  # serves /api/docs' Swagger assets locally (a CDN may be unreachable)
     "juzhu.portal",
 ]
 
