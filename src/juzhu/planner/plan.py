@@ -85,7 +85,6 @@ class _Planner:
         self.complete = True
         self.missing: list[str] = []
         self.warnings: list[dict[str, str]] = []
-        self.trace_global: list[TraceStep] = []
 
     # -- helpers ---------------------------------------------------------------------------
     def t(self, text: texts.Text, **values: object) -> str:
@@ -187,9 +186,6 @@ class _Planner:
             return None, None
         suspended_on = due + dt.timedelta(days=1)
         grace = self.policy.period("endorsement.grace")
-        self.trace_global.append(
-            self.policy.step("endorsement.grace", {"suspended_on": suspended_on.isoformat()})
-        )
         if grace is None:
             return suspended_on, None
         return suspended_on, self.end_of(due, grace)
@@ -510,10 +506,6 @@ class _Planner:
         self.register_first = self.registration_restarts or (
             reason == R.ADDRESS_CHANGE_UNREPORTED and not_registered_since
         )
-        if reason == R.REGISTRATION_DEREGISTERED:
-            self.trace_global.append(
-                self.policy.step("cancellation.third_party_deregistration_ends_permit", {})
-            )
         self.decision = evaluate_eligibility(self.policy, self.facts(self.registration_restarts))
         self.late = self.late_endorsement()
         recon = self.reconsideration()

@@ -32,8 +32,8 @@ from juzhu.verification import services as verification
 
 
 def current_permit(person: Person) -> Permit | None:
-    permits = holder.my_permits(person)
-    return permits[0] if permits else None
+    pk = holder.latest_permit_id(person)
+    return None if pk is None else holder.access_permit(holder.viewer(person), pk)
 
 
 def city_name(city: str, lang: str) -> str:

@@ -80,9 +80,17 @@ def viewer(person: Person) -> Viewer:
     return Viewer.holder(person)
 
 
+def _permit_ids(person: Person) -> Any:
+    return Permit.objects.filter(person=person).order_by("-issued_on").values_list("pk", flat=True)
+
+
 def my_permits(person: Person) -> list[Permit]:
-    ids = Permit.objects.filter(person=person).order_by("-issued_on").values_list("pk", flat=True)
-    return [access_permit(viewer(person), pk) for pk in ids]
+    return [access_permit(viewer(person), pk) for pk in _permit_ids(person)]
+
+
+def latest_permit_id(person: Person) -> Any:
+    """The id of the person's newest permit (the one a consent code binds to), or None."""
+    return _permit_ids(person).first()
 
 
 def my_applications(person: Person) -> list[Application]:

@@ -244,16 +244,13 @@ def permit_detail(request: HttpRequest, permit_id: str) -> HttpResponse:
         permit = holder.access_permit(holder.viewer(person), permit_id)
     except NotFound:
         raise Http404 from None
-    from juzhu.portal.consent import current_permit
-
-    latest = current_permit(person)
     return _page(
         request,
         "portal/permit.html",
         card=holder.permit_card(permit, lang, with_plan=True),
         events=holder.timeline("permit", permit.pk, lang),
         # the consent page speaks for the latest permit only (the one a code binds to)
-        consent_here=latest is not None and latest.pk == permit.pk,
+        consent_here=holder.latest_permit_id(person) == permit.pk,
     )
 
 
