@@ -43,6 +43,11 @@ INSTALLED_APPS = [
     "juzhu.verification",
     "ninja",  # serves /api/docs' Swagger assets locally (a CDN may be unreachable)
     "juzhu.portal",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_tables2",
+    "django_filters",
+    "juzhu.backoffice",
 ]
 
 MIDDLEWARE = [
@@ -54,6 +59,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): password + TOTP
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -100,6 +106,13 @@ def _database() -> dict[str, object]:
 
 DATABASES = {"default": _database()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The back office (juzhu.backoffice): officers sign in with a password and a TOTP code.
+LOGIN_URL = "backoffice:login"
+OTP_TOTP_ISSUER = os.environ.get("JUZHU_OTP_ISSUER", "juzhu 居住证业务系统")
+OFFICE_SESSION_SECONDS = int(os.environ.get("JUZHU_OFFICE_SESSION_SECONDS", str(8 * 3600)))
+# Uploaded evidence for cancellations and revocations (kept beside the portal's uploads).
+EVIDENCE_DIR = Path(os.environ.get("JUZHU_EVIDENCE_DIR", VAR_DIR / "evidence"))
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

@@ -9,5 +9,6 @@ urlpatterns = [
     path("healthz", registry_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("portal/", include("juzhu.portal.urls")),
+    path("office/", include("juzhu.backoffice.urls")),
     path("api/", api.urls),
 ]

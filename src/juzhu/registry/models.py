@@ -137,6 +137,8 @@ class Application(Jurisdictional, Chained):
     )
     kind = models.CharField(max_length=24, choices=_choices(ApplicationKind))
     status = models.CharField(max_length=24, choices=_choices(ApplicationStatus), default="draft")
+    # online (the portal) or counter (a clerk entered it for a person at the window)
+    channel = models.CharField(max_length=8, default="online")
     basis = models.CharField(max_length=16, choices=_choices(Basis), default="residence")
     housing = models.CharField(max_length=24, choices=_choices(Housing), default="rented")
     facts = models.JSONField(default=dict, blank=True)
@@ -175,6 +177,7 @@ class Appeal(Jurisdictional, Chained):
     kind = models.CharField(max_length=16, choices=KINDS)
     status = models.CharField(max_length=24, choices=_choices(AppealStatus), default="filed")
     filed_on = models.DateField()
+    accepted_on = models.DateField(null=True, blank=True)
     decided_on = models.DateField(null=True, blank=True)
     grounds = models.TextField(default="", blank=True)
 
@@ -270,6 +273,33 @@ class RelyingParty(models.Model):
     allowed_purposes = models.JSONField(default=list)
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+
+class Office(models.Model):
+    """An acceptance point (police station 派出所 or entrusted community centre) and the county
+    bureau above it, with the names the letters print: who accepted, who decided (the
+    respondent, 被申请人), and who hears reconsideration (the district government, 行政复议法
+    Art. 24). A letter for a place without a row falls back to the policy's generic text."""
+
+    city = models.CharField(max_length=32)
+    district = models.CharField(max_length=32)
+    station = models.CharField(max_length=32)
+    name_zh = models.CharField(max_length=64)
+    name_en = models.CharField(max_length=128, default="", blank=True)
+    bureau_zh = models.CharField(max_length=64)
+    bureau_en = models.CharField(max_length=128, default="", blank=True)
+    government_zh = models.CharField(max_length=64)
+    government_en = models.CharField(max_length=128, default="", blank=True)
+    address = models.CharField(max_length=200, default="", blank=True)
+    phone = models.CharField(max_length=32, default="", blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["city", "district", "station"], name="one_office")
+        ]
+
+    def __str__(self) -> str:
+        return self.name_zh
 
 
 class WorkingDayOverride(models.Model):

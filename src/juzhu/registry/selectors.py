@@ -13,7 +13,15 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 
-from juzhu.registry.models import AccessLog, Application, Officer, Permit, Person, RelyingParty
+from juzhu.registry.models import (
+    AccessLog,
+    Appeal,
+    Application,
+    Officer,
+    Permit,
+    Person,
+    RelyingParty,
+)
 
 log = logging.getLogger("juzhu.access")
 
@@ -71,6 +79,12 @@ def _scope(qs: QuerySet[Any], viewer: Viewer) -> QuerySet[Any]:
     return qs
 
 
+def scoped(viewer: Viewer, qs: QuerySet[Any]) -> QuerySet[Any]:
+    """A list restricted to the viewer's scope. Lists show masked data and are not logged;
+    opening one record goes through an ``access_*`` function, which logs the read."""
+    return _scope(qs, viewer)
+
+
 def _log_read(
     viewer: Viewer, person_id: Any, city: str, purpose: str, record_type: str, record_id: Any
 ) -> None:
@@ -108,6 +122,15 @@ def access_application(viewer: Viewer, application_id: Any, purpose: str = "view
         raise _refused(viewer, "application", application_id) from None
     _log_read(viewer, app.person_id, app.city, purpose, "application", app.pk)
     return app
+
+
+def access_appeal(viewer: Viewer, appeal_id: Any, purpose: str = "view") -> Appeal:
+    try:
+        appeal = _scope(Appeal.objects.select_related("person", "permit"), viewer).get(pk=appeal_id)
+    except (Appeal.DoesNotExist, *BAD_KEY):
+        raise _refused(viewer, "appeal", appeal_id) from None
+    _log_read(viewer, appeal.person_id, appeal.city, purpose, "appeal", appeal.pk)
+    return appeal
 
 
 def access_person(viewer: Viewer, person_id: Any, purpose: str = "view") -> Person:

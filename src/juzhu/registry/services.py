@@ -607,6 +607,7 @@ def do_submit_application(
     facts: Mapping[str, Any] | None = None,
     permit: Permit | None = None,
     materials: Iterable[str] = (),
+    channel: str = "online",
 ) -> Application:
     check_submit_application(person, kind, city, permit)
     policy = policy_of(city, on)
@@ -623,6 +624,7 @@ def do_submit_application(
         facts=dict(facts or {}),
         submitted_on=on,
         policy_version=policy.version,
+        channel=channel,
     )
     apply_transition(
         app,
@@ -633,7 +635,7 @@ def do_submit_application(
         expected_version=None,
         policy=policy,
         data={"kind": kind},
-        inputs={"basis": basis, "housing": housing, **dict(facts or {})},
+        inputs={"basis": basis, "housing": housing, "channel": channel, **dict(facts or {})},
         notice="application_submitted",
         notice_context={"case_number": app.case_number},
     )
@@ -942,7 +944,13 @@ OUTCOMES = {
 @transaction.atomic
 def do_accept_appeal(appeal: Appeal, *, on: dt.date, actor: Actor, expected_version: int) -> None:
     apply_transition(
-        appeal, Machine.APPEAL, "accept", on=on, actor=actor, expected_version=expected_version
+        appeal,
+        Machine.APPEAL,
+        "accept",
+        on=on,
+        actor=actor,
+        expected_version=expected_version,
+        changes={"accepted_on": on},
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+import re
 from typing import Any
 
 from juzhu.domain.vocabulary import (
@@ -62,6 +63,12 @@ def check_number_or_null(value: Any) -> list[Problem]:
         return []
     if isinstance(value, bool) or not isinstance(value, int | float):
         return [("", f"must be a number of yuan or null (unknown), got {value!r}")]
+    return []
+
+
+def check_str(value: Any) -> list[Problem]:
+    if not isinstance(value, str) or not value.strip():
+        return [("", f"must be a non-empty text, got {_type_name(value)} {value!r}")]
     return []
 
 
@@ -197,6 +204,30 @@ def record(fields: dict[str, Checker], optional: frozenset[str] = frozenset()) -
     return check
 
 
+def check_grounds(value: Any) -> list[Problem]:
+    """Reasons an officer may choose: ``{ground_id: {zh, en, law: {zh, en}}}``; ids are
+    lower_snake_case and stable (decisions store them)."""
+    if not isinstance(value, dict) or not value:
+        return [("", f"must be a non-empty mapping keyed by ground id, got {_type_name(value)}")]
+    problems: list[Problem] = []
+    for key, sub in value.items():
+        if not isinstance(key, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", key):
+            problems.append((f".{key}", "a ground id must be lower_snake_case, e.g. too_short"))
+            continue
+        problems += [(f".{key}{p}", m) for p, m in GROUND(sub)]
+    return problems
+
+
+def check_material_ids(value: Any) -> list[Problem]:
+    if not isinstance(value, list):
+        return [("", f"must be a list of material ids, got {_type_name(value)}")]
+    return [
+        (f"[{i}]", f"unknown material id {m!r}")
+        for i, m in enumerate(value)
+        if m not in MATERIAL_IDS
+    ]
+
+
 def check_channel_list(value: Any) -> list[Problem]:
     if not isinstance(value, list):
         return [("", "must be a list of channels")]
@@ -272,6 +303,8 @@ class ParameterSpec:
     check: Checker
     meaning: str
 
+
+GROUND = record({"zh": check_str, "en": check_str, "law": check_text})
 
 _SPECS = [
     ParameterSpec(
@@ -375,6 +408,21 @@ _SPECS = [
         "proof of employment or study by basis",
     ),
     ParameterSpec("materials.agent", check_materials, "extra materials when an agent applies"),
+    ParameterSpec(
+        "materials.deferrable",
+        check_material_ids,
+        "non-core materials that may follow later (容缺受理) with the applicant's commitment",
+    ),
+    ParameterSpec(
+        "acceptance.deferral_limit",
+        check_period,
+        "longest time to hand in a deferred (容缺) material after acceptance",
+    ),
+    ParameterSpec(
+        "refusal.grounds",
+        check_grounds,
+        "reasons an application may be refused, each with its legal basis",
+    ),
     ParameterSpec("fees", FEES, "fees in yuan; null = unknown"),
     ParameterSpec("channels", CHANNELS, "where to apply: counter, apps and mini-programs, hotline"),
     ParameterSpec(

@@ -1,0 +1,129 @@
+"""Who may do what, where. Every back-office view is declared with ``office_view(action)``:
+the action names the roles allowed (``ACTIONS``); the officer's jurisdiction scopes every
+read through ``juzhu.registry.selectors`` (``access_*`` for one record, ``scoped`` for
+lists). Outside the role → 403; outside the jurisdiction → 404, as if the record did not
+exist. Both are written to ``Denial`` for the auditor.
+
+The authorisation matrix test (tests/integration/test_office_matrix.py) walks every URL of
+this app with the attributes the decorator leaves on the view, so a new view cannot escape
+it.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import render
+
+from juzhu.backoffice.models import Denial
+from juzhu.registry.models import Officer
+from juzhu.registry.selectors import NotFound, Viewer
+
+log = logging.getLogger("juzhu.office")
+
+ROLES = ("clerk", "reviewer", "supervisor", "auditor", "admin")
+ALL_CASEWORK = frozenset({"clerk", "reviewer", "supervisor", "auditor"})
+ACTIONS: dict[str, frozenset[str]] = {
+    # read: queues, case detail, search, dashboards, letters (auditors read everything)
+    "view": ALL_CASEWORK,
+    "claim": frozenset({"clerk", "reviewer", "supervisor"}),
+    # the acceptance point: check materials, accept, one-time notice, 容缺, counter intake
+    "accept": frozenset({"clerk", "supervisor"}),
+    # the county bureau: approve or refuse, production, ready for pickup
+    "decide": frozenset({"reviewer", "supervisor"}),
+    # hand the card over at the window, identity checked
+    "handover": frozenset({"clerk", "reviewer", "supervisor"}),
+    "cancel": frozenset({"reviewer", "supervisor"}),
+    "appeal": frozenset({"reviewer", "supervisor"}),
+    # who read what: access logs, refused attempts, sign-ins
+    "audit": frozenset({"auditor", "supervisor"}),
+    # the office directory and working-day overrides; no casework
+    "manage": frozenset({"admin"}),
+    # any signed-in officer (home page, sign out)
+    "any": frozenset(ROLES),
+}
+WRITE_METHODS = ("POST",)
+
+
+@dataclass(frozen=True)
+class Route:
+    """What the matrix test needs to know of a view."""
+
+    action: str
+    kind: (
+        str | None
+    )  # the record the URL's ``pk`` names: application | appeal | permit | person | letter
+    methods: tuple[str, ...]
+
+
+def officer_of(request: HttpRequest) -> Officer | None:
+    """The signed-in officer, only after both factors (password + TOTP)."""
+    user = request.user
+    if not user.is_authenticated or not user.is_verified():  # type: ignore[union-attr]
+        return None
+    try:
+        return Officer.objects.get(user=user)
+    except Officer.DoesNotExist:
+        return None
+
+
+def deny(request: HttpRequest, action: str, why: str, officer: Officer | None) -> None:
+    Denial.objects.create(
+        user=request.user,
+        city=officer.city if officer else "",
+        action=action,
+        method=request.method or "",
+        path=request.get_full_path()[:300],
+        why=why,
+    )
+    log.warning(
+        "refused %s %s (%s) for user %s", request.method, request.path, why, request.user.pk
+    )
+
+
+def office_view(
+    action: str, *, kind: str | None = None, methods: tuple[str, ...] = ("GET",)
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    roles = ACTIONS[action]
+
+    def wrap(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @functools.wraps(view)
+        def run(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            officer = officer_of(request)
+            if officer is None:
+                return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+            if request.method not in methods and not (
+                request.method == "HEAD" and "GET" in methods
+            ):
+                return HttpResponseNotAllowed(methods)
+            if officer.role not in roles:
+                deny(request, action, "role", officer)
+                return render(
+                    request,
+                    "backoffice/denied.html",
+                    {"officer": officer, "action": action, "roles": sorted(roles)},
+                    status=403,
+                )
+            request.officer = officer  # type: ignore[attr-defined]
+            request.viewer = Viewer.of_officer(officer)  # type: ignore[attr-defined]
+            try:
+                return view(request, *args, **kwargs)
+            except NotFound:
+                deny(request, action, "scope", officer)
+                raise Http404("没有这条记录，或它不在你的辖区内") from None
+
+        run.office_route = Route(action, kind, methods)  # type: ignore[attr-defined]
+        return run
+
+    return wrap
+
+
+def can(officer: Officer, action: str) -> bool:
+    return officer.role in ACTIONS[action]

@@ -1,0 +1,23 @@
+from django.urls import include, path
+
+from juzhu.backoffice import views
+
+app_name = "backoffice"
+
+urlpatterns = [
+    path("login/", views.login_view, name="login"),
+    path("login/code/", views.code_view, name="code"),
+    path("logout/", views.logout_view, name="logout"),
+    path("", views.home, name="home"),
+    path("queues/<slug:key>/", views.queue, name="queue"),
+    path("applications/<uuid:pk>/", views.application, name="application"),
+    path("applications/<uuid:pk>/claim", views.claim_application, name="application_claim"),
+    path("appeals/<uuid:pk>/", views.appeal, name="appeal"),
+    path("appeals/<uuid:pk>/claim", views.claim_appeal, name="appeal_claim"),
+    path("letters/<uuid:pk>/", views.letter_html, name="letter"),
+    path("letters/<uuid:pk>.pdf", views.letter_pdf, name="letter_pdf"),
+    # each part of the back office adds its own routes in its own module
+    path("", include("juzhu.backoffice.urls_acceptance")),
+    path("", include("juzhu.backoffice.urls_decisions")),
+    path("", include("juzhu.backoffice.urls_oversight")),
+]

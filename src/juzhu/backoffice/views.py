@@ -1,0 +1,260 @@
+"""Back-office pages shared by every part: sign-in, home, queues, the case page, claims and
+letters. Each view is declared with ``office_view`` (role and scope, see ``access.py``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth import logout
+from django.db import IntegrityError, transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+from django_tables2 import RequestConfig
+
+from juzhu.backoffice import auth, letters
+from juzhu.backoffice.access import ACTIONS, can, office_view
+from juzhu.backoffice.deadlines import appeal_badge, application_badge
+from juzhu.backoffice.models import Claim, Letter
+from juzhu.backoffice.queues import (
+    BY_KEY,
+    QUEUES,
+    AppealFilter,
+    AppealTable,
+    ApplicationFilter,
+    ApplicationTable,
+    counts,
+    queue_rows,
+)
+from juzhu.portal.holder import timeline
+from juzhu.registry.models import Application, ApplicationMaterial
+from juzhu.registry.selectors import NotFound, access_appeal, access_application, scoped
+from juzhu.registry.services import work_calendar
+
+RECORD_TYPES = {"application": access_application, "appeal": access_appeal}
+
+
+def today() -> dt.date:
+    return timezone.localdate()
+
+
+def page(
+    request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
+    officer = getattr(request, "officer", None)
+    base = {
+        "officer": officer,
+        "may": {a: can(officer, a) for a in ACTIONS} if officer else {},
+        "today": today(),
+    }
+    return render(request, template, {**base, **context}, status=status)
+
+
+# -- sign-in ------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    error, field = "", ""
+    if request.method == "POST":
+        try:
+            auth.check_password(
+                request, request.POST.get("username", ""), request.POST.get("password", "")
+            )
+            return redirect(_next_url(request, "backoffice:code"))
+        except auth.SignInRefused as exc:
+            error, field = exc.message, exc.field
+    return render(
+        request,
+        "backoffice/login.html",
+        {"error": error, "field": field, "next": request.GET.get("next", "")},
+        status=400 if error else 200,
+    )
+
+
+def _next_url(request: HttpRequest, name: str) -> str:
+    nxt = request.POST.get("next") or request.GET.get("next") or ""
+    url = reverse(name)
+    return f"{url}?next={nxt}" if nxt.startswith("/office/") else url
+
+
+@require_http_methods(["GET", "POST"])
+def code_view(request: HttpRequest) -> HttpResponse:
+    user = auth.pending_user(request)
+    if user is None:
+        return redirect("backoffice:login")
+    device = auth.confirmed_device(user)
+    error = ""
+    if request.method == "POST":
+        try:
+            auth.check_code(request, user, request.POST.get("token", ""))
+            nxt = request.POST.get("next", "")
+            return redirect(nxt if nxt.startswith("/office/") else reverse("backoffice:home"))
+        except auth.SignInRefused as exc:
+            error = exc.message
+    context: dict[str, Any] = {
+        "error": error,
+        "enrolling": device is None,
+        "next": request.GET.get("next", ""),
+    }
+    if device is None:
+        enrol = auth.enrolment_device(user)
+        context["qr"] = auth.provisioning_svg(enrol)
+        context["secret"] = enrol.bin_key.hex()
+    return render(request, "backoffice/code.html", context, status=400 if error else 200)
+
+
+@require_http_methods(["POST"])
+def logout_view(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    return redirect("backoffice:login")
+
+
+# -- home and queues ----------------------------------------------------------------------
+
+
+@office_view("any")
+def home(request: HttpRequest) -> HttpResponse:
+    officer = request.officer  # type: ignore[attr-defined]
+    context: dict[str, Any] = {"queues": []}
+    if can(officer, "view"):
+        n = counts(request.viewer)  # type: ignore[attr-defined]
+        context["queues"] = [{"q": q, "count": n[q.key]} for q in QUEUES]
+    return page(request, "backoffice/home.html", context)
+
+
+@office_view("view")
+def queue(request: HttpRequest, key: str) -> HttpResponse:
+    q = BY_KEY.get(key)
+    if q is None:
+        raise Http404("没有这个队列")
+    rows = queue_rows(request.viewer, q)  # type: ignore[attr-defined]
+    is_app = q.model is Application
+    filt = (ApplicationFilter if is_app else AppealFilter)(request.GET or None, queryset=rows)
+    table_cls = ApplicationTable if is_app else AppealTable
+    table = table_cls(filt.qs, cal=work_calendar(), today=today())
+    RequestConfig(request, paginate={"per_page": 25}).configure(table)
+    return page(
+        request, "backoffice/queue.html", {"q": q, "filter": filt, "table": table, "queues": QUEUES}
+    )
+
+
+# -- the case page ------------------------------------------------------------------------
+
+
+def claim_of(record_type: str, record_id: Any) -> Claim | None:
+    return (
+        Claim.objects.filter(record_type=record_type, record_id=record_id)
+        .select_related("officer__user")
+        .first()
+    )
+
+
+def application_context(request: HttpRequest, app: Application) -> dict[str, Any]:
+    """What every panel of the case page reads (parts add their own keys)."""
+    return {
+        "app": app,
+        "person": app.person,
+        "materials": list(ApplicationMaterial.objects.filter(application=app).order_by("material")),
+        "timeline": timeline("application", app.pk, "zh"),
+        "badge": application_badge(app, work_calendar(), today()),
+        "claim": claim_of("application", app.pk),
+        "letters": letters.letters_for("application", app.pk),
+        "panel": f"backoffice/actions/application_{app.status}.html",
+    }
+
+
+@office_view("view", kind="application")
+def application(request: HttpRequest, pk: Any) -> HttpResponse:
+    app = access_application(request.viewer, pk, purpose="office_case")  # type: ignore[attr-defined]
+    return page(request, "backoffice/application.html", application_context(request, app))
+
+
+@office_view("view", kind="appeal")
+def appeal(request: HttpRequest, pk: Any) -> HttpResponse:
+    item = access_appeal(request.viewer, pk, purpose="office_case")  # type: ignore[attr-defined]
+    context = {
+        "appeal": item,
+        "person": item.person,
+        "permit": item.permit,
+        "timeline": timeline("appeal", item.pk, "zh"),
+        "permit_timeline": timeline("permit", item.permit_id, "zh"),
+        "badge": appeal_badge(item, work_calendar(), today()),
+        "claim": claim_of("appeal", item.pk),
+        "panel": f"backoffice/actions/appeal_{item.status}.html",
+    }
+    return page(request, "backoffice/appeal.html", context)
+
+
+def _case_url(record_type: str, pk: Any) -> str:
+    return reverse(f"backoffice:{record_type}", args=[pk])
+
+
+@office_view("claim", kind="application", methods=("POST",))
+def claim_application(request: HttpRequest, pk: Any) -> HttpResponse:
+    return _claim(request, "application", pk)
+
+
+@office_view("claim", kind="appeal", methods=("POST",))
+def claim_appeal(request: HttpRequest, pk: Any) -> HttpResponse:
+    return _claim(request, "appeal", pk)
+
+
+def _claim(request: HttpRequest, record_type: str, pk: Any) -> HttpResponse:
+    """Claim (or, with ``release=1``, give back) a case. Only the holder or a supervisor
+    releases; a claim taken by someone else first is reported, not overwritten."""
+    record = RECORD_TYPES[record_type](request.viewer, pk, "office_claim")  # type: ignore[attr-defined]
+    officer = request.officer  # type: ignore[attr-defined]
+    if request.POST.get("release"):
+        held = Claim.objects.filter(record_type=record_type, record_id=record.pk)
+        if officer.role != "supervisor":
+            held = held.filter(officer=officer)
+        held.delete()
+        return redirect(_case_url(record_type, record.pk))
+    try:
+        with transaction.atomic():
+            Claim.objects.create(
+                record_type=record_type, record_id=record.pk, city=record.city, officer=officer
+            )
+    except IntegrityError:
+        holder = claim_of(record_type, record.pk)
+        name = holder.officer.display_name if holder else "他人"
+        return page(
+            request,
+            "backoffice/conflict.html",
+            {"message": f"该案件已由 {name} 认领；如需接手，请联系对方或主管释放。",
+             "back": _case_url(record_type, record.pk)},
+            status=409,
+        )  # fmt: skip
+    return redirect(_case_url(record_type, record.pk))
+
+
+# -- letters ------------------------------------------------------------------------------
+
+
+def access_letter(request: HttpRequest, pk: Any) -> Letter:
+    """A letter is read in its record's scope; the read is logged like the record's."""
+    viewer = request.viewer  # type: ignore[attr-defined]
+    try:
+        letter = scoped(viewer, Letter.objects.all()).get(pk=pk)
+    except (Letter.DoesNotExist, ValueError):
+        raise NotFound(f"no letter {pk}") from None
+    if letter.record_type in RECORD_TYPES:
+        RECORD_TYPES[letter.record_type](viewer, letter.record_id, "office_letter")
+    return letter
+
+
+@office_view("view", kind="letter")
+def letter_html(request: HttpRequest, pk: Any) -> HttpResponse:
+    return HttpResponse(letters.render_html(access_letter(request, pk)))
+
+
+@office_view("view", kind="letter")
+def letter_pdf(request: HttpRequest, pk: Any) -> HttpResponse:
+    letter = access_letter(request, pk)
+    response = HttpResponse(letters.render_pdf(letter), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{letter.number}.pdf"'
+    return response

@@ -1,0 +1,111 @@
+"""The back office's shared shell: sign-in with both factors, home, queues, the case page,
+claims, and the 403 / 404 split between role and jurisdiction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from office import current_code, device_of, make_application, officer, signed_in
+
+from juzhu.backoffice.models import Claim, Denial, SignInAttempt
+from juzhu.registry.models import AccessLog
+
+pytestmark = pytest.mark.django_db
+
+
+def test_sign_in_needs_password_then_totp(db: Any) -> None:
+    clerk = officer("clerk")
+    device = device_of(clerk)
+    client = Client()
+    assert client.get(reverse("backoffice:home")).status_code == 302  # not signed in
+    r = client.post(
+        reverse("backoffice:login"), {"username": clerk.user.username, "password": "x" * 12}
+    )
+    assert r.status_code == 302 and r["Location"].startswith(reverse("backoffice:code"))
+    # a password alone does not open the back office
+    assert client.get(reverse("backoffice:home")).status_code == 302
+    r = client.post(
+        reverse("backoffice:code"),
+        {"token": "000000" if current_code(device) != "000000" else "111111"},
+    )
+    assert r.status_code == 400 and "动态验证码不正确" in r.content.decode()
+    # django-otp throttles a device after a failure (1 s, 2 s, 4 s...); skip the wait
+    device.refresh_from_db()
+    assert device.throttling_failure_count == 1
+    device.throttle_reset()
+    r = client.post(reverse("backoffice:code"), {"token": current_code(device)})
+    assert r.status_code == 302
+    assert client.get(reverse("backoffice:home")).status_code == 200
+
+
+def test_first_sign_in_enrols_an_authenticator(db: Any) -> None:
+    clerk = officer("clerk")
+    client = Client()
+    client.post(
+        reverse("backoffice:login"), {"username": clerk.user.username, "password": "x" * 12}
+    )
+    page = client.get(reverse("backoffice:code")).content.decode()
+    assert "绑定身份验证器" in page and "<svg" in page
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    pending = TOTPDevice.objects.get(user=clerk.user, confirmed=False)
+    assert (
+        client.post(reverse("backoffice:code"), {"token": current_code(pending)}).status_code == 302
+    )
+    pending.refresh_from_db()
+    assert pending.confirmed
+
+
+def test_wrong_passwords_pause_sign_in(db: Any) -> None:
+    clerk = officer("clerk")
+    client = Client()
+    for _ in range(5):
+        r = client.post(
+            reverse("backoffice:login"), {"username": clerk.user.username, "password": "wrong"}
+        )
+        assert "用户名或密码不正确" in r.content.decode()
+    r = client.post(
+        reverse("backoffice:login"), {"username": clerk.user.username, "password": "x" * 12}
+    )
+    assert r.status_code == 400 and "暂停登录" in r.content.decode()
+    assert SignInAttempt.objects.filter(username=clerk.user.username, ok=False).count() == 5
+
+
+def test_queue_and_case_page_are_scoped_and_logged(db: Any) -> None:
+    app = make_application()
+    mine = signed_in(officer("clerk"))
+    page = mine.get(reverse("backoffice:queue", args=["online"])).content.decode()
+    assert app.case_number in page and app.person.id_number_masked in page
+    assert mine.get(reverse("backoffice:application", args=[app.pk])).status_code == 200
+    assert AccessLog.objects.filter(person=app.person, viewer_kind="officer").count() == 1
+
+    other = signed_in(officer("clerk", district="nanshan", station="sz-nanshan-3"))
+    assert (
+        app.case_number
+        not in other.get(reverse("backoffice:queue", args=["online"])).content.decode()
+    )
+    assert other.get(reverse("backoffice:application", args=[app.pk])).status_code == 404
+    assert Denial.objects.filter(why="scope").count() == 1
+    assert AccessLog.objects.filter(person=app.person).count() == 1  # no read happened
+
+
+def test_admin_role_does_no_casework(db: Any) -> None:
+    app = make_application()
+    admin = signed_in(officer("admin"))
+    assert admin.get(reverse("backoffice:application", args=[app.pk])).status_code == 403
+    assert Denial.objects.filter(why="role").exists()
+
+
+def test_claim_then_a_second_claim_conflicts(db: Any) -> None:
+    app = make_application()
+    first, second = officer("clerk", name="a"), officer("supervisor", station="", name="b")
+    url = reverse("backoffice:application_claim", args=[app.pk])
+    assert signed_in(first).post(url).status_code == 302
+    r = signed_in(second).post(url)
+    assert r.status_code == 409 and "已由 a 认领" in r.content.decode()
+    assert Claim.objects.get().officer == first
+    assert signed_in(second).post(url, {"release": "1"}).status_code == 302  # a supervisor may
+    assert not Claim.objects.exists()
