@@ -1,15 +1,17 @@
 """The verify endpoint under load (wrk, 32 connections) against its floor, 1,000,000 permits.
 
 * **juzhu**: ``POST /api/verification/verify`` with a fresh consent code per request, served
-  the way the README says to serve production, ``juzhu serve`` (gunicorn), tuned only
-  through gunicorn's own ``GUNICORN_CMD_ARGS``. Default: 8 workers × 4 threads
-  (``gthread``): keep-alive, as many threads as connections, few threads per GIL. Tried
-  on this machine: sync workers close every connection after its response, and under 32
-  connections the reconnects overflowed the listen queue (p99 in seconds); fewer threads
-  than connections starved some of them; 4 × 8 had the same throughput and twice the p99
-  (GIL contention), 16 × 2 starved connections again. Each request: the key, its party, its usage, the code and
-  the permit are checked, the code consumed, the holder's receipt, the audit row and the
-  usage count written — on PostgreSQL in one statement (``verification/fastpath.py``).
+  the way the README says to serve production: ``juzhu serve --workers 2 --threads 16``
+  (gunicorn, ``gthread`` workers, ``juzhu.config.wsgi:application``: Django with the verify
+  dispatch in front, ``verification/dispatch.py``). Keep-alive, as many threads as
+  connections, one process per core. Tried on this machine: sync workers close every
+  connection after its response, and under 32 connections the reconnects overflowed the
+  listen queue (p99 in seconds); fewer threads than connections starved some of them; with
+  the dispatch, 4 × 8 and 8 × 4 spent more CPU per request (more processes on two cores)
+  for the same or less throughput and a longer p99. Each request: the key, its party, its
+  usage, the code and the permit are checked, the code consumed, the holder's receipt, the
+  audit row and the usage count written — on PostgreSQL in one statement
+  (``verification/fastpath.py``).
 * **floor**: a minimal Starlette app on uvicorn with an asyncpg pool, doing the same indexed
   lookup (the code's HMAC → permit) and the same receipt insert (``registry_accesslog``) in
   one transaction. No API key, no rate limit, no single-use update, no audit row. Two
@@ -341,11 +343,12 @@ def measure(
     finally:
         stop(proc)
     result["valid"] = result["non200"] == 0 and result["socket_errors"] == 0
+    result["load_average"] = round(os.getloadavg()[0], 2)  # after the run: the 1-minute average
     print(
         f"{name:6} {result['rps']:8.0f} req/s   p50 {result['p50_us'] / 1000:6.1f} ms   "
         f"p90 {result['p90_us'] / 1000:6.1f} ms   p99 {result['p99_us'] / 1000:6.1f} ms   "
         f"({result['requests']} requests, {result['non200']} not 200, "
-        f"{result['socket_errors']} socket errors)",
+        f"{result['socket_errors']} socket errors, load average {result['load_average']})",
         flush=True,
     )
     return result
@@ -358,10 +361,9 @@ def main() -> None:
     p.add_argument("--warmup", type=int, default=5, help="seconds of load before measuring")
     p.add_argument("--connections", type=int, default=32)
     p.add_argument("--wrk-threads", type=int, default=2)
-    p.add_argument("--workers", type=int, default=8, help="gunicorn worker processes")
+    p.add_argument("--workers", type=int, default=2, help="juzhu serve --workers")
     p.add_argument("--floor-workers", type=int, default=2, help="uvicorn worker processes")
-    p.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
-    p.add_argument("--worker-class", default="gthread", help="gunicorn worker class")
+    p.add_argument("--threads", type=int, default=16, help="juzhu serve --threads")
     p.add_argument("--rate-cap", type=int, default=6000, help="codes made per second of load")
     p.add_argument("--port", type=int, default=8931)
     p.add_argument("--rounds", type=int, default=1, help="alternate the contenders this often")
@@ -386,7 +388,7 @@ def main() -> None:
     (work / "verify.lua").write_text(LUA)
     url = f"http://127.0.0.1:{a.port}"
     server_env = {**ENV, "JUZHU_VAR_DIR": str(work)}
-    gunicorn = f"--worker-class {a.worker_class} --threads {a.threads} --keep-alive 5"
+    serve = ["serve", "--port", str(a.port), "--workers", str(a.workers), "--threads", str(a.threads)]  # fmt: skip
     floor_env = {**server_env, "FLOOR_PARTY": party,
                  "FLOOR_POOL": str(max(1, a.connections // a.floor_workers))}  # fmt: skip
     uvicorn = [sys.executable, "-m", "uvicorn", "--factory", "verify:make_floor_app",
@@ -394,8 +396,8 @@ def main() -> None:
                "--workers", str(a.floor_workers), "--no-access-log", "--log-level", "warning"]  # fmt: skip
     contenders = {
         "juzhu": (
-            [str(ROOT / ".venv/bin/juzhu"), "serve", "--port", str(a.port), "--workers", str(a.workers)],
-            {**server_env, "GUNICORN_CMD_ARGS": gunicorn}, "/api/verification/verify", key,
+            [str(ROOT / ".venv/bin/juzhu"), *serve],
+            server_env, "/api/verification/verify", key,
         ),
         "floor": ([*uvicorn, "--loop", "asyncio", "--http", "h11"], floor_env, "/verify", ""),
         "floor+": ([*uvicorn, "--loop", "uvloop", "--http", "httptools"], floor_env, "/verify", ""),
@@ -419,7 +421,7 @@ def main() -> None:
 
             with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
                 admin.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
-    report(runs, a, gunicorn)
+    report(runs, a, " ".join(serve))
 
 
 def _median(values: list[float]) -> float:
@@ -428,7 +430,7 @@ def _median(values: list[float]) -> float:
     return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
-def report(runs: dict[str, list[dict[str, Any]]], a: argparse.Namespace, gunicorn: str) -> None:
+def report(runs: dict[str, list[dict[str, Any]]], a: argparse.Namespace, serve: str) -> None:
     """Medians over the rounds; each round's ratio compares runs made minutes apart, which
     matters on a shared machine whose background load drifts."""
     summary: dict[str, Any] = {}
@@ -454,11 +456,11 @@ def report(runs: dict[str, list[dict[str, Any]]], a: argparse.Namespace, gunicor
             f"juzhu / {floor}: {ratio:.2f}× (target ≥ 0.5×), juzhu p99 "
             f"{summary['juzhu']['p99_ms']} ms (target ≤ 50 ms): {'PASS' if ok else 'FAIL'}"
         )
-    print(f"served by: juzhu serve --workers {a.workers} with GUNICORN_CMD_ARGS='{gunicorn}'")
+    print(f"served by: juzhu {serve}")
     if a.json:
         print(json.dumps({
             "n": a.n, "connections": a.connections, "duration_s": a.duration,
-            "rounds": a.rounds, "workers": a.workers, "gunicorn": gunicorn,
+            "rounds": a.rounds, "workers": a.workers, "threads": a.threads, "serve": serve,
             "floor_workers": a.floor_workers, **summary, "verdicts": verdicts,
         }))  # fmt: skip
 

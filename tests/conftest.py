@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import base64
 import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
 
 os.environ.setdefault("JUZHU_SECRET_KEY", "test-secret-key-not-for-production")
 os.environ.setdefault("JUZHU_DATA_KEY", base64.b64encode(b"d" * 32).decode())
@@ -16,3 +20,41 @@ def pytest_report_header() -> str:
     if url:
         return f"integration database: PostgreSQL ({url.split('@')[-1]})"
     return "integration database: SQLite (embedded default)"
+
+
+_LIFTED: list[str] = []  # SQL of the SQLite triggers lifted for a flush; "pg" on PostgreSQL
+
+
+@pytest.fixture()
+def _flushable(transactional_db: Any) -> Iterator[None]:
+    """A transactional test (``live_server``, threads) empties the database after each test with a flush, which the
+    append-only triggers (events, verification audit rows) rightly refuse: lift them for
+    the flush only; ``pytest_runtest_teardown`` below puts them back after it."""
+    yield
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET session_replication_role = replica")  # triggers off (superuser)
+            _LIFTED.append("pg")
+        else:
+            cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+            for name, sql in cursor.fetchall():
+                _LIFTED.append(sql.replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS", 1))
+                cursor.execute(f'DROP TRIGGER "{name}"')
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: Any, nextitem: Any) -> Iterator[None]:
+    yield  # every fixture's teardown, the flush included
+    if nextitem is None:  # the session's last test: the test database is gone already
+        _LIFTED.clear()
+    if not _LIFTED:
+        return
+    from django.db import connection
+    from pytest_django.plugin import blocking_manager_key
+
+    with item.config.stash[blocking_manager_key].unblock(), connection.cursor() as cursor:
+        for sql in _LIFTED:
+            cursor.execute("SET session_replication_role = DEFAULT" if sql == "pg" else sql)
+    _LIFTED.clear()

@@ -57,6 +57,12 @@ def browser() -> Iterator[Any]:
         b.close()
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    """Cheap hashes for the officers the journeys make (see tests/integration/conftest.py)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture()
 def portal_settings(settings: Any, tmp_path: Path) -> Path:
     """SMS codes go to the fake gateway's files in a fresh folder; no login floor wait."""
@@ -65,42 +71,18 @@ def portal_settings(settings: Any, tmp_path: Path) -> Path:
     return tmp_path / "outbox"
 
 
-_LIFTED: list[str] = []  # SQL of the SQLite triggers lifted for a flush; "pg" on PostgreSQL
-
-
-@pytest.fixture()
-def _flushable(live_server: Any) -> Iterator[None]:
-    """``live_server`` empties the database after each test with a flush, which the
-    append-only triggers (events, verification audit rows) rightly refuse: lift them for
-    the flush only; ``pytest_runtest_teardown`` below puts them back after it."""
-    yield
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET session_replication_role = replica")  # triggers off (superuser)
-            _LIFTED.append("pg")
-        else:
-            cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
-            for name, sql in cursor.fetchall():
-                _LIFTED.append(sql.replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS", 1))
-                cursor.execute(f'DROP TRIGGER "{name}"')
-
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_teardown(item: Any, nextitem: Any) -> Iterator[None]:
-    yield  # every fixture's teardown, the flush included
-    if nextitem is None:  # the session's last test: the test database is gone already
-        _LIFTED.clear()
-    if not _LIFTED:
-        return
-    from django.db import connection
-    from pytest_django.plugin import blocking_manager_key
-
-    with item.config.stash[blocking_manager_key].unblock(), connection.cursor() as cursor:
-        for sql in _LIFTED:
-            cursor.execute("SET session_replication_role = DEFAULT" if sql == "pg" else sql)
-    _LIFTED.clear()
+def _pages(browser: Any, live_server: Any, request: Any, width: int, height: int) -> Iterator[Any]:
+    context = browser.new_context(
+        viewport={"width": width, "height": height},
+        locale="zh-CN",
+        base_url=live_server.url,
+        accept_downloads=True,
+    )
+    pg = context.new_page()
+    pg.set_default_timeout(15_000)
+    pg.shots = Shots(request.node.name)  # type: ignore[attr-defined]
+    yield pg
+    context.close()
 
 
 @pytest.fixture()
@@ -111,17 +93,14 @@ def page(
     portal_settings: Path,
     request: Any,
 ) -> Iterator[Any]:
-    context = browser.new_context(
-        viewport={"width": 375, "height": 812},
-        locale="zh-CN",
-        base_url=live_server.url,
-        accept_downloads=True,
-    )
-    pg = context.new_page()
-    pg.set_default_timeout(15_000)
-    pg.shots = Shots(request.node.name)  # type: ignore[attr-defined]
-    yield pg
-    context.close()
+    """The portal on a phone."""
+    yield from _pages(browser, live_server, request, 375, 812)
+
+
+@pytest.fixture()
+def office_page(browser: Any, live_server: Any, _flushable: None, request: Any) -> Iterator[Any]:
+    """The back office at a counter screen's size (officers work at desks)."""
+    yield from _pages(browser, live_server, request, 1366, 900)
 
 
 class Shots:

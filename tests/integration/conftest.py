@@ -12,6 +12,14 @@ from factories import make_id, make_officer, make_permit, make_person
 from juzhu.registry.models import Officer, Permit, Person, RelyingParty
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    """Officers are made by the dozen (the authorisation matrix makes hundreds); PBKDF2 at
+    production strength would spend minutes hashing test passwords. Sign-in still checks a
+    real hash, only a cheap one."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture()
 def alice(db: Any) -> Person:
     return make_person(name="艾丽斯", id_number=make_id(dt.date(1992, 2, 29)), phone="13812345678")

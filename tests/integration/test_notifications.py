@@ -26,6 +26,7 @@ from django.utils import timezone
 from factories import make_permit, make_person
 from typer.testing import CliRunner
 
+from juzhu.backoffice import decisions
 from juzhu.notifications import worker
 from juzhu.notifications.backends import ConsoleBackend, FileBackend, KeyedLog, Router, SmtpBackend
 from juzhu.notifications.models import Notification
@@ -179,6 +180,20 @@ def every_notice(alice: Person) -> list[Notification]:
     refused = services.do_submit_application(make_person(), kind="first_issue", on=on, **place)
     step(services.do_accept_application, refused, "2026-09-02")
     step(services.do_refuse_application, refused, "2026-09-09", reasons=["社保缴纳不满6个月"])
+    # the back office's decisions: the notice repeats the letter's number and last days
+    officer_refused = services.do_submit_application(
+        make_person(), kind="first_issue", on=on, **place
+    )
+    step(services.do_accept_application, officer_refused, "2026-09-02")
+    step(
+        decisions.refuse, officer_refused, "2026-09-09",
+        grounds=["registration_too_short"], facts="居住登记始于2026年6月",
+    )  # fmt: skip
+    for ground in ("hukou_settled", decisions.REVOCATION_GROUND):
+        ended = make_permit(on=day)
+        step(
+            decisions.cancel, ended, "2026-10-12", ground=ground, facts="户籍系统比对", files=[]
+        )  # fmt: skip
     reminded = make_permit(alice, on=day)  # next endorsement due 2025-03-01
     Permit.objects.filter(pk=reminded.pk).update(expires_on=dt.date(2025, 3, 31))
     sweep(dt.date(2025, 1, 30), "shenzhen")  # 30 days before each

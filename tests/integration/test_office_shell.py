@@ -3,6 +3,7 @@ claims, and the 403 / 404 split between role and jurisdiction."""
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import pytest
@@ -52,6 +53,8 @@ def test_first_sign_in_enrols_an_authenticator(db: Any) -> None:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     pending = TOTPDevice.objects.get(user=clerk.user, confirmed=False)
+    typed = base64.b32encode(pending.bin_key).decode().rstrip("=")  # what an app takes
+    assert " ".join(typed[i : i + 4] for i in range(0, len(typed), 4)) in page
     assert (
         client.post(reverse("backoffice:code"), {"token": current_code(pending)}).status_code == 302
     )
@@ -109,3 +112,45 @@ def test_claim_then_a_second_claim_conflicts(db: Any) -> None:
     assert Claim.objects.get().officer == first
     assert signed_in(second).post(url, {"release": "1"}).status_code == 302  # a supervisor may
     assert not Claim.objects.exists()
+
+
+def test_the_admin_keeps_the_office_directory_and_the_working_days(db: Any) -> None:
+    import datetime as dt
+
+    from juzhu.registry.models import Office, WorkingDayOverride
+    from juzhu.registry.services import work_calendar
+
+    mine = Office.objects.create(
+        city="shenzhen", district="futian", station="sz-futian-1", name_zh="华强北派出所",
+        bureau_zh="深圳市公安局福田分局", government_zh="深圳市福田区人民政府",
+    )  # fmt: skip
+    theirs = Office.objects.create(
+        city="guangzhou", district="tianhe", station="gz-tianhe-1", name_zh="石牌派出所",
+        bureau_zh="广州市公安局天河区分局", government_zh="广州市天河区人民政府",
+    )  # fmt: skip
+    admin = signed_in(officer("admin", district="", station=""))
+    page = admin.get(reverse("backoffice:manage")).content.decode()
+    assert "华强北派出所" in page and "石牌派出所" not in page
+    r = admin.post(
+        reverse("backoffice:manage_office", args=[mine.pk]),
+        {"name_zh": "深圳市公安局福田分局华强北派出所", "bureau_zh": mine.bureau_zh,
+         "government_zh": mine.government_zh, "address": "", "phone": ""},
+    )  # fmt: skip
+    assert r.status_code == 302
+    mine.refresh_from_db()
+    assert mine.name_zh == "深圳市公安局福田分局华强北派出所"
+    assert admin.get(reverse("backoffice:manage_office", args=[theirs.pk])).status_code == 404
+
+    # 2027-02-20 is a Saturday; made a working day, deadlines count it
+    saturday = dt.date(2027, 2, 20)
+    assert not work_calendar().is_workday(saturday)
+    bad = admin.post(reverse("backoffice:manage_override_add"), {"day": "2027-02-30", "is_workday": "1", "note": "x"})  # fmt: skip
+    assert bad.status_code == 400 and not WorkingDayOverride.objects.exists()
+    ok = admin.post(
+        reverse("backoffice:manage_override_add"),
+        {"day": "2027-02-20", "is_workday": "1", "note": "国务院办公厅通知（调休上班）"},
+    )
+    assert ok.status_code == 302 and work_calendar().is_workday(saturday)
+    assert (
+        signed_in(officer("clerk", name="c2")).get(reverse("backoffice:manage")).status_code == 403
+    )

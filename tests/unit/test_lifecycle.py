@@ -197,6 +197,8 @@ def test_allowed_commands_from_active_permit() -> None:
         PermitCommand.EXPIRE,
         PermitCommand.CANCEL,
         PermitCommand.REVOKE,
+        PermitCommand.REPLACE_CARD,
+        PermitCommand.CHANGE_DETAILS,
     }
     assert allowed_commands(Machine.PERMIT, None) == {PermitCommand.ISSUE}
 
@@ -211,6 +213,8 @@ def test_permit_event_names_are_past_tense() -> None:
         "PermitCancelled",
         "PermitRevoked",
         "PermitReinstated",
+        "PermitCardReplaced",
+        "PermitDetailsChanged",
     }
 
 

@@ -126,6 +126,21 @@ def issue(
     )
 
 
+def issue_for_application(
+    kind: str, app: Any, *, on: dt.date, actor: Actor, context: dict[str, Any]
+) -> Letter:
+    """``issue`` for a letter about an application, to its applicant."""
+    return issue(
+        kind,
+        person=app.person,
+        record=app,
+        record_type="application",
+        on=on,
+        actor=actor,
+        context=context,
+    )
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}

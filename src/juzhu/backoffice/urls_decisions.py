@@ -1,3 +1,17 @@
-from django.urls import URLPattern
+"""Routes of the county bureau's decisions (included under /office/, namespace backoffice)."""
 
-urlpatterns: list[URLPattern] = []
+from django.urls import URLPattern, path
+
+from juzhu.backoffice import views_decisions as v
+
+urlpatterns: list[URLPattern] = [
+    path("applications/<uuid:pk>/decide", v.decide, name="application_decide"),
+    path("applications/<uuid:pk>/approve", v.approve, name="application_approve"),
+    path("applications/<uuid:pk>/refuse", v.refuse, name="application_refuse"),
+    path("applications/<uuid:pk>/production", v.start_production, name="application_production"),
+    path("applications/<uuid:pk>/ready", v.mark_ready, name="application_ready"),
+    path("applications/<uuid:pk>/collect", v.collect, name="application_collect"),
+    path("permits/<uuid:pk>/", v.permit, name="permit"),
+    path("permits/<uuid:pk>/cancel/preview", v.cancel_preview, name="permit_cancel_preview"),
+    path("permits/<uuid:pk>/cancel", v.cancel_confirm, name="permit_cancel"),
+]

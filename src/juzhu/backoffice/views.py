@@ -3,6 +3,7 @@ letters. Each view is declared with ``office_view`` (role and scope, see ``acces
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from typing import Any
 
@@ -15,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 from django_tables2 import RequestConfig
 
-from juzhu.backoffice import auth, letters
+from juzhu.backoffice import acceptance, appeals, auth, decisions, letters
 from juzhu.backoffice.access import ACTIONS, can, office_view
 from juzhu.backoffice.deadlines import appeal_badge, application_badge
 from juzhu.backoffice.models import Claim, Letter
@@ -31,10 +32,20 @@ from juzhu.backoffice.queues import (
 )
 from juzhu.portal.holder import timeline
 from juzhu.registry.models import Application, ApplicationMaterial
-from juzhu.registry.selectors import NotFound, access_appeal, access_application, scoped
+from juzhu.registry.selectors import (
+    NotFound,
+    access_appeal,
+    access_application,
+    access_permit,
+    scoped,
+)
 from juzhu.registry.services import work_calendar
 
-RECORD_TYPES = {"application": access_application, "appeal": access_appeal}
+RECORD_TYPES = {
+    "application": access_application,
+    "appeal": access_appeal,
+    "permit": access_permit,
+}
 
 
 def today() -> dt.date:
@@ -103,7 +114,9 @@ def code_view(request: HttpRequest) -> HttpResponse:
     if device is None:
         enrol = auth.enrolment_device(user)
         context["qr"] = auth.provisioning_svg(enrol)
-        context["secret"] = enrol.bin_key.hex()
+        # authenticator apps take the key typed in as base32, in groups of four
+        key = base64.b32encode(enrol.bin_key).decode().rstrip("=")
+        context["secret"] = " ".join(key[i : i + 4] for i in range(0, len(key), 4))
     return render(request, "backoffice/code.html", context, status=400 if error else 200)
 
 
@@ -155,7 +168,13 @@ def claim_of(record_type: str, record_id: Any) -> Claim | None:
 
 def application_context(request: HttpRequest, app: Application) -> dict[str, Any]:
     """What every panel of the case page reads (parts add their own keys)."""
+    extra: dict[str, Any] = {}
+    if app.status in ("submitted", "needs_supplement"):
+        extra["acc"] = acceptance.panel_context(app)
+    elif app.status in ("accepted", "approved", "in_production", "ready_for_pickup"):
+        extra.update(decisions.panel_context(app, today()))
     return {
+        **extra,
         "app": app,
         "person": app.person,
         "materials": list(ApplicationMaterial.objects.filter(application=app).order_by("material")),
@@ -181,9 +200,10 @@ def appeal(request: HttpRequest, pk: Any) -> HttpResponse:
         "person": item.person,
         "permit": item.permit,
         "timeline": timeline("appeal", item.pk, "zh"),
-        "permit_timeline": timeline("permit", item.permit_id, "zh"),
+        "permit_timeline": timeline("permit", item.permit_id, "zh") if item.permit_id else [],
         "badge": appeal_badge(item, work_calendar(), today()),
         "claim": claim_of("appeal", item.pk),
+        "litigation_by": appeals.litigation_deadline(item),
         "panel": f"backoffice/actions/appeal_{item.status}.html",
     }
     return page(request, "backoffice/appeal.html", context)
@@ -201,6 +221,11 @@ def claim_application(request: HttpRequest, pk: Any) -> HttpResponse:
 @office_view("claim", kind="appeal", methods=("POST",))
 def claim_appeal(request: HttpRequest, pk: Any) -> HttpResponse:
     return _claim(request, "appeal", pk)
+
+
+@office_view("claim", kind="permit", methods=("POST",))
+def claim_permit(request: HttpRequest, pk: Any) -> HttpResponse:
+    return _claim(request, "permit", pk)
 
 
 def _claim(request: HttpRequest, record_type: str, pk: Any) -> HttpResponse:

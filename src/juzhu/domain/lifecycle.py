@@ -82,6 +82,8 @@ class PermitCommand(StrEnum):
     CANCEL = "cancel"
     REVOKE = "revoke"
     REINSTATE = "reinstate"
+    REPLACE_CARD = "replace_card"  # 补领 / 换领: a new card, the same permit
+    CHANGE_DETAILS = "change_details"  # 变更: address, housing or basis on the permit
 
 
 class ApplicationCommand(StrEnum):
@@ -97,6 +99,7 @@ class ApplicationCommand(StrEnum):
     COLLECT = "collect"
     WITHDRAW = "withdraw"
     AMEND = "amend"  # change basis or housing before a decision (may justify a new notice)
+    REOPEN = "reopen"  # a refusal revoked on appeal: the office must decide again
 
 
 class RegistrationCommand(StrEnum):
@@ -138,6 +141,8 @@ PERMIT_TRANSITIONS: Table = {
     },
     **{(s, PC.REVOKE): (P.REVOKED, "PermitRevoked") for s in (P.ACTIVE, P.SUSPENDED, P.EXPIRED)},
     (P.CANCELLED, PC.REINSTATE): (P.ACTIVE, "PermitReinstated"),
+    **{(s, PC.REPLACE_CARD): (s, "PermitCardReplaced") for s in (P.ACTIVE, P.SUSPENDED)},
+    **{(s, PC.CHANGE_DETAILS): (s, "PermitDetailsChanged") for s in (P.ACTIVE, P.SUSPENDED)},
     (P.REVOKED, PC.REINSTATE): (P.ACTIVE, "PermitReinstated"),
 }
 
@@ -158,6 +163,8 @@ APPLICATION_TRANSITIONS: Table = {
     (A.APPROVED, AC.MARK_READY): (A.READY_FOR_PICKUP, "ApplicationMarkedReady"),
     (A.IN_PRODUCTION, AC.MARK_READY): (A.READY_FOR_PICKUP, "ApplicationMarkedReady"),
     (A.READY_FOR_PICKUP, AC.COLLECT): (A.COLLECTED, "ApplicationCollected"),
+    # 行政复议法 Art. 64: the refusal is revoked and the office ordered to decide again.
+    (A.REFUSED, AC.REOPEN): (A.ACCEPTED, "ApplicationReopened"),
     **{(s, AC.WITHDRAW): (A.WITHDRAWN, "ApplicationWithdrawn") for s in (A.DRAFT, *_UNDECIDED)},
 }
 
@@ -265,6 +272,11 @@ _DECISION_REASONS = "a refusal must list its reasons so the applicant can act on
 GUARDS: Mapping[tuple[Machine, StrEnum], Guard] = {
     (Machine.PERMIT, PC.CANCEL): _cancel_reason,
     (Machine.PERMIT, PC.REVOKE): _revoke_reason,
+    (Machine.APPLICATION, AC.REOPEN): _required_text(
+        "appeal_ref",
+        "reopening a refused application needs the reference of the decision that revoked "
+        "the refusal (appeal_ref)",
+    ),
     (Machine.PERMIT, PC.REINSTATE): _required_text(
         "appeal_ref",
         "reinstatement needs the reference of the appeal or reconsideration decision that "

@@ -135,6 +135,7 @@ class CitationStatus(StrEnum):
 
 
 LABELS: dict[str, tuple[str, str]] = {
+    "deemed_accepted": ("依法视为受理（逾期未告知）", "deemed accepted (no notice in time)"),
     # cancellation reasons
     "expired_not_renewed": ("有效期届满未续签", "expired and not renewed"),
     "address_change_unreported": ("地址变更未登记", "change of address not reported"),

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from juzhu.domain.vocabulary import LABELS, CancellationReason, label
-from juzhu.notifications.texts import OUTCOMES, PARAMS, TEXTS, VARIANTS
+from juzhu.notifications.texts import OPTIONAL, OUTCOMES, PARAMS, TEXTS, VARIANTS
 
 LANGS = ("zh", "en")
 PARTS = ("title", "body", "sms")
@@ -140,7 +140,10 @@ def render(
             f"juzhu/notifications/texts.py (known: {', '.join(sorted(PARAMS))})"
         )
     values: dict[str, str] = {}
-    for key, kind in PARAMS[template].items():
+    optional = OPTIONAL.get(template, {})
+    dated = bool(optional) and all(key in context for key in optional)
+    wanted = {**PARAMS[template], **(optional if dated else {})}
+    for key, kind in wanted.items():
         if key not in context:
             given = ", ".join(sorted(context)) or "none"
             raise TemplateError(
@@ -154,6 +157,8 @@ def render(
                 f"notice {template!r} ({lang}): context key {key!r}={context[key]!r} {exc}"
             ) from None
     variant = variant_of(template, context)
+    if dated and variant == template:  # a voluntary cancellation has no remedy paragraph
+        variant = f"{template}.dated"
     texts = TEXTS.get(variant, {}).get(lang)
     if texts is None or any(part not in texts for part in PARTS):
         raise TemplateError(

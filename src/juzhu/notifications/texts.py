@@ -44,6 +44,14 @@ PARAMS: Mapping[str, Mapping[str, str]] = {
     "expiry_reminder": {"number": "text", "due": "date"},
 }
 
+# Keys a notice may carry beyond PARAMS. When all of them are present the notice switches to
+# its ``<name>.dated`` texts: the back office passes the decision letter's number and the
+# last days to apply for reconsideration and to sue, so the person reads dates, not periods.
+OPTIONAL: Mapping[str, Mapping[str, str]] = {
+    name: {"letter": "text", "reconsideration_by": "date", "litigation_by": "date"}
+    for name in ("permit_cancelled", "permit_revoked", "application_refused")
+}
+
 # A notice whose words depend on one context value: (key, {value: variant name}). The
 # variant's texts replace the notice's; its SMS has its own template id.
 VARIANTS: Mapping[str, tuple[str, Mapping[str, str]]] = {
@@ -71,6 +79,22 @@ _REMEDY_EN = (
     "Keep this notice."
 )
 _REMEDY_SMS_ZH = "不服可在60日内申请行政复议或6个月内提起行政诉讼。"
+_DATED_ZH = (
+    "如果不服，可以在{reconsideration_by}前申请行政复议（《行政复议法》第20条，"
+    "自知道该决定之日起60日内），或者在{litigation_by}前向人民法院提起行政诉讼（《行政诉讼法》"
+    "第46条，6个月内）。决定书编号{letter}，写明了复议机关和被申请人。也可以先向原办理机关"
+    "申诉，但申诉不会让上述期限停止计算。请保留本通知。"
+)
+_DATED_EN = (
+    "If you disagree, you may apply for administrative reconsideration by "
+    "{reconsideration_by} (within 60 days, Administrative Reconsideration Law, Art. 20), or "
+    "sue in a people's court by {litigation_by} (within 6 months, Administrative Litigation "
+    "Law, Art. 46). Decision letter {letter} names the reconsideration body and the "
+    "respondent. A complaint to the office that decided does not stop these periods. Keep "
+    "this notice."
+)
+_DATED_SMS_ZH = "不服可于{reconsideration_by}前申请复议（60日内）。"
+_DATED_SMS_EN = "To contest: reconsideration by {reconsideration_by} (60 days)."
 _REMEDY_SMS_EN = "To contest: reconsideration within 60 days, or sue within 6 months."
 
 # name -> lang -> {"title", "body", "sms"}
@@ -244,6 +268,46 @@ TEXTS: Mapping[str, Mapping[str, Mapping[str, str]]] = {
             "{reasons}. " + _REMEDY_EN + " In some cases reconsideration must come first; "
             "the decision letter says so if it does.",
             "sms": "Your permit application was refused (reasons online). " + _REMEDY_SMS_EN,
+        },
+    },
+    "permit_cancelled.dated": {
+        "zh": {
+            "title": "居住证已注销",
+            "body": "你的居住证（证号{number}）已于{on}被注销，原因：{reason}。" + _DATED_ZH,
+            "sms": "你的居住证已于{on}注销，原因：{reason}。" + _DATED_SMS_ZH,
+        },
+        "en": {
+            "title": "Residence permit cancelled",
+            "body": "Your residence permit ({number}) was cancelled on {on}. Reason: {reason}. "
+            + _DATED_EN,
+            "sms": "Your residence permit was cancelled on {on}. " + _DATED_SMS_EN,
+        },
+    },
+    "permit_revoked.dated": {
+        "zh": {
+            "title": "居住证已撤销",
+            "body": "你的居住证（证号{number}）已于{on}被撤销，理由是认定申领时使用了虚假材料。"
+            + _DATED_ZH,
+            "sms": "你的居住证已于{on}被撤销。" + _DATED_SMS_ZH,
+        },
+        "en": {
+            "title": "Residence permit revoked",
+            "body": "Your residence permit ({number}) was revoked on {on} on the finding that "
+            "it was obtained with false documents. " + _DATED_EN,
+            "sms": "Your residence permit was revoked on {on}. " + _DATED_SMS_EN,
+        },
+    },
+    "application_refused.dated": {
+        "zh": {
+            "title": "申请未获批准",
+            "body": "你的居住证申请（编号{case_number}）未获批准。理由：{reasons}。" + _DATED_ZH,
+            "sms": "你的居住证申请未获批准，理由见平台。" + _DATED_SMS_ZH,
+        },
+        "en": {
+            "title": "Application refused",
+            "body": "Your residence-permit application ({case_number}) was refused. Reasons: "
+            "{reasons}. " + _DATED_EN,
+            "sms": "Your permit application was refused (reasons online). " + _DATED_SMS_EN,
         },
     },
     "application_ready": {

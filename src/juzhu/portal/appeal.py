@@ -1,65 +1,250 @@
-"""Contest a cancellation or revocation online: record the appeal through the registry's
-use case (``services.do_file_appeal``) and generate the draft 行政复议申请书.
+"""Contest a cancellation, a revocation or a refusal online: record the appeal, keep the
+evidence files, and generate the draft 行政复议申请书.
+
+A permit's cancellation or revocation is recorded through the registry's use case
+(``services.do_file_appeal``); the refusal of an application through the appeal machine's
+own ``file`` transition (``services.apply_transition``), the appeal naming the application
+and no permit.
 
 The draft follows 行政复议法 (2023) Art. 22 and the usual form: 申请人, 被申请人, the act
-contested, 复议请求, 事实和理由, the body it goes to, the date and a signature line — with
-the computed deadline on top (the plan's reconsideration deadline, PRODUCT.md §Deadlines).
+contested, 复议请求, 事实和理由, 证据, the body it goes to, the date and a signature line —
+with the computed deadline on top (60 days from the day the person was told, PRODUCT.md
+§Deadlines). Respondent and reconsideration body are the actual offices when the office
+directory knows the place (``backoffice.letters.office_names``), else the policy's words.
 The applicant's ID number is printed masked: the PDF may be left on a shared phone; the
 person writes the full number by hand before handing it in.
+
+Evidence files are checked like application uploads (content by magic bytes, size, count)
+and stored under ``PORTAL_UPLOAD_DIR``/``appeals``/<appeal id>/<evidence id>.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from juzhu.domain.lifecycle import Machine
 from juzhu.domain.vocabulary import label
+from juzhu.notifications.models import Notification
+from juzhu.portal import apply
 from juzhu.portal.flow import today
 from juzhu.portal.holder import permit_card
+from juzhu.portal.models import Evidence
 from juzhu.portal.present import day
 from juzhu.portal.texts import ui
 from juzhu.registry import services
-from juzhu.registry.models import Appeal, Permit, Person
+from juzhu.registry.models import Appeal, Application, Permit, Person
+from juzhu.rules.engine import Policy
 
 KINDS = ("reconsideration", "appeal")
 CONTESTABLE = ("cancelled", "revoked")
+MAX_EVIDENCE = 10
 
 
-def do_file(permit: Permit, person: Person, kind: str, grounds: str) -> Appeal:
-    return services.do_file_appeal(
+def check_evidence(files: Sequence[UploadedFile]) -> list[str]:
+    """Each file's real content type; ``apply.UploadRefused`` for a bad file or too many."""
+    if len(files) > MAX_EVIDENCE:
+        raise apply.UploadRefused(
+            f"最多上传{MAX_EVIDENCE}个证据文件，请只选最重要的",
+            f"At most {MAX_EVIDENCE} evidence files; choose the most important ones",
+        )
+    return [apply.check_file(f) for f in files]
+
+
+def evidence_folder(appeal: Appeal) -> Path:
+    return apply.upload_root() / "appeals" / str(appeal.pk)
+
+
+def _store_evidence(appeal: Appeal, files: Sequence[UploadedFile]) -> None:
+    """Store the (checked) files; the caller's transaction rolls the rows back on failure
+    and the files written so far are removed."""
+    kinds = check_evidence(files)
+    written: list[Path] = []
+    try:
+        for f, kind in zip(files, kinds, strict=True):
+            row = Evidence(appeal=appeal, name=apply.file_name(f), content_type=kind, size=f.size)
+            target = evidence_folder(appeal) / str(row.pk)
+            written.append(target)
+            row.sha256 = apply.store_file(target, f)
+            row.save(force_insert=True)
+    except Exception:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+
+
+def evidence_of(appeal: Appeal) -> list[Evidence]:
+    return list(Evidence.objects.filter(appeal=appeal).order_by("created_at"))
+
+
+@transaction.atomic
+def do_file(
+    permit: Permit, person: Person, kind: str, grounds: str, files: Sequence[UploadedFile] = ()
+) -> Appeal:
+    appeal = services.do_file_appeal(
         permit,
         kind=kind,
         grounds=grounds,
         on=today(),
         actor=services.Actor(f"holder:{person.pk}"),
     )
+    _store_evidence(appeal, files)
+    return appeal
+
+
+def refusal_contestable(app: Application) -> bool:
+    return app.status == "refused"
+
+
+@transaction.atomic
+def do_file_refusal(
+    app: Application,
+    person: Person,
+    kind: str,
+    grounds: str,
+    files: Sequence[UploadedFile] = (),
+) -> Appeal:
+    """Contest the refusal of ``app`` (the person's own): an Appeal naming the application."""
+    app = Application.objects.select_for_update().get(pk=app.pk)
+    if app.person_id != person.pk or not refusal_contestable(app):
+        raise services.Refused(
+            "只有被不予签发的申请才能申诉或复议",
+            "only a refused application can be contested",
+            "application",
+        )
+    if kind not in KINDS:
+        raise services.Refused(f"未知的异议方式 {kind}", f"unknown kind {kind!r}", "kind")
+    if not grounds.strip():
+        raise services.Refused("请写明理由", "give your reasons", "grounds")
+    if Appeal.objects.filter(application=app, status__in=["filed", "accepted"]).exists():
+        raise services.Refused(
+            "你已对这一决定提出异议，正在办理中",
+            "you have already contested this decision; it is being handled",
+            "grounds",
+        )
+    on = today()
+    appeal = Appeal(
+        permit=None,
+        application=app,
+        person=app.person,
+        city=app.city,
+        district=app.district,
+        station=app.station,
+        kind=kind,
+        filed_on=on,
+        grounds=grounds.strip(),
+    )
+    services.apply_transition(
+        appeal,
+        Machine.APPEAL,
+        "file",
+        on=on,
+        actor=services.Actor(f"holder:{person.pk}"),
+        expected_version=None,
+        policy=services.policy_of(app.city, on),
+        inputs={"kind": kind, "application": app.case_number},
+    )
+    _store_evidence(appeal, files)
+    return appeal
+
+
+def refusal_notified_on(app: Application) -> dt.date:
+    """The day the person was told of the refusal: the first inbox notice of it, else the
+    day of the refusal event (the decision day)."""
+    first = (
+        Notification.objects.filter(
+            person=app.person,
+            template="application_refused",
+            event__record_id=app.pk,
+        )
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if first:
+        return timezone.localtime(first).date()
+    return app.decided_on or today()
+
+
+def reconsideration_deadline(policy: Policy, notified_on: dt.date) -> dt.date | None:
+    period = policy.period("remedy.reconsideration.period")
+    if period is None:
+        return None
+    return services.work_calendar().period_end(notified_on, period).date
+
+
+def refusal_reasons(app: Application) -> list[str]:
+    """The refusal's reasons in Chinese: a policy ground id as its text (with the law),
+    free text as it is."""
+    on = app.decided_on or app.submitted_on or today()
+    known: Any = Policy.of(app.city, on).get("refusal.grounds") or {}
+    out = []
+    for reason in app.decision_reasons or []:
+        ground = known.get(reason) if isinstance(reason, str) else None
+        if ground:
+            law = (ground.get("law") or {}).get("zh", "")
+            out.append(f"{ground['zh']}（{law}）" if law else ground["zh"])
+        elif str(reason).strip():
+            out.append(str(reason).strip())
+    return out
+
+
+def _offices(city: str, district: str, station: str, policy: Policy) -> dict[str, str]:
+    from juzhu.backoffice.letters import office_names
+
+    return office_names(city, district, station, policy)
 
 
 def draft_context(appeal: Appeal, lang: str) -> dict[str, Any]:
-    permit = appeal.permit
-    policy = services.policy_of(permit.city, permit.cancelled_on or appeal.filed_on)
-    k = "en" if lang == "en" else "zh"
-    card = permit_card(permit, lang, with_plan=True)
+    permit, app = appeal.permit, appeal.application
     deadline = ""
-    if card["plan"]:
-        deadline = next(
-            (o["deadline_text"] for o in card["plan"]["contest"] if o["path"] == "reconsideration"),
-            "",
-        )
-    act = "撤销" if permit.status == "revoked" else "注销"
+    if permit is not None:
+        policy = services.policy_of(permit.city, permit.cancelled_on or appeal.filed_on)
+        card = permit_card(permit, lang, with_plan=True)
+        if card["plan"]:
+            deadline = next(
+                (
+                    o["deadline_text"]
+                    for o in card["plan"]["contest"]
+                    if o["path"] == "reconsideration"
+                ),
+                "",
+            )
+        act = "撤销" if permit.status == "revoked" else "注销"
+        act_on = permit.cancelled_on
+        reasons = [label(permit.cancellation_reason, "zh")] if permit.cancellation_reason else []
+        place = (permit.city, permit.district, permit.station)
+    else:
+        assert app is not None
+        policy = services.policy_of(app.city, app.decided_on or appeal.filed_on)
+        due = reconsideration_deadline(policy, refusal_notified_on(app))
+        deadline = day(due, lang) if due else ""
+        act = "不予签发居住证"
+        act_on = app.decided_on
+        reasons = refusal_reasons(app)
+        place = (app.city, app.district, app.station)
+    offices = _offices(*place, policy)
     return {
         "appeal": appeal,
         "person": appeal.person,
         "permit": permit,
-        "respondent": policy.get("remedy.respondent")[k],
-        "body": policy.get("remedy.reconsideration_body")[k],
+        "application": app,
+        "respondent": offices["bureau"],
+        "body": offices["government"],
         "act": act,
-        "act_on": day(permit.cancelled_on, lang),
-        "reason": label(permit.cancellation_reason, lang) if permit.cancellation_reason else "",
+        "act_on": day(act_on, "zh"),
+        "reason": "；".join(reasons),
+        "reasons": reasons,
         "deadline": deadline,
-        "filed_on": day(appeal.filed_on, lang),
+        "evidence": evidence_of(appeal),
+        "filed_on": day(appeal.filed_on, "zh"),
         "T": ui(lang),
         "lang": lang,
         "generated": timezone.localtime().strftime("%Y-%m-%d %H:%M"),

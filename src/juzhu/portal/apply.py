@@ -1,9 +1,14 @@
-"""Online re-application: one thing per page, uploads, check your answers, submit, withdraw.
+"""Online applications: one thing per page, uploads, check your answers, submit, withdraw.
+
+Every application kind goes online (``KINDS``): first issue and re-application when the
+person holds no live permit in the city; endorsement, change of address, replacement and
+voluntary cancellation of the live (active or suspended) permit. ``kinds_for`` offers only
+the kinds valid for the person's situation; each kind asks only its own questions
+(``KIND_STEPS``) and has its own materials (``checklist``).
 
 The draft is saved at every step (``Draft``); submitting goes through the registry's own
 use case (``services.do_submit_application``), so the rules, the event and the notice are
-the same as at the counter. Only re-application is online so far (the kind the seed's
-reader needs); the other kinds follow the same pages.
+the same as at the counter.
 
 Uploads (ecosystem.md §1.2 材料预审): the content must *be* a JPEG, PNG or PDF — judged by
 its first bytes, not by its name or the browser's claim — at most 5 MB a file, 3 files a
@@ -13,6 +18,7 @@ material and 20 a draft. Files are stored under ``PORTAL_UPLOAD_DIR`` (default
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from pathlib import Path
 from typing import Any
@@ -21,6 +27,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
+from juzhu.domain.months import add_months
 from juzhu.domain.vocabulary import label
 from juzhu.planner.checklist import checklist_for
 from juzhu.planner.situation import parse_situation
@@ -31,8 +38,20 @@ from juzhu.registry.models import Application, Permit, Person, ResidenceRegistra
 from juzhu.rules.engine import Decision, Policy
 from juzhu.rules.loader import load_policies
 
-KIND = "reapplication"
+KIND = "reapplication"  # what a start without a chosen kind opens (the first online kind)
 STEPS = ("basis", "housing", "address", "materials", "check")
+NEW_PERMIT_KINDS = ("first_issue", "reapplication")
+PERMIT_KINDS = ("endorsement", "change", "replacement", "voluntary_cancellation")
+KINDS = (*NEW_PERMIT_KINDS, *PERMIT_KINDS)
+KIND_STEPS: dict[str, tuple[str, ...]] = {
+    "first_issue": ("basis", "housing", "address"),
+    "reapplication": ("basis", "housing", "address"),
+    "endorsement": (),
+    "change": ("housing", "address"),
+    "replacement": ("replace_reason",),
+    "voluntary_cancellation": ("cancel_reason", "cancel_confirm"),
+}
+LIVE = ("active", "suspended")
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PER_MATERIAL = 3
 MAX_FILES = 20
@@ -71,10 +90,72 @@ def city_of(person: Person) -> tuple[str, str, str]:
     return person.city, "", ""
 
 
-def open_draft(person: Person) -> Draft:
-    """The person's unfinished re-application, or a new one (save and resume)."""
-    draft = Draft.objects.filter(person=person, kind=KIND, application__isnull=True).first()
-    return draft or Draft.objects.create(person=person, kind=KIND, data={})
+def live_permit(person: Person) -> Permit | None:
+    """The person's live (active or suspended) permit: the one the permit kinds act on."""
+    return Permit.objects.filter(person=person, status__in=LIVE).order_by("-issued_on").first()
+
+
+def endorsement_open(permit: Permit, on: dt.date) -> bool:
+    """Suspended (late endorsement), or active within the city's window before the due day."""
+    if permit.status == "suspended":
+        return True
+    if permit.next_due_on is None:
+        return False
+    window = services.policy_of(permit.city, on).period("endorsement.window")
+    opens = permit.next_due_on
+    if window is not None:
+        opens = (
+            permit.next_due_on - dt.timedelta(days=window.amount)
+            if window.unit == "days"
+            else add_months(
+                permit.next_due_on, -window.amount * (12 if window.unit == "years" else 1)
+            )
+        )
+    return on >= opens
+
+
+def kinds_for(person: Person) -> list[str]:
+    """The kinds valid for the person now: the permit kinds while a permit is live, else
+    re-application after a permit ended here, or first issue if none was ever held here."""
+    permit = live_permit(person)
+    if permit is not None:
+        kinds = ["change", "replacement", "voluntary_cancellation"]
+        return ["endorsement", *kinds] if endorsement_open(permit, today()) else kinds
+    city, _, _ = city_of(person)
+    held = Permit.objects.filter(person=person, city=city).exists()
+    return ["reapplication" if held else "first_issue"]
+
+
+def open_draft(person: Person, kind: str = KIND) -> Draft:
+    """The person's unfinished application of ``kind``, or a new one (save and resume).
+    A permit kind's draft names the live permit it acts on."""
+    draft = Draft.objects.filter(person=person, kind=kind, application__isnull=True).first()
+    if draft is not None:
+        return draft
+    data: dict[str, Any] = {}
+    if kind in PERMIT_KINDS:
+        permit = live_permit(person)
+        if permit is not None:
+            data["permit"] = str(permit.pk)
+    return Draft.objects.create(person=person, kind=kind, data=data)
+
+
+def open_drafts(person: Person) -> list[Draft]:
+    return list(
+        Draft.objects.filter(person=person, application__isnull=True).order_by("-updated_at")
+    )
+
+
+def permit_of(draft: Draft) -> Permit | None:
+    pk = draft.data.get("permit")
+    if not pk or draft.kind not in PERMIT_KINDS:
+        return None
+    return Permit.objects.filter(pk=pk, person=draft.person).first()
+
+
+def steps(draft: Draft) -> tuple[str, ...]:
+    """The question pages of the draft's kind (materials and check follow)."""
+    return KIND_STEPS.get(draft.kind, KIND_STEPS[KIND])
 
 
 def draft_of(person: Person, draft_id: Any) -> Draft | None:
@@ -85,16 +166,41 @@ def draft_of(person: Person, draft_id: Any) -> Draft | None:
 
 
 def next_step(draft: Draft) -> str:
-    for step in ("basis", "housing", "address"):
+    for step in steps(draft):
         if step not in draft.data:
             return step
     return "check" if draft.data.get("materials_done") else "materials"
 
 
+def _item(material: str, lang: str, why: str) -> dict[str, Any]:
+    return {"id": material, "alternatives": [], "text": label(material, lang), "why": why}
+
+
 def checklist(draft: Draft, lang: str) -> list[dict[str, Any]]:
-    """The materials for the chosen basis and housing, from the city's policy."""
-    city, _, _ = city_of(draft.person)
+    """The materials of the draft's kind, from the city's policy: for a new permit those of
+    the chosen basis and housing; for an endorsement the permit and, where the city
+    re-checks the conditions (``endorsement.reproves_eligibility``), proof of home and
+    basis; for a change proof of the new home; for a replacement the ID card and a photo;
+    for a voluntary cancellation the ID card."""
+    permit = permit_of(draft)
+    city = permit.city if permit else city_of(draft.person)[0]
     basis, housing = draft.data.get("basis"), draft.data.get("housing")
+    path = "reapply"
+    if draft.kind == "endorsement":
+        path = "late_endorsement"
+        basis, housing = (permit.basis, permit.housing) if permit else (basis, housing)
+    elif draft.kind == "change":  # proof of the new home only
+        policy = Policy.of(city, today())
+        items = []
+        for entry in policy.get("materials.by_housing").get(housing or "", []):
+            ids = entry["any_of"] if isinstance(entry, dict) else [entry]
+            joiner = " 或 " if lang == "zh" else " or "
+            text = joiner.join(label(i, lang) for i in ids)
+            items.append({"id": ids[0], "alternatives": ids[1:], "text": text, "why": "change"})
+        return _with_files(draft, items, lang)
+    elif draft.kind in ("replacement", "voluntary_cancellation"):
+        ids = ["id_card", "photo"] if draft.kind == "replacement" else ["id_card"]
+        return _with_files(draft, [_item(i, lang, draft.kind) for i in ids], lang)
     policies = load_policies()
     situation = parse_situation(
         {
@@ -108,7 +214,11 @@ def checklist(draft: Draft, lang: str) -> list[dict[str, Any]]:
     )
     policy = Policy.of(city, today(), policies)
     decision = Decision(None, basis, (), (), ())
-    items = checklist_for(policy, "reapply", situation, decision, lang)
+    items = checklist_for(policy, path, situation, decision, lang)
+    return _with_files(draft, items, lang)
+
+
+def _with_files(draft: Draft, items: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
     files = list(draft.uploads.order_by("created_at"))
     for item in items:
         ids = [item["id"], *item["alternatives"]]
@@ -121,10 +231,9 @@ def sniff(head: bytes) -> str | None:
     return next((kind for magic, kind in MAGIC.items() if head.startswith(magic)), None)
 
 
-def do_add_upload(draft: Draft, material: str, f: UploadedFile, allowed: set[str]) -> Upload:
-    """Check and store one file; ``UploadRefused`` says what is wrong and how to fix it."""
-    if material not in allowed:
-        raise UploadRefused("请选择清单中的材料", "Choose a material from the list")
+def check_file(f: UploadedFile) -> str:
+    """The file's real content type (JPEG, PNG or PDF by its first bytes), or
+    ``UploadRefused`` when it is too big, empty or something else."""
     if f.size is None or f.size > MAX_BYTES:
         raise UploadRefused(
             f"文件“{f.name}”超过5MB，请压缩或拍得小一些再上传",
@@ -140,6 +249,29 @@ def do_add_upload(draft: Draft, material: str, f: UploadedFile, allowed: set[str
             f"文件“{f.name}”的内容不是 JPG、PNG 或 PDF（只改扩展名不行），请上传照片或PDF",
             f"“{f.name}” is not really a JPG, PNG or PDF (renaming does not change it)",
         )
+    return kind
+
+
+def store_file(target: Path, f: UploadedFile) -> str:
+    """Write the file to ``target`` (under the upload root); returns its SHA-256."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    with open(target, "wb") as out:
+        for chunk in f.chunks():
+            digest.update(chunk)
+            out.write(chunk)
+    return digest.hexdigest()
+
+
+def file_name(f: UploadedFile) -> str:
+    return (Path(f.name or "file").name)[:100]
+
+
+def do_add_upload(draft: Draft, material: str, f: UploadedFile, allowed: set[str]) -> Upload:
+    """Check and store one file; ``UploadRefused`` says what is wrong and how to fix it."""
+    if material not in allowed:
+        raise UploadRefused("请选择清单中的材料", "Choose a material from the list")
+    kind = check_file(f)
     uploads = draft.uploads.all()
     if uploads.filter(material=material).count() >= MAX_PER_MATERIAL:
         raise UploadRefused(
@@ -150,22 +282,11 @@ def do_add_upload(draft: Draft, material: str, f: UploadedFile, allowed: set[str
         raise UploadRefused(
             f"一份申请最多上传{MAX_FILES}个文件", f"At most {MAX_FILES} files per application"
         )
-    digest = hashlib.sha256()
     upload = Upload(
-        draft=draft,
-        material=material,
-        name=(Path(f.name or "file").name)[:100],
-        content_type=kind,
-        size=f.size,
+        draft=draft, material=material, name=file_name(f), content_type=kind, size=f.size
     )
-    folder = upload_root() / str(draft.pk)
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / str(upload.pk)
-    with open(target, "wb") as out:
-        for chunk in f.chunks():
-            digest.update(chunk)
-            out.write(chunk)
-    upload.sha256 = digest.hexdigest()
+    target = upload_root() / str(draft.pk) / str(upload.pk)
+    upload.sha256 = store_file(target, f)
     try:
         upload.save(force_insert=True)
     except Exception:
@@ -185,6 +306,35 @@ def missing_materials(draft: Draft, lang: str) -> list[str]:
     return [i["text"] for i in checklist(draft, lang) if not i["files"]]
 
 
+def submission(draft: Draft) -> dict[str, Any]:
+    """What the registry's use case is given for the draft's kind: the answers as facts,
+    the permit for the permit kinds (its basis and housing unless the kind changes them)."""
+    d = draft.data
+    permit = permit_of(draft)
+    facts: dict[str, Any] = {"channel": "online"}
+    args: dict[str, Any] = {}
+    if draft.kind in PERMIT_KINDS:
+        if permit is None:
+            raise services.Refused(
+                "这类申请需要你本人有效或中止的居住证",
+                "this kind of application needs your own live permit",
+                "permit",
+            )
+        city, district, station = permit.city, permit.district, permit.station
+        args = {"permit": permit, "basis": permit.basis, "housing": permit.housing}
+    else:
+        city, district, station = city_of(draft.person)
+        args = {"basis": d["basis"], "housing": d["housing"]}
+    if draft.kind == "change":
+        args["housing"] = d["housing"]
+    for key in ("address", "replace_reason", "cancel_reason"):
+        if key in d:
+            facts[key] = d[key]
+    if d.get("cancel_confirm"):
+        facts["consequences_understood"] = True
+    return {"city": city, "district": district, "station": station, "facts": facts, **args}
+
+
 @transaction.atomic
 def do_submit(draft: Draft) -> Application:
     """Submit through the registry's use case; raises ``services.Refused`` (e.g. a live
@@ -194,20 +344,14 @@ def do_submit(draft: Draft) -> Application:
         assert draft.application is not None
         return draft.application  # submitted already (a second click, or Back then submit)
     person = draft.person
-    city, district, station = city_of(person)
     provided = sorted(set(draft.uploads.values_list("material", flat=True)))
     app = services.do_submit_application(
         person,
-        kind=KIND,
-        city=city,
-        district=district,
-        station=station,
+        kind=draft.kind,
         on=today(),
         actor=services.Actor(f"holder:{person.pk}"),
-        basis=draft.data["basis"],
-        housing=draft.data["housing"],
-        facts={"address": draft.data["address"], "channel": "online"},
         materials=provided,
+        **submission(draft),
     )
     draft.application = app
     draft.save(update_fields=["application", "updated_at"])

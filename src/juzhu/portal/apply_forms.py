@@ -69,10 +69,95 @@ class AddressForm(PortalForm):
         return text
 
 
+class KindForm(PortalForm):
+    """办理什么业务: only the kinds valid for the person (``apply.kinds_for``)."""
+
+    kind = forms.ChoiceField(widget=forms.RadioSelect, choices=[])
+
+    def __init__(self, *args: Any, kinds: list[str] | tuple[str, ...] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].label = say("q_kind", self.lang)
+        self.fields["kind"].choices = self.choices([(k, f"kind_{k}") for k in kinds])
+        self.option_hints = {k: say(f"kind_{k}_hint", self.lang) for k in kinds}
+        self.fields["kind"].error_messages["invalid_choice"] = msg(
+            self.lang,
+            "请从列出的业务中选择一项（你现在的情况只能办理这些）",
+            "Choose one of the listed services (only these fit your situation now)",
+        )
+
+
+class ReplaceReasonForm(PortalForm):
+    replace_reason = forms.ChoiceField(widget=forms.RadioSelect, choices=[])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["replace_reason"].label = say("q_replace_reason", self.lang)
+        self.fields["replace_reason"].choices = self.choices(
+            [("lost", "replace_lost"), ("damaged", "replace_damaged")]
+        )
+        self.option_hints = {"lost": say("replace_lost_hint", self.lang)}
+
+
+class CancelReasonForm(PortalForm):
+    cancel_reason = forms.ChoiceField(widget=forms.RadioSelect, choices=[])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["cancel_reason"].label = say("q_cancel_reason", self.lang)
+        self.fields["cancel_reason"].choices = self.choices(
+            [
+                ("moved_away", "cancel_moved_away"),
+                ("hukou_settled", "cancel_hukou_settled"),
+                ("other", "cancel_other"),
+            ]
+        )
+
+
+class CancelConfirmForm(PortalForm):
+    """The consequences, and a tick that they were read (nothing else on the page)."""
+
+    cancel_confirm = forms.MultipleChoiceField(
+        widget=forms.CheckboxSelectMultiple, choices=[], required=True
+    )
+    hints = {"cancel_confirm": "cancel_consequences"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["cancel_confirm"]
+        field.label = say("q_cancel_confirm", self.lang)
+        field.choices = self.choices([("yes", "cancel_confirm_label")])
+        field.error_messages["required"] = msg(
+            self.lang,
+            "请勾选确认你已了解注销的后果；不想注销的，返回“我的居住证”即可",
+            "Tick to confirm you understand what cancelling means; if not, go back to My permit",
+        )
+
+    def clean_cancel_confirm(self) -> list[str]:
+        return ["yes"]
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class EvidenceField(forms.FileField):
+    """Any number of files (checked by content, size and count in ``clean_evidence``)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        accept = ".jpg,.jpeg,.png,.pdf,image/jpeg,image/png,application/pdf"
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"multiple": "", "accept": accept}))
+        super().__init__(required=False, allow_empty_file=True, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        items = data if isinstance(data, list | tuple) else [data] if data else []
+        return [super(EvidenceField, self).clean(d, initial) for d in items if d]
+
+
 class AppealForm(PortalForm):
     kind = forms.ChoiceField(widget=forms.RadioSelect, choices=[])
     grounds = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 8}))
-    hints = {"grounds": "appeal_grounds_hint"}
+    evidence = EvidenceField()
+    hints = {"grounds": "appeal_grounds_hint", "evidence": "evidence_hint"}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -81,6 +166,7 @@ class AppealForm(PortalForm):
             [("reconsideration", "appeal_kind_reconsideration"), ("appeal", "appeal_kind_appeal")]
         )
         self.fields["grounds"].label = say("appeal_grounds", self.lang)
+        self.fields["evidence"].label = say("evidence", self.lang)
         self.fields["grounds"].error_messages["max_length"] = msg(
             self.lang, "最多2000字，请精简", "At most 2,000 characters; shorten it"
         )
@@ -105,6 +191,16 @@ class AppealForm(PortalForm):
             )
         return text
 
+    def clean_evidence(self) -> list[Any]:
+        from juzhu.portal import appeal, apply
+
+        files = self.cleaned_data.get("evidence") or []
+        try:
+            appeal.check_evidence(files)
+        except apply.UploadRefused as exc:
+            raise ValidationError(exc.message(self.lang)) from None
+        return files
+
 
 class UploadForm(PortalForm):
     """One file for one material (the material comes from a hidden field)."""
@@ -120,4 +216,7 @@ APPLY_FORMS: dict[str, type[PortalForm]] = {
     "basis": BasisForm,
     "housing": HousingForm,
     "address": AddressForm,
+    "replace_reason": ReplaceReasonForm,
+    "cancel_reason": CancelReasonForm,
+    "cancel_confirm": CancelConfirmForm,
 }

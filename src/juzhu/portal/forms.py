@@ -106,7 +106,9 @@ class PortalForm(forms.Form):
         for bf in self:
             field = bf.field
             kind = (
-                "checkbox"
+                "file"
+                if isinstance(field.widget, forms.FileInput)
+                else "checkbox"
                 if isinstance(field.widget, forms.CheckboxSelectMultiple)
                 else "radio"
                 if isinstance(field.widget, forms.RadioSelect)

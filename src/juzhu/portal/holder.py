@@ -37,6 +37,8 @@ EVENT_WORDS: dict[str, tuple[str, str]] = {
     "PermitReinstated": ("恢复有效（复议或申诉结果）", "Reinstated (appeal outcome)"),
     "PermitEndorsementReminded": ("签注提醒已发送", "Endorsement reminder sent"),
     "PermitExpiryReminded": ("到期提醒已发送", "Expiry reminder sent"),
+    "PermitCardReplaced": ("补领/换领新证", "New card issued (replacement)"),
+    "PermitDetailsChanged": ("变更登记事项", "Details changed"),
 }
 EVENT_WORDS.update(
     {
@@ -54,6 +56,15 @@ EVENT_WORDS.update(
         "ApplicationMarkedReady": ("可以领证", "Ready to collect"),
         "ApplicationCollected": ("已领证", "Collected"),
         "ApplicationWithdrawn": ("撤回申请", "Withdrawn"),
+        "ApplicationReopened": ("原不予签发决定被撤销，重新审核", "Reopened after appeal"),
+        "AppealFiled": ("提出申诉或复议", "Appeal filed"),
+        "AppealAccepted": ("已受理", "Appeal accepted"),
+        "AppealRejected": ("不予受理", "Appeal not accepted"),
+        "AppealActUpheld": ("维持原决定", "Decision upheld"),
+        "AppealActRevoked": ("撤销原决定", "Decision revoked"),
+        "AppealActChanged": ("变更原决定", "Decision changed"),
+        "AppealActConfirmedUnlawful": ("确认原决定违法", "Decision found unlawful"),
+        "AppealWithdrawn": ("撤回申诉或复议", "Appeal withdrawn"),
     }
 )
 APPLICATION_STATUS: dict[str, tuple[str, str]] = {

@@ -81,3 +81,16 @@ class Upload(models.Model):
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
+
+
+class Evidence(models.Model):
+    """A file the person attaches to an appeal (申诉 / 行政复议): stored like an ``Upload``,
+    under ``PORTAL_UPLOAD_DIR`` named by this row's id, checked by content, not by name."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    appeal = models.ForeignKey("registry.Appeal", on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=100)
+    content_type = models.CharField(max_length=32)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)

@@ -269,6 +269,80 @@ UI: Mapping[str, tuple[str, str]] = {
         "一页一个问题，大约5分钟。每一步都会自动保存，可以随时离开，回来接着填。",
         "One question a page, about 5 minutes. Every step is saved: you can leave and come back.",
     ),
+    "apply_title_first_issue": ("网上申领居住证", "Apply for a permit online"),
+    "apply_any_title": ("网上办理居住证业务", "Permit services online"),
+    "apply_any_lead": (
+        "只列出你现在可以办理的业务。选一项，一页一个问题，每一步都会自动保存。",
+        "Only the services that fit your situation now. Choose one; one question a page, every "
+        "step saved.",
+    ),
+    "apply_drafts": ("没填完的申请", "Unfinished applications"),
+    "apply_drafts_hint": (
+        "接着填写，或者选择一项新业务。",
+        "Continue one, or choose a new service.",
+    ),
+    "q_kind": ("你要办理什么业务？", "What do you want to do?"),
+    "kind_first_issue": ("首次申领居住证", "Apply for a permit (first time)"),
+    "kind_first_issue_hint": (
+        "你在本市还没有办过居住证",
+        "You have never held a permit in this city",
+    ),
+    "kind_reapplication": ("重新申领居住证", "Re-apply for a permit"),
+    "kind_reapplication_hint": ("原居住证已注销或过期", "Your permit was cancelled or has expired"),
+    "kind_endorsement": ("居住证签注", "Endorse the permit"),
+    "kind_endorsement_hint": (
+        "每年签注一次；逾期未签注被中止的，签注后恢复",
+        "Once a year; a suspended permit is restored",
+    ),
+    "kind_change": ("变更居住地址", "Change of address"),
+    "kind_change_hint": (
+        "搬家后申报新的居住地址和住房",
+        "Report your new address and home after moving",
+    ),
+    "kind_replacement": ("补领或换领居住证", "Replace a lost or damaged card"),
+    "kind_replacement_hint": ("证件丢失或损坏", "The card is lost or damaged"),
+    "kind_voluntary_cancellation": ("申请注销居住证", "Cancel my permit"),
+    "kind_voluntary_cancellation_hint": (
+        "离开本市或已在本市落户",
+        "You moved away or got local hukou",
+    ),
+    "kind_not_offered": (
+        "你现在的情况不能办理这项业务，请从列出的业务中选择",
+        "This service does not fit your situation now; choose one of those listed",
+    ),
+    "q_replace_reason": ("为什么要补领或换领？", "Why do you need a new card?"),
+    "replace_lost": ("证件丢失了", "The card is lost"),
+    "replace_lost_hint": (
+        "补领期间原证作废；找回的原证也不能再使用",
+        "The lost card stops being valid, even if found",
+    ),
+    "replace_damaged": ("证件损坏了（带原证换领）", "The card is damaged (bring it)"),
+    "q_cancel_reason": ("为什么要注销居住证？", "Why do you want to cancel the permit?"),
+    "cancel_moved_away": ("已离开本市", "I have left the city"),
+    "cancel_hukou_settled": ("已在本市落户", "I got local hukou here"),
+    "cancel_other": ("其他原因", "Another reason"),
+    "q_cancel_confirm": ("注销后会怎样", "What cancelling means"),
+    "cancel_consequences": (
+        "注销后居住证立即失效，不能撤回：子女入学、公租房、社保、驾驶证等凭居住证办理的事项不能再用它；"
+        "居住年限不再连续计算；以后需要时要重新申领。",
+        "Once cancelled the permit stops at once and this cannot be undone: school places, public "
+        "housing, social insurance, driving licences and the like can no longer rely on it; your "
+        "years of residence stop counting; you must apply again later if you need one.",
+    ),
+    "cancel_confirm_label": (
+        "我已了解以上后果，确认申请注销",
+        "I understand this and want to cancel the permit",
+    ),
+    "cancel_confirmed": ("已确认", "Confirmed"),
+    "the_permit": ("居住证", "Permit"),
+    "next_3_endorsement": (
+        "签注办好后会通知你，“我的居住证”里会显示新的签注日期。不收费。",
+        "You are told when it is done; My permit shows the new endorsement date. It is free.",
+    ),
+    "next_3_cancellation": (
+        "注销后会通知你。注销后居住证不能再使用；需要时可以重新申领。",
+        "You are told when it is cancelled. The permit can no longer be used; you can apply again.",
+    ),
     "apply_start": ("开始申请", "Start"),
     "apply_resume": ("继续填写申请", "Continue your application"),
     "q_basis": ("你以什么理由申领？", "On what basis do you apply?"),
@@ -437,6 +511,22 @@ UI: Mapping[str, tuple[str, str]] = {
     ),
     # appeals
     "appeal_title": ("对注销有异议", "Contest the cancellation"),
+    "appeal_refusal_title": ("对不予签发有异议", "Contest the refusal"),
+    "appeal_refusal_lead": (
+        "认为申请被错误地不予签发的，可以申请行政复议，或先向原办理机关申诉（申诉不会让复议期限停下来）。"
+        "提交后，我们为你生成一份行政复议申请书草稿（PDF），打印签名后递交。",
+        "If you think the application was refused wrongly, apply for reconsideration, or first "
+        "complain to the office (that does not stop the reconsideration clock). We then make a draft "
+        "reconsideration application (PDF) to print, sign and hand in.",
+    ),
+    "evidence": ("证据材料（可不传）", "Evidence (optional)"),
+    "evidence_hint": (
+        "可一次选多个照片或PDF：每个不超过5MB，最多10个。例如租赁合同、社保记录、签注回执。",
+        "Choose one or more photos or PDFs: up to 5 MB each, at most 10. E.g. a lease, "
+        "social-insurance record, endorsement receipt.",
+    ),
+    "evidence_list": ("你提交的证据", "Your evidence"),
+    "refused_act": ("不予签发的决定", "The refusal"),
     "appeal_lead": (
         "认为居住证被错误注销的，可以申请行政复议，或先向原办理机关申诉（申诉不会让复议期限停下来）。"
         "提交后，我们为你生成一份行政复议申请书草稿（PDF），打印签名后递交。",

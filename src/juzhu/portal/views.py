@@ -229,10 +229,19 @@ def me(request: HttpRequest) -> HttpResponse:
             {"app": a, "status": holder.application_status(a.status, lang)}
             for a in holder.my_applications(person)
         ],
-        can_reapply=not any(p.status in ("active", "suspended") for p in permits),
+        apply_link=_apply_link(person, lang),
         verified=holder.verified_by(person, lang),
         unread=holder.unread_count(person),
     )
+
+
+def _apply_link(person: Any, lang: str) -> str:
+    """The words of the link to the online applications: the one kind that fits, or all."""
+    from juzhu.portal import apply
+    from juzhu.portal.views_apply import kind_title
+
+    kinds = apply.kinds_for(person)
+    return kind_title(kinds[0], lang) if len(kinds) == 1 else say("apply_any_title", lang)
 
 
 @never_cache

@@ -1,4 +1,4 @@
-"""Thin views of the online re-application (logic in ``apply.py``)."""
+"""Thin views of the online applications and appeals (logic in ``apply.py``, ``appeal.py``)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from juzhu.domain.vocabulary import label
 from juzhu.portal import appeal as appeal_flow
 from juzhu.portal import apply, auth, holder, prefs
-from juzhu.portal.apply_forms import APPLY_FORMS, AppealForm
+from juzhu.portal.apply_forms import APPLY_FORMS, AppealForm, KindForm
 from juzhu.portal.flow import today
 from juzhu.portal.texts import say
 from juzhu.registry import services
@@ -33,6 +33,17 @@ def _draft(request: HttpRequest, draft_id: Any) -> apply.Draft:
     return draft
 
 
+NEXT_3 = {"endorsement": "next_3_endorsement", "voluntary_cancellation": "next_3_cancellation"}
+
+
+def kind_title(kind: str, lang: str) -> str:
+    if kind == "reapplication":
+        return say("apply_title", lang)
+    if kind == "first_issue":
+        return say("apply_title_first_issue", lang)
+    return say(f"kind_{kind}", lang) if kind in apply.KINDS else say("apply_any_title", lang)
+
+
 def _goto(draft: apply.Draft) -> HttpResponse:
     """The first page not yet answered (resume where the person stopped)."""
     nxt = apply.next_step(draft)
@@ -46,22 +57,48 @@ def _goto(draft: apply.Draft) -> HttpResponse:
 @never_cache
 @auth.holder_required
 def start(request: HttpRequest) -> HttpResponse:
+    """办理什么业务: one kind fits → its start page; several → a choice of those only.
+    A POST without a kind (the one-button start page of old) opens the only kind that fits,
+    else a re-application (the registry refuses it at submission if it does not fit)."""
+    lang = prefs.activate(request)
     person = request.person  # type: ignore[attr-defined]
+    kinds = apply.kinds_for(person)
+    form = KindForm(lang=lang, today=today, kinds=kinds)
+    status = 200
     if request.method == "POST":
-        return _goto(apply.open_draft(person))
-    draft = apply.Draft.objects.filter(
-        person=person, kind=apply.KIND, application__isnull=True
-    ).first()
-    return _page(request, "portal/apply_start.html", draft=draft)
+        if "kind" not in request.POST and "choosing" not in request.POST:
+            return _goto(apply.open_draft(person, kinds[0] if len(kinds) == 1 else apply.KIND))
+        form = KindForm(request.POST, lang=lang, today=today, kinds=kinds)
+        if form.is_valid():
+            return _goto(apply.open_draft(person, form.cleaned_data["kind"]))
+        status = 400
+    drafts = [d for d in apply.open_drafts(person) if d.kind in kinds]
+    if len(kinds) == 1 and status == 200:
+        draft = next((d for d in drafts if d.kind == kinds[0]), None)
+        return _page(
+            request,
+            "portal/apply_start.html",
+            draft=draft,
+            kind=kinds[0],
+            kind_title=kind_title(kinds[0], lang),
+        )
+    return _page(
+        request,
+        "portal/apply_choose.html",
+        status=status,
+        form=form,
+        drafts=[{"draft": d, "title": kind_title(d.kind, lang)} for d in drafts],
+    )
 
 
 @never_cache
 @auth.holder_required
 def step(request: HttpRequest, draft_id: str, step: str) -> HttpResponse:
-    if step not in APPLY_FORMS:
-        raise Http404
     lang = prefs.activate(request)
     draft = _draft(request, draft_id)
+    steps = list(apply.steps(draft))
+    if step not in APPLY_FORMS or step not in steps:
+        raise Http404
     form_class = APPLY_FORMS[step]
     if request.method == "POST":
         form = form_class(request.POST, lang=lang, today=today)
@@ -72,7 +109,6 @@ def step(request: HttpRequest, draft_id: str, step: str) -> HttpResponse:
         status = 400
     else:
         form, status = form_class(initial=draft.data, lang=lang, today=today), 200
-    steps = list(apply.STEPS)
     back = steps[steps.index(step) - 1] if steps.index(step) else None
     return _page(
         request,
@@ -81,6 +117,7 @@ def step(request: HttpRequest, draft_id: str, step: str) -> HttpResponse:
         form=form,
         draft=draft,
         step=step,
+        kind_title=kind_title(draft.kind, lang),
         back_url=reverse("portal:apply_step", args=[draft.pk, back])
         if back
         else reverse("portal:apply"),
@@ -123,7 +160,10 @@ def materials(request: HttpRequest, draft_id: str) -> HttpResponse:
         draft=draft,
         items=apply.checklist(draft, lang),
         errors=errors,
-        back_url=reverse("portal:apply_step", args=[draft.pk, "address"]),
+        kind_title=kind_title(draft.kind, lang),
+        back_url=reverse("portal:apply_step", args=[draft.pk, apply.steps(draft)[-1]])
+        if apply.steps(draft)
+        else reverse("portal:apply"),
     )
 
 
@@ -144,24 +184,43 @@ def check(request: HttpRequest, draft_id: str) -> HttpResponse:
                 error, status = (exc.en if lang == "en" else exc.zh), 409
             else:
                 return redirect("portal:application", app_id=app.pk)
-    d = draft.data
-    rows = [
-        (say("q_basis", lang), label(d.get("basis", ""), lang), "basis"),
-        (say("q_housing", lang), label(d.get("housing", ""), lang), "housing"),
-        (say("q_address", lang), d.get("address", ""), "address"),
-    ]
     return _page(
         request,
         "portal/apply_check.html",
         status=status,
         draft=draft,
-        rows=[
-            {"q": q, "a": a, "url": reverse("portal:apply_step", args=[draft.pk, s])}
-            for q, a, s in rows
-        ],
+        rows=answer_rows(draft, lang),
         items=apply.checklist(draft, lang),
         error=error,
+        kind_title=kind_title(draft.kind, lang),
     )
+
+
+def answer_rows(draft: apply.Draft, lang: str) -> list[dict[str, Any]]:
+    """Check your answers: each page's question and answer, with a link to change it."""
+    d = draft.data
+    rows: list[dict[str, Any]] = [{"q": say("q_kind", lang), "a": kind_title(draft.kind, lang)}]
+    permit = apply.permit_of(draft)
+    if permit is not None:
+        rows.append({"q": say("the_permit", lang), "a": permit.number})
+    answers = {
+        "basis": (say("q_basis", lang), label(d.get("basis", ""), lang)),
+        "housing": (say("q_housing", lang), label(d.get("housing", ""), lang)),
+        "address": (say("q_address", lang), d.get("address", "")),
+        "replace_reason": (
+            say("q_replace_reason", lang),
+            say(f"replace_{d['replace_reason']}", lang) if d.get("replace_reason") else "",
+        ),
+        "cancel_reason": (
+            say("q_cancel_reason", lang),
+            say(f"cancel_{d['cancel_reason']}", lang) if d.get("cancel_reason") else "",
+        ),
+        "cancel_confirm": (say("q_cancel_confirm", lang), say("cancel_confirmed", lang)),
+    }
+    for s in apply.steps(draft):
+        q, a = answers[s]
+        rows.append({"q": q, "a": a, "url": reverse("portal:apply_step", args=[draft.pk, s])})
+    return rows
 
 
 def _my_application(request: HttpRequest, app_id: str) -> Application:
@@ -180,7 +239,9 @@ def application(request: HttpRequest, app_id: str) -> HttpResponse:
         request,
         "portal/application.html",
         app=app,
-        kind_label=say("apply_title", lang),
+        kind_label=kind_title(app.kind, lang),
+        next_3=say(NEXT_3.get(app.kind, "next_3"), lang),
+        can_contest=app.status == "refused",
         status_label=holder.application_status(app.status, lang),
         limits=apply.statutory(app, lang),
         events=holder.timeline("application", app.pk, lang),
@@ -203,7 +264,7 @@ def withdraw(request: HttpRequest, app_id: str) -> HttpResponse:
 
 
 def _my_appeal(request: HttpRequest, appeal_id: str) -> Appeal:
-    appeal = Appeal.objects.select_related("permit", "person").filter(
+    appeal = Appeal.objects.select_related("permit", "application", "person").filter(
         pk=appeal_id,
         person=request.person,  # type: ignore[attr-defined]
     )
@@ -213,10 +274,43 @@ def _my_appeal(request: HttpRequest, appeal_id: str) -> Appeal:
     return found
 
 
+def _contest(
+    request: HttpRequest, *, file: Any, title: str, lead: str, back_url: str, action: str
+) -> HttpResponse:
+    """The appeal form (reasons and evidence); ``file(kind, grounds, files)`` records it."""
+    lang = prefs.activate(request)
+    form = AppealForm(request.POST or None, request.FILES or None, lang=lang, today=today)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                filed = file(
+                    form.cleaned_data["kind"],
+                    form.cleaned_data["grounds"],
+                    form.cleaned_data["evidence"],
+                )
+            except apply.UploadRefused as exc:
+                form.add_error("evidence", exc.message(lang))
+            except services.Refused as exc:
+                form.add_error("grounds", exc.en if lang == "en" else exc.zh)
+            else:
+                return redirect("portal:appeal", appeal_id=filed.pk)
+    return _page(
+        request,
+        "portal/appeal_form.html",
+        status=status,
+        form=form,
+        title=say(title, lang),
+        lead=say(lead, lang),
+        back_url=back_url,
+        action=action,
+    )
+
+
 @never_cache
 @auth.holder_required
 def appeal_new(request: HttpRequest, permit_id: str) -> HttpResponse:
-    lang = prefs.activate(request)
     person = request.person  # type: ignore[attr-defined]
     try:
         permit = access_permit(holder.viewer(person), permit_id)
@@ -224,20 +318,33 @@ def appeal_new(request: HttpRequest, permit_id: str) -> HttpResponse:
         raise Http404 from None
     if permit.status not in appeal_flow.CONTESTABLE:
         raise Http404
-    form = AppealForm(request.POST or None, lang=lang, today=today)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                filed = appeal_flow.do_file(
-                    permit, person, form.cleaned_data["kind"], form.cleaned_data["grounds"]
-                )
-            except services.Refused as exc:
-                form.add_error("grounds", exc.en if lang == "en" else exc.zh)
-            else:
-                return redirect("portal:appeal", appeal_id=filed.pk)
-    return _page(request, "portal/appeal_form.html", status=status, form=form, permit=permit)
+    return _contest(
+        request,
+        file=lambda kind, grounds, files: appeal_flow.do_file(permit, person, kind, grounds, files),
+        title="appeal_title",
+        lead="appeal_lead",
+        back_url=reverse("portal:permit", args=[permit.pk]),
+        action=reverse("portal:appeal_new", args=[permit.pk]),
+    )
+
+
+@never_cache
+@auth.holder_required
+def appeal_refusal(request: HttpRequest, app_id: str) -> HttpResponse:
+    person = request.person  # type: ignore[attr-defined]
+    app = _my_application(request, app_id)
+    if not appeal_flow.refusal_contestable(app):
+        raise Http404
+    return _contest(
+        request,
+        file=lambda kind, grounds, files: appeal_flow.do_file_refusal(
+            app, person, kind, grounds, files
+        ),
+        title="appeal_refusal_title",
+        lead="appeal_refusal_lead",
+        back_url=reverse("portal:application", args=[app.pk]),
+        action=reverse("portal:appeal_refusal", args=[app.pk]),
+    )
 
 
 @never_cache

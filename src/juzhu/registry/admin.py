@@ -13,6 +13,7 @@ from juzhu.registry.models import (
     Appeal,
     Application,
     Event,
+    Office,
     Officer,
     Permit,
     Person,
@@ -20,6 +21,15 @@ from juzhu.registry.models import (
     ResidenceRegistration,
     WorkingDayOverride,
 )
+
+
+def _superusers_only(request: HttpRequest) -> bool:
+    """Staff status alone opens nothing: officers work in /office/, scoped to their
+    jurisdiction; the unscoped admin is for superusers (PRODUCT.md, capability 5)."""
+    return bool(request.user.is_active and request.user.is_superuser)
+
+
+admin.site.has_permission = _superusers_only  # type: ignore[method-assign]
 
 
 class ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -98,3 +108,11 @@ class WorkingDayOverrideAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """Operators enter next year's 调休 here before chinese-calendar ships it."""
 
     list_display = ("day", "is_workday", "note", "updated_by", "updated_at")
+
+
+@admin.register(Office)
+class OfficeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """The names printed on letters: station, deciding bureau, reconsideration body."""
+
+    list_display = ("name_zh", "city", "district", "station", "bureau_zh", "government_zh")
+    list_filter = ("city",)

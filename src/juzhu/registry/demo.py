@@ -29,6 +29,7 @@ from juzhu.registry.models import (
     Appeal,
     Application,
     Event,
+    Office,
     Officer,
     Permit,
     Person,
@@ -42,7 +43,21 @@ OFFICERS = (  # username, role, district, station ("" = all) in Shenzhen; they c
     ("diana", "reviewer", "futian", ""),
     ("erin", "supervisor", "", ""),
     ("frank", "auditor", "", ""),
+    ("grace", "admin", "", ""),
 )
+# The office directory the letters print: station → (name, district bureau, district
+# government, address). Fictional addresses; the bureaus follow the real naming pattern.
+OFFICES = {
+    "sz-futian-1": ("华强北派出所", "福田", "深圳市福田区华强北路1001号"),
+    "sz-futian-2": ("香蜜湖派出所", "福田", "深圳市福田区农园路2002号"),
+    "sz-nanshan-1": ("南头派出所", "南山", "深圳市南山区南新路3003号"),
+    "sz-nanshan-3": ("粤海派出所", "南山", "深圳市南山区科苑路4004号"),
+    "sz-baoan-1": ("新安派出所", "宝安", "深圳市宝安区创业一路5005号"),
+    "sz-baoan-2": ("福永派出所", "宝安", "深圳市宝安区福海路6006号"),
+    "sz-longgang-1": ("坂田派出所", "龙岗", "深圳市龙岗区五和大道7007号"),
+    "gz-tianhe-1": ("石牌派出所", "天河", "广州市天河区天河路8008号"),
+    "gz-baiyun-2": ("三元里派出所", "白云", "广州市白云区机场路9009号"),
+}
 RELYING_PARTIES = (
     ("福田区实验小学", "school", ["school_enrollment"]),
     ("深圳农商示范银行福田支行", "bank", ["bank_account"]),
@@ -98,6 +113,7 @@ def load_demo(people: int, *, today: dt.date | None = None, seed: int = SEED) ->
     officer_password, admin_password = secrets.token_urlsafe(12), secrets.token_urlsafe(15)
     with transaction.atomic():
         officers, actors = _create_officers(officer_password)
+        _create_offices()
         admin_password = _create_admin(admin_password)
         for name, kind, purposes in RELYING_PARTIES:
             RelyingParty.objects.create(
@@ -143,6 +159,23 @@ def _create_officers(password: str) -> tuple[list[Officer], dict[str, str]]:
         elif role == "supervisor":
             actors["supervisor"] = actor
     return officers, actors
+
+
+def _create_offices() -> None:
+    rows = []
+    for station, (name, district_zh, address) in OFFICES.items():
+        place = STATIONS[station][0]
+        city_zh = "深圳市" if place.city == "shenzhen" else "广州市"
+        bureau = f"{city_zh}公安局{district_zh}分局" if place.city == "shenzhen" else f"{city_zh}公安局{district_zh}区分局"  # fmt: skip
+        rows.append(
+            Office(
+                city=place.city, district=place.district, station=station,
+                name_zh=f"{bureau}{name}", bureau_zh=bureau,
+                government_zh=f"{city_zh}{district_zh}区人民政府", address=address,
+                phone="0755-12345678" if place.city == "shenzhen" else "020-12345678",
+            )
+        )  # fmt: skip
+    Office.objects.bulk_create(rows)
 
 
 def _create_admin(password: str) -> str:
@@ -211,7 +244,10 @@ def print_summary(console: Any, loaded: Loaded) -> None:
     console.print(table)
 
     named = [o for o in loaded.officers if o.user.has_usable_password()]
-    console.print("[bold]officers[/] (development password below; for the back office, coming):")
+    console.print(
+        "[bold]officers[/] (development password below) sign in at "
+        f"{site}/office/ and enrol an authenticator app (TOTP) on first sign-in:"
+    )
     for o in named:
         scope = " ".join(x for x in (o.city, o.district, o.station) if x)
         console.print(f"  {o.user.get_username():8} {o.role:10} {scope}")
@@ -228,6 +264,11 @@ def print_summary(console: Any, loaded: Loaded) -> None:
     else:
         console.print("  admin: the existing user was left as it was")
     console.print("[bold]open[/]")
-    for what, path in (("landing page", "/"), ("Django admin", "/admin/"), ("health", "/healthz")):
+    for what, path in (
+        ("landing page", "/"),
+        ("back office", "/office/"),
+        ("Django admin", "/admin/"),
+        ("health", "/healthz"),
+    ):
         console.print(f"  {what:16} {site}{path}")
     console.print("check every event chain with: juzhu audit verify")

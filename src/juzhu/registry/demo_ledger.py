@@ -294,7 +294,7 @@ class Ledger:
         self, person: Person, place: Place, *, kind: str, on: dt.date, actor: str,
         basis: str = "residence", housing: str = "rented",
         facts: Mapping[str, Any] | None = None, permit: Permit | None = None,
-        materials: Sequence[str] = (), draft: bool = False,
+        materials: Sequence[str] = (), draft: bool = False, channel: str = "online",
     ) -> Application:  # fmt: skip
         """``draft=True``: an online application saved but not yet sent (``create``). The
         services have no use case for drafts yet; the transition is the domain's."""
@@ -304,11 +304,12 @@ class Ledger:
             id=self.uuid(), person=person, permit=permit, **place._asdict(),
             case_number=f"{prefix}{on:%Y%m%d}{self.rng.randrange(10**8):08d}", kind=kind,
             basis=basis, housing=housing, facts=dict(facts or {}),
-            submitted_on=None if draft else on, policy_version=policy.version,
+            submitted_on=None if draft else on, policy_version=policy.version, channel=channel,
         )  # fmt: skip
         self._app_step(
             app, "create" if draft else "submit", on=on, actor=actor, policy=policy,
-            data={"kind": kind}, inputs={"basis": basis, "housing": housing, **dict(facts or {})},
+            data={"kind": kind},
+            inputs={"basis": basis, "housing": housing, "channel": channel, **dict(facts or {})},
             notice=None if draft else "submitted",
         )  # fmt: skip
         self.materials += [
@@ -395,7 +396,9 @@ class Ledger:
         )  # fmt: skip
 
     def accept_appeal(self, appeal: Appeal, *, on: dt.date, actor: str) -> None:
-        self.commit(appeal, Machine.APPEAL, "accept", on=on, actor=actor)
+        self.commit(
+            appeal, Machine.APPEAL, "accept", on=on, actor=actor, changes={"accepted_on": on}
+        )
 
     def decide_appeal(
         self, appeal: Appeal, *, outcome: str, on: dt.date, actor: str, reasons: str = ""

@@ -172,7 +172,14 @@ class Appeal(Jurisdictional, Chained):
     KINDS = [("appeal", "申诉"), ("reconsideration", "行政复议"), ("litigation", "行政诉讼")]
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    permit = models.ForeignKey(Permit, on_delete=models.PROTECT, related_name="appeals")
+    # The act contested: a permit's cancellation or revocation, or the refusal of an
+    # application (then ``permit`` is empty).
+    permit = models.ForeignKey(
+        Permit, on_delete=models.PROTECT, related_name="appeals", null=True, blank=True
+    )
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="appeals", null=True, blank=True
+    )
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="appeals")
     kind = models.CharField(max_length=16, choices=KINDS)
     status = models.CharField(max_length=24, choices=_choices(AppealStatus), default="filed")

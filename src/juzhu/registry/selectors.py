@@ -138,7 +138,11 @@ def access_person(viewer: Viewer, person_id: Any, purpose: str = "view") -> Pers
         person = _scope(Person.objects.all(), viewer).get(pk=person_id)
     except (Person.DoesNotExist, *BAD_KEY):
         raise _refused(viewer, "person", person_id) from None
-    if viewer.kind == "officer" and viewer.station and not _has_record_in_scope(person, viewer):
+    if (
+        viewer.kind == "officer"
+        and (viewer.district or viewer.station)
+        and not _has_record_in_scope(person, viewer)
+    ):
         raise _refused(viewer, "person", person_id)
     _log_read(viewer, person.pk, person.city, purpose, "person", person.pk)
     return person

@@ -457,6 +457,14 @@ def do_expire_permit(permit: Permit, *, on: dt.date, actor: Actor, expected_vers
     )
 
 
+def _files_input(files: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Evidence files as recorded on the event: name, sha256 and size, never the content."""
+    if not files:
+        return {}
+    keep = ("name", "sha256", "size", "type")
+    return {"evidence_files": [{k: f[k] for k in keep if k in f} for f in files]}
+
+
 def check_cancel_permit(permit: Permit, reason: str, on: dt.date) -> Policy:
     policy = policy_of(permit.city, on)
     grounds = policy.get("cancellation.grounds")
@@ -479,8 +487,14 @@ def do_cancel_permit(
     actor: Actor,
     expected_version: int,
     evidence: str = "",
+    evidence_files: Sequence[Mapping[str, Any]] = (),
     trace: Sequence[Any] = (),
+    notice_extra: Mapping[str, Any] | None = None,
 ) -> None:
+    """注销 on a ground of the city's policy. ``evidence`` is the officer's summary of the
+    facts; ``evidence_files`` the stored files (name, sha256, size), recorded on the event.
+    ``notice_extra`` adds to the holder's notice what the decision letter says (its number,
+    the last days for reconsideration and litigation)."""
     policy = check_cancel_permit(permit, reason, on)
     apply_transition(
         permit,
@@ -493,22 +507,37 @@ def do_cancel_permit(
         reason=reason,
         data={"reason": CancellationReason(reason)},
         changes={"cancelled_on": on, "cancellation_reason": reason},
-        inputs={"evidence": evidence},
+        inputs={"evidence": evidence, **_files_input(evidence_files)},
         trace=[policy.step("cancellation.grounds", {"reason": reason}).as_dict(), *trace],
         dedupe_key=f"cancel:{on}",
         notice="permit_cancelled",
-        notice_context={"number": permit.number, "on": on.isoformat(), "reason": reason},
+        notice_context={
+            "number": permit.number,
+            "on": on.isoformat(),
+            "reason": reason,
+            **dict(notice_extra or {}),
+        },
     )
 
 
 @transaction.atomic
 def do_revoke_permit(
-    permit: Permit, *, on: dt.date, actor: Actor, expected_version: int, evidence: str
+    permit: Permit,
+    *,
+    on: dt.date,
+    actor: Actor,
+    expected_version: int,
+    evidence: str,
+    evidence_files: Sequence[Mapping[str, Any]] = (),
+    notice_extra: Mapping[str, Any] | None = None,
 ) -> None:
+    """撤销 a permit obtained by fraud (行政许可法 Art. 69 para. 2); the evidence is required.
+    ``notice_extra`` as for ``do_cancel_permit``."""
     if not evidence.strip():
         raise Refused(
             "撤销须附上认定骗领的证据", "revocation needs the evidence of fraud", "evidence"
         )
+    policy = policy_of(permit.city, on)
     apply_transition(
         permit,
         Machine.PERMIT,
@@ -516,20 +545,51 @@ def do_revoke_permit(
         on=on,
         actor=actor,
         expected_version=expected_version,
-        policy=policy_of(permit.city, on),
+        policy=policy,
         reason="ineligible_or_false_info",
         data={"reason": "ineligible_or_false_info"},
-        inputs={"evidence": evidence},
+        inputs={"evidence": evidence, **_files_input(evidence_files)},
         changes={"cancelled_on": on, "cancellation_reason": "ineligible_or_false_info"},
         notice="permit_revoked",
-        notice_context={"number": permit.number, "on": on.isoformat()},
+        notice_context={"number": permit.number, "on": on.isoformat(), **dict(notice_extra or {})},
+    )
+
+
+@transaction.atomic
+def do_reopen_application(
+    app: Application, *, appeal: Appeal, on: dt.date, actor: Actor, expected_version: int
+) -> None:
+    """A refusal revoked on appeal (行政复议法 Art. 64): the application is back with the
+    bureau, accepted, for a new decision within a fresh issuing time from today."""
+    policy = policy_of(app.city, on)
+    due = statutory_due(policy, on)
+    apply_transition(
+        app,
+        Machine.APPLICATION,
+        "reopen",
+        on=on,
+        actor=actor,
+        expected_version=expected_version,
+        policy=policy,
+        data={"appeal_ref": str(appeal.pk)},
+        changes={"decided_on": None, "decision_reasons": [], "due_on": due},
+        notice="application_accepted",
+        notice_context={"case_number": app.case_number, "due": due.isoformat()},
     )
 
 
 @transaction.atomic
 def do_reinstate_permit(
-    permit: Permit, *, appeal: Appeal, on: dt.date, actor: Actor, expected_version: int
+    permit: Permit,
+    *,
+    appeal: Appeal,
+    on: dt.date,
+    actor: Actor,
+    expected_version: int,
+    data: Mapping[str, Any] | None = None,
 ) -> None:
+    """Undo a cancellation or revocation that an appeal revoked; ``data`` adds to the event
+    what the office recorded (the decision's document number, the continuity applied)."""
     apply_transition(
         permit,
         Machine.PERMIT,
@@ -538,7 +598,7 @@ def do_reinstate_permit(
         actor=actor,
         expected_version=expected_version,
         policy=policy_of(permit.city, on),
-        data={"appeal_ref": str(appeal.pk)},
+        data={"appeal_ref": str(appeal.pk), **dict(data or {})},
         changes={
             "cancelled_on": None,
             "cancellation_reason": "",
@@ -766,10 +826,76 @@ def do_accept_application(
     )
 
 
+def check_refuse_application(
+    app: Application, grounds: Sequence[str], facts: str, on: dt.date
+) -> tuple[Policy, list[dict[str, Any]]]:
+    """The refusal grounds, each from the policy ``refusal.grounds`` with its legal basis.
+    Returns the policy applied and the grounds as ``{"id", "zh", "en", "law": {zh, en}}``."""
+    policy = decision_policy(app, on)
+    known: Mapping[str, Any] = policy.get("refusal.grounds") or {}
+    unknown = [g for g in grounds if g not in known]
+    if unknown:
+        raise Refused(
+            f"“{'、'.join(unknown)}”不是本市政策规定的不予签发理由",
+            f"{', '.join(unknown)} is not a refusal ground in this city's policy; use one of "
+            f"{', '.join(known)}",
+            "grounds",
+        )
+    if not grounds:
+        raise Refused(
+            "请至少选择一项不予签发的理由（须有法律依据）",
+            "choose at least one refusal ground from the policy (each has its legal basis)",
+            "grounds",
+        )
+    chosen = [{"id": g, **dict(known[g])} for g in dict.fromkeys(grounds)]
+    return policy, chosen
+
+
 @transaction.atomic
 def do_refuse_application(
-    app: Application, *, reasons: Sequence[str], on: dt.date, actor: Actor, expected_version: int
-) -> None:
+    app: Application,
+    *,
+    on: dt.date,
+    actor: Actor,
+    expected_version: int,
+    reasons: Sequence[str] = (),
+    grounds: Sequence[str] = (),
+    facts: str = "",
+    notice_extra: Mapping[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """Refuse with reasons the applicant can act on or contest.
+
+    ``grounds`` are ids of the policy's ``refusal.grounds`` (checked; each carries its legal
+    basis) and ``facts`` the officer's free text: stored as ``decision_reasons`` = the
+    ground ids, then the facts; the event records both as inputs. ``reasons`` alone (plain
+    sentences, as imports and older callers give) are stored as they are. ``notice_extra``
+    adds the decision letter's number and remedy deadlines to the notice. Returns the
+    chosen grounds (``{"id", "zh", "en", "law"}``), empty for plain reasons.
+    """
+    if reasons and not grounds and not facts.strip():
+        apply_transition(
+            app,
+            Machine.APPLICATION,
+            "refuse",
+            on=on,
+            actor=actor,
+            expected_version=expected_version,
+            policy=policy_of(app.city, on),
+            data={"reasons": list(reasons)},
+            changes={"decided_on": on, "decision_reasons": list(reasons)},
+            notice="application_refused",
+            notice_context={
+                "case_number": app.case_number,
+                "reasons": list(reasons),
+                **dict(notice_extra or {}),
+            },
+        )
+        return []
+    facts = facts.strip()
+    policy, chosen = check_refuse_application(app, grounds, facts, on)
+    stored = [*(g["id"] for g in chosen), *reasons, *([facts] if facts else [])]
+    lang = "en" if app.person.lang.startswith("en") else "zh"
+    told = [*(g[lang] for g in chosen), *reasons, *([facts] if facts else [])]
     apply_transition(
         app,
         Machine.APPLICATION,
@@ -777,12 +903,20 @@ def do_refuse_application(
         on=on,
         actor=actor,
         expected_version=expected_version,
-        policy=policy_of(app.city, on),
-        data={"reasons": list(reasons)},
-        changes={"decided_on": on, "decision_reasons": list(reasons)},
+        policy=policy,
+        reason="；".join(g["zh"] for g in chosen),
+        data={"reasons": stored},
+        inputs={"grounds": [g["id"] for g in chosen], "facts": facts},
+        trace=[policy.step("refusal.grounds", {"grounds": list(grounds)}).as_dict()],
+        changes={"decided_on": on, "decision_reasons": stored},
         notice="application_refused",
-        notice_context={"case_number": app.case_number, "reasons": list(reasons)},
+        notice_context={
+            "case_number": app.case_number,
+            "reasons": told,
+            **dict(notice_extra or {}),
+        },
     )
+    return chosen
 
 
 def decision_policy(app: Application, on: dt.date) -> Policy:
@@ -813,12 +947,44 @@ def decision_policy(app: Application, on: dt.date) -> Policy:
     return today if (new and not old) else started
 
 
+CARD_KINDS = frozenset({"first_issue", "reapplication", "change", "replacement"})
+"""Kinds whose approval makes a card: production, pickup and handover follow."""
+
+
 @transaction.atomic
 def do_approve_application(
     app: Application, *, on: dt.date, actor: Actor, expected_version: int
 ) -> Permit | None:
-    """Approve, and carry out what the application asked for, in the same transaction."""
+    """Approve, and carry out what the application asked for, in the same transaction.
+
+    first_issue / reapplication issue the permit; endorsement endorses it (late if it was
+    suspended); voluntary_cancellation cancels it; change copies the application's facts
+    (basis, housing, ...) onto the permit; replacement makes a new card for the same permit
+    (same number). Each also writes its event on the permit (PermitDetailsChanged,
+    PermitCardReplaced) in the same transaction.
+    """
     policy = decision_policy(app, on)
+    permit = app.permit
+    inputs: dict[str, Any] = {}
+    changes: dict[str, Any] = {}
+    if app.kind in ("change", "replacement"):
+        if permit is None:
+            raise Refused("这件申请没有关联的居住证", "the application names no permit", "permit")
+        if permit.status not in ("active", "suspended"):
+            raise Refused(
+                f"居住证状态为“{label(permit.status)}”，不能变更或补领/换领；请重新申领",
+                f"the permit is {permit.status}; it cannot be changed or replaced, re-apply",
+                "permit",
+            )
+    if app.kind == "change":
+        changes = _permit_changes(app, permit)  # type: ignore[arg-type]  # checked above
+        inputs["permit_changes"] = {k: _jsonable(v) for k, v in changes.items()}
+    if app.kind == "replacement":
+        previous = Application.objects.filter(
+            permit=permit, kind="replacement", status__in=["approved", "in_production",
+                                                           "ready_for_pickup", "collected"]
+        ).count()  # fmt: skip
+        inputs["replacement"] = {"permit": permit.number, "card": previous + 2}
     apply_transition(
         app,
         Machine.APPLICATION,
@@ -827,9 +993,9 @@ def do_approve_application(
         actor=actor,
         expected_version=expected_version,
         policy=policy,
+        inputs=inputs or None,
         changes={"decided_on": on},
     )
-    permit = app.permit
     if app.kind in ("first_issue", "reapplication"):
         facts = {"basis": app.basis, "housing": app.housing, **app.facts}
         permit = do_issue_permit(
@@ -850,7 +1016,46 @@ def do_approve_application(
         do_cancel_permit(
             permit, reason="voluntary", on=on, actor=actor, expected_version=permit.version
         )
+    elif app.kind == "change" and permit is not None:
+        apply_transition(
+            permit,
+            Machine.PERMIT,
+            "change_details",
+            on=on,
+            actor=actor,
+            expected_version=permit.version,
+            policy=policy,
+            changes=changes,
+            inputs={"application": app.case_number, **inputs["permit_changes"]},
+        )
+    elif app.kind == "replacement" and permit is not None:
+        apply_transition(
+            permit,
+            Machine.PERMIT,
+            "replace_card",
+            on=on,
+            actor=actor,
+            expected_version=permit.version,
+            policy=policy,
+            inputs={"application": app.case_number, **inputs["replacement"]},
+        )
     return permit
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _permit_changes(app: Application, permit: Permit) -> dict[str, Any]:
+    """The permit's fact fields the change application sets to new values."""
+    wanted: dict[str, Any] = {"basis": app.basis, "housing": app.housing}
+    for key in FACT_FIELDS:
+        if key in app.facts and key not in wanted:
+            value = app.facts[key]
+            if key == "registered_since" and isinstance(value, str):
+                value = dt.date.fromisoformat(value)
+            wanted[key] = value
+    return {k: v for k, v in wanted.items() if getattr(permit, k) != v}
 
 
 def _simple(command: str, notice: str | None = None) -> Any:
@@ -876,16 +1081,31 @@ do_mark_ready = _simple("mark_ready", "application_ready")
 do_withdraw_application = _simple("withdraw")
 
 
+IDENTITY_METHODS = {"id_card": "核验本人居民身份证", "agent": "代领：核验代领人身份证件及委托"}
+
+
 @transaction.atomic
 def do_collect(
-    app: Application, *, on: dt.date, actor: Actor, expected_version: int, identity_checked: bool
+    app: Application,
+    *,
+    on: dt.date,
+    actor: Actor,
+    expected_version: int,
+    identity_checked: bool,
+    identity: Mapping[str, Any] | None = None,
 ) -> None:
+    """Hand the card over. ``identity`` records how identity was checked: ``{"method":
+    "id_card"}`` (the holder's 居民身份证), or ``{"method": "agent", "agent_name",
+    "agent_id_number", "relation"}``; the agent's ID number is kept masked only."""
     if not identity_checked:
         raise Refused(
             "领证前须核验本人身份",
             "check the holder's identity before handing over",
             "identity_checked",
         )
+    inputs: dict[str, Any] = {"identity_checked": True}
+    if identity is not None:
+        inputs["identity"] = _identity_record(identity)
     apply_transition(
         app,
         Machine.APPLICATION,
@@ -893,8 +1113,33 @@ def do_collect(
         on=on,
         actor=actor,
         expected_version=expected_version,
-        inputs={"identity_checked": True},
+        inputs=inputs,
     )
+
+
+def _identity_record(identity: Mapping[str, Any]) -> dict[str, str]:
+    method = str(identity.get("method") or "")
+    if method not in IDENTITY_METHODS:
+        raise Refused(
+            "请选择身份核验方式", f"say how identity was checked: {', '.join(IDENTITY_METHODS)}",
+            "method",
+        )  # fmt: skip
+    if method == "id_card":
+        return {"method": method}
+    name = str(identity.get("agent_name") or "").strip()
+    relation = str(identity.get("relation") or "").strip()
+    if not name:
+        raise Refused("请填写代领人姓名", "the agent's name is required", "agent_name")
+    try:
+        parsed = parse_id_number(str(identity.get("agent_id_number") or ""))
+    except InvalidIdNumber as exc:
+        raise Refused(f"代领人证件号码：{exc.zh}", exc.en, "agent_id_number") from None
+    if not relation:
+        raise Refused(
+            "请填写代领人与申请人的关系", "give the agent's relation to the holder", "relation"
+        )
+    masked = parsed.value[:4] + "*" * 10 + parsed.value[-4:]
+    return {"method": method, "agent_name": name, "agent_id_masked": masked, "relation": relation}
 
 
 # -- appeals -------------------------------------------------------------------------------

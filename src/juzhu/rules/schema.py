@@ -8,9 +8,9 @@ as ``(sub_path, message)`` so the loader can name the exact key path.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
-import re
 from typing import Any
 
 from juzhu.domain.vocabulary import (
@@ -412,6 +412,11 @@ _SPECS = [
         "materials.deferrable",
         check_material_ids,
         "non-core materials that may follow later (容缺受理) with the applicant's commitment",
+    ),
+    ParameterSpec(
+        "acceptance.supplement_limit",
+        check_period_or_null,
+        "time the applicant has to hand in what a one-time notice lists; null = not set",
     ),
     ParameterSpec(
         "acceptance.deferral_limit",

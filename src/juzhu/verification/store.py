@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 
 from juzhu.registry.models import Event
 
@@ -183,13 +183,14 @@ class _Prepared:
 
 @contextmanager
 def prepared_cursor() -> Iterator[Any]:
-    if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
+    db = connections[DEFAULT_DB_ALIAS]  # once: each use of the proxy looks it up again
+    if db.vendor != "postgresql":
+        with db.cursor() as cursor:
             yield cursor
         return
-    connection.ensure_connection()
-    with connection.wrap_database_errors:  # errors become django.db errors, as usual
-        prepared = _Prepared(connection.connection)
+    db.ensure_connection()
+    with db.wrap_database_errors:  # errors become django.db errors, as usual
+        prepared = _Prepared(db.connection)
         try:
             yield prepared
         finally:

@@ -270,6 +270,42 @@ def _is_valid(q: _Query, today: dt.date) -> bool:
     return validity.valid_in_past(facts, store.permit_history(f.permit_id, q.on), q.on)
 
 
+def fast_verify(
+    *, api_key: str, purpose: str, on: dt.date | None, consent_code: str, now: dt.datetime
+) -> Answer | None:
+    """The common case in one statement (``fastpath.py``, PostgreSQL only): the answer if
+    everything is in order (and then everything is written), else None and nothing was
+    written — the general path then finds out what is wrong. A past date or one beyond
+    ``MAX_DAYS_AHEAD`` and a malformed code always take the general path."""
+    if connection.vendor != "postgresql":
+        return None
+    local = timezone.localtime(now)
+    today = local.date()
+    if on is not None and not today <= on <= today + dt.timedelta(days=MAX_DAYS_AHEAD):
+        return None
+    try:
+        hashed = keys.code_hash(keys.normalise_code(consent_code))
+    except keys.BadConsentCode:
+        return None
+    minute = now.astimezone(dt.UTC).replace(second=0, microsecond=0)  # as windows() does
+    day = local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(dt.UTC)
+    reference = new_reference(now)
+    hit = fastpath.verify_by_code(
+        key_hash=keys.api_key_hash(api_key),
+        code_hash=hashed,
+        purpose=purpose,
+        on=on or today,
+        now=now,
+        minute=minute,
+        day=day,
+        slot=secrets.randbelow(store.SLOTS),
+        reference=reference,
+    )
+    return (
+        None if hit is None else Answer(hit.valid, reference, purpose, on or today, hit.city, now)
+    )
+
+
 def do_verify(
     *,
     api_key: str,
@@ -278,9 +314,11 @@ def do_verify(
     consent_code: str | None = None,
     credential: str | None = None,
     now: dt.datetime | None = None,
+    fast: bool = True,
 ) -> Answer:
     """Answer one query or raise ``Problem``. Exactly one of ``consent_code`` and
-    ``credential`` is given (the API schema enforces it)."""
+    ``credential`` is given (the API schema enforces it). ``fast=False``: the one-statement
+    path was tried for this request already (``dispatch.py``) and found nothing to do."""
     if (consent_code is None) == (credential is None):
         raise Problem(
             "invalid-request",
@@ -300,21 +338,12 @@ def do_verify(
             hashed = keys.code_hash(keys.normalise_code(consent_code))
         except keys.BadConsentCode as exc:
             malformed, hashed = str(exc), ""
-        if not malformed and (on is None or on >= today) and connection.vendor == "postgresql":
-            reference = new_reference(now)
-            hit = fastpath.verify_by_code(
-                key_hash=key_hash,
-                code_hash=hashed,
-                purpose=purpose,
-                on=on or today,
-                now=now,
-                minute=minute,
-                day=day,
-                slot=secrets.randbelow(store.SLOTS),
-                reference=reference,
+        if fast and not malformed:
+            answer = fast_verify(
+                api_key=api_key, purpose=purpose, on=on, consent_code=consent_code, now=now
             )
-            if hit is not None:
-                return Answer(hit.valid, reference, purpose, on or today, hit.city, now)
+            if answer is not None:
+                return answer
         found = store.find_by_code(key_hash, hashed, minute, day)
     else:
         method = "credential"

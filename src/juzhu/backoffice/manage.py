@@ -1,0 +1,112 @@
+"""The admin role's page: the office directory its letters print (names of the station,
+the deciding bureau and the reconsideration body) and the working-day overrides every
+deadline is counted with (next year's 调休 before chinese-calendar ships it). No casework."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from juzhu.backoffice.access import office_view
+from juzhu.backoffice.views import page
+from juzhu.registry.models import Office, WorkingDayOverride
+from juzhu.registry.selectors import NotFound
+
+
+class OfficeForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = Office
+        fields = ["name_zh", "bureau_zh", "government_zh", "address", "phone"]
+        labels = {
+            "name_zh": "受理点名称（派出所或社区服务机构）",
+            "bureau_zh": "作出决定的机关（被申请人）",
+            "government_zh": "行政复议机关",
+            "address": "地址",
+            "phone": "电话",
+        }
+
+
+class OverrideForm(forms.Form):
+    day = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
+    is_workday = forms.TypedChoiceField(
+        label="这一天是",
+        choices=[("1", "工作日（调休上班）"), ("0", "休息日（法定节假日）")],
+        coerce=lambda v: v == "1",
+    )
+    note = forms.CharField(
+        label="依据（如：国务院办公厅关于2027年部分节假日安排的通知）", max_length=200
+    )
+
+    def clean_day(self) -> dt.date:
+        day: dt.date = self.cleaned_data["day"]
+        if not 2000 <= day.year <= 2100:
+            raise forms.ValidationError("请填写2000年至2100年之间的日期")
+        return day
+
+
+def _context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
+    officer = request.officer  # type: ignore[attr-defined]
+    offices = Office.objects.filter(city=officer.city).order_by("district", "station")
+    if officer.district:
+        offices = offices.filter(district=officer.district)
+    return {
+        "offices": offices,
+        "overrides": WorkingDayOverride.objects.order_by("-day")[:60],
+        "override_form": OverrideForm(),
+        **extra,
+    }
+
+
+@office_view("manage")
+def manage(request: HttpRequest) -> HttpResponse:
+    return page(request, "backoffice/manage.html", _context(request))
+
+
+def _office_in_scope(request: HttpRequest, pk: int) -> Office:
+    officer = request.officer  # type: ignore[attr-defined]
+    office = Office.objects.filter(pk=pk, city=officer.city).first()
+    if office is None or (officer.district and office.district != officer.district):
+        raise NotFound(f"no office {pk}")
+    return office
+
+
+@office_view("manage", methods=("GET", "POST"))
+def office_edit(request: HttpRequest, office_id: int) -> HttpResponse:
+    office = _office_in_scope(request, office_id)
+    form = OfficeForm(request.POST or None, instance=office)
+    if request.method == "POST":
+        if form.is_valid():
+            form.save()
+            return redirect("backoffice:manage")
+        return page(request, "backoffice/manage_office.html", {"o": office, "form": form}, 400)
+    return page(request, "backoffice/manage_office.html", {"o": office, "form": form})
+
+
+@office_view("manage", methods=("POST",))
+def override_add(request: HttpRequest) -> HttpResponse:
+    form = OverrideForm(request.POST)
+    if not form.is_valid():
+        return page(request, "backoffice/manage.html", _context(request, override_form=form), 400)
+    data = form.cleaned_data
+    WorkingDayOverride.objects.update_or_create(
+        day=data["day"],
+        defaults={
+            "is_workday": data["is_workday"],
+            "note": data["note"],
+            "updated_by": f"officer:{request.user.pk}",
+        },
+    )
+    return redirect("backoffice:manage")
+
+
+@office_view("manage", methods=("POST",))
+def override_delete(request: HttpRequest, day: str) -> HttpResponse:
+    try:
+        WorkingDayOverride.objects.filter(day=dt.date.fromisoformat(day)).delete()
+    except ValueError:
+        raise NotFound(f"no override {day}") from None
+    return redirect("backoffice:manage")

@@ -1,0 +1,256 @@
+"""A thin WSGI dispatch in front of Django for the one hot request: ``POST
+/api/verification/verify`` with a consent code, in the common case where everything is in
+order.
+
+Why: with the common case already one prepared statement (``fastpath.py``), what remained
+per verification was Django's request cycle in Python — ten middlewares, URL resolution,
+ninja's auth and body validation — about three quarters of the CPU a verification cost a
+gunicorn worker on the 2-core benchmark machine (docs/benchmarks.md §7).
+
+What it does: for a request that is plainly the common case (a Bearer key, a JSON object
+with exactly ``purpose`` — one of the linked services —, ``consent_code`` — a string of
+8–20 characters — and optionally ``on`` as ``YYYY-MM-DD`` or null; an allowed host; no
+cookie), it runs ``verify.fast_verify`` — the same statement the Django view runs first —
+and, on a hit, answers with the same status, headers and body the view and the middleware
+stack would have produced. **Anything else goes to Django unchanged**: another path or
+method, a missing or odd key, a body that is not exactly that shape, a disallowed host,
+settings this dispatch does not reproduce (another middleware list, SSL redirects, HSTS on
+a secure request, forwarded hosts, i18n URL prefixes), SQLite, and every refusal — the
+statement writes nothing unless everything was in order, so the view then finds out what
+is wrong, answers with its problem+json and records it, exactly as without this dispatch.
+The view is told the statement was already tried (``api.FAST_PATH_TRIED``) so it goes
+straight to the general path. An unexpected error here is logged and the request goes to
+Django too.
+
+Django's request signals are sent as Django sends them (``request_started`` before,
+``request_finished`` when the server closes the response), so database connections are
+reused and recycled (``CONN_MAX_AGE``) as for any other request.
+
+``test_verification_dispatch.py`` compares every kind of request through this dispatch
+with the same request through Django alone, and fails if the middleware list changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import logging
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from django.conf import settings
+from django.conf.urls.i18n import is_language_prefix_patterns_used
+from django.core import signals
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import setting_changed
+from django.db import connection
+from django.http.request import split_domain_port, validate_host
+from django.utils import timezone, translation
+
+from juzhu.domain.vocabulary import LinkedService
+from juzhu.verification.api import FAST_PATH_TRIED, answer_json
+from juzhu.verification.verify import fast_verify
+
+log = logging.getLogger("juzhu.verification")
+
+PATH = "/api/verification/verify"
+# The middleware whose effect on this answer the dispatch reproduces (the response headers
+# below). Any other list: everything goes to Django.
+MIDDLEWARE = (
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+)
+MAX_BODY = 1024  # a common-case body is under 100 bytes
+_FIELDS = frozenset({"purpose", "consent_code", "on"})
+_PURPOSES = frozenset(s.value for s in LinkedService)
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+StartResponse = Callable[..., Any]
+WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+
+class _Finished(list[bytes]):
+    """The body; closing it ends the request as Django's response does."""
+
+    def close(self) -> None:
+        signals.request_finished.send(sender=WSGIHandler)
+
+
+class _LanguageRequest:
+    """What ``get_language_from_request`` reads (the request has no cookies here)."""
+
+    COOKIES: dict[str, str] = {}
+
+    def __init__(self, environ: dict[str, Any]) -> None:
+        self.META = environ
+
+
+@dataclass(frozen=True)
+class _Config:
+    """What the middleware would do to the answer, read from the settings once (and again
+    after a test changes them)."""
+
+    reproduced: bool  # the settings under which the headers below are exactly Django's
+    hsts: bool  # SecurityMiddleware adds Strict-Transport-Security to secure requests
+    allowed_hosts: list[str]
+    x_frame_options: str
+    security_headers: list[tuple[str, str]]
+
+
+@cache
+def _config() -> _Config:
+    policy = settings.SECURE_REFERRER_POLICY
+    security = []
+    if settings.SECURE_CONTENT_TYPE_NOSNIFF:
+        security.append(("X-Content-Type-Options", "nosniff"))
+    if policy:
+        value = (
+            ",".join(v.strip() for v in policy.split(","))
+            if isinstance(policy, str)
+            else ",".join(policy)
+        )
+        security.append(("Referrer-Policy", value))
+    if settings.SECURE_CROSS_ORIGIN_OPENER_POLICY:
+        security.append(("Cross-Origin-Opener-Policy", settings.SECURE_CROSS_ORIGIN_OPENER_POLICY))
+    allowed = settings.ALLOWED_HOSTS
+    if settings.DEBUG and not allowed:  # as HttpRequest.get_host()
+        allowed = [".localhost", "127.0.0.1", "[::1]"]
+    return _Config(
+        reproduced=(
+            tuple(settings.MIDDLEWARE) == MIDDLEWARE
+            and not settings.SECURE_SSL_REDIRECT
+            and settings.SECURE_PROXY_SSL_HEADER is None
+            and not settings.USE_X_FORWARDED_HOST
+            and not settings.DISALLOWED_USER_AGENTS
+            and not settings.PREPEND_WWW
+            and is_language_prefix_patterns_used(settings.ROOT_URLCONF) == (False, False)
+        ),
+        hsts=bool(settings.SECURE_HSTS_SECONDS),
+        allowed_hosts=list(allowed),
+        x_frame_options=getattr(settings, "X_FRAME_OPTIONS", "DENY").upper(),
+        security_headers=security,
+    )
+
+
+setting_changed.connect(lambda **kwargs: _config.cache_clear(), weak=False)
+
+
+def _host_allowed(environ: dict[str, Any], allowed: list[str]) -> bool:
+    """``HttpRequest.get_host()``'s check, for a request with a Host header."""
+    host = environ.get("HTTP_HOST")
+    if not host:
+        return False
+    domain, _ = split_domain_port(host)
+    return bool(domain) and validate_host(domain, allowed)
+
+
+def _read_body(environ: dict[str, Any]) -> bytes | None:
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or "")
+    except ValueError:
+        return None
+    if not 0 < length <= MAX_BODY:
+        return None
+    body: bytes = environ["wsgi.input"].read(length)
+    # Whatever happens next, Django can still read it.
+    environ["wsgi.input"] = io.BytesIO(body)
+    return body
+
+
+def _common_case(body: bytes) -> tuple[str, str, dt.date | None] | None:
+    """(purpose, consent_code, on) if the body is exactly what ninja would validate into a
+    ``ByConsentCode`` with these values; else None."""
+    try:
+        data = json.loads(body)  # as ninja's parser does
+    except Exception:  # ValueError, or RecursionError for deep nesting: ninja's 400
+        return None
+    if type(data) is not dict or not {"purpose", "consent_code"} <= data.keys() <= _FIELDS:
+        return None
+    purpose, code, on = data["purpose"], data["consent_code"], data.get("on")
+    if type(purpose) is not str or purpose not in _PURPOSES:
+        return None
+    if type(code) is not str or not 8 <= len(code) <= 20:
+        return None
+    if on is None:
+        return purpose, code, None
+    if type(on) is not str or not _DATE.fullmatch(on):
+        return None
+    try:
+        return purpose, code, dt.date.fromisoformat(on)
+    except ValueError:
+        return None
+
+
+class VerifyDispatch:
+    """WSGI middleware: the common verification here, everything else to ``app``."""
+
+    def __init__(self, app: WSGIApp) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == PATH and environ.get("REQUEST_METHOD") == "POST":
+            answered = self._answer(environ, start_response)
+            if answered is not None:
+                return answered
+        return self.app(environ, start_response)
+
+    def _answer(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes] | None:  # fmt: skip
+        scheme, _, token = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
+        api_key = token.strip()  # as api.PartyKey reads it
+        config = _config()
+        if (
+            not api_key
+            or scheme.lower() != "bearer"
+            or not config.reproduced
+            or (config.hsts and environ.get("wsgi.url_scheme") == "https")
+            or "HTTP_COOKIE" in environ
+            or not _host_allowed(environ, config.allowed_hosts)
+            or connection.vendor != "postgresql"  # the one statement is PostgreSQL's
+        ):
+            return None
+        body = _read_body(environ)
+        request = None if body is None else _common_case(body)
+        if request is None:
+            return None
+        purpose, code, on = request
+        signals.request_started.send(sender=WSGIHandler, environ=environ)
+        try:
+            # LocaleMiddleware's choice (no cookie, no language prefix: the Accept-Language
+            # header or LANGUAGE_CODE), active for the rest of the request as under Django.
+            translation.activate(translation.get_language_from_request(_LanguageRequest(environ)))  # type: ignore[arg-type]  # fmt: skip
+            answer = fast_verify(
+                api_key=api_key, purpose=purpose, on=on, consent_code=code, now=timezone.now()
+            )
+        except Exception:
+            log.exception("the verify dispatch failed; Django answers this request")
+            signals.request_finished.send(sender=WSGIHandler)
+            return None
+        if answer is None:
+            # A refusal (or SQLite): nothing was written; the view finds out what is wrong.
+            environ[FAST_PATH_TRIED] = True
+            signals.request_finished.send(sender=WSGIHandler)
+            return None
+        content = answer_json(answer).encode()
+        headers = [
+            ("Content-Type", "application/json"),
+            ("Cache-Control", "no-store"),
+            ("X-Frame-Options", config.x_frame_options),
+            ("Content-Length", str(len(content))),
+            ("Vary", "Accept-Language"),
+            ("Content-Language", translation.get_language()),
+            *config.security_headers,
+        ]
+        start_response("200 OK", headers)
+        return _Finished([content])
