@@ -1,0 +1,75 @@
+"""``juzhu officer ...``: accounts for the back office, for the operator.
+
+An officer gets a one-time password, shown once, and enrols an authenticator app (TOTP) at
+the first sign-in. ``reset-otp`` is for a lost phone; ``disable`` ends an account without
+deleting who did what (events name ``officer:<user id>``)."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any, NoReturn
+
+import typer
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from rich.console import Console
+
+from juzhu.backoffice.access import ROLES
+from juzhu.registry.models import Officer
+from juzhu.rules.loader import load_policies
+
+console = Console()
+
+
+def _refuse(message: str) -> NoReturn:
+    """One line naming the option and the fix; exit code 2 (bad input)."""
+    typer.echo(message, err=True)
+    raise typer.Exit(2)
+
+
+def _user(username: str) -> Any:
+    users = get_user_model()
+    try:
+        return users.objects.get(username=username)
+    except users.DoesNotExist:
+        _refuse(
+            f"no officer {username!r}; list them in /admin/ or add one with `juzhu officer add`"
+        )
+
+
+def run_add(username: str, role: str, city: str, district: str, station: str, name: str) -> None:
+    if role not in ROLES:
+        _refuse(f"--role {role!r}: use one of {', '.join(ROLES)}")
+    if city not in load_policies().ids():
+        _refuse(f"--city {city!r}: no such policy; see `juzhu policy show`")
+    if station and not district:
+        _refuse("--station needs --district (a station belongs to a district)")
+    users = get_user_model()
+    if users.objects.filter(username=username).exists():
+        _refuse(f"user {username!r} exists already; choose another username")
+    password = secrets.token_urlsafe(12)
+    with transaction.atomic():
+        user = users.objects.create_user(username=username, password=password)
+        Officer.objects.create(
+            user=user, role=role, city=city, district=district, station=station,
+            display_name=name or username,
+        )  # fmt: skip
+    scope = " / ".join(x for x in (city, district, station) if x)
+    console.print(f"officer [bold]{username}[/] ({role}, {scope}) added")
+    console.print(f"password, shown once (hand it over in person): [bold]{password}[/]")
+    console.print("they enrol an authenticator app (TOTP) at their first sign-in at /office/")
+
+
+def run_reset_otp(username: str) -> None:
+    user = _user(username)
+    n, _ = TOTPDevice.objects.filter(user=user).delete()
+    console.print(f"{username}: {n} authenticator(s) removed; they enrol again at next sign-in")
+
+
+def run_disable(username: str) -> None:
+    user = _user(username)
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    TOTPDevice.objects.filter(user=user).delete()
+    console.print(f"{username}: disabled (their past actions keep their name in the log)")
