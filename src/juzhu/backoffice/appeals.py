@@ -30,7 +30,7 @@ from juzhu.domain.continuity import ContinuityRule, compute_continuity
 from juzhu.domain.lifecycle import Event as DomainEvent
 from juzhu.domain.lifecycle import Machine, event_names
 from juzhu.registry import services
-from juzhu.registry.models import Appeal, Application, Event, Permit
+from juzhu.registry.models import Appeal, Event, Permit
 from juzhu.registry.services import (
     OUTCOMES,
     Actor,
@@ -277,28 +277,17 @@ def do_record_outcome(
         data["permit_not_reinstated"] = f"permit is {permit.status}"
     if outcome == "revoked_act" and permit is None:
         data["refusal_revoked"] = str(appeal.application_id or "")
-    apply_transition(
+    continuity = reinstatement_continuity(permit, on) if reinstate and permit else None
+    services.do_decide_appeal(
         appeal,
-        Machine.APPEAL,
-        OUTCOMES[outcome],
+        outcome=outcome,
         on=on,
         actor=actor,
         expected_version=expected_version,
-        reason=reasons,
-        changes={"decided_on": on},
+        reasons=reasons,
         inputs=data,
-        notice="appeal_decided",
-        notice_context={"outcome": outcome},
+        reinstatement={"document": document, "continuity": continuity},
     )
-    continuity = None
-    if reinstate and permit is not None:
-        continuity = reinstate_permit(permit, appeal=appeal, document=document, on=on, actor=actor)
-    if outcome == "revoked_act" and appeal.application_id:
-        refused = Application.objects.select_for_update().get(pk=appeal.application_id)
-        if refused.status == "refused":
-            services.do_reopen_application(
-                refused, appeal=appeal, on=on, actor=actor, expected_version=refused.version
-            )
     return Recorded(outcome, reinstate, continuity)
 
 
@@ -318,31 +307,20 @@ def permit_events(permit: Permit) -> list[DomainEvent]:
     ]
 
 
-def reinstate_permit(
-    permit: Permit, *, appeal: Appeal, document: str, on: dt.date, actor: Actor
-) -> dict[str, Any]:
-    """``services.do_reinstate_permit`` with the continuity rule applied and its count
-    written into the event. Caller holds the transaction and the permit's row lock."""
+def reinstatement_continuity(permit: Permit, on: dt.date) -> dict[str, Any]:
+    """What reinstating ``permit`` on ``on`` makes of the residence years, under the city's
+    rule: written into the PermitReinstated event."""
     rule = reinstatement_rule(permit.city, on)
     after = compute_continuity(
         [*permit_events(permit), DomainEvent("PermitReinstated", "permit", on)], rule, on
     )
-    continuity = {
+    return {
         "reinstatement": rule.reinstatement,
         "explained": "原注销/撤销行为被撤销，自始无效：注销期间计入居住年限，居住年限不中断",
         "since": after.since.isoformat() if after.since else None,
         "days": after.days,
         "years": after.years,
     }
-    services.do_reinstate_permit(
-        permit,
-        appeal=appeal,
-        on=on,
-        actor=actor,
-        expected_version=permit.version,
-        data={"document": document, "continuity": continuity},
-    )
-    return continuity
 
 
 # -- what the pages show -------------------------------------------------------------------

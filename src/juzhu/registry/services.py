@@ -1016,28 +1016,21 @@ def do_approve_application(
         do_cancel_permit(
             permit, reason="voluntary", on=on, actor=actor, expected_version=permit.version
         )
-    elif app.kind == "change" and permit is not None:
+    elif app.kind in ("change", "replacement") and permit is not None:
+        change = app.kind == "change"
         apply_transition(
             permit,
             Machine.PERMIT,
-            "change_details",
+            "change_details" if change else "replace_card",
             on=on,
             actor=actor,
             expected_version=permit.version,
             policy=policy,
             changes=changes,
-            inputs={"application": app.case_number, **inputs["permit_changes"]},
-        )
-    elif app.kind == "replacement" and permit is not None:
-        apply_transition(
-            permit,
-            Machine.PERMIT,
-            "replace_card",
-            on=on,
-            actor=actor,
-            expected_version=permit.version,
-            policy=policy,
-            inputs={"application": app.case_number, **inputs["replacement"]},
+            inputs={
+                "application": app.case_number,
+                **inputs["permit_changes" if change else "replacement"],
+            },
         )
     return permit
 
@@ -1208,8 +1201,13 @@ def do_decide_appeal(
     actor: Actor,
     expected_version: int,
     reasons: str = "",
-) -> None:
-    """Record the outcome; a revoked act reinstates the permit in the same transaction."""
+    inputs: Mapping[str, Any] | None = None,
+    reinstatement: Mapping[str, Any] | None = None,
+) -> bool:
+    """Record the outcome. A revoked act, in the same transaction, reinstates a permit that
+    is still cancelled or revoked (``reinstatement`` adds to its event: the decision's
+    document, the continuity applied), or reopens a refused application for a new
+    decision. Returns whether a permit was reinstated."""
     if outcome not in OUTCOMES:
         raise Refused(
             f"未知的复议结果 {outcome}",
@@ -1225,14 +1223,28 @@ def do_decide_appeal(
         expected_version=expected_version,
         reason=reasons,
         changes={"decided_on": on},
+        inputs=inputs,
         notice="appeal_decided",
         notice_context={"outcome": outcome},
     )
-    if outcome == "revoked_act":
+    if outcome != "revoked_act":
+        return False
+    if appeal.permit_id:
         permit = Permit.objects.select_for_update().get(pk=appeal.permit_id)
+        if permit.status not in ("cancelled", "revoked"):
+            return False  # issued again since: nothing to undo
         do_reinstate_permit(
-            permit, appeal=appeal, on=on, actor=actor, expected_version=permit.version
-        )
+            permit, appeal=appeal, on=on, actor=actor, expected_version=permit.version,
+            data=reinstatement,
+        )  # fmt: skip
+        return True
+    if appeal.application_id:
+        refused = Application.objects.select_for_update().get(pk=appeal.application_id)
+        if refused.status == "refused":
+            do_reopen_application(
+                refused, appeal=appeal, on=on, actor=actor, expected_version=refused.version
+            )
+    return False
 
 
 def expected_ready(policy: Policy, on: dt.date) -> dt.date:
