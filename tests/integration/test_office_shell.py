@@ -154,3 +154,18 @@ def test_the_admin_keeps_the_office_directory_and_the_working_days(db: Any) -> N
     assert (
         signed_in(officer("clerk", name="c2")).get(reverse("backoffice:manage")).status_code == 403
     )
+
+
+def test_the_case_timeline_names_the_officer_who_acted(db: Any) -> None:
+    from juzhu.registry import services
+    from juzhu.registry.services import Actor
+
+    clerk = officer("clerk", name="王小窗")
+    app = make_application()
+    services.do_accept_application(
+        app, on=app.submitted_on, actor=Actor(f"officer:{clerk.user_id}"),
+        expected_version=app.version,
+    )  # fmt: skip
+    page = signed_in(clerk).get(reverse("backoffice:application", args=[app.pk])).content.decode()
+    assert "王小窗（受理窗口）" in page and "申请人本人" in page
+    assert "你本人" not in page  # the holder's wording stays in the portal

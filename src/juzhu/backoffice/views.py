@@ -30,8 +30,9 @@ from juzhu.backoffice.queues import (
     counts,
     queue_rows,
 )
+from juzhu.backoffice.words import WORDS
 from juzhu.portal.holder import timeline
-from juzhu.registry.models import Application, ApplicationMaterial
+from juzhu.registry.models import Appeal, Application, ApplicationMaterial, Officer
 from juzhu.registry.selectors import (
     NotFound,
     access_appeal,
@@ -158,6 +159,34 @@ def queue(request: HttpRequest, key: str) -> HttpResponse:
 # -- the case page ------------------------------------------------------------------------
 
 
+def office_timeline(record_type: str, record_id: Any) -> list[dict[str, str]]:
+    """A record's events as officers read them: the officer who acted by name."""
+    names: dict[str, str] = {}
+
+    def who(actor: str) -> str:
+        kind, _, ident = actor.partition(":")
+        if kind == "holder":
+            return "申请人本人"
+        if kind == "system":
+            return {"sweep": "系统（夜间批处理）", "deemed": "系统（依法视为受理）"}.get(
+                ident, "系统"
+            )
+        if kind == "officer":
+            if actor not in names:
+                row = (
+                    Officer.objects.filter(user_id=ident)
+                    .values_list("display_name", "role")
+                    .first()
+                    if ident.isdigit()
+                    else None
+                )
+                names[actor] = f"{row[0]}（{WORDS.get(row[1], row[1])}）" if row else actor
+            return names[actor]
+        return actor
+
+    return timeline(record_type, record_id, "zh", who)
+
+
 def claim_of(record_type: str, record_id: Any) -> Claim | None:
     return (
         Claim.objects.filter(record_type=record_type, record_id=record_id)
@@ -178,7 +207,7 @@ def application_context(request: HttpRequest, app: Application) -> dict[str, Any
         "app": app,
         "person": app.person,
         "materials": list(ApplicationMaterial.objects.filter(application=app).order_by("material")),
-        "timeline": timeline("application", app.pk, "zh"),
+        "timeline": office_timeline("application", app.pk),
         "badge": application_badge(app, work_calendar(), today()),
         "claim": claim_of("application", app.pk),
         "letters": letters.letters_for("application", app.pk),
@@ -192,21 +221,25 @@ def application(request: HttpRequest, pk: Any) -> HttpResponse:
     return page(request, "backoffice/application.html", application_context(request, app))
 
 
-@office_view("view", kind="appeal")
-def appeal(request: HttpRequest, pk: Any) -> HttpResponse:
-    item = access_appeal(request.viewer, pk, purpose="office_case")  # type: ignore[attr-defined]
-    context = {
+def appeal_context(item: Appeal) -> dict[str, Any]:
+    """What the appeal case page and its panels read."""
+    return {
         "appeal": item,
         "person": item.person,
         "permit": item.permit,
-        "timeline": timeline("appeal", item.pk, "zh"),
-        "permit_timeline": timeline("permit", item.permit_id, "zh") if item.permit_id else [],
+        "timeline": office_timeline("appeal", item.pk),
+        "permit_timeline": office_timeline("permit", item.permit_id) if item.permit_id else [],
         "badge": appeal_badge(item, work_calendar(), today()),
         "claim": claim_of("appeal", item.pk),
         "litigation_by": appeals.litigation_deadline(item),
         "panel": f"backoffice/actions/appeal_{item.status}.html",
     }
-    return page(request, "backoffice/appeal.html", context)
+
+
+@office_view("view", kind="appeal")
+def appeal(request: HttpRequest, pk: Any) -> HttpResponse:
+    item = access_appeal(request.viewer, pk, purpose="office_case")  # type: ignore[attr-defined]
+    return page(request, "backoffice/appeal.html", appeal_context(item))
 
 
 def _case_url(record_type: str, pk: Any) -> str:

@@ -20,8 +20,7 @@ from django.urls import reverse
 
 from juzhu.backoffice import decisions, letters
 from juzhu.backoffice.access import office_view
-from juzhu.backoffice.views import application_context, claim_of, page, today
-from juzhu.portal.holder import timeline
+from juzhu.backoffice.views import application_context, claim_of, office_timeline, page, today
 from juzhu.registry.models import Application, Permit
 from juzhu.registry.selectors import access_application, access_permit
 from juzhu.registry.services import Actor, Conflict, Refused
@@ -179,7 +178,7 @@ def permit_context(request: HttpRequest, permit: Permit) -> dict[str, Any]:
     return {
         "permit": permit,
         "person": permit.person,
-        "timeline": timeline("permit", permit.pk, "zh"),
+        "timeline": office_timeline("permit", permit.pk),
         "letters": letters.letters_for("permit", permit.pk),
         "claim": claim_of("permit", permit.pk),
         "choices": decisions.cancellation_choices(permit, today()),

@@ -18,9 +18,7 @@ from django.urls import NoReverseMatch, reverse
 from juzhu.backoffice import appeals as ap
 from juzhu.backoffice import oversight
 from juzhu.backoffice.access import office_view
-from juzhu.backoffice.deadlines import appeal_badge
-from juzhu.backoffice.views import claim_of, page, today
-from juzhu.portal.holder import timeline
+from juzhu.backoffice.views import appeal_context, page, today
 from juzhu.registry.models import Appeal
 from juzhu.registry.selectors import NotFound, access_appeal, access_permit, access_person
 from juzhu.registry.services import Actor, Conflict, Refused, work_calendar
@@ -55,17 +53,7 @@ def appeal_page(
     request: HttpRequest, item: Appeal, extra: dict[str, Any], status: int = 200
 ) -> HttpResponse:
     """The appeal case page (same context as ``views.appeal``) with the panel's values."""
-    context = {
-        "appeal": item,
-        "person": item.person,
-        "permit": item.permit,
-        "timeline": timeline("appeal", item.pk, "zh"),
-        "permit_timeline": timeline("permit", item.permit_id, "zh"),
-        "badge": appeal_badge(item, work_calendar(), today()),
-        "claim": claim_of("appeal", item.pk),
-        "panel": f"backoffice/actions/appeal_{item.status}.html",
-        **extra,
-    }
+    context = {**appeal_context(item), **extra}
     return page(request, "backoffice/appeal.html", context, status)
 
 

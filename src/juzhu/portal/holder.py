@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django.utils import timezone
@@ -137,7 +138,14 @@ def _why(body: dict[str, Any], lang: str) -> str:
     return "；".join(parts) if lang == "zh" else "; ".join(parts)
 
 
-def timeline(record_type: str, record_id: Any, lang: str) -> list[dict[str, str]]:
+def timeline(
+    record_type: str,
+    record_id: Any,
+    lang: str,
+    who: Callable[[str], str] | None = None,
+) -> list[dict[str, str]]:
+    """The record's events in words; ``who`` names the actor (default: as the holder sees
+    it, an officer masked)."""
     rows = Event.objects.filter(record_type=record_type, record_id=record_id).order_by("seq")
     out = []
     for row in rows:
@@ -149,7 +157,7 @@ def timeline(record_type: str, record_id: Any, lang: str) -> list[dict[str, str]
                 "what": en if lang == "en" else zh,
                 "on": day(row.on_date, lang),
                 "at": at.strftime("%Y-%m-%d %H:%M"),
-                "who": actor_words(row.actor, lang),
+                "who": who(row.actor) if who else actor_words(row.actor, lang),
                 "why": _why(body, lang),
                 "policy": (body.get("policy") or {}).get("version", ""),
             }
