@@ -146,25 +146,13 @@ def do_record_appeal(
         )
     grounds = required(grounds, "grounds", "申请人的请求和理由")
     body = required(body, "body", "受理机关（复议机关或人民法院）")
-    appeal = Appeal(
-        permit=permit,
-        person=permit.person,
-        city=permit.city,
-        district=permit.district,
-        station=permit.station,
+    appeal = services.do_file_appeal(
+        permit,
         kind=kind,
-        filed_on=filed_on,
         grounds=grounds,
-    )
-    apply_transition(
-        appeal,
-        Machine.APPEAL,
-        "file",
         on=filed_on,
         actor=actor,
-        expected_version=None,
-        policy=policy_of(permit.city, filed_on),
-        inputs={"kind": kind, "body": body, "reference": reference.strip(), "recorded": True},
+        inputs={"body": body, "reference": reference.strip(), "recorded": True},
     )
     return appeal
 

@@ -1139,7 +1139,17 @@ def _identity_record(identity: Mapping[str, Any]) -> dict[str, str]:
 
 
 @transaction.atomic
-def do_file_appeal(permit: Permit, *, kind: str, grounds: str, on: dt.date, actor: Actor) -> Appeal:
+def do_file_appeal(
+    permit: Permit,
+    *,
+    kind: str,
+    grounds: str,
+    on: dt.date,
+    actor: Actor,
+    inputs: Mapping[str, Any] | None = None,
+) -> Appeal:
+    """File an appeal, reconsideration or suit against a cancellation or revocation;
+    ``inputs`` adds what an office recorded (the body it went to, its reference)."""
     if permit.status not in ("cancelled", "revoked"):
         raise Refused(
             "只有被注销或撤销的居住证才能申诉或复议",
@@ -1166,7 +1176,7 @@ def do_file_appeal(permit: Permit, *, kind: str, grounds: str, on: dt.date, acto
         actor=actor,
         expected_version=None,
         policy=policy_of(permit.city, on),
-        inputs={"kind": kind},
+        inputs={"kind": kind, **dict(inputs or {})},
     )
     return appeal
 
