@@ -40,7 +40,7 @@ from juzhu.registry.selectors import (
     access_permit,
     scoped,
 )
-from juzhu.registry.services import work_calendar
+from juzhu.registry.services import Actor, work_calendar
 
 RECORD_TYPES = {
     "application": access_application,
@@ -51,6 +51,33 @@ RECORD_TYPES = {
 
 def today() -> dt.date:
     return timezone.localdate()
+
+
+def actor_of(request: HttpRequest) -> Actor:
+    return Actor(f"officer:{request.officer.user_id}")  # type: ignore[attr-defined]
+
+
+def posted_version(request: HttpRequest) -> int:
+    """The version of the record the form was read at; -1 when missing, which no record
+    has: a form without one is treated as stale, never as "overwrite"."""
+    try:
+        return int(request.POST.get("version", ""))
+    except ValueError:
+        return -1
+
+
+def conflict(request: HttpRequest, back: str, message: str = "") -> HttpResponse:
+    """409: the record changed since the officer read it; nothing was saved."""
+    return page(
+        request,
+        "backoffice/conflict.html",
+        {
+            "message": message
+            or "该记录在你打开后已被他人办理或修改，你的操作没有保存。请重新打开，核对最新情况后再办理。",
+            "back": back,
+        },
+        status=409,
+    )
 
 
 def page(

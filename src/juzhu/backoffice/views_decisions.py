@@ -20,35 +20,19 @@ from django.urls import reverse
 
 from juzhu.backoffice import decisions, letters
 from juzhu.backoffice.access import office_view
-from juzhu.backoffice.views import application_context, claim_of, office_timeline, page, today
+from juzhu.backoffice.views import (
+    actor_of,
+    application_context,
+    claim_of,
+    conflict,
+    office_timeline,
+    page,
+    posted_version,
+    today,
+)
 from juzhu.registry.models import Application, Permit
 from juzhu.registry.selectors import access_application, access_permit
-from juzhu.registry.services import Actor, Conflict, Refused
-
-
-def actor_of(request: HttpRequest) -> Actor:
-    return Actor(f"officer:{request.officer.user_id}")  # type: ignore[attr-defined]
-
-
-def posted_version(request: HttpRequest) -> int | None:
-    try:
-        return int(request.POST.get("version", ""))
-    except ValueError:
-        return None
-
-
-def conflict(request: HttpRequest, back: str, message: str = "") -> HttpResponse:
-    return page(
-        request,
-        "backoffice/conflict.html",
-        {
-            "message": message
-            or "该记录在你打开后已被他人办理或修改，你的操作没有保存。请重新打开，核对最新情况后再办理。",
-            "back": back,
-        },
-        status=409,
-    )
-
+from juzhu.registry.services import Conflict, Refused
 
 # -- applications -------------------------------------------------------------------------
 
@@ -73,7 +57,7 @@ def _act(
 ) -> HttpResponse:
     back = reverse("backoffice:application", args=[app.pk])
     version = posted_version(request)
-    if version is None or version != app.version:
+    if version != app.version:
         return conflict(request, back)
     try:
         run(version)
@@ -211,7 +195,7 @@ def cancel_preview(request: HttpRequest, pk: Any) -> HttpResponse:
     item = access_permit(request.viewer, pk, purpose="office_cancel")  # type: ignore[attr-defined]
     back = reverse("backoffice:permit", args=[item.pk])
     version = posted_version(request)
-    if version is None or version != item.version:
+    if version != item.version:
         return conflict(request, back)
     ground, facts = request.POST.get("ground", ""), request.POST.get("facts", "")
     on = today()
@@ -249,7 +233,7 @@ def cancel_confirm(request: HttpRequest, pk: Any) -> HttpResponse:
     item = access_permit(request.viewer, pk, purpose="office_cancel")  # type: ignore[attr-defined]
     back = reverse("backoffice:permit", args=[item.pk])
     version = posted_version(request)
-    if version is None or version != item.version:
+    if version != item.version:
         return conflict(
             request,
             back,

@@ -18,25 +18,17 @@ from django.urls import NoReverseMatch, reverse
 from juzhu.backoffice import appeals as ap
 from juzhu.backoffice import oversight
 from juzhu.backoffice.access import office_view
-from juzhu.backoffice.views import appeal_context, page, today
+from juzhu.backoffice.views import (
+    actor_of,
+    appeal_context,
+    conflict,
+    page,
+    posted_version,
+    today,
+)
 from juzhu.registry.models import Appeal
 from juzhu.registry.selectors import NotFound, access_appeal, access_permit, access_person
-from juzhu.registry.services import Actor, Conflict, Refused, work_calendar
-
-
-def actor_of(request: HttpRequest) -> Actor:
-    return Actor(f"officer:{request.officer.user_id}")  # type: ignore[attr-defined]
-
-
-def conflict(request: HttpRequest, exc: Conflict, back: str) -> HttpResponse:
-    return page(request, "backoffice/conflict.html", {"message": exc.zh, "back": back}, 409)
-
-
-def version_of(request: HttpRequest) -> int:
-    try:
-        return int(request.POST.get("version", ""))
-    except ValueError:
-        return -1  # no version: treated as stale, never as "overwrite"
+from juzhu.registry.services import Conflict, Refused, work_calendar
 
 
 def url_or_none(name: str, *args: Any) -> str | None:
@@ -60,13 +52,13 @@ def appeal_page(
 def _appeal_step(request: HttpRequest, pk: Any, step: Callable[[Appeal], None]) -> HttpResponse:
     item = access_appeal(request.viewer, pk, purpose="office_appeal")  # type: ignore[attr-defined]
     back = reverse("backoffice:appeal", args=[item.pk])
-    if version_of(request) != item.version:  # the form was read before someone else acted
-        return conflict(request, Conflict(item, version_of(request)), back)
+    if posted_version(request) != item.version:  # the form was read before someone else acted
+        return conflict(request, back, Conflict(item, posted_version(request)).zh)
     try:
         with transaction.atomic():
             step(item)
     except Conflict as exc:
-        return conflict(request, exc, back)
+        return conflict(request, back, exc.zh)
     except Refused as exc:
         item.refresh_from_db()  # the transaction rolled back; drop what it set in memory
         return appeal_page(
@@ -85,7 +77,7 @@ def appeal_accept(request: HttpRequest, pk: Any) -> HttpResponse:
             body=request.POST.get("body", ""),
             reference=request.POST.get("reference", ""),
             actor=actor_of(request),
-            expected_version=version_of(request),
+            expected_version=posted_version(request),
         )
 
     return _appeal_step(request, pk, step)
@@ -102,7 +94,7 @@ def appeal_reject(request: HttpRequest, pk: Any) -> HttpResponse:
             body=request.POST.get("body", ""),
             reference=request.POST.get("reference", ""),
             actor=actor_of(request),
-            expected_version=version_of(request),
+            expected_version=posted_version(request),
         )
 
     return _appeal_step(request, pk, step)
@@ -119,7 +111,7 @@ def appeal_withdraw(request: HttpRequest, pk: Any) -> HttpResponse:
             on=on,
             note=request.POST.get("note", ""),
             actor=actor_of(request),
-            expected_version=version_of(request),
+            expected_version=posted_version(request),
         )
 
     return _appeal_step(request, pk, step)
@@ -142,7 +134,7 @@ def appeal_decide(request: HttpRequest, pk: Any) -> HttpResponse:
             document=request.POST.get("document", ""),
             reasons=request.POST.get("reasons", ""),
             actor=actor_of(request),
-            expected_version=version_of(request),
+            expected_version=posted_version(request),
         )
 
     return _appeal_step(request, pk, step)
