@@ -57,7 +57,9 @@ def test_contesting_a_cancellation_records_it_and_gives_a_draft_application(
     pdf = client.get(f"/portal/me/appeals/{appeal.pk}/draft.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
     if not shutil.which("pdftotext"):
-        pytest.fail("pdftotext (poppler-utils) missing: run scripts/ensure-e2e-deps.sh (make test does)")
+        pytest.fail(
+            "pdftotext (poppler-utils) missing: run scripts/ensure-e2e-deps.sh (make test does)"
+        )
     text = subprocess.run(
         ["pdftotext", "-", "-"], input=pdf.content, capture_output=True, check=True
     ).stdout.decode()

@@ -37,7 +37,9 @@ def login(client: Client, person: Person) -> Client:
 
 def pdf_text(content: bytes) -> str:
     if not shutil.which("pdftotext"):
-        pytest.fail("pdftotext (poppler-utils) missing: run scripts/ensure-e2e-deps.sh (make test does)")
+        pytest.fail(
+            "pdftotext (poppler-utils) missing: run scripts/ensure-e2e-deps.sh (make test does)"
+        )
     return subprocess.run(
         ["pdftotext", "-", "-"], input=content, capture_output=True, check=True
     ).stdout.decode()

@@ -113,7 +113,9 @@ def test_the_pdf_is_a_printable_plan_in_chinese(client: Client, db: Any) -> None
     assert r.content.startswith(b"%PDF-")
     assert "attachment" in r["Content-Disposition"]
     if not shutil.which("pdftotext"):
-        pytest.fail("pdftotext (poppler-utils) missing: run scripts/ensure-e2e-deps.sh (make test does)")
+        pytest.fail(
+            "pdftotext (poppler-utils) missing: run scripts/ensure-e2e-deps.sh (make test does)"
+        )
     text = subprocess.run(
         ["pdftotext", "-", "-"], input=r.content, capture_output=True, check=True
     ).stdout.decode()
