@@ -27,8 +27,8 @@ with COPY; the holders who log in (``--holders``, 200) are made through
 quarter suspended (issued, endorsed, suspended), a quarter cancelled (issued, suspended,
 cancelled two years later, 10-50 days ago), so their pages show timelines, notices and plans.
 
-Served as the README says: ``juzhu serve`` (gunicorn), by default as is: 2 sync workers,
-one per core (``--threads N`` switches to gthread through ``GUNICORN_CMD_ARGS``).
+Served as the README says: ``juzhu serve`` with its defaults — uvicorn, 2 processes (one per
+core), Django in a pool of 4 threads in each (``--threads``).
 Besides req/s and latency, each run reports the CPU time per request of the server's
 processes and of PostgreSQL's backends (from /proc): steadier than req/s on a shared machine,
 and what decides the target here, since 50 clients without think time wait in line for 2
@@ -580,10 +580,9 @@ def main() -> None:
     p.add_argument("--warmup", type=int, default=5, help="seconds of load before each")
     p.add_argument("--connections", type=int, default=50)
     p.add_argument("--wrk-threads", type=int, default=2)
-    # juzhu serve's defaults: 2 sync workers, one per core. Measured on this machine, more
-    # workers or gthread threads cost more CPU per request and lengthen the tail.
-    p.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    p.add_argument("--threads", type=int, default=1, help="gunicorn threads (gthread if > 1)")
+    # juzhu serve's defaults: 2 processes, one per core, 4 Django threads in each
+    p.add_argument("--workers", type=int, default=2, help="juzhu serve --workers")
+    p.add_argument("--threads", type=int, default=4, help="juzhu serve --threads")
     p.add_argument("--floor-workers", type=int, default=2, help="uvicorn worker processes")
     p.add_argument("--port", type=int, default=8947)
     p.add_argument("--profile", type=int, default=0, metavar="N", help="profile N requests a page")
@@ -623,13 +622,11 @@ def main() -> None:
         connection.close()
         expect = {"status": "PermitIssued", "planner": "注销"}
         server_env = {**ENV, "JUZHU_VAR_DIR": str(work)}
-        gunicorn = f"--worker-class gthread --threads {a.threads}" if a.threads > 1 else ""
         juzhu = measure(
             "juzhu",
             [str(ROOT / ".venv/bin/juzhu"), "serve", "--port", str(a.port),
-             "--workers", str(a.workers)],
-            {**server_env, **({"GUNICORN_CMD_ARGS": gunicorn} if gunicorn else {})},
-            files, {"status": "居住证签发", "planner": "注销"}, a,
+             "--workers", str(a.workers), "--threads", str(a.threads), "--no-access-log"],
+            server_env, files, {"status": "居住证签发", "planner": "注销"}, a,
         )  # fmt: skip
         floor = measure(
             "floor",
@@ -647,14 +644,14 @@ def main() -> None:
 
             with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
                 admin.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
-    report(juzhu, floor, holders, a, gunicorn)
+    report(juzhu, floor, holders, a)
 
 
 def report(juzhu: dict[str, Any], floor: dict[str, Any], holders: list[tuple[str, str, str]],
-           a: argparse.Namespace, gunicorn: str) -> None:  # fmt: skip
+           a: argparse.Namespace) -> None:  # fmt: skip
     mix = {s: sum(1 for h in holders if h[2] == s) for s in ("active", "suspended", "cancelled")}
     print(f"\npermits {a.n:,}; {a.holders} holders logged in ({mix}); {a.connections} clients")
-    print(f"served by: juzhu serve --workers {a.workers} ({gunicorn or 'sync workers'}); floor: "
+    print(f"served by: juzhu serve --workers {a.workers} --threads {a.threads}; floor: "
           f"uvicorn --workers {a.floor_workers}")  # fmt: skip
     verdicts = {}
     for page, title in PAGES.items():
@@ -678,7 +675,7 @@ def report(juzhu: dict[str, Any], floor: dict[str, Any], holders: list[tuple[str
         print(json.dumps({
             "benchmark": "portal", "n": a.n, "holders": a.holders, "holder_mix": mix,
             "connections": a.connections, "duration_s": a.duration, "workers": a.workers,
-            "gunicorn": gunicorn, "floor_workers": a.floor_workers,
+            "threads": a.threads, "floor_workers": a.floor_workers,
             "juzhu": {k: slim(v) for k, v in juzhu.items()},
             "floor": {k: slim(v) for k, v in floor.items()}, "verdicts": verdicts,
         }))  # fmt: skip

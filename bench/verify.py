@@ -1,17 +1,15 @@
 """The verify endpoint under load (wrk, 32 connections) against its floor, 1,000,000 permits.
 
 * **juzhu**: ``POST /api/verification/verify`` with a fresh consent code per request, served
-  the way the README says to serve production: ``juzhu serve --workers 2 --threads 16``
-  (gunicorn, ``gthread`` workers, ``juzhu.config.wsgi:application``: Django with the verify
-  dispatch in front, ``verification/dispatch.py``). Keep-alive, as many threads as
-  connections, one process per core. Tried on this machine: sync workers close every
-  connection after its response, and under 32 connections the reconnects overflowed the
-  listen queue (p99 in seconds); fewer threads than connections starved some of them; with
-  the dispatch, 4 × 8 and 8 × 4 spent more CPU per request (more processes on two cores)
-  for the same or less throughput and a longer p99. Each request: the key, its party, its
-  usage, the code and the permit are checked, the code consumed, the holder's receipt, the
-  audit row and the usage count written — on PostgreSQL in one statement
-  (``verification/fastpath.py``).
+  the way the README says to serve production: ``juzhu serve --workers 2 --no-access-log``
+  (uvicorn on uvloop + httptools, one process per core, ``juzhu.config.asgi:application``:
+  the common verification answered on the event loop by ``verification/asgi.py`` with an
+  asyncpg pool, everything else by Django in a thread pool). Each request: the key, its
+  party, its usage, the code and the permit are checked, the code consumed, the holder's
+  receipt, the audit row and the usage count written — on PostgreSQL in one statement
+  (``verification/fastpath.py``). Tried on this machine before: gunicorn with gthread
+  workers (2 × 16, 4 × 8, 8 × 4) and a thin WSGI dispatch reached the floor's throughput
+  but not its tail (p99 106–233 ms).
 * **floor**: a minimal Starlette app on uvicorn with an asyncpg pool, doing the same indexed
   lookup (the code's HMAC → permit) and the same receipt insert (``registry_accesslog``) in
   one transaction. No API key, no rate limit, no single-use update, no audit row. Two
@@ -363,7 +361,7 @@ def main() -> None:
     p.add_argument("--wrk-threads", type=int, default=2)
     p.add_argument("--workers", type=int, default=2, help="juzhu serve --workers")
     p.add_argument("--floor-workers", type=int, default=2, help="uvicorn worker processes")
-    p.add_argument("--threads", type=int, default=16, help="juzhu serve --threads")
+    p.add_argument("--serve-args", default="", help="more juzhu serve options")
     p.add_argument("--rate-cap", type=int, default=6000, help="codes made per second of load")
     p.add_argument("--port", type=int, default=8931)
     p.add_argument("--rounds", type=int, default=1, help="alternate the contenders this often")
@@ -388,7 +386,8 @@ def main() -> None:
     (work / "verify.lua").write_text(LUA)
     url = f"http://127.0.0.1:{a.port}"
     server_env = {**ENV, "JUZHU_VAR_DIR": str(work)}
-    serve = ["serve", "--port", str(a.port), "--workers", str(a.workers), "--threads", str(a.threads)]  # fmt: skip
+    serve = ["serve", "--port", str(a.port), "--workers", str(a.workers), "--no-access-log",
+             *a.serve_args.split()]  # fmt: skip
     floor_env = {**server_env, "FLOOR_PARTY": party,
                  "FLOOR_POOL": str(max(1, a.connections // a.floor_workers))}  # fmt: skip
     uvicorn = [sys.executable, "-m", "uvicorn", "--factory", "verify:make_floor_app",
@@ -460,7 +459,7 @@ def report(runs: dict[str, list[dict[str, Any]]], a: argparse.Namespace, serve: 
     if a.json:
         print(json.dumps({
             "n": a.n, "connections": a.connections, "duration_s": a.duration,
-            "rounds": a.rounds, "workers": a.workers, "threads": a.threads, "serve": serve,
+            "rounds": a.rounds, "workers": a.workers, "serve": serve,
             "floor_workers": a.floor_workers, **summary, "verdicts": verdicts,
         }))  # fmt: skip
 

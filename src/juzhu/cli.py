@@ -225,36 +225,47 @@ def migrate() -> None:
 def serve(
     host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port")] = 8000,
-    workers: Annotated[int, typer.Option("--workers", help="gunicorn worker processes")] = 2,
+    workers: Annotated[
+        int, typer.Option("--workers", help="processes: one per core (each has its own event loop)")
+    ] = 2,
     threads: Annotated[
         int,
+        typer.Option("--threads", help="threads per process for Django's pages and API calls"),
+    ] = 4,
+    access_log: Annotated[
+        bool,
         typer.Option(
-            "--threads",
-            help="threads per worker; more than 1 uses gunicorn's gthread workers, which keep "
-            "connections alive (the verification API under load: --workers 2 --threads 16)",
+            "--access-log/--no-access-log",
+            help="log every request to stdout (off when a reverse proxy in front keeps the "
+            "access log)",
         ),
-    ] = 1,
+    ] = True,
 ) -> None:
-    """Serve the web service with gunicorn (the production way; see README)."""
+    """Serve the web service with uvicorn (the production way; see README): the common
+    verification on the event loop, everything else by Django in a thread pool."""
     import os
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "juzhu.config.settings")
+    os.environ["JUZHU_THREADS"] = str(threads)
     args = [
         sys.executable,
         "-m",
-        "gunicorn",
-        "juzhu.config.wsgi:application",
-        "--bind",
-        f"{host}:{port}",
+        "uvicorn",
+        "juzhu.config.asgi:application",
+        "--host",
+        host,
+        "--port",
+        str(port),
         "--workers",
         str(workers),
-        "--access-logfile",
-        "-",
-        "--timeout",
-        "60",
+        "--loop",
+        "uvloop",
+        "--http",
+        "httptools",
+        "--lifespan",
+        "on",
+        *([] if access_log else ["--no-access-log"]),
     ]
-    if threads > 1:
-        args += ["--worker-class", "gthread", "--threads", str(threads)]
     typer.echo(f"juzhu serving on http://{host}:{port}/ (Ctrl-C to stop)")
     os.execv(args[0], args)
 

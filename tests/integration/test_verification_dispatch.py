@@ -147,9 +147,9 @@ def statements(monkeypatch: Any) -> list[int]:
     runs: list[int] = []
     real = fastpath.verify_by_code
 
-    def counted(**kw: Any) -> Any:
+    def counted(query: fastpath.Query) -> Any:
         runs.append(1)
-        return real(**kw)
+        return real(query)
 
     monkeypatch.setattr(fastpath, "verify_by_code", counted)
     return runs
@@ -240,6 +240,63 @@ def test_codes_written_differently_are_the_same_code(
 # -- refusals: the statement writes nothing, Django answers -----------------------------------
 
 
+def refused_request(
+    case: str,
+    alice: Person,
+    permit: Permit,
+    school: RelyingParty,
+    school_key: str,
+    bank: RelyingParty,
+) -> tuple[dict[str, Any], str]:
+    """The state and the request (body, key) for one kind of refusal: ``case`` is a
+    problem of ``test_every_refusal_is_djangos_answer_and_the_statement_runs_at_most_once``."""
+    code = code_for(alice, school, "school_enrollment")
+    key = school_key
+    request = body(code)
+    if case == "unknown-key":
+        key = "jzk_nobody_" + "x" * 40
+    elif case in ("revoked-key", "expired-key"):
+        issued = services.do_issue_api_key(school, actor=OFFICER)
+        key = issued.secret
+        row = ApiKey.objects.filter(pk=issued.key.pk)
+        if case == "revoked-key":
+            row.update(revoked_at=timezone.now())
+        else:
+            row.update(not_after=timezone.now())
+    elif case == "withdrawn-party":
+        RelyingParty.objects.filter(pk=school.pk).update(revoked_at=timezone.now())
+    elif case == "purpose-not-allowed":
+        request["purpose"] = "bank_account"
+    elif case in ("rate-limited", "daily-quota"):
+        limit = {"per_minute": 1} if case == "rate-limited" else {"per_day": 1}
+        key = services.do_issue_api_key(school, actor=OFFICER, **limit).secret
+        assert call(wsgi.django_application, body(code_for(alice, school, "school_enrollment")), key).code == 200  # fmt: skip
+    elif case == "unknown-code":
+        request["consent_code"] = "ABCD-EFGH"
+    elif case == "another-partys-code":
+        request["consent_code"] = code_for(alice, bank, "bank_account")
+    elif case == "wrong-purpose":
+        school.allowed_purposes = ["school_enrollment", "public_rental_housing"]
+        school.save()
+        request["consent_code"] = code_for(alice, school, "public_rental_housing")
+    elif case == "used-code":
+        assert call(wsgi.django_application, request, key).code == 200
+    elif case == "expired-code":
+        request["consent_code"] = code_for(
+            alice, school, "school_enrollment", now=timezone.now() - dt.timedelta(minutes=11)
+        )
+    elif case == "locked":
+        fresh = Permit.objects.get(pk=permit.pk)
+        services.do_set_verification_lock(
+            fresh, locked=True, actor=Actor(f"holder:{alice.pk}"), expected_version=fresh.version
+        )
+    elif case == "malformed-code":
+        request["consent_code"] = "ABCD-EFG0"
+    elif case == "date-too-far":
+        request["on"] = (today() + dt.timedelta(days=MAX_DAYS_AHEAD + 1)).isoformat()
+    return request, key
+
+
 @pytest.mark.parametrize(
     ("case", "status", "problem"),
     [
@@ -272,56 +329,7 @@ def test_every_refusal_is_djangos_answer_and_the_statement_runs_at_most_once(
     problem: str,
 ) -> None:
     def make() -> tuple[Any, str | None, dict[str, Any]]:
-        code = code_for(alice, school, "school_enrollment")
-        key = school_key
-        request = body(code)
-        if case == "unknown-key":
-            key = "jzk_nobody_" + "x" * 40
-        elif case in ("revoked-key", "expired-key"):
-            issued = services.do_issue_api_key(school, actor=OFFICER)
-            key = issued.secret
-            row = ApiKey.objects.filter(pk=issued.key.pk)
-            if case == "revoked-key":
-                row.update(revoked_at=timezone.now())
-            else:
-                row.update(not_after=timezone.now())
-        elif case == "withdrawn-party":
-            RelyingParty.objects.filter(pk=school.pk).update(revoked_at=timezone.now())
-        elif case == "purpose-not-allowed":
-            request["purpose"] = "bank_account"
-        elif case == "rate-limited":
-            key = services.do_issue_api_key(school, actor=OFFICER, per_minute=1).secret
-            assert call(wsgi.django_application, body(code_for(alice, school, "school_enrollment")), key).code == 200  # fmt: skip
-        elif case == "daily-quota":
-            key = services.do_issue_api_key(school, actor=OFFICER, per_day=1).secret
-            assert call(wsgi.django_application, body(code_for(alice, school, "school_enrollment")), key).code == 200  # fmt: skip
-        elif case == "unknown-code":
-            request["consent_code"] = "ABCD-EFGH"
-        elif case == "another-partys-code":
-            request["consent_code"] = code_for(alice, bank, "bank_account")
-        elif case == "wrong-purpose":
-            school.allowed_purposes = ["school_enrollment", "public_rental_housing"]
-            school.save()
-            request["consent_code"] = code_for(alice, school, "public_rental_housing")
-        elif case == "used-code":
-            assert call(wsgi.django_application, request, key).code == 200
-        elif case == "expired-code":
-            request["consent_code"] = code_for(
-                alice, school, "school_enrollment", now=timezone.now() - dt.timedelta(minutes=11)
-            )
-        elif case == "locked":
-            fresh = Permit.objects.get(pk=permit.pk)
-            services.do_set_verification_lock(
-                fresh,
-                locked=True,
-                actor=Actor(f"holder:{alice.pk}"),
-                expected_version=fresh.version,
-            )
-        elif case == "malformed-code":
-            request["consent_code"] = "ABCD-EFG0"
-        elif case == "date-too-far":
-            request["on"] = (today() + dt.timedelta(days=MAX_DAYS_AHEAD + 1)).isoformat()
-        return request, key, {}
+        return (*refused_request(case, alice, permit, school, school_key, bank), {})
 
     def reset() -> None:
         RelyingParty.objects.filter(pk=school.pk).update(revoked_at=None)

@@ -32,7 +32,7 @@ pytestmark = pytest.mark.skipif(
 def general_path_only(monkeypatch: Any) -> None:
     from juzhu.verification import fastpath
 
-    monkeypatch.setattr(fastpath, "verify_by_code", lambda **kw: None)
+    monkeypatch.setattr(fastpath, "verify_by_code", lambda query: None)
 
 
 def test_common_case_takes_one_statement(
@@ -109,7 +109,7 @@ def test_a_permit_of_another_city_is_no_on_both_paths(
 def test_past_dates_and_credentials_use_the_general_path(
     alice: Person, permit: Permit, school: RelyingParty, school_key: str, monkeypatch: Any
 ) -> None:
-    def unexpected(**kw: Any) -> Any:
+    def unexpected(query: Any) -> Any:
         raise AssertionError("the one-statement path ran")
 
     from juzhu.verification import fastpath

@@ -1,6 +1,7 @@
-"""The WSGI application gunicorn serves (``juzhu serve``): Django, with the verify dispatch
-in front of it for the common verification (``juzhu.verification.dispatch``; everything
-else, and every refusal, is Django's)."""
+"""The WSGI application: Django, with the verify dispatch in front of it for the common
+verification (``juzhu.verification.dispatch``; everything else, and every refusal, is
+Django's). ``juzhu serve`` runs it in threads behind ``asgi.py``, which answers the common
+verification on its event loop first; any WSGI server can serve it alone."""
 
 import os
 

@@ -26,6 +26,12 @@ Django's request signals are sent as Django sends them (``request_started`` befo
 ``request_finished`` when the server closes the response), so database connections are
 reused and recycled (``CONN_MAX_AGE``) as for any other request.
 
+Under ``juzhu serve`` the common verification is answered before it gets here, on the
+event loop (``asgi.py``, which shares this module's checks and headers); this dispatch
+answers it when a WSGI server serves Django alone, and when the event loop could not (its
+database pool unreachable). A request the event loop already tried comes marked
+(``FAST_PATH_TRIED`` in its ASGI scope) and goes straight to Django.
+
 ``test_verification_dispatch.py`` compares every kind of request through this dispatch
 with the same request through Django alone, and fails if the middleware list changes.
 """
@@ -37,7 +43,7 @@ import io
 import json
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -53,7 +59,7 @@ from django.utils import timezone, translation
 
 from juzhu.domain.vocabulary import LinkedService
 from juzhu.verification.api import FAST_PATH_TRIED, answer_json
-from juzhu.verification.verify import fast_verify
+from juzhu.verification.verify import Answer, fast_verify
 
 log = logging.getLogger("juzhu.verification")
 
@@ -93,7 +99,7 @@ class _LanguageRequest:
 
     COOKIES: dict[str, str] = {}
 
-    def __init__(self, environ: dict[str, Any]) -> None:
+    def __init__(self, environ: Mapping[str, Any]) -> None:
         self.META = environ
 
 
@@ -147,7 +153,7 @@ def _config() -> _Config:
 setting_changed.connect(lambda **kwargs: _config.cache_clear(), weak=False)
 
 
-def _host_allowed(environ: dict[str, Any], allowed: list[str]) -> bool:
+def _host_allowed(environ: Mapping[str, Any], allowed: list[str]) -> bool:
     """``HttpRequest.get_host()``'s check, for a request with a Host header."""
     host = environ.get("HTTP_HOST")
     if not host:
@@ -156,12 +162,18 @@ def _host_allowed(environ: dict[str, Any], allowed: list[str]) -> bool:
     return bool(domain) and validate_host(domain, allowed)
 
 
-def _read_body(environ: dict[str, Any]) -> bytes | None:
+def body_length(meta: Mapping[str, Any]) -> int | None:
+    """The declared body length if it is one the common case can have."""
     try:
-        length = int(environ.get("CONTENT_LENGTH") or "")
+        length = int(meta.get("CONTENT_LENGTH") or "")
     except ValueError:
         return None
-    if not 0 < length <= MAX_BODY:
+    return length if 0 < length <= MAX_BODY else None
+
+
+def _read_body(environ: dict[str, Any]) -> bytes | None:
+    length = body_length(environ)
+    if length is None:
         return None
     body: bytes = environ["wsgi.input"].read(length)
     # Whatever happens next, Django can still read it.
@@ -169,7 +181,48 @@ def _read_body(environ: dict[str, Any]) -> bytes | None:
     return body
 
 
-def _common_case(body: bytes) -> tuple[str, str, dt.date | None] | None:
+def common_key(meta: Mapping[str, Any]) -> str | None:
+    """The API key, when the request's headers and the settings are the common case's: a
+    Bearer key, the settings this dispatch reproduces, no HSTS on a secure request, no
+    cookie, an allowed host. ``meta``: the WSGI environ, or its headers built from an ASGI
+    scope (``asgi.py``)."""
+    scheme, _, token = meta.get("HTTP_AUTHORIZATION", "").partition(" ")
+    api_key = token.strip()  # as api.PartyKey reads it
+    config = _config()
+    if (
+        not api_key
+        or scheme.lower() != "bearer"
+        or not config.reproduced
+        or (config.hsts and meta.get("wsgi.url_scheme") == "https")
+        or "HTTP_COOKIE" in meta
+        or not _host_allowed(meta, config.allowed_hosts)
+    ):
+        return None
+    return api_key
+
+
+def request_language(meta: Mapping[str, Any]) -> str:
+    """LocaleMiddleware's choice for this request (no cookie, no language prefix: the
+    Accept-Language header or LANGUAGE_CODE)."""
+    return translation.get_language_from_request(_LanguageRequest(meta))  # type: ignore[arg-type]
+
+
+def answer_200(answer: Answer, language: str) -> tuple[bytes, list[tuple[str, str]]]:
+    """The body and headers Django and its middleware give a 200 answer, in their order."""
+    config = _config()
+    content = answer_json(answer).encode()
+    return content, [
+        ("Content-Type", "application/json"),
+        ("Cache-Control", "no-store"),
+        ("X-Frame-Options", config.x_frame_options),
+        ("Content-Length", str(len(content))),
+        ("Vary", "Accept-Language"),
+        ("Content-Language", language),
+        *config.security_headers,
+    ]
+
+
+def common_case(body: bytes) -> tuple[str, str, dt.date | None] | None:
     """(purpose, consent_code, on) if the body is exactly what ninja would validate into a
     ``ByConsentCode`` with these values; else None."""
     try:
@@ -207,29 +260,21 @@ class VerifyDispatch:
         return self.app(environ, start_response)
 
     def _answer(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes] | None:  # fmt: skip
-        scheme, _, token = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
-        api_key = token.strip()  # as api.PartyKey reads it
-        config = _config()
-        if (
-            not api_key
-            or scheme.lower() != "bearer"
-            or not config.reproduced
-            or (config.hsts and environ.get("wsgi.url_scheme") == "https")
-            or "HTTP_COOKIE" in environ
-            or not _host_allowed(environ, config.allowed_hosts)
-            or connection.vendor != "postgresql"  # the one statement is PostgreSQL's
-        ):
+        if environ.get("asgi.scope", {}).get(FAST_PATH_TRIED):
+            environ[FAST_PATH_TRIED] = True  # asgi.py ran the statement already
+            return None
+        api_key = common_key(environ)
+        if api_key is None or connection.vendor != "postgresql":  # the statement is PostgreSQL's
             return None
         body = _read_body(environ)
-        request = None if body is None else _common_case(body)
+        request = None if body is None else common_case(body)
         if request is None:
             return None
         purpose, code, on = request
         signals.request_started.send(sender=WSGIHandler, environ=environ)
         try:
-            # LocaleMiddleware's choice (no cookie, no language prefix: the Accept-Language
-            # header or LANGUAGE_CODE), active for the rest of the request as under Django.
-            translation.activate(translation.get_language_from_request(_LanguageRequest(environ)))  # type: ignore[arg-type]  # fmt: skip
+            # Active for the rest of the request, as under LocaleMiddleware.
+            translation.activate(request_language(environ))
             answer = fast_verify(
                 api_key=api_key, purpose=purpose, on=on, consent_code=code, now=timezone.now()
             )
@@ -242,15 +287,6 @@ class VerifyDispatch:
             environ[FAST_PATH_TRIED] = True
             signals.request_finished.send(sender=WSGIHandler)
             return None
-        content = answer_json(answer).encode()
-        headers = [
-            ("Content-Type", "application/json"),
-            ("Cache-Control", "no-store"),
-            ("X-Frame-Options", config.x_frame_options),
-            ("Content-Length", str(len(content))),
-            ("Vary", "Accept-Language"),
-            ("Content-Language", translation.get_language()),
-            *config.security_headers,
-        ]
+        content, headers = answer_200(answer, translation.get_language())
         start_response("200 OK", headers)
         return _Finished([content])

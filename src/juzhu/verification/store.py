@@ -35,7 +35,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 
 from juzhu.registry.models import Event
 
-SLOTS = 8
+SLOTS = 64  # usage rows per key and day (models.UsageCounter)
 
 _SELECT = """
 SELECT k.id, k.party_id, k.revoked_at, k.not_after, k.per_minute, k.per_day,

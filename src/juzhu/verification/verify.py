@@ -270,15 +270,12 @@ def _is_valid(q: _Query, today: dt.date) -> bool:
     return validity.valid_in_past(facts, store.permit_history(f.permit_id, q.on), q.on)
 
 
-def fast_verify(
+def fast_query(
     *, api_key: str, purpose: str, on: dt.date | None, consent_code: str, now: dt.datetime
-) -> Answer | None:
-    """The common case in one statement (``fastpath.py``, PostgreSQL only): the answer if
-    everything is in order (and then everything is written), else None and nothing was
-    written — the general path then finds out what is wrong. A past date or one beyond
-    ``MAX_DAYS_AHEAD`` and a malformed code always take the general path."""
-    if connection.vendor != "postgresql":
-        return None
+) -> fastpath.Query | None:
+    """The one statement's parameters for the common case (``fastpath.py``), or None when
+    the request can only take the general path: a past date or one beyond
+    ``MAX_DAYS_AHEAD``, a malformed code."""
     local = timezone.localtime(now)
     today = local.date()
     if on is not None and not today <= on <= today + dt.timedelta(days=MAX_DAYS_AHEAD):
@@ -287,23 +284,34 @@ def fast_verify(
         hashed = keys.code_hash(keys.normalise_code(consent_code))
     except keys.BadConsentCode:
         return None
-    minute = now.astimezone(dt.UTC).replace(second=0, microsecond=0)  # as windows() does
-    day = local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(dt.UTC)
-    reference = new_reference(now)
-    hit = fastpath.verify_by_code(
+    return fastpath.Query(
         key_hash=keys.api_key_hash(api_key),
         code_hash=hashed,
         purpose=purpose,
         on=on or today,
         now=now,
-        minute=minute,
-        day=day,
-        slot=secrets.randbelow(store.SLOTS),
-        reference=reference,
+        minute=now.astimezone(dt.UTC).replace(second=0, microsecond=0),  # as windows() does
+        day=local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(dt.UTC),
+        reference=new_reference(now),
     )
-    return (
-        None if hit is None else Answer(hit.valid, reference, purpose, on or today, hit.city, now)
-    )
+
+
+def fast_answer(query: fastpath.Query, hit: fastpath.Hit | None) -> Answer | None:
+    if hit is None:
+        return None
+    return Answer(hit.valid, query.reference, query.purpose, query.on, hit.city, query.now)
+
+
+def fast_verify(
+    *, api_key: str, purpose: str, on: dt.date | None, consent_code: str, now: dt.datetime
+) -> Answer | None:
+    """The common case in one statement (``fastpath.py``, PostgreSQL only): the answer if
+    everything is in order (and then everything is written), else None and nothing was
+    written — the general path then finds out what is wrong."""
+    if connection.vendor != "postgresql":
+        return None
+    query = fast_query(api_key=api_key, purpose=purpose, on=on, consent_code=consent_code, now=now)
+    return None if query is None else fast_answer(query, fastpath.verify_by_code(query))
 
 
 def do_verify(

@@ -1,0 +1,197 @@
+"""The common verification on an event loop, in front of Django (the ASGI application
+``juzhu serve`` runs: ``juzhu.config.asgi``).
+
+Why: a relying party's check is one SQL statement (``fastpath.py``), yet under 32
+connections a threaded WSGI server spent most of each request in its own request handling
+and left a long tail (docs/benchmarks.md §7). Here that one request is answered by
+coroutines on uvloop, with the statement on an asyncpg pool: no thread hand-offs, no
+Django request cycle. Everything else is Django in a thread pool behind ``a2wsgi``, exactly
+as before.
+
+What it answers: the same requests ``dispatch.py`` answers under WSGI — ``POST
+/api/verification/verify`` with a Bearer key and a body that is exactly the common case
+(``dispatch.common_key``, ``dispatch.common_case``) — and with the same status, headers
+and body (``dispatch.answer_200``). Anything else goes to Django untouched, its body
+replayed as it came. A refusal goes to Django marked as tried (``api.FAST_PATH_TRIED`` in
+the scope, which ``dispatch.py`` passes on), so the view finds out what is wrong without
+running the statement again. Any error here — the database unreachable, say — is logged
+and the request goes to Django, which answers it on its own connection.
+
+``test_verification_asgi.py`` compares answers through this application with Django's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from django.conf import settings
+from django.urls import get_resolver
+from django.utils import timezone
+
+from juzhu.verification import fastpath
+from juzhu.verification.api import FAST_PATH_TRIED
+from juzhu.verification.dispatch import (
+    PATH,
+    answer_200,
+    body_length,
+    common_case,
+    common_key,
+    request_language,
+)
+from juzhu.verification.verify import fast_answer, fast_query
+
+log = logging.getLogger("juzhu.verification")
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+def connect_kwargs() -> dict[str, Any]:
+    """asyncpg's connection arguments for Django's default database."""
+    db = settings.DATABASES["default"]
+    return {
+        "host": db.get("HOST") or None,
+        "port": int(db["PORT"]) if db.get("PORT") else None,
+        "user": db.get("USER") or None,
+        "password": db.get("PASSWORD") or None,
+        "database": db["NAME"],
+        "command_timeout": 10,
+        "server_settings": {"application_name": "juzhu-verify"},
+    }
+
+
+def _meta(scope: Scope) -> dict[str, Any]:
+    """The request's headers as a WSGI environ names them (repeated headers joined with
+    commas, as WSGI servers do), and its scheme."""
+    meta: dict[str, Any] = {"wsgi.url_scheme": scope.get("scheme", "http")}
+    for raw_name, raw_value in scope["headers"]:
+        name = raw_name.decode("latin-1").upper().replace("-", "_")
+        if name not in ("CONTENT_LENGTH", "CONTENT_TYPE"):
+            name = "HTTP_" + name
+        value = raw_value.decode("latin-1")
+        meta[name] = f"{meta[name]},{value}" if name in meta else value
+    return meta
+
+
+async def _read(receive: Receive) -> tuple[bytes, Receive]:
+    """The whole body, and a ``receive`` that hands the same messages on first."""
+    messages: list[Message] = []
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            break
+    body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.request")
+
+    async def replay() -> Message:
+        return messages.pop(0) if messages else await receive()
+
+    return body, replay
+
+
+def _warm_up() -> None:
+    """Load what Django would load on its first request (the URLconf, the API and its
+    views), then freeze the objects loaded so far: the collector no longer walks the
+    hundreds of thousands of long-lived objects of a loaded Django, so its full
+    collections stay short and do not add to the slowest requests' time."""
+    get_resolver().url_patterns  # noqa: B018  (imports every URLconf and view module)
+    gc.collect()
+    gc.freeze()
+
+
+class AsyncVerifyDispatch:
+    """ASGI middleware: the common verification here, everything else to ``app``."""
+
+    def __init__(self, app: ASGIApp, *, pool_size: int = 16) -> None:
+        self.app = app
+        self.pool_size = pool_size
+        self.postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+        self._pool: asyncio.Task[Any] | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+        elif (
+            scope["type"] == "http"
+            and scope["path"] == PATH
+            and scope["method"] == "POST"
+            and self.postgres
+        ):
+            await self._verify(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+    async def pool(self) -> Any:
+        """The connection pool, opened on first use (each worker process has its own)."""
+        import asyncpg
+
+        if self._pool is None or (self._pool.done() and self._pool.exception() is not None):
+            self._pool = asyncio.ensure_future(
+                asyncpg.create_pool(**connect_kwargs(), min_size=1, max_size=self.pool_size)
+            )
+        return await self._pool
+
+    async def close(self) -> None:
+        task, self._pool = self._pool, None
+        if task is not None and task.done() and task.exception() is None:
+            await task.result().close()
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await asyncio.to_thread(_warm_up)
+                if self.postgres:
+                    try:
+                        await self.pool()
+                    except Exception:  # Django still serves; the pool is tried again on use
+                        log.exception("could not open the verification pool at start-up")
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _verify(self, scope: Scope, receive: Receive, send: Send) -> None:
+        meta = _meta(scope)
+        api_key = common_key(meta)
+        if api_key is None or body_length(meta) is None:
+            await self.app(scope, receive, send)
+            return
+        body, receive = await _read(receive)
+        request = common_case(body)
+        if request is None:
+            await self.app(scope, receive, send)
+            return
+        purpose, code, on = request
+        try:
+            query = fast_query(
+                api_key=api_key, purpose=purpose, on=on, consent_code=code, now=timezone.now()
+            )
+            answer = None
+            if query is not None:
+                answer = fast_answer(query, await fastpath.averify_by_code(await self.pool(), query))  # fmt: skip
+        except Exception:
+            log.exception("the verify dispatch failed; Django answers this request")
+            await self.app(scope, receive, send)
+            return
+        if answer is None:
+            # A refusal: nothing was written; the view finds out what is wrong.
+            await self.app({**scope, FAST_PATH_TRIED: True}, receive, send)
+            return
+        content, headers = answer_200(answer, request_language(meta))
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers],
+            }
+        )
+        await send({"type": "http.response.body", "body": content})
