@@ -8,6 +8,10 @@
   blind-indexed (HMAC), a hash-chained ``PermitImported`` event per permit, people
   deduplicated, COPY to staging and set-based inserts into three indexed tables.
 * re-import: the same file again (every permit already stored: nothing written).
+* bare store: every row the import stored (people, permits, events), read back and COPYed
+  in binary into copies of their tables without any index or constraint — the least any
+  import of this file must write, with no validation, encryption, chain or index. Its
+  ratio to the floor bounds what any import could reach.
 
 The file is generated deterministically (5% of the rows are a second permit of an earlier
 person); generation is not timed. The database ``bench_import`` is created, migrated and
@@ -128,6 +132,39 @@ def floor(path: Path) -> float:
     return seconds
 
 
+STORED = ("registry_person", "registry_permit", "registry_event")
+
+
+def storage_floor() -> tuple[float, int]:
+    """Seconds to COPY every row the import stored — people, permits, events, read back as
+    binary COPY — into copies of their tables with no index, no constraint and no check:
+    the least any import of this file has to write, before validating, encrypting,
+    chaining or keeping an index. And how many rows that is."""
+    from django.db import connection
+
+    dumps = []
+    with connection.cursor() as cur:
+        for table in STORED:
+            cur.execute(f"DROP TABLE IF EXISTS bare_{table}")
+            cur.execute(f"CREATE TABLE bare_{table} (LIKE {table})")
+            with cur.copy(f"COPY {table} TO STDOUT (FORMAT binary)") as copy:
+                dumps.append(b"".join(bytes(block) for block in copy))
+        cur.execute("SELECT (SELECT count(*) FROM registry_person) + (SELECT count(*) FROM "
+                    "registry_permit) + (SELECT count(*) FROM registry_event)")  # fmt: skip
+        rows = int(cur.fetchone()[0])
+    started = time.perf_counter()
+    with connection.cursor() as cur:
+        for table, dump in zip(STORED, dumps, strict=True):
+            with cur.copy(f"COPY bare_{table} FROM STDIN (FORMAT binary)") as copy:
+                for at in range(0, len(dump), 1 << 20):
+                    copy.write(dump[at : at + (1 << 20)])
+    seconds = time.perf_counter() - started
+    with connection.cursor() as cur:
+        for table in STORED:
+            cur.execute(f"DROP TABLE bare_{table}")
+    return seconds, rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1_000_000, help="rows in the file")
@@ -164,19 +201,29 @@ def main() -> None:
         started = time.perf_counter()
         again = import_permits(path, **options)
         again_s = time.perf_counter() - started
+    bare_s, bare_rows = storage_floor()
     counts = (Permit.objects.count(), Event.objects.count(), Person.objects.count())
     connection.close()
     admin(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
 
     assert first.rejected == 0 and first.loaded == args.n == counts[0] == counts[1], counts
     assert again.loaded == 0 and again.already_stored == args.n
-    rate = {"floor": args.n / floor_s, "import": args.n / import_s, "reimport": args.n / again_s}
+    rate = {"floor": args.n / floor_s, "import": args.n / import_s, "reimport": args.n / again_s,
+            "stored_bare": args.n / bare_s}  # fmt: skip
     print(f"legacy import, {args.n:,} rows ({size / 1e6:.0f} MB), batch {args.batch:,}")
     print(f"  floor  COPY into a plain table  {floor_s:7.2f} s  {rate['floor']:>10,.0f} rows/s")
     print(f"  import_permits                  {import_s:7.2f} s  {rate['import']:>10,.0f} rows/s")
     print(f"    of which in the database      {first.store_seconds:7.2f} s")
     print(f"  import again (all stored)       {again_s:7.2f} s  {rate['reimport']:>10,.0f} rows/s")
+    print(f"  COPY of what it stored ({bare_rows:,} rows in 3 tables), no index, no check")
+    print(
+        f"                                  {bare_s:7.2f} s  {rate['stored_bare']:>10,.0f} file rows/s"
+    )
     print(f"  ratio import / floor: {rate['import'] / rate['floor']:.3f}  (target >= 0.5)")
+    print(
+        f"  ratio bare COPY of what the import stores / floor: "
+        f"{rate['stored_bare'] / rate['floor']:.3f}  (the most any import could reach)"
+    )
     print(f"  stored: {counts[0]:,} permits, {counts[1]:,} events, {counts[2]:,} people")
     if args.json:
         result.update(
@@ -185,6 +232,7 @@ def main() -> None:
                 "import": import_s,
                 "reimport": again_s,
                 "import_in_database": first.store_seconds,
+                "stored_bare": bare_s,
             },
             rows_per_s=rate,
             ratio=rate["import"] / rate["floor"],

@@ -326,6 +326,17 @@ def write_codes(codes: list[str], prefix: Path, threads: int, warm: int) -> tupl
     return prefix.parent / f"{prefix.name}-warm", prefix.parent / f"{prefix.name}-run"
 
 
+def settle() -> None:
+    """Vacuum and analyse the codes just made and flush what loading the data and making
+    the codes dirtied, so that no run shares the machine with maintenance its own set-up
+    (or the run before it) caused: autovacuum on the new codes, a checkpoint."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM (ANALYZE) verification_consentcode")
+        cursor.execute("CHECKPOINT")
+
+
 def measure(
     name: str, cmd: list[str], env: dict[str, str], url: str, path: str, key: str,
     party: str, work: Path, a: argparse.Namespace,
@@ -333,6 +344,7 @@ def measure(
     count = (a.warmup + a.duration) * a.rate_cap
     codes = make_codes(party, count)
     warm, run = write_codes(codes, work / name, a.wrk_threads, a.warmup * a.rate_cap)
+    settle()
     proc = start(cmd, env)
     try:
         wait_ready(url + "/healthz" if name == "juzhu" else url + path, proc)
@@ -361,6 +373,8 @@ def main() -> None:
     p.add_argument("--wrk-threads", type=int, default=2)
     p.add_argument("--workers", type=int, default=2, help="juzhu serve --workers")
     p.add_argument("--floor-workers", type=int, default=2, help="uvicorn worker processes")
+    p.add_argument("--also-pool", type=int, nargs="*", default=[],
+                   help="also run juzhu with these JUZHU_VERIFY_POOL sizes")  # fmt: skip
     p.add_argument("--serve-args", default="", help="more juzhu serve options")
     p.add_argument("--rate-cap", type=int, default=6000, help="codes made per second of load")
     p.add_argument("--port", type=int, default=8931)
@@ -404,6 +418,9 @@ def main() -> None:
     for name in ("floor", "floor+"):
         if name not in a.floors.split(","):
             del contenders[name]
+    for size in a.also_pool:  # juzhu again with another pool size (JUZHU_VERIFY_POOL)
+        cmd, env, path, secret = contenders["juzhu"]
+        contenders[f"juzhu-{size}"] = (cmd, {**env, "JUZHU_VERIFY_POOL": str(size)}, path, secret)
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in contenders}
     try:
         for round_no in range(1, a.rounds + 1):
