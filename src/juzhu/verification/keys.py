@@ -63,7 +63,7 @@ def _read_env_file(path: Path) -> dict[str, str]:
 
 @cache
 def dev_keys(var_dir: Path) -> dict[str, str]:
-    """The development keys, generated once. Two gunicorn workers starting together must
+    """The development keys, generated once. Two server processes starting together must
     agree on one key, so the file is published with a hard link, which fails if it exists:
     the loser reads the winner's file."""
     path = var_dir / DEV_FILE
