@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from a2wsgi import WSGIMiddleware
-from django.db import connection
+from django.db import connection, connections
 from test_verification import (  # noqa: F401  (fixture_* registers the shared fixtures)
     OFFICER,
     code_for,
@@ -46,6 +46,7 @@ def fixture_app(_flushable: None, monkeypatch: Any) -> Iterator[asgi.AsyncVerify
     monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 0)
     django = WSGIMiddleware(wsgi.application, workers=1)  # type: ignore[arg-type]
     yield asgi.AsyncVerifyDispatch(django, pool_size=2)
+    django.executor.submit(connections.close_all).result()  # on Django's one thread
     django.executor.shutdown(wait=True)
 
 
