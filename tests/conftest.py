@@ -54,7 +54,11 @@ def pytest_runtest_teardown(item: Any, nextitem: Any) -> Iterator[None]:
     from django.db import connection
     from pytest_django.plugin import blocking_manager_key
 
-    with item.config.stash[blocking_manager_key].unblock(), connection.cursor() as cursor:
-        for sql in _LIFTED:
-            cursor.execute("SET session_replication_role = DEFAULT" if sql == "pg" else sql)
+    with item.config.stash[blocking_manager_key].unblock():
+        with connection.cursor() as cursor:
+            for sql in _LIFTED:
+                cursor.execute("SET session_replication_role = DEFAULT" if sql == "pg" else sql)
+        # Opened here, after the test's own teardown: close it, or it may still be open when
+        # the test database is dropped at the end of the session.
+        connection.close()
     _LIFTED.clear()
