@@ -28,6 +28,7 @@ import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+import asyncpg
 from django.conf import settings
 from django.urls import get_resolver
 from django.utils import timezone
@@ -130,8 +131,6 @@ class AsyncVerifyDispatch:
 
     async def pool(self) -> Any:
         """The connection pool, opened on first use (each worker process has its own)."""
-        import asyncpg
-
         if self._pool is None or (self._pool.done() and self._pool.exception() is not None):
             self._pool = asyncio.ensure_future(
                 asyncpg.create_pool(**connect_kwargs(), min_size=1, max_size=self.pool_size)
