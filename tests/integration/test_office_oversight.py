@@ -157,7 +157,7 @@ def test_upheld_leaves_the_permit_cancelled_and_a_suit_can_be_recorded() -> None
 
 
 def test_a_court_judgment_revoking_the_act_reinstates_the_permit() -> None:
-    permit = cancelled_permit(reason="holder_deceased")
+    permit = cancelled_permit(reason="ineligible_or_false_info")
     suit = accepted(permit, kind="litigation")
     reviewer = signed_in(officer("supervisor", station=""))
     page = reviewer.get(reverse("backoffice:appeal", args=[suit.pk])).content.decode()
@@ -381,7 +381,7 @@ def test_dashboard_numbers_on_a_known_data_set() -> None:
     _app_decided(tue, dt.date(2025, 3, 6), district="nanshan", station="sz-nanshan-3")
     _appeal_decided("hukou_settled", "sz-futian-1", "revoked_act")
     _appeal_decided("hukou_settled", "sz-futian-2", "upheld")
-    _appeal_decided("holder_deceased", "sz-futian-1", "changed_act")
+    _appeal_decided("ineligible_or_false_info", "sz-futian-1", "changed_act")
     _appeal_decided("hukou_settled", "sz-nanshan-3", "revoked_act", district="nanshan")
 
     boss = officer("supervisor", station="")
@@ -397,7 +397,7 @@ def test_dashboard_numbers_on_a_known_data_set() -> None:
     out = oversight.appeal_outcomes(viewer, start, end)
     assert (out["decided"], out["overturned"], out["rate"]) == (3, 2, 66.7)
     by_ground = {r["key"]: (r["decided"], r["overturned"], r["rate"]) for r in out["by_ground"]}
-    assert by_ground == {"hukou_settled": (2, 1, 50.0), "holder_deceased": (1, 1, 100.0)}
+    assert by_ground == {"hukou_settled": (2, 1, 50.0), "ineligible_or_false_info": (1, 1, 100.0)}
     by_station = {r["key"]: (r["decided"], r["overturned"]) for r in out["by_station"]}
     assert by_station == {"sz-futian-1": (2, 2), "sz-futian-2": (1, 0)}
     late_cases = oversight.overdue(viewer, TODAY, services.work_calendar())

@@ -64,7 +64,7 @@ def test_contesting_a_cancellation_records_it_and_gives_a_draft_application(
         ["pdftotext", "-", "-"], input=pdf.content, capture_output=True, check=True
     ).stdout.decode()
     for part in ("行政复议申请书", "申请人", "艾丽斯", alice.id_number_masked, "被申请人",
-                 "公安（分）局", "注销", cancelled.number, "复议请求", "事实和理由",
+                 "深圳市公安局", "深圳市人民政府", "注销", cancelled.number, "复议请求", "事实和理由",
                  "租赁合同", "前递交"):  # fmt: skip
         assert part in text, part
 

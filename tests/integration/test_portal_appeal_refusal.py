@@ -208,8 +208,10 @@ def test_without_an_office_row_the_policy_words_name_respondent_and_body(
     )
     context = appeal_flow.draft_context(Appeal.objects.get(), "zh")
     policy = services.policy_of("shenzhen", dt.date.today())
-    assert context["respondent"] == policy.get("remedy.respondent")["zh"]
-    assert context["body"] == policy.get("remedy.reconsideration_body")["zh"]
+    respondent, body = policy.remedy_parties()
+    # 深圳经济特区居住证条例 Art. 21: the city bureau signs; 行政复议法 (2023) Art. 24: its government
+    assert context["respondent"] == respondent["zh"] == "深圳市公安局（居住证由市公安机关签发）"
+    assert context["body"] == body["zh"] == "深圳市人民政府"
 
 
 @pytest.mark.parametrize(

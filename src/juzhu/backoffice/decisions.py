@@ -225,12 +225,12 @@ def impacts(viewer: Viewer, permit: Permit, on: dt.date) -> dict[str, Any]:
     ``linked_services``) and the person's open applications (in the officer's scope)."""
     policy = services.policy_of(permit.city, on)
     try:
-        linked: Mapping[str, Any] = policy.get("linked_services") or {}
+        linked = policy.linked_services()
     except LookupError:
         linked = {}
     services_lost = [
         {"id": key, "zh": rule["text"]["zh"]}
-        for key, rule in linked.items()
+        for key, (rule, _) in linked.items()
         if rule.get("requires_permit")
     ]
     open_apps = scoped(

@@ -53,10 +53,15 @@ def office_names(city: str, district: str, station: str, policy: Policy) -> dict
         Office.objects.filter(city=city, district=district, station=station).first()
         or Office.objects.filter(city=city, district=district).order_by("station").first()
     )
-    respondent = policy.get("remedy.respondent")["zh"]
-    body = policy.get("remedy.reconsideration_body")["zh"]
+    respondent, body = policy.remedy_parties()
     if row is None:
-        return {"station": "", "bureau": respondent, "government": body, "address": "", "phone": ""}
+        return {
+            "station": "",
+            "bureau": respondent["zh"],
+            "government": body["zh"],
+            "address": "",
+            "phone": "",
+        }
     return {
         "station": row.name_zh if row.station == station else "",
         "bureau": row.bureau_zh,

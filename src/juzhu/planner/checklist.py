@@ -62,14 +62,16 @@ def checklist_for(
                 if h
             ]
             items.append(({"any_of": list(dict.fromkeys(firsts))}, "materials.by_housing"))
+        both = policy.get("eligibility.routes") == "residence_and_employment"
+        if path == RemedyPath.LATE_ENDORSEMENT and situation.housing is not None and not both:
+            # 公通字〔2015〕38号 (五): the endorsement re-proves the address OR the job or study;
+            # the proof of address above is enough.
+            return _dedupe(items, lang)
         if path != RemedyPath.RESIDENCE_REGISTRATION:
             basis = basis_of(situation, decision)
             by_basis = policy.get("materials.by_basis")
             items += [(i, "materials.by_basis") for i in by_basis.get(basis, [])]
-            if (
-                policy.get("eligibility.routes") == "residence_and_employment"
-                and basis != "employment"
-            ):
+            if both and basis != "employment":
                 items += [(i, "materials.by_basis") for i in by_basis.get("employment", [])]
     elif path in (RemedyPath.RECONSIDERATION, RemedyPath.LITIGATION, RemedyPath.APPEAL):
         items += [(i, "evidence") for i in EVIDENCE]

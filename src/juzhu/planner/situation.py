@@ -18,7 +18,11 @@ from juzhu.domain.vocabulary import (
     Housing,
     LinkedService,
     PermitStatus,
+    RemedyPath,
 )
+
+# The remedies a person may already have filed (input ``appeal.path``).
+FILED_PATHS = (RemedyPath.RECONSIDERATION, RemedyPath.LITIGATION, RemedyPath.APPEAL)
 
 
 class SituationError(ValueError):
@@ -44,6 +48,14 @@ class Permit:
 
 
 @dataclass(frozen=True)
+class Filed:
+    """A remedy already filed: the plan follows it instead of offering it again."""
+
+    path: RemedyPath
+    filed_on: dt.date
+
+
+@dataclass(frozen=True)
 class Situation:
     city: str
     as_of: dt.date
@@ -56,6 +68,9 @@ class Situation:
     enrolled: bool | None = None
     disputes_cancellation: bool | None = None
     needs: tuple[LinkedService, ...] = ()
+    needs_by: dict[LinkedService, dt.date] = field(default_factory=dict)
+    lives_in_city: bool | None = None
+    appeal: Filed | None = None
 
 
 SHAPE: dict[str, set[str] | None] = {
@@ -63,6 +78,7 @@ SHAPE: dict[str, set[str] | None] = {
     "as_of": None,
     "disputes_cancellation": None,
     "needs": None,
+    "appeal": {"path", "filed_on"},
     "permit": {
         "status",
         "cancellation_reason",
@@ -72,7 +88,7 @@ SHAPE: dict[str, set[str] | None] = {
         "issued_on",
         "last_endorsed_on",
     },
-    "residence": {"registered_since", "housing"},
+    "residence": {"registered_since", "housing", "lives_in_city"},
     "employment": {"employed", "social_insurance_months", "social_insurance_continuous"},
     "study": {"enrolled"},
 }
@@ -211,7 +227,7 @@ def parse_situation(
             '应是列表，如 ["school_enrollment"]',
             'must be a list, e.g. ["school_enrollment"]',
         )
-    needs = tuple(_choice({"needs": n}, "needs", "", LinkedService) for n in needs_raw)
+    needs, needs_by = _needs(needs_raw)
     situation = Situation(
         city=city,
         as_of=as_of,
@@ -224,9 +240,57 @@ def parse_situation(
         enrolled=_bool(s, "enrolled", "study."),
         disputes_cancellation=_bool(data, "disputes_cancellation", ""),
         needs=tuple(dict.fromkeys(needs)),
+        needs_by=needs_by,
+        lives_in_city=_bool(r, "lives_in_city", "residence."),
+        appeal=_appeal(_section(data, "appeal") if data.get("appeal") is not None else None),
     )
     _check_consistency(situation)
     return situation
+
+
+def _needs(raw: list[Any]) -> tuple[list[LinkedService], dict[LinkedService, dt.date]]:
+    """``needs``: plain service ids, or ``{"service": id, "by": date}`` for a need-by date."""
+    needs: list[LinkedService] = []
+    by: dict[LinkedService, dt.date] = {}
+    for i, item in enumerate(raw):
+        where = f"needs[{i}]"
+        if isinstance(item, dict):
+            _check_keys(item, ["service", "by"], f"{where}.")
+            if item.get("service") is None:
+                raise SituationError(
+                    f"{where}.service",
+                    '缺少事项，如 {"service": "school_enrollment", "by": "2027-09-01"}',
+                    'missing; e.g. {"service": "school_enrollment", "by": "2027-09-01"}',
+                )
+            service = _choice(item, "service", f"{where}.", LinkedService)
+            day = _date(item, "by", f"{where}.")
+            if day is not None:
+                by[service] = min(day, by.get(service, day))
+        else:
+            service = _choice({where: item}, where, "", LinkedService)
+        needs.append(service)
+    return needs, by
+
+
+def _appeal(raw: dict[str, Any] | None) -> Filed | None:
+    if raw is None:
+        return None
+    path = _choice(raw, "path", "appeal.", RemedyPath)
+    if path not in FILED_PATHS:
+        choices = ", ".join(p.value for p in FILED_PATHS)
+        raise SituationError(
+            "appeal.path",
+            f"已经提出的救济只能是 {choices} 之一" + (f"，现在是 {path.value!r}" if path else ""),
+            f"must be one of {choices}" + (f", got {path.value!r}" if path else ""),
+        )
+    filed_on = _date(raw, "filed_on", "appeal.")
+    if filed_on is None:
+        raise SituationError(
+            "appeal.filed_on",
+            '缺少提出日期，如 "2026-12-01"',
+            'missing the date it was filed, e.g. "2026-12-01"',
+        )
+    return Filed(path, filed_on)
 
 
 def _check_consistency(s: Situation) -> None:
@@ -237,6 +301,7 @@ def _check_consistency(s: Situation) -> None:
         "permit.cancelled_on": p.cancelled_on,
         "permit.notified_on": p.notified_on,
         "residence.registered_since": s.registered_since,
+        "appeal.filed_on": s.appeal.filed_on if s.appeal else None,
     }
     for path, day in dated.items():
         if day is not None and day > s.as_of:
@@ -277,6 +342,21 @@ def _check_consistency(s: Situation) -> None:
                 path,
                 f"{zh}日期 {later} 早于 {other_path}（{earlier}），不可能；请核对",
                 f"{en} on {later}, before {other_path} ({earlier}): impossible; check both dates",
+            )
+    if s.appeal is not None:
+        if p.status not in (None, PermitStatus.CANCELLED, PermitStatus.REVOKED):
+            raise SituationError(
+                "appeal",
+                f"状态是 {p.status}，没有可以复议或起诉的注销、撤销决定；请删去 appeal 或改正状态",
+                f"status is {p.status}: there is no cancellation or revocation to contest; "
+                "remove appeal or correct the status",
+            )
+        if p.cancelled_on is not None and s.appeal.filed_on < p.cancelled_on:
+            raise SituationError(
+                "appeal.filed_on",
+                f"提出日期 {s.appeal.filed_on} 早于注销日期（{p.cancelled_on}），不可能；请核对",
+                f"filed on {s.appeal.filed_on}, before the cancellation ({p.cancelled_on}): "
+                "impossible; check both dates",
             )
     if p.status in (PermitStatus.CANCELLED, PermitStatus.REVOKED) and p.cancellation_reason is None:
         return  # reason unknown: the plan says how to find it

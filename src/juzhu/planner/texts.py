@@ -78,6 +78,22 @@ DIAGNOSIS: dict[str, Text] = {
         "zh": "你的居住证有效期已届满。需要重新申领（或按本市规定办理续期）。",
         "en": "Your permit has expired. Apply again (or renew it where the city allows).",
     },
+    "no_basis": {
+        "zh": "你的居住证于{cancelled_on}以“{reason}”为由被注销。但{city}当时施行的规定里没有这个注销事由{instead}，这个注销决定缺乏法律依据：可以申请行政复议或提起行政诉讼，要求撤销注销决定，也可以先向作出决定的机关申诉。{restore}",
+        "en": "Your permit was cancelled on {cancelled_on} for “{reason}”. But the rules in force in {city} at the time give no such ground for cancelling a permit{instead}, so the decision lacks a legal basis: you can apply for reconsideration or sue to have it revoked, and you can also complain to the office that decided.{restore}",
+    },
+    "holder_deceased_disputed": {
+        "zh": "你的居住证于{cancelled_on}因为“持证人死亡”被注销。如果你本人健在，这是户籍登记的错误：请到户籍所在地派出所申请更正死亡登记、恢复户口，同时在期限内申请行政复议，要求撤销注销决定。",
+        "en": "Your permit was cancelled on {cancelled_on} because the holder was recorded as dead. If you are alive, the hukou record is wrong: ask the police station of your hukou place to correct the death record and restore your hukou (恢复户口), and at the same time apply for reconsideration in time to have the cancellation revoked.",
+    },
+    "moved_back": {
+        "zh": "你的居住证于{cancelled_on}因登记为已迁出本市被注销。你现在又在本市居住登记了，可以按新的登记重新申领居住证。",
+        "en": "Your permit was cancelled on {cancelled_on} because you were recorded as having left the city. You are registered here again, so you can apply again on the new registration.",
+    },
+    "voluntary_lives_here": {
+        "zh": "居住证是按你本人的申请于{cancelled_on}注销的。你现在仍在本市居住，居住证带来的公共服务（子女入学、各项办事）都要凭居住证，符合条件后请尽快重新申领。",
+        "en": "The permit was cancelled on {cancelled_on} at your own request. You still live in the city, and the services a permit brings (schooling, many procedures) need one, so apply again as soon as you are eligible.",
+    },
     "revoked": {
         "zh": "你的居住证于{cancelled_on}被撤销（通常因为认定以虚假材料骗领）。如果认定有误，可以申诉、申请行政复议或提起行政诉讼。",
         "en": "Your permit was revoked on {cancelled_on} (usually for obtaining it with false documents). "
@@ -93,6 +109,22 @@ UNAVAILABLE: dict[str, Text] = {
     "not_suspended": {
         "zh": "只有使用功能中止（逾期未签注）的居住证才能补办签注",
         "en": "only a suspended permit can be endorsed late",
+    },
+    "restore_then_endorse": {
+        "zh": "注销没有法律依据：先通过复议或诉讼撤销注销决定，居住证恢复后即可补办签注",
+        "en": "the cancellation has no legal basis: have it revoked first (reconsideration or a suit); once the permit is restored it can be endorsed late",
+    },
+    "filed_already": {
+        "zh": "你已于{date}提出，正在等待结果{due}",
+        "en": "you filed on {date} and are waiting for the result{due}",
+    },
+    "recon_pending_no_suit": {
+        "zh": "复议期间不能就同一决定起诉；对复议决定不服，或复议机关到期不作决定的，可以在{after}内起诉",
+        "en": "no suit on the same decision while the reconsideration runs; if you disagree with its decision, or none comes in time, you may sue within {after}",
+    },
+    "suit_pending_no_recon": {
+        "zh": "法院已受理起诉的，不能再申请行政复议",
+        "en": "once a court has accepted the suit, reconsideration is no longer possible",
     },
     "cancelled_cannot_endorse": {
         "zh": "已注销的居住证不能补签注，需要重新申领",
@@ -219,13 +251,13 @@ STEPS: dict[str, list[Text]] = {
     "litigation": [
         {
             "channel": "court",
-            "zh": "在{deadline}前向{respondent}所在地的基层人民法院提起行政诉讼。",
-            "en": "Sue {respondent} at the local basic people's court by {deadline}.",
+            "zh": "在{deadline}前以{respondent}为被告提起行政诉讼。{court}",
+            "en": "Sue {respondent} by {deadline}. {court}",
         },
         {
             "channel": "court",
-            "zh": "如果先申请了复议，对复议决定不服的，收到决定书之日起{after}内起诉。",
-            "en": "If you apply for reconsideration first, you may sue within {after} of receiving the decision.",
+            "zh": "如果先申请了复议，对复议决定不服的，收到决定书之日起{after}内起诉；复议期间不能同时起诉。",
+            "en": "If you apply for reconsideration first, you may sue within {after} of receiving its decision; you cannot sue while it runs.",
         },
     ],
     "residence_registration": [
@@ -238,6 +270,39 @@ STEPS: dict[str, list[Text]] = {
             "channel": "none",
             "zh": "{certificate}不能代替居住证，只能在部分简单事务中证明你在本地居住。",
             "en": "The {certificate} does not replace a permit; it only proves residence for simple matters.",
+        },
+    ],
+    "death_record": [
+        {
+            "channel": "counter",
+            "zh": "先到户籍所在地派出所，本人带身份证（或户口簿）到场，申请更正错误的死亡登记、恢复户口（恢复户口登记）。",
+            "en": "First go in person with your ID card (or hukou booklet) to the police station of your hukou place and ask them to correct the wrong death record and restore your hukou registration (恢复户口).",
+        },
+        {
+            "channel": "none",
+            "zh": "户口恢复不会自动撤销居住证的注销：请同时申请行政复议（见下一步）。",
+            "en": "Restoring the hukou does not by itself undo the cancellation: apply for reconsideration as well (next steps).",
+        },
+    ],
+    "close_relatives": [
+        {
+            "channel": "none",
+            "zh": "持证人已去世：如认为注销有误（例如死亡登记错误），近亲属可以以自己的名义申请行政复议或起诉。",
+            "en": "The holder has died: if the cancellation is wrong (e.g. the death record is), a close relative may apply for reconsideration or sue in their own name.",
+        },
+    ],
+    "restored_then_endorse": [
+        {
+            "channel": "none",
+            "zh": "注销被撤销后，居住证恢复为使用功能中止的状态，凭身份证和居住证补办签注即可恢复使用，居住年限不因注销中断。",
+            "en": "Once the cancellation is revoked the permit is back in its suspended state; a late endorsement with your ID card and permit restores its use, and your residence years are not broken by the cancellation.",
+        },
+    ],
+    "reapply_change_registration": [
+        {
+            "channel": "counter",
+            "zh": "先在现住址申报居住变更登记（{registration_deadline}），在本市内搬家是变更登记，居住时间从最初登记之日连续计算。",
+            "en": "First report the change of address ({registration_deadline}); a move inside the city is a change of the registration, so your residence time keeps counting from the first registration.",
         },
     ],
     "none_needed": [
@@ -286,9 +351,120 @@ WARNINGS: dict[str, Text] = {
         "zh": "补充这些信息可能改变计划：{facts}",
         "en": "These facts could change the plan: {facts}",
     },
+    "no_legal_basis": {
+        "zh": "这个注销在{city}当时的规定里找不到依据，建议在期限内提出复议或诉讼，不要直接放弃重新申领",
+        "en": "This cancellation has no ground in {city}'s rules of the time; contest it within the time limit rather than simply applying again",
+    },
+    "move_is_change": {
+        "zh": "如果你是在本市内搬家，新的居住登记是变更登记，居住时间从最初登记之日连续计算；办理时请说明，并带上原来的登记凭证",
+        "en": "If you moved within the city, the new registration is a change of the old one and your residence time counts from the first registration; say so and bring the old certificate",
+    },
     "continuity": {
         "zh": "居住证中断可能影响居住年限的连续计算（积分落户、子女入学等），补办越早影响越小",
         "en": "A gap in the permit can break the count of continuous residence years (points, schooling); act early",
+    },
+}
+
+# Why an option's earliest date or deadline is what it is (``earliest_reason`` /
+# ``deadline_reason``). Placeholders are filled per language (dates, periods, texts).
+REASONS: dict[str, Text] = {
+    "now": {"zh": "现在就可以办理", "en": "You can do this now"},
+    "eligible_now": {"zh": "现在已符合申领条件", "en": "You meet the conditions now"},
+    "clock": {"zh": "{unmet}：{date}起才满足", "en": "{unmet}: met from {date}"},
+    "grace": {
+        "zh": "{suspended_on}起中止使用，须在中止后{grace}内补办签注",
+        "en": "Suspended since {suspended_on}; a late endorsement must come within {grace} of that",
+    },
+    "no_grace": {
+        "zh": "补办签注没有期限，但中止期间居住证不能使用",
+        "en": "A late endorsement has no time limit, but the permit cannot be used while suspended",
+    },
+    "known": {
+        "zh": "知道注销之日（{known}）起{period}内",
+        "en": "{period} from the day you learned of the cancellation ({known})",
+    },
+    "not_informed": {
+        "zh": "通知没有告知权利和期限：从你知道这些权利之日（按今天算）起{period}，但不超过知道注销之日（{known}）起{cap}",
+        "en": "The notice did not tell you your rights and the period: {period} from learning them (counted from today), but no later than {cap} after you learned of the cancellation ({known})",
+    },
+    "not_informed_no_cap": {
+        "zh": "通知没有告知权利和期限：从你知道这些权利之日（按今天算）起{period}，当时的法律没有最长期限",
+        "en": "The notice did not tell you your rights and the period: {period} from learning them (counted from today); the law then had no outer cap",
+    },
+    "absolute": {
+        "zh": "自注销之日（{act}）起最长不超过{period}",
+        "en": "At most {period} from the cancellation ({act})",
+    },
+    "rest_day": {
+        "zh": "；最后一天是休息日，顺延到下一个工作日",
+        "en": "; the last day is a rest day, so it moves to the next working day",
+    },
+    "appeal": {
+        "zh": "申诉没有法定期限，但不停止复议期限：复议期限届满前一并申请复议",
+        "en": "A complaint has no legal time limit but does not stop the reconsideration clock: apply for reconsideration before that runs out",
+    },
+    "after_reconsideration": {
+        "zh": "收到复议决定书之日起{after}内；复议机关到期（{due}）不作决定的，自期限届满之日起{after}内",
+        "en": "{after} from receiving the reconsideration decision; if none comes by {due}, {after} from then",
+    },
+    "registration": {
+        "zh": "随时可以办理居住登记；搬来或搬家后须在{deadline}内登记",
+        "en": "You can register any time; after a move it is due within {deadline}",
+    },
+}
+
+# The answer to a need-by date (``impacts[].when_text``).
+NEED_BY: dict[str, Text] = {
+    "not_affected": {
+        "zh": "{service}不受居住证影响，{by}前可以办理。",
+        "en": "{service} does not depend on the permit; you can go ahead before {by}.",
+    },
+    "in_time": {
+        "zh": "按建议办理，最早{when}恢复，赶得上{by}的{service}。",
+        "en": "Following the plan, it is restored by {when} at the earliest, in time for {service} on {by}.",
+    },
+    "late": {
+        "zh": "按建议办理，最早{when}恢复，赶不上{by}的{service}。{instead}",
+        "en": "Following the plan, it is restored by {when} at the earliest, too late for {service} on {by}. {instead}",
+    },
+    "unknown": {
+        "zh": "按建议的办法，还不能确定什么时候恢复，{by}的{service}可能赶不上。{instead}",
+        "en": "The suggested path cannot say yet when it will be restored, so {service} on {by} may be missed. {instead}",
+    },
+    "instead": {
+        "zh": "可以先办{certificate}证明你在本地居住，并尽早向{office}问清是否接受其他材料。",
+        "en": "Get the {certificate} as proof that you live here, and ask {office} early whether other documents will do.",
+    },
+    "restored": {
+        "zh": "按建议办理，最早{when}恢复。",
+        "en": "Following the plan, restored by {when} at the earliest.",
+    },
+}
+
+# Who to ask about a service when the permit comes too late.
+OFFICES: dict[str, Text] = {
+    "school_enrollment": {
+        "zh": "学校或区教育部门（各校有自己的入学规定）",
+        "en": "the school or the district education bureau (each school has its own admission rules)",
+    },
+    "public_rental_housing": {"zh": "住房保障部门", "en": "the housing-security office"},
+    "vehicle_registration": {"zh": "车管所", "en": "the vehicle administration office"},
+    "points_hukou": {"zh": "积分落户受理部门", "en": "the points-hukou office"},
+}
+OFFICE_DEFAULT: Text = {"zh": "办理部门", "en": "the office concerned"}
+
+PENDING: dict[str, Text] = {
+    "reconsideration": {
+        "zh": "你已于{filed}申请行政复议。复议机关应在{accept_by}前决定是否受理（逾期不答复视为受理），受理后{decision}内作出决定，即约{due}前；情况复杂的可以延长不超过{extension}（至{extended}），须书面告知你。复议期间注销决定不停止执行：这期间可以先办{certificate}证明在本地居住，并保留好全部材料和回执。对复议决定不服，或到期没有决定的，可以在{after}内起诉；复议期间不能就同一决定起诉，也不要重复申请。",
+        "en": "You applied for reconsideration on {filed}. The body must decide by {accept_by} whether to accept (no answer in time counts as accepted), then decide within {decision} of acceptance, that is by about {due}; in complex cases it may extend by at most {extension} (to {extended}) and must tell you in writing. The cancellation stays in force meanwhile: get the {certificate} as proof that you live here, and keep every document and receipt. If you disagree with the decision, or none comes in time, you may sue within {after}; you cannot sue on the same decision while the reconsideration runs, and need not apply again.",
+    },
+    "litigation": {
+        "zh": "你已于{filed}向法院起诉。法院不能当场决定的，应在{docketing}内决定是否立案（{accept_by}前），一审一般在立案后{judgment}内判决，即约{due}前。诉讼期间注销决定不停止执行：这期间可以先办{certificate}证明在本地居住。法院已受理的，不能再就同一决定申请行政复议。",
+        "en": "You sued on {filed}. A court that cannot decide on the spot must decide within {docketing} whether to docket the case (by {accept_by}); a first-instance judgment normally comes within {judgment} of docketing, that is by about {due}. The cancellation stays in force meanwhile: get the {certificate} as proof that you live here. Once the court has accepted the case, reconsideration on the same decision is no longer possible.",
+    },
+    "appeal": {
+        "zh": "你已于{filed}向作出决定的机关申诉。申诉没有法定的答复期限，也不会让复议期限停下来：如果{deadline}前还没有满意的结果，请在这之前申请行政复议。",
+        "en": "You complained to the deciding office on {filed}. A complaint has no legal time to answer and does not stop the reconsideration clock: if there is no satisfactory answer by {deadline}, apply for reconsideration before then.",
     },
 }
 
@@ -308,6 +484,10 @@ FACT_NAMES: dict[str, Text] = {
     "employment.social_insurance_months": {
         "zh": "近24个月在本市缴社保的月数",
         "en": "months of social insurance here",
+    },
+    "residence.lives_in_city": {
+        "zh": "你现在是否还住在本市",
+        "en": "whether you still live in the city",
     },
     "disputes_cancellation": {
         "zh": "你是否认为注销有误",

@@ -468,7 +468,8 @@ def _files_input(files: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
 def check_cancel_permit(permit: Permit, reason: str, on: dt.date) -> Policy:
     policy = policy_of(permit.city, on)
     grounds = policy.get("cancellation.grounds")
-    if reason not in grounds:
+    # A cancellation at the holder's own request rests on the application, not on a ground.
+    if reason != "voluntary" and reason not in grounds:
         known = "、".join(label(g) for g in grounds)
         raise Refused(
             f"“{label(reason)}”不是本市的注销事由；可选：{known}",

@@ -74,6 +74,26 @@ class Policy:
         resolved = self.param(key)
         return TraceStep(key, facts, resolved.value, resolved.citation, outcome)
 
+    def remedy_parties(self, filing: Policy | None = None) -> tuple[dict[str, str], dict[str, str]]:
+        """(respondent, reconsideration body) as ``{zh, en}``. The respondent is who made the
+        act under this policy's date; the body follows the Reconsideration Law in force on the
+        filing day (``filing``, default this one), chosen by the level of the organ that
+        acted (行政复议法 2023 Art. 24)."""
+        respondent = self.get("remedy.respondent")
+        level = respondent.get("level", "county")
+        body = (filing or self).get("remedy.reconsideration_body")[level]
+        return {"zh": respondent["zh"], "en": respondent["en"]}, body
+
+    def linked_services(self) -> dict[str, tuple[dict[str, Any], Citation]]:
+        """Each linked service's rule in force and the citation it rests on: the city's own
+        ``linked_services``, overridden by the national measures in force that day
+        (``linked_services.nationwide``: e.g. exit-entry documents anywhere since 2019-04-01)."""
+        local = self.param("linked_services")
+        out = {name: (rule, local.citation) for name, rule in (local.value or {}).items()}
+        national = self.param("linked_services.nationwide")
+        out.update({name: (rule, national.citation) for name, rule in national.value.items()})
+        return out
+
     @property
     def name(self) -> dict[str, str]:
         return self.policies.jurisdictions[self.id].name

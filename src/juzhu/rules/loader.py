@@ -26,6 +26,12 @@ POLICY_ROOT = Path(__file__).resolve().parent.parent / "policies"
 NATIONAL_COVERAGE_FROM = dt.date(2016, 1, 1)
 LEVELS = ("national", "province", "city")
 CITATION_STATUSES = {s.value for s in CitationStatus}
+# What a source is: a legal text (law, regulation, rule, normative document: the default),
+# a news report of what an office said, or a third-party guide.
+SOURCE_KINDS = ("text", "report", "guide")
+# Parameters that may rest only on a legal text of the jurisdiction itself: a permit may be
+# cancelled only on a ground the law in force gives (issue: "the law, right").
+OWN_TEXT_ONLY = frozenset({"cancellation.grounds"})
 
 
 class _DatesAsText(yaml.SafeLoader):
@@ -185,6 +191,12 @@ class _FileReader:
             source=source_key,
         )
 
+    @staticmethod
+    def own_text(citation: Citation, sources: dict[str, Any]) -> bool:
+        """A citation of a legal text of this jurisdiction, or one openly marked unverified."""
+        kind = sources[citation.source].get("kind", "text")
+        return kind == "text" or citation.status == CitationStatus.UNVERIFIED.value
+
     def sources(self, raw: Any) -> dict[str, Any]:
         if raw is None:
             return {}
@@ -208,6 +220,14 @@ class _FileReader:
                     f"unknown status {src.get('status')!r}; use verified, historical or unverified",
                 )
                 ok = False
+            if src.get("kind", "text") not in SOURCE_KINDS:
+                self.problem(
+                    f"{where}.kind",
+                    f"unknown kind {src.get('kind')!r}; use {', '.join(SOURCE_KINDS)}",
+                )
+                ok = False
+            for extra in set(src) - {"title", "url", "status", "kind"}:
+                self.problem(f"{where}.{extra}", "unknown key; use title, url, status, kind")
             if ok:
                 good[key] = src
         return good
@@ -258,6 +278,14 @@ class _FileReader:
                 self.problem(f"{vpath}.value{sub}", message)
             citation = self.citation(f"{vpath}.cite", version.get("cite"), sources)
             if value_problems or citation is None:
+                continue
+            if key in OWN_TEXT_ONLY and not self.own_text(citation, sources):
+                self.problem(
+                    f"{vpath}.cite",
+                    f"{key} must rest on the jurisdiction's own legal text, not on "
+                    f"{citation.title} (a {sources[citation.source].get('kind')}); cite the "
+                    "text, or keep the value with status: unverified until the text is found",
+                )
                 continue
             out.append(
                 DatedValue(

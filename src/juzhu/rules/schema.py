@@ -26,6 +26,9 @@ Problem = tuple[str, str]
 Checker = Callable[[Any], list[Problem]]
 
 PERIOD_UNITS = ("days", "months", "years")
+# Which police organ signs the permit: a county or district bureau (the national default,
+# 居住证暂行条例 Art. 10) or the city bureau itself (深圳 Art. 21; 上海 2013 Art. 14).
+ISSUER_LEVELS = ("county", "city")
 
 
 def _ids(enum: Any) -> set[str]:
@@ -218,6 +221,54 @@ def check_grounds(value: Any) -> list[Problem]:
     return problems
 
 
+def check_cancellation_grounds(value: Any) -> list[Problem]:
+    """``{reason_id: article}``: each ground the jurisdiction's own text gives, with the
+    article (and item) that gives it. ``{}`` = the text gives none (the national regulation)."""
+    if not isinstance(value, dict):
+        return [
+            (
+                "",
+                "must be a mapping of cancellation reason id to article, e.g. "
+                f"{{hukou_settled: 第二十七条第（二）项}}, or {{}} for none; got {_type_name(value)}",
+            )
+        ]
+    problems: list[Problem] = []
+    for key, article in value.items():
+        if key not in REASON_IDS:
+            problems.append((f".{key}", f"unknown cancellation reason id {key!r}"))
+        elif not isinstance(article, str) or not article.strip():
+            problems.append(
+                (f".{key}", "give the article (and item) of the text, e.g. 第十六条第（一）项")
+            )
+    return problems
+
+
+def check_respondent(value: Any) -> list[Problem]:
+    """``{zh, en, level}``: who made the act; ``level`` (county or city) says which police
+    organ signs the permit here, and picks the reconsideration body (行政复议法 Art. 24)."""
+    if not isinstance(value, dict):
+        return [("", f"must be a mapping with zh, en and level, got {_type_name(value)}")]
+    problems = check_text({k: v for k, v in value.items() if k != "level"})
+    problems += [(".level", m) for _, m in one_of(*ISSUER_LEVELS)(value.get("level"))]
+    return problems
+
+
+def check_body(value: Any) -> list[Problem]:
+    """Who hears reconsideration, by the level of the organ that acted: ``{county: {zh, en},
+    city: {zh, en}}``."""
+    if not isinstance(value, dict):
+        return [("", f"must be a mapping keyed by {', '.join(ISSUER_LEVELS)}")]
+    problems: list[Problem] = []
+    for level in ISSUER_LEVELS:
+        if level not in value:
+            problems.append((f".{level}", "missing"))
+        else:
+            problems += [(f".{level}{p}", m) for p, m in check_text(value[level])]
+    for extra in set(value) - set(ISSUER_LEVELS):
+        problems.append((f".{extra}", f"unknown key; use {', '.join(ISSUER_LEVELS)}"))
+    return problems
+
+
 def check_material_ids(value: Any) -> list[Problem]:
     if not isinstance(value, list):
         return [("", f"must be a list of material ids, got {_type_name(value)}")]
@@ -318,6 +369,12 @@ _SPECS = [
         "name of the residence-registration certificate in this place",
     ),
     ParameterSpec(
+        "registration.move_within_city",
+        one_of("change", "restart"),
+        "a move to another address in the same city: a change of the registration (the "
+        "residence clock goes on) or a new registration (the clock restarts)",
+    ),
+    ParameterSpec(
         "eligibility.residence_months",
         check_int,
         "months of residence needed before applying (居住满半年 = 6)",
@@ -388,8 +445,9 @@ _SPECS = [
     ),
     ParameterSpec(
         "cancellation.grounds",
-        list_of_ids(REASON_IDS, "cancellation reason"),
-        "grounds on which the permit is cancelled",
+        check_cancellation_grounds,
+        "grounds on which the jurisdiction's own text lets the permit be cancelled, each with "
+        "its article; {} = none (a missed endorsement only suspends the permit)",
     ),
     ParameterSpec(
         "cancellation.third_party_deregistration_ends_permit",
@@ -436,23 +494,51 @@ _SPECS = [
         "services that need a valid permit here, and their extra conditions",
     ),
     ParameterSpec(
+        "linked_services.nationwide",
+        mapping_of(SERVICE_IDS, "linked service", LINKED_SERVICE),
+        "national measures that change a service for every city from their date (they override "
+        "each city's linked_services for the services they name); set only in national",
+    ),
+    ParameterSpec(
         "reminders.offsets_days",
         check_reminder_offsets,
         "days before an endorsement or expiry date on which to remind",
     ),
-    ParameterSpec("remedy.respondent", check_text, "who made the act (被申请人 / defendant)"),
     ParameterSpec(
-        "remedy.reconsideration_body", check_text, "who hears reconsideration (复议机关)"
+        "remedy.respondent",
+        check_respondent,
+        "who made the act (被申请人 / defendant) and at which level it sits",
+    ),
+    ParameterSpec(
+        "remedy.reconsideration_body",
+        check_body,
+        "who hears reconsideration (复议机关), by the level of the organ that acted; "
+        "looked up on the day of filing",
+    ),
+    ParameterSpec(
+        "remedy.reconsideration.close_relatives",
+        check_bool,
+        "whether the close relatives of a dead citizen may apply for reconsideration",
+    ),
+    ParameterSpec(
+        "remedy.reconsideration.excludes_litigation",
+        check_bool,
+        "whether an accepted reconsideration bars a suit meanwhile (and an accepted suit "
+        "bars reconsideration)",
     ),
     ParameterSpec(
         "remedy.reconsideration.period", check_period, "time to apply for reconsideration"
     ),
     ParameterSpec(
         "remedy.reconsideration.not_informed_cap",
-        check_period,
-        "longest time when the notice omitted the remedy rights",
+        check_period_or_null,
+        "longest time when the notice omitted the remedy rights; null = no cap in the law",
     ),
-    ParameterSpec("remedy.reconsideration.absolute", check_period, "absolute cut-off from the act"),
+    ParameterSpec(
+        "remedy.reconsideration.absolute",
+        check_period_or_null,
+        "absolute cut-off from the act; null = none in the law",
+    ),
     ParameterSpec(
         "remedy.reconsideration.acceptance", check_period, "time to decide on acceptance"
     ),
@@ -469,6 +555,21 @@ _SPECS = [
         "time to sue after a reconsideration decision",
     ),
     ParameterSpec("remedy.litigation.absolute", check_period, "absolute cut-off from the act"),
+    ParameterSpec(
+        "remedy.litigation.not_informed_cap",
+        check_period,
+        "longest time to sue when the agency did not tell of the right to sue and the period",
+    ),
+    ParameterSpec(
+        "remedy.litigation.docketing", check_period, "time the court takes to decide to docket"
+    ),
+    ParameterSpec("remedy.litigation.judgment", check_period, "time for a first-instance judgment"),
+    ParameterSpec(
+        "remedy.litigation.court",
+        check_text,
+        "which court hears the case: named where the jurisdiction centralises administrative "
+        "cases, else how to find it",
+    ),
 ]
 
 PARAMETERS: dict[str, ParameterSpec] = {spec.key: spec for spec in _SPECS}
