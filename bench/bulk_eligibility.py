@@ -235,9 +235,9 @@ def main() -> None:
                 f"  {name:<18} {s * 1e3:9.1f} ms  {r['people_per_s'][name]:>14,.0f} people/s"
                 f"  mismatches {r['mismatches'][name]}"
             )
-        ok_np, ok_of = r["engine_vs_numpy"] >= 0.5, r["engine_vs_openfisca"] >= 2
+        ok_np, ok_of = r["engine_vs_numpy"] >= 0.7, r["engine_vs_openfisca"] >= 2
         print(
-            f"  engine/numpy      {r['engine_vs_numpy']:.2f}  (target >= 0.5: "
+            f"  engine/numpy      {r['engine_vs_numpy']:.2f}  (target >= 0.7: "
             f"{'PASS' if ok_np else 'FAIL'}; with policy load {r['engine_cold_vs_numpy']:.3f})"
         )
         print(

@@ -23,10 +23,12 @@ from juzhu.rules.loader import PolicySet
 ONE = dt.timedelta(days=1)
 C, R, A, SUS = (PermitStatus.CANCELLED, PermitStatus.REVOKED, PermitStatus.ACTIVE,
                 PermitStatus.SUSPENDED)  # fmt: skip
-NO_REAPPLY = NOTHING_TO_DO = (CR.HOLDER_DECEASED, CR.HUKOU_SETTLED, CR.MOVED_AWAY)
-NOT_CONTESTABLE = (CR.HOLDER_DECEASED, CR.VOLUNTARY)
+NO_REAPPLY = (CR.HOLDER_DECEASED, CR.HUKOU_SETTLED, CR.MOVED_AWAY)
+NO_LONGER_NEEDED = (CR.HOLDER_DECEASED, CR.HUKOU_SETTLED)
+NO_GROUND_NEEDED = (None, CR.UNKNOWN, CR.VOLUNTARY)
 REMEDY_KEYS = ("reconsideration.period", "reconsideration.absolute",
-               "reconsideration.not_informed_cap", "litigation.direct", "litigation.absolute")  # fmt: skip
+               "reconsideration.not_informed_cap", "litigation.direct", "litigation.absolute",
+               "litigation.not_informed_cap")  # fmt: skip
 PeriodT = tuple[int, str, bool]
 REST: frozenset[dt.date] = frozenset()  # rest days of the years whose calendar is known
 KNOWN_UNTIL = 0  # the last such year
@@ -69,10 +71,12 @@ def resolve(policies: PolicySet, s: Situation, cache: dict[Any, Any]) -> tuple[A
             _period(p.get("endorsement.grace")), bool(p.get("endorsement.reproves_eligibility")),
             _si(p.get("endorsement.social_insurance")), _period(p.get("endorsement.window")),
             bool(p.get("endorsement.late_resets_anniversary")),
+            p.get("registration.move_within_city") == "restart",
+            tuple(_period(p.get(f"remedy.{k}")) for k in REMEDY_KEYS),  # law on the filing day
         )  # fmt: skip
     if ("act", s.city, act_day) not in cache:
         a = Policy.of(s.city, act_day, policies)
-        cache["act", s.city, act_day] = tuple(_period(a.get(f"remedy.{k}")) for k in REMEDY_KEYS)
+        cache["act", s.city, act_day] = frozenset(a.get("cancellation.grounds"))
     return cache[s.city, s.as_of], cache["act", s.city, act_day]
 
 
@@ -114,12 +118,18 @@ def _all(*values: bool | None) -> bool | None:
 
 
 def _window(known: dt.date, act_day: dt.date, as_of: dt.date, informed: bool | None,
-            period: PeriodT, absolute: PeriodT, cap: PeriodT) -> dt.date:  # fmt: skip
-    """The binding limit is chosen on nominal dates, then only it is extended."""
+            period: PeriodT, absolute: PeriodT | None, cap: PeriodT | None) -> dt.date:  # fmt: skip
+    """The binding limit is chosen on nominal dates, then only it is extended. No cap or
+    no absolute limit (the 1999 Reconsideration Law) leaves that bound out."""
     deadline = nominal(known, period)
     if informed is False:
-        deadline = max(deadline, min(nominal(as_of, period), nominal(known, cap)))
-    return past_rest(min(deadline, nominal(act_day, absolute)))
+        from_today = nominal(as_of, period)
+        deadline = max(
+            deadline, from_today if cap is None else min(from_today, nominal(known, cap))
+        )
+    if absolute is not None:
+        deadline = min(deadline, nominal(act_day, absolute))
+    return past_rest(deadline)
 
 
 def _eligible(
@@ -181,28 +191,39 @@ def next_due(
 def floor_plan(s: Situation, p: Any, a: Any) -> tuple[str, dt.date | None]:
     """(recommended path, reconsideration deadline or None)."""
     pm, reason, as_of = s.permit, s.permit.cancellation_reason, s.as_of
-    need, si_rule, both, grace, reproves, endorsement_si, window, resets = p
+    need, si_rule, both, grace, reproves, endorsement_si, window, resets, restart_rule, law = p
     due = next_due(pm.issued_on, pm.last_endorsed_on, window, resets)
     overdue = due is not None and as_of > due
     since = s.registered_since
-    restarts = reason == CR.REGISTRATION_DEREGISTERED and (
+    restarts = restart_rule and reason == CR.REGISTRATION_DEREGISTERED and (
         since is None or (pm.cancelled_on is not None and since <= pm.cancelled_on))  # fmt: skip
+    disputes = s.disputes_cancellation
+    if s.lives_in_city is not None:
+        lives_here = s.lives_in_city
+    elif reason == CR.MOVED_AWAY:
+        lives_here = bool(disputes or (since and pm.cancelled_on and since > pm.cancelled_on))
+    elif reason == CR.VOLUNTARY:
+        lives_here = since is not None
+    else:
+        lives_here = reason not in NO_LONGER_NEEDED
+    no_basis = pm.status == C and reason not in NO_GROUND_NEEDED and reason not in a
+    contest_matters = bool(disputes) or (lives_here and reason not in NO_LONGER_NEEDED)
+    challenge = bool(disputes) or (no_basis and contest_matters)
     months = 0 if restarts else (full_months_between(since, as_of) if since else None)
     res_ok = None if months is None else months >= need
     eligible, clock_only, _ = _eligible(s, si_rule, both, res_ok)
-    disputes = s.disputes_cancellation
-    contestable = pm.status in (C, R) and (disputes or reason not in NOT_CONTESTABLE)
+    contestable = pm.status in (C, R) and (disputes or no_basis or reason != CR.VOLUNTARY)
     recon = litig = None
     if contestable:
         known = pm.notified_on or pm.cancelled_on or as_of
         act_day, informed = pm.cancelled_on or known, pm.informed_of_remedy_rights
-        recon = _window(known, act_day, as_of, informed, a[0], a[1], a[2])
-        litig = _window(known, act_day, as_of, informed, a[3], a[4], a[2])
+        recon = _window(known, act_day, as_of, informed, law[0], law[1], law[2])
+        litig = _window(known, act_day, as_of, informed, law[3], law[4], law[5])
     if pm.status == A:
         nothing = not overdue
-    else:  # a disputed act always leaves something to do
-        voluntary_idle = reason == CR.VOLUNTARY and not s.needs
-        nothing = not disputes and (reason in NOTHING_TO_DO or voluntary_idle)
+    else:  # a contested (or contestable, ground-less) act always leaves something to do
+        gone = reason in (CR.MOVED_AWAY, CR.VOLUNTARY) and not lives_here
+        nothing = not challenge and (reason in NO_LONGER_NEEDED or gone)
     if nothing:
         return "none_needed", recon
     if pm.status == SUS or (pm.status == A and overdue):
@@ -214,13 +235,14 @@ def floor_plan(s: Situation, p: Any, a: Any) -> tuple[str, dt.date | None]:
                 short and (not grace_end or next_workday(add_months(as_of, short)) <= grace_end)
             ):
                 return "late_endorsement", recon
-    if disputes and contestable:
+    if challenge and contestable:
         assert recon is not None and litig is not None
         if as_of <= recon:
             return "reconsideration", recon
         return ("litigation" if as_of <= litig else "appeal"), recon
-    if clock_only and not (pm.status in (C, R) and reason in NO_REAPPLY):
+    back = reason == CR.MOVED_AWAY and lives_here
+    if clock_only and not (pm.status in (C, R) and reason in NO_REAPPLY and not back):
         return "reapply", recon
-    if reason not in NO_REAPPLY:
+    if reason not in NO_REAPPLY or back:
         return "residence_registration", recon
     return ("appeal" if contestable else "none_needed"), recon
