@@ -9,7 +9,7 @@ body, the document number and the reasons. Every step is one transaction through
 An act revoked on appeal (撤销, 行政复议法 Art. 64; 行政诉讼法 Art. 70) is void from the
 start, so the permit is reinstated in the same transaction and its residence years are not
 broken: ``ContinuityRule.reinstatement == "continuous"`` (domain/continuity.py) counts the
-cancelled period as residence. No policy names a different rule yet (regulations.md §5), so
+cancelled period as residence. No policy names a different rule yet (docs/law.md §5), so
 the rule applied is written into the ``PermitReinstated`` event with the count it gives.
 
 A reconsideration decision (upheld, or a refusal to accept) may be taken to court within 15

@@ -1,6 +1,6 @@
 """Residence-years continuity, computed from a permit's event log, never typed in.
 
-Legal sources and the interpretation risk (regulations.md §1.6, §5, §8):
+Legal sources and the interpretation risk (docs/law.md §1.6, §5, §8):
 
 - 居住证暂行条例 Art. 10: a holder who misses the annual endorsement has the permit's use
   suspended; a late endorsement restores it and "居住年限自补办签注手续之日起连续计算"
@@ -14,7 +14,7 @@ Legal sources and the interpretation risk (regulations.md §1.6, §5, §8):
 - 深圳经济特区居住证条例 (2015) Art. 25: a late endorsement within 2 years restores the permit
   "from the endorsement date"; whether earlier years survive is the same open question.
 - Reinstatement after a wrongful cancellation is revoked on appeal: no explicit rule found
-  (regulations.md §5, last row). ``reinstatement="continuous"`` treats the permit as never
+  (docs/law.md §5, last row). ``reinstatement="continuous"`` treats the permit as never
   cancelled (the usual effect of 撤销, 行政复议法 Art. 64, and of 补救措施); ``"pause"`` does
   not count the cancelled gap. Probably decided case by case: record which one was used.
 

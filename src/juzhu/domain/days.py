@@ -1,4 +1,4 @@
-"""Statutory periods and working days (PRODUCT.md "Deadlines and days"; regulations.md §4, §7.4).
+"""Statutory periods and working days (PRODUCT.md "Deadlines and days"; docs/law.md §4, §7.4).
 
 Period arithmetic follows 《民事诉讼法》(2023) Art. 85, which 《行政复议法》(2023) Art. 88 para. 1
 applies to reconsideration periods: "期间开始的时和日，不计算在期间内。期间届满的最后一日是法定

@@ -11,7 +11,7 @@ Machines:
 
 - permit (居住证): ``PermitStatus``. ``suspended`` is 使用功能中止 after a missed
   endorsement, restored by ``endorse_late`` (补办签注, 居住证暂行条例 Art. 10); ``cancelled``
-  is 注销 and ``revoked`` is 撤销 for fraud (regulations.md §7.2: keep them apart).
+  is 注销 and ``revoked`` is 撤销 for fraud (docs/law.md §7.2: keep them apart).
   ``reinstate`` follows a successful appeal and returns to ``active``. A re-application
   after the permit ended issues again on the same record, which starts a new continuity
   run (see ``continuity.py``).
@@ -19,7 +19,7 @@ Machines:
   (endorsement, voluntary cancellation); ``mark_ready`` may follow ``approved`` directly
   when the card is made on the spot (e.g. Chongqing Art. 9).
 - registration (居住登记): ``RegistrationStatus``. Deregistration may be filed by the
-  holder or a third party (Guangzhou 2023, regulations.md §3.4); say who in ``by``.
+  holder or a third party (Guangzhou 2023, docs/law.md §3.4); say who in ``by``.
 - appeal: ``AppealStatus`` covers 申诉 to the deciding office and 行政复议 alike. The four
   decisions are the outcomes of 行政复议法 Arts. 63-68 that matter to a permit.
 """

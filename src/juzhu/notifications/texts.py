@@ -14,7 +14,7 @@ reason id), ``materials`` (a list of material ids), ``lines`` (a list of free te
 ``juzhu/registry/services.py``, reminders in the sweep); a missing one is an error at
 render time, never a blank in a message.
 
-Remedy rights (regulations.md §4): reconsideration within 60 days of knowing of the act
+Remedy rights (docs/law.md §4): reconsideration within 60 days of knowing of the act
 (行政复议法 Art. 20), a lawsuit within 6 months (行政诉讼法 Art. 46), or within 15 days of
 receiving a reconsideration decision (行政诉讼法 Art. 45). A notice of a cancellation,
 revocation or refusal states them, because a notice that omits them lengthens the period
@@ -258,7 +258,7 @@ TEXTS: Mapping[str, Mapping[str, Mapping[str, str]]] = {
             "title": "申请未获批准",
             "body": "你的居住证申请（编号{case_number}）未获批准。理由：{reasons}。"
             + _REMEDY_ZH
-            # 复议前置 (行政复议法 Art. 23) for a refusal is unsettled (regulations.md §4.1).
+            # 复议前置 (行政复议法 Art. 23) for a refusal is unsettled (docs/law.md §4.1).
             + "个别情形须先申请行政复议，以决定书写明的为准。",
             "sms": "你的居住证申请未获批准，理由见平台。" + _REMEDY_SMS_ZH,
         },

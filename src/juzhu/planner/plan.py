@@ -1123,7 +1123,7 @@ class _Planner:
             )
         when = fmt_about(back, self.lang) if back else None
         if by is None:
-            return self.t(texts.NEED_BY["restored"], when=when) if when else None
+            return self.if_won() + self.t(texts.NEED_BY["restored"], when=when) if when else None
         office = texts.OFFICES.get(service, texts.OFFICE_DEFAULT)
         instead = self.t(
             texts.NEED_BY["instead"],
@@ -1133,7 +1133,13 @@ class _Planner:
         if back is None:
             return self.t(texts.NEED_BY["unknown"], service=name, by=self.d(by), instead=instead)
         key = "in_time" if back <= by else "late"
-        return self.t(texts.NEED_BY[key], service=name, by=self.d(by), when=when, instead=instead)
+        return self.if_won() + self.t(
+            texts.NEED_BY[key], service=name, by=self.d(by), when=when, instead=instead
+        )
+
+    def if_won(self) -> str:
+        """A contest restores the permit only if it succeeds: say so before the date."""
+        return self.t(texts.NEED_BY["if_won"]) if self.recommended in CONTEST_PATHS else ""
 
     def add_warnings(self, options: list[Option]) -> None:
         s, p = self.s, self.s.permit

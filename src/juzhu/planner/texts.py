@@ -352,7 +352,7 @@ WARNINGS: dict[str, Text] = {
         "en": "These facts could change the plan: {facts}",
     },
     "no_legal_basis": {
-        "zh": "这个注销在{city}当时的规定里找不到依据，建议在期限内提出复议或诉讼，不要直接放弃重新申领",
+        "zh": "这个注销在{city}当时的规定里找不到依据，建议在期限内提出复议或诉讼，而不是只重新申领",
         "en": "This cancellation has no ground in {city}'s rules of the time; contest it within the time limit rather than simply applying again",
     },
     "move_is_change": {
