@@ -260,7 +260,8 @@ def cancellation_context(
 ) -> dict[str, Any]:
     policy = services.policy_of(permit.city, on)
     cite = policy.cite("cancellation.grounds")
-    city_law = f"{cite.title}{cite.article}"
+    # the article and item of the city's own text that gives this ground
+    city_law = f"{cite.title}{policy.get('cancellation.grounds').get(choice['id'], cite.article)}"
     law = f"{REVOCATION_LAW}；{city_law}" if choice["revoke"] else city_law
     return {
         "permit_number": permit.number,
