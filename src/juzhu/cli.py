@@ -57,9 +57,7 @@ def fail(message: str) -> None:
 
 @app.command()
 def plan(
-    file: Annotated[
-        Path, typer.Argument(help="situation JSON (PRODUCT.md, Planner contract); - for stdin")
-    ],
+    file: Annotated[Path, typer.Argument(help="situation JSON (docs/planner.md); - for stdin")],
     format: Annotated[
         Format, typer.Option("--format", help="text for a person, json for programs")
     ] = Format.text,

@@ -1,4 +1,4 @@
-"""The remedy planner: from a person's situation to a plan (PRODUCT.md, Planner contract).
+"""The remedy planner: from a person's situation to a plan (docs/planner.md).
 
 Pure Python on top of ``juzhu.domain`` and ``juzhu.rules``; no Django.
 """

@@ -1,4 +1,4 @@
-"""Build a remedy plan from a situation (PRODUCT.md, Planner contract).
+"""Build a remedy plan from a situation (docs/planner.md).
 
 The planner looks at every remedy path, decides whether it is open now, what is unmet, the
 earliest date and the deadline, then recommends one. Every statement carries the trace of
@@ -1246,7 +1246,7 @@ def make_plan(
     policies: PolicySet | None = None,
     calendar: WorkCalendar | None = None,
 ) -> dict[str, Any]:
-    """The plan for a situation, as a JSON-ready dict (PRODUCT.md, Planner contract)."""
+    """The plan for a situation, as a JSON-ready dict (docs/planner.md)."""
     return _Planner(
         situation, policies or load_policies(), calendar or default_calendar(), lang
     ).run()

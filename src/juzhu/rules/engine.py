@@ -160,9 +160,9 @@ def social_insurance_met(
     """(met, months still short) under a social-insurance rule.
 
     ``months`` are those paid in the city within the 24 months up to the date, and
-    ``continuous`` says whether they form one unbroken run ending then (PRODUCT.md, Planner
-    contract). A total counted over a window shorter than 24 months cannot be read off
-    non-continuous months, so it is then unknown.
+    ``continuous`` says whether they form one unbroken run ending then (docs/planner.md). A
+    total counted over a window shorter than 24 months cannot be read off non-continuous
+    months, so it is then unknown.
     """
     kind = rule["rule"]
     if kind == "none":
