@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from juzhu.portal.flow import SESSION_KEY
+from juzhu.planner.plan import fmt_date
+from juzhu.portal.flow import SESSION_KEY, plan_for
+from juzhu.portal.questions import situation_data
 
 TODAY = dt.date.today()
 ANSWERS: dict[str, dict[str, Any]] = {
@@ -24,6 +26,7 @@ ANSWERS: dict[str, dict[str, Any]] = {
     },
     "disputes": {"disputes": "no"},
     "informed": {"informed": "yes"},
+    "filed": {"filed_path": "no", "filed_on": ""},
     "permit_dates": {"issued_on": "2024-03-01", "last_endorsed_on": ""},
     "residence": {"registered_since": "2020-09-01", "housing": "rented"},
     "work": {"employed": "yes", "si_months": "20", "si_continuous": "yes", "enrolled": "no"},
@@ -44,6 +47,30 @@ def walk(client: Client, **overrides: dict[str, Any]) -> list[str]:
         url = r["Location"]
     assert url == "/portal/planner/plan/"
     return asked
+
+
+def pdf_text(client: Client) -> str:
+    """The PDF's text with line breaks and spaces removed (pdftotext wraps long lines)."""
+    r = client.get("/portal/planner/plan.pdf")
+    assert r.status_code == 200 and r.content.startswith(b"%PDF-")
+    if not shutil.which("pdftotext"):
+        pytest.fail(
+            "pdftotext (poppler-utils) missing: run scripts/ensure-e2e-deps.sh (make test does)"
+        )
+    text = subprocess.run(
+        ["pdftotext", "-", "-"], input=r.content, capture_output=True, check=True
+    ).stdout.decode()
+    return "".join(text.split())
+
+
+def flat(text: str) -> str:
+    return "".join(text.split())
+
+
+def the_plan(client: Client, lang: str = "zh") -> dict[str, Any]:
+    """The plan the portal shows for the answers in the session (the planner contract)."""
+    state = client.session[SESSION_KEY]
+    return plan_for(situation_data(state["answers"], state["asked"], TODAY), lang)
 
 
 def test_a_cancelled_permit_in_shenzhen_asks_residence_and_work(client: Client, db: Any) -> None:
@@ -109,17 +136,9 @@ def test_the_plan_page_has_every_part_of_the_contract(client: Client, db: Any) -
 def test_the_pdf_is_a_printable_plan_in_chinese(client: Client, db: Any) -> None:
     walk(client)
     r = client.get("/portal/planner/plan.pdf")
-    assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
-    assert r.content.startswith(b"%PDF-")
-    assert "attachment" in r["Content-Disposition"]
-    if not shutil.which("pdftotext"):
-        pytest.fail(
-            "pdftotext (poppler-utils) missing: run scripts/ensure-e2e-deps.sh (make test does)"
-        )
-    text = subprocess.run(
-        ["pdftotext", "-", "-"], input=r.content, capture_output=True, check=True
-    ).stdout.decode()
-    assert "你的补救计划" in text and "重新申领居住证" in text and "第 1 页" in text
+    assert r["Content-Type"] == "application/pdf" and "attachment" in r["Content-Disposition"]
+    text = pdf_text(client)
+    assert "你的补救计划" in text and "重新申领居住证" in text and "第1页" in text
     fonts = subprocess.run(["pdffonts", "-"], input=r.content, capture_output=True).stdout
     assert b"Noto" in fonts  # a CJK font is embedded, not tofu
 
@@ -188,3 +207,195 @@ def test_changing_the_status_drops_answers_that_no_longer_apply(client: Client, 
         client.post(r["Location"], {"issued_on": "2024-03-01", "last_endorsed_on": ""})
     page = client.get("/portal/planner/plan/").content.decode()
     assert "有效期届满未续签" not in page
+
+
+# -- need-by dates and remedies already filed ------------------------------------------------
+
+NEED_BY = TODAY + dt.timedelta(days=300)
+FILED_ON = TODAY - dt.timedelta(days=5)
+DISPUTED = {"disputes": {"disputes": "yes"}}
+
+
+def test_a_need_by_date_reaches_the_planner_and_is_answered_beside_the_service(
+    client: Client, db: Any
+) -> None:
+    walk(
+        client,
+        needs={"needs": ["school_enrollment"], "by_school_enrollment": NEED_BY.isoformat()},
+    )
+    answers = client.session[SESSION_KEY]["answers"]
+    assert answers["needs_by"] == {"school_enrollment": NEED_BY.isoformat()}
+    data = situation_data(answers, client.session[SESSION_KEY]["asked"], TODAY)
+    assert data["needs"] == [{"service": "school_enrollment", "by": NEED_BY.isoformat()}]
+
+    impact = next(i for i in the_plan(client)["impacts"] if i["service"] == "school_enrollment")
+    assert impact["by"] == NEED_BY.isoformat() and impact["in_time"] in (True, False)
+    page = client.get("/portal/planner/plan/").content.decode()
+    assert f"你需要在{fmt_date(NEED_BY, 'zh')}前办好" in page
+    assert ("✓ 赶得上" if impact["in_time"] else "✕ 赶不上") in page
+    if impact["when_text"]:
+        assert impact["when_text"] in page
+    # check your answers repeats the date beside the service
+    assert f"随迁子女入学（{fmt_date(NEED_BY, 'zh')}前要办好）" in page
+
+    text = pdf_text(client)
+    assert flat(f"你需要在{fmt_date(NEED_BY, 'zh')}前办好") in text
+    assert ("赶得上" if impact["in_time"] else "赶不上") in text
+    if impact["when_text"]:
+        assert flat(impact["when_text"]) in text
+
+
+def test_a_need_without_a_date_is_sent_as_a_plain_id(client: Client, db: Any) -> None:
+    walk(client, needs={"needs": ["school_enrollment", "bank_account"]})
+    state = client.session[SESSION_KEY]
+    data = situation_data(state["answers"], state["asked"], TODAY)
+    assert data["needs"] == ["school_enrollment", "bank_account"]
+    page = client.get("/portal/planner/plan/").content.decode()
+    assert "前办好" not in page.split('id="h-answers"')[0]
+
+
+def test_the_needs_page_offers_a_date_input_beside_each_service(client: Client, db: Any) -> None:
+    html = client.get("/portal/planner/q/needs/").content.decode()
+    assert 'type="date" id="id_by_school_enrollment" name="by_school_enrollment"' in html
+    assert 'data-show-if-checked="id_needs_0"' in html
+    assert '<label for="id_by_school_enrollment">哪天前要办好？（可不填）' in html
+
+
+@pytest.mark.parametrize(
+    ("posted", "message"),
+    [
+        (
+            {"needs": ["school_enrollment"], "by_school_enrollment": "2020-09-01"},
+            "这个日期已经过去",
+        ),
+        ({"needs": ["school_enrollment"], "by_school_enrollment": "2027-02-30"}, "不是真实存在"),
+        ({"needs": [], "by_school_enrollment": NEED_BY.isoformat()}, "没有勾选“随迁子女入学”"),
+        ({"needs": ["school_enrollment"], "by_school_enrollment": "3027-09-01"}, "年份太晚"),
+    ],
+)
+def test_a_bad_need_by_date_is_refused_beside_its_service_and_nothing_is_stored(
+    client: Client, db: Any, posted: dict[str, Any], message: str
+) -> None:
+    for page in ("city", "status"):
+        client.post(f"/portal/planner/q/{page}/", ANSWERS[page])
+    before = client.session[SESSION_KEY]
+    r = client.post("/portal/planner/q/needs/", posted)
+    assert r.status_code == 400
+    html = r.content.decode()
+    assert message in html
+    assert 'id="id_by_school_enrollment-error"' in html
+    assert 'href="#id_by_school_enrollment"' in html  # the error summary links to the date
+    assert client.session[SESSION_KEY] == before
+
+
+def test_a_remedy_already_filed_is_asked_only_when_the_cancellation_is_disputed(
+    client: Client, db: Any
+) -> None:
+    assert "filed" not in walk(client)  # "the reason is true": nothing filed to ask about
+    client.post("/portal/planner/restart/")
+    asked = walk(client, **DISPUTED)
+    assert asked.index("filed") == asked.index("informed") + 1
+    client.post("/portal/planner/restart/")
+    assert "filed" not in walk(client, status={"status": "suspended"})
+
+
+def test_a_filed_reconsideration_shows_as_pending_with_what_to_do_meanwhile(
+    client: Client, db: Any
+) -> None:
+    walk(
+        client,
+        **DISPUTED,
+        filed={"filed_path": "reconsideration", "filed_on": FILED_ON.isoformat()},
+    )
+    state = client.session[SESSION_KEY]
+    data = situation_data(state["answers"], state["asked"], TODAY)
+    assert data["appeal"] == {"path": "reconsideration", "filed_on": FILED_ON.isoformat()}
+
+    pending = the_plan(client)["pending"]
+    assert pending["path"] == "reconsideration" and pending["filed_on"] == FILED_ON.isoformat()
+    page = client.get("/portal/planner/plan/").content.decode()
+    block = page.split('class="pending"')[1].split("</section>")[0]
+    assert "你已经提出的救济：申请行政复议" in block
+    assert "提交日期" in block and fmt_date(FILED_ON, "zh") in block
+    if pending.get("decision_due"):
+        assert fmt_date(dt.date.fromisoformat(pending["decision_due"]), "zh") in block
+    assert pending["text"] and pending["text"] in block
+    assert "你已经申请行政复议、起诉或申诉了吗？" in page and "已申请行政复议" in page  # answers
+
+    text = pdf_text(client)
+    assert "你已经提出的救济" in text and flat(pending["text"]) in text
+    assert fmt_date(FILED_ON, "zh") in text
+
+
+def test_the_english_plan_shows_the_pending_remedy_and_the_need_by_answer(
+    client: Client, db: Any
+) -> None:
+    walk(
+        client,
+        **DISPUTED,
+        filed={"filed_path": "litigation", "filed_on": FILED_ON.isoformat()},
+        needs={"needs": ["school_enrollment"], "by_school_enrollment": NEED_BY.isoformat()},
+    )
+    client.post("/portal/lang/", {"lang": "en", "next": "/portal/planner/plan/"})
+    plan = the_plan(client, "en")
+    page = client.get("/portal/planner/plan/").content.decode()
+    assert "What you have already filed: administrative lawsuit" in page
+    assert plan["pending"]["text"] in page.replace("&#x27;", "'")
+    assert f"You need it by {fmt_date(NEED_BY, 'en')}" in page
+
+
+@pytest.mark.parametrize(
+    ("posted", "message"),
+    [
+        ({"filed_path": "reconsideration", "filed_on": ""}, "请填写提交的日期"),
+        (
+            {"filed_path": "appeal", "filed_on": (TODAY - dt.timedelta(days=30)).isoformat()},
+            "提交日期不能早于你知道被注销的日期",
+        ),
+        (
+            {"filed_path": "litigation", "filed_on": (TODAY + dt.timedelta(days=1)).isoformat()},
+            "在今天",
+        ),
+    ],
+)
+def test_a_bad_filing_date_is_refused_and_nothing_is_stored(
+    client: Client, db: Any, posted: dict[str, str], message: str
+) -> None:
+    for page in ("city", "status", "reason", "act_dates"):
+        client.post(f"/portal/planner/q/{page}/", ANSWERS[page])
+    client.post("/portal/planner/q/disputes/", {"disputes": "yes"})
+    before = client.session[SESSION_KEY]
+    r = client.post("/portal/planner/q/filed/", posted)
+    assert r.status_code == 400
+    html = r.content.decode()
+    assert message in html and 'id="id_filed_on-error"' in html
+    assert client.session[SESSION_KEY] == before
+
+
+def test_nothing_filed_ignores_a_date_left_in_the_hidden_field(client: Client, db: Any) -> None:
+    for page in ("city", "status", "reason", "act_dates"):
+        client.post(f"/portal/planner/q/{page}/", ANSWERS[page])
+    client.post("/portal/planner/q/disputes/", {"disputes": "yes"})
+    r = client.post("/portal/planner/q/filed/", {"filed_path": "no", "filed_on": "not a date"})
+    assert r.status_code == 302
+    answers = client.session[SESSION_KEY]["answers"]
+    assert answers["filed_path"] == "no" and answers["filed_on"] is None
+    state = client.session[SESSION_KEY]
+    assert "appeal" not in situation_data(state["answers"], state["asked"], TODAY)
+
+
+def test_a_cancellation_without_ground_in_the_citys_law_is_said_so_in_the_diagnosis(
+    client: Client, db: Any
+) -> None:
+    """Beijing's measures give no ground for cancelling a permit that was not endorsed."""
+    walk(client, city={"city": "beijing"})
+    basis = the_plan(client)["diagnosis"]["legal_basis"]
+    assert basis["lawful"] is False and basis["text"]
+    page = client.get("/portal/planner/plan/").content.decode()
+    diagnosis = page.split('class="diagnosis"')[1].split("</section>")[0]
+    assert "这次注销在本市规定里找不到依据，可以依法提出异议" in diagnosis
+    assert basis["text"] in diagnosis
+    assert basis["citation"]["title"] in diagnosis
+
+    text = pdf_text(client)
+    assert "这次注销在本市规定里找不到依据" in text and flat(basis["text"]) in text

@@ -7,31 +7,14 @@ import json
 from pathlib import Path
 
 import pytest
+from situations import CHENGDU_ADDRESS_CHANGE
 from typer.testing import CliRunner
 
 from juzhu.cli import app
 
 runner = CliRunner()
 
-GOOD = {
-    "city": "chengdu",
-    "as_of": "2026-06-15",
-    "permit": {
-        "status": "cancelled",
-        "cancellation_reason": "address_change_unreported",
-        "issued_on": "2022-05-01",
-        "cancelled_on": "2026-06-01",
-        "notified_on": "2026-06-03",
-        "informed_of_remedy_rights": True,
-    },
-    "residence": {"registered_since": "2026-06-05", "housing": "rented"},
-    "employment": {
-        "employed": True,
-        "social_insurance_months": 24,
-        "social_insurance_continuous": True,
-    },
-    "disputes_cancellation": False,
-}
+GOOD = CHENGDU_ADDRESS_CHANGE
 
 
 def write(tmp_path: Path, data: object) -> Path:
@@ -83,6 +66,29 @@ def test_plan_json_follows_the_contract(tmp_path: Path) -> None:
     assert plan["policy"]["id"] == "chengdu"
     assert isinstance(plan["calendar"]["complete"], bool)
     assert all(step["citation"]["title"] for o in plan["options"] for step in o["trace"])
+
+
+def test_a_need_by_date_and_a_remedy_already_filed_print_in_the_text_plan(
+    tmp_path: Path,
+) -> None:
+    data = {
+        **GOOD,
+        "disputes_cancellation": True,
+        "needs": [{"service": "school_enrollment", "by": "2027-09-01"}, "bank_account"],
+        "appeal": {"path": "reconsideration", "filed_on": "2026-06-10"},
+    }
+    path = write(tmp_path, data)
+    plan = json.loads(runner.invoke(app, ["plan", str(path), "--format", "json"]).output)
+    result = runner.invoke(app, ["plan", str(path)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "【你已经提出的救济】申请行政复议" in lines
+    assert "  提交日期: 2026年6月10日" in lines
+    assert f"  这期间: {plan['pending']['text']}" in lines
+    school = next(i for i in plan["impacts"] if i["service"] == "school_enrollment")
+    assert school["by"] == "2027-09-01"
+    answer = school["when_text"] or "你需要在2027年9月1日前办好"
+    assert any(line.startswith(f"      {answer}") for line in lines), answer
 
 
 def test_example_prints_a_plan() -> None:

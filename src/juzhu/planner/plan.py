@@ -321,6 +321,10 @@ class _Planner:
         ):
             opt.unmet.append(self.t(texts.UNAVAILABLE[blocked[reason]]))
             return opt
+        if p.status == S.CANCELLED and reason == R.VOLUNTARY and not self.lives_here:
+            # cancelled on request by someone not living here: a permit is for where one lives
+            opt.unmet.append(self.t(texts.UNAVAILABLE["not_living_here"]))
+            return opt
         if p.status == S.ACTIVE and not self._overdue():
             opt.unmet.append(self.t(texts.UNAVAILABLE["still_valid"]))
             return opt
@@ -456,18 +460,10 @@ class _Planner:
         end = self.cal.period_end(*binding)
         self.complete &= end.complete
         opt.deadline = end.date
-        opt.deadline_reason = (
-            because(
-                "absolute" if reason["rule"] == absolute_key else "known",
-                reason["rule"],
-                "rest_day",
-                known=known,
-                period=binding[1],
-                act=act_day,
-            )
-            if end.date != end.nominal and reason["rule"] != cap_key
-            else reason
-        )
+        if end.date != end.nominal:  # the last day was a rest day: say it moved
+            rest = texts.REASONS["rest_day"]
+            reason = {**reason, "zh": reason["zh"] + rest["zh"], "en": reason["en"] + rest["en"]}
+        opt.deadline_reason = reason
         if s.as_of > end.date:
             opt.unmet.append(self.t(texts.UNAVAILABLE["period_over"], date=self.d(end.date)))
             return
@@ -630,7 +626,9 @@ class _Planner:
             opt.deadline_reason = because("appeal", "remedy.reconsideration.period")
         opt.trace.append(self.act_policy.step("remedy.respondent", {}))
         opt.steps = self.contest_steps(
-            "appeal", deadline=self.d(reconsideration.deadline), **self.remedy_names()
+            "appeal" if reconsideration.available else "appeal_closed",
+            deadline=self.d(reconsideration.deadline),
+            **self.remedy_names(),
         )
         return opt
 
@@ -943,8 +941,14 @@ class _Planner:
             return RemedyPath.NONE_NEEDED
         if options[RemedyPath.LATE_ENDORSEMENT].earliest_date is not None:
             return RemedyPath.LATE_ENDORSEMENT
-        if s.disputes_cancellation or (self.no_basis and self.contest_matters) or s.appeal:
+        if s.disputes_cancellation or s.appeal:
             for path in CONTEST_PATHS:
+                if options[path].available:
+                    return path
+        elif self.no_basis and self.contest_matters:
+            # contest a ground-less act while the formal remedies are open; once they have
+            # closed, a fresh application serves the person better than a complaint
+            for path in CONTEST_PATHS[:2]:
                 if options[path].available:
                     return path
         if options[RemedyPath.REAPPLY].earliest_date is not None:

@@ -314,6 +314,16 @@ STEPS: dict[str, list[Text]] = {
     ],
 }
 
+# The complaint once reconsideration and litigation have closed: no deadline to quote.
+STEPS["appeal_closed"] = [
+    *STEPS["appeal"][:2],
+    {
+        "channel": "none",
+        "zh": "复议和起诉的期限已经过了：申诉是请求原机关自行纠正，没有法定答复期限，结果不确定。",
+        "en": "The time for reconsideration and a suit has passed: a complaint asks the office to correct itself, has no legal time to answer, and its outcome is uncertain.",
+    },
+]
+
 WARNINGS: dict[str, Text] = {
     "scam": {
         "zh": "只通过公安机关、政务服务中心和官方App办理。声称能“加急”“代办包过”或让你缩短居住年限的都是骗局；居住证首次申领和签注都不收费。",
@@ -439,6 +449,7 @@ NEED_BY: dict[str, Text] = {
         "zh": "按建议办理，最早{when}恢复。",
         "en": "Following the plan, restored by {when} at the earliest.",
     },
+    "if_won": {"zh": "如果复议或诉讼成功，", "en": "If the challenge succeeds: "},
 }
 
 # Who to ask about a service when the permit comes too late.

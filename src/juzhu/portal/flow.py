@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from juzhu.planner import make_plan, parse_situation
 from juzhu.planner.situation import SituationError
-from juzhu.portal.questions import FACT_PAGE, next_page, situation_data
+from juzhu.portal.questions import fact_page, next_page, situation_data
 from juzhu.rules.loader import load_policies
 
 SESSION_KEY = "portal_planner"
@@ -74,4 +74,4 @@ def current_plan(request: HttpRequest, lang: str) -> tuple[dict[str, Any] | None
     try:
         return plan_for(situation_data(answers, asked, today()), lang), None
     except SituationError as exc:
-        return None, FACT_PAGE.get(exc.field, "city")
+        return None, fact_page(exc.field) or "city"

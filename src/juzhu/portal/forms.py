@@ -6,19 +6,25 @@ date pickers lose data). We parse ``2026-03-11``, ``2026/3/11``, ``2026.3.11``,
 ``2026年3月11日`` and ``20260311`` ourselves, because Django's zh-Hans
 ``DATE_INPUT_FORMATS`` holds ``"%Y年%n月%j日"``, which strptime cannot read
 (ecosystem.md §1.3), so Django's own DateField rejects the Chinese form.
+
+The need-by and filing dates are ``type=date`` inputs (a picker suits a day in the coming
+months), still read by ``parse_day`` and never by Django's DateField: the browser sends
+ISO, and a browser without a picker falls back to text, which may be typed in any of
+the forms above.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 
 from juzhu.domain.vocabulary import CancellationReason, Housing, LinkedService, label
+from juzhu.portal.questions import FILED_PATHS
 from juzhu.portal.texts import say
 from juzhu.registry.idnumbers import InvalidIdNumber, parse_id_number
 
@@ -26,6 +32,8 @@ Today = Callable[[], dt.date]
 _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 EARLIEST = dt.date(1950, 1, 1)
+# A need-by date further ahead than this is almost surely a typo in the year.
+LATEST_AHEAD_YEARS = 10
 PLANNER_CITIES = ("shenzhen", "guangzhou", "shanghai", "beijing", "hangzhou", "chengdu")
 
 
@@ -33,8 +41,10 @@ def msg(lang: str, zh: str, en: str) -> str:
     return en if lang == "en" else zh
 
 
-def parse_day(raw: str, lang: str, today: dt.date) -> dt.date:
-    """A date typed by a person; ``ValidationError`` says what is wrong and the fix."""
+def parse_day(raw: str, lang: str, today: dt.date, *, ahead: bool = False) -> dt.date:
+    """A date typed by a person; ``ValidationError`` says what is wrong and the fix.
+    A date that has happened, or with ``ahead`` one from today on (a date something is
+    needed by)."""
     text = raw.strip()
     m = _DATE.match(text) or _COMPACT.match(text)
     if not m:
@@ -55,6 +65,20 @@ def parse_day(raw: str, lang: str, today: dt.date) -> dt.date:
                 f"{text} is not a real date (February has no 30th, for example); check the month and day",
             )
         ) from None
+    if ahead:
+        if day < today:
+            raise ValidationError(
+                msg(
+                    lang,
+                    f"这个日期已经过去（今天是{today.isoformat()}），请填写今天或以后的日期",
+                    f"This date has passed (today is {today.isoformat()}); give today or a later date",
+                )
+            )
+        if day.year > today.year + LATEST_AHEAD_YEARS:
+            raise ValidationError(
+                msg(lang, "年份太晚，请核对年份", "The year is too far ahead; check the year")
+            )
+        return day
     if day > today:
         raise ValidationError(
             msg(
@@ -78,11 +102,18 @@ class PortalForm(forms.Form):
     hints: dict[str, str] = {}
 
     def __init__(
-        self, *args: Any, lang: str = "zh", today: Today = dt.date.today, **kwargs: Any
+        self,
+        *args: Any,
+        lang: str = "zh",
+        today: Today = dt.date.today,
+        answers: Mapping[str, Any] | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.lang = lang
         self.today = today()
+        # the answers of earlier pages, for checks across pages (a filing after the act)
+        self.answers: Mapping[str, Any] = answers or {}
         for name, field in self.fields.items():
             field.error_messages["required"] = msg(
                 lang,
@@ -97,7 +128,9 @@ class PortalForm(forms.Form):
         return isinstance(field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple)
 
     option_hints: dict[str, str] = {}
+    # field → the radio that reveals it, and the values that do ("yes" unless listed)
     dependent: dict[str, str] = {}
+    dependent_values: dict[str, tuple[str, ...]] = {}
 
     def rows(self) -> list[dict[str, Any]]:
         """Each field ready for ``partials/form_fields.html``: its kind, ids, hint, error
@@ -106,7 +139,9 @@ class PortalForm(forms.Form):
         for bf in self:
             field = bf.field
             kind = (
-                "file"
+                "date"
+                if isinstance(field.widget, forms.DateInput)
+                else "file"
                 if isinstance(field.widget, forms.FileInput)
                 else "checkbox"
                 if isinstance(field.widget, forms.CheckboxSelectMultiple)
@@ -143,17 +178,20 @@ class PortalForm(forms.Form):
                     "hint": field.help_text,
                     "errors": errors,
                     "describedby": " ".join(described),
-                    "value": "" if value is None or kind not in ("text", "textarea") else value,
+                    "value": ""
+                    if value is None or kind not in ("text", "textarea", "date")
+                    else value,
                     "attrs": field.widget.attrs,
                     "options": options,
                     "show_when": self.dependent.get(bf.name, ""),
+                    "show_values": " ".join(self.dependent_values.get(bf.name, ())),
                 }
             )
         return out
 
-    def day(self, name: str) -> dt.date | None:
+    def day(self, name: str, *, ahead: bool = False) -> dt.date | None:
         raw = (self.data.get(self.add_prefix(name)) or "").strip()
-        return parse_day(raw, self.lang, self.today) if raw else None
+        return parse_day(raw, self.lang, self.today, ahead=ahead) if raw else None
 
     def choices(self, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
         return [(value, say(key, self.lang)) for value, key in pairs]
@@ -170,6 +208,12 @@ def _day_field(required: bool = False) -> forms.CharField:
         max_length=100,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
+
+
+def _picker_field() -> forms.CharField:
+    """A ``type=date`` input, read by ``parse_day`` (see the module docstring)."""
+    # no max_length: ``maxlength`` is not valid on a date input; parse_day refuses junk
+    return forms.CharField(required=False, widget=forms.DateInput(attrs={"autocomplete": "off"}))
 
 
 YES_NO_UNSURE = [("yes", "yes"), ("no", "no"), ("unsure", "unsure")]
@@ -360,16 +404,130 @@ class WorkForm(PortalForm):
         return data
 
 
+class FiledForm(PortalForm):
+    """A remedy already filed (the contract's ``appeal``): which, and on what day."""
+
+    filed_path = _radio(required=False)
+    filed_on = _picker_field()
+    hints = {"filed_path": "q_filed_hint", "filed_on": "filed_on_hint"}
+    dependent = {"filed_on": "filed_path"}
+    dependent_values = {"filed_on": FILED_PATHS}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["filed_path"].choices = self.choices(
+            [(p, f"filed_{p}") for p in ("no", *FILED_PATHS)]
+        )
+        self.fields["filed_path"].label = say("filed_path", self.lang)
+        self.fields["filed_on"].label = say("filed_on", self.lang)
+
+    def clean_filed_on(self) -> dt.date | None:
+        return self.day("filed_on")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("filed_path") not in FILED_PATHS:
+            data["filed_path"], data["filed_on"] = data.get("filed_path") or "no", None
+            self.errors.pop("filed_on", None)  # a hidden date is not the person's answer
+            return data
+        filed = data.get("filed_on")
+        if filed is None:
+            if "filed_on" not in self.errors:
+                self.add_error(
+                    "filed_on",
+                    msg(
+                        self.lang,
+                        "请填写提交的日期（见回执）；记不清就填大概的日期",
+                        "Give the date you filed it (see the receipt); if unsure, an approximate date",
+                    ),
+                )
+            return data
+        known, zh, en = self._known_since()
+        if known and filed < known:
+            self.add_error(
+                "filed_on",
+                msg(
+                    self.lang,
+                    f"提交日期不能早于{zh}（{known.isoformat()}），请核对",
+                    f"You cannot have filed it before {en} ({known.isoformat()}); check the date",
+                ),
+            )
+        return data
+
+    def _known_since(self) -> tuple[dt.date | None, str, str]:
+        """The earliest day a remedy could have been filed, from the earlier answers."""
+        for key, zh, en in (
+            ("notified_on", "你知道被注销的日期", "the day you learned of the cancellation"),
+            ("cancelled_on", "注销日期", "the cancellation"),
+        ):
+            raw = self.answers.get(key)
+            if raw:
+                return dt.date.fromisoformat(str(raw)), zh, en
+        return None, "", ""
+
+
 class NeedsForm(PortalForm):
+    """The services the person needs soon and, for each, the day it is needed by: one
+    date input beside each service (shown once it is ticked when scripts run)."""
+
     needs = forms.MultipleChoiceField(
         required=False, widget=forms.CheckboxSelectMultiple, choices=[]
     )
     hints = {"needs": "q_needs_hint"}
+    SERVICES = tuple(s.value for s in LinkedService)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["needs"].choices = [(s.value, label(s.value, self.lang)) for s in LinkedService]
+        initial = dict(kwargs.pop("initial", None) or {})
+        for service, by in (initial.get("needs_by") or {}).items():
+            initial[f"by_{service}"] = by
+        super().__init__(*args, initial=initial, **kwargs)
+        self.fields["needs"].choices = [(s, label(s, self.lang)) for s in self.SERVICES]
         self.fields["needs"].label = say("q_needs", self.lang)
+        for service in self.SERVICES:
+            field = self.fields[f"by_{service}"] = _picker_field()
+            field.label = say("needs_by", self.lang)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        chosen = set(data.get("needs") or [])
+        by: dict[str, str] = {}
+        for service in self.SERVICES:
+            name = f"by_{service}"
+            data.pop(name, None)
+            try:
+                day = self.day(name, ahead=True)
+            except ValidationError as exc:
+                self.add_error(name, exc)
+                continue
+            if day is None:
+                continue
+            if service not in chosen:
+                self.add_error(
+                    name,
+                    msg(
+                        self.lang,
+                        f"你填了日期，但没有勾选“{label(service, self.lang)}”；请勾选它，或清空日期",
+                        f"You gave a date but did not tick “{label(service, self.lang)}”; "
+                        "tick it or clear the date",
+                    ),
+                )
+                continue
+            by[service] = day.isoformat()
+        data["needs_by"] = by
+        return data
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The needs' checkboxes, each carrying its need-by date input (``option.date``)."""
+        rows = super().rows()
+        dates = {r["name"][3:]: r for r in rows if r["name"].startswith("by_")}
+        out = [r for r in rows if not r["name"].startswith("by_")]
+        for row in out:
+            for option in row["options"]:
+                date = dates.get(str(option["value"]))
+                if date is not None:
+                    date["service"] = option["label"]
+                    option["date"] = date
+        return out
 
 
 PAGE_FORMS: dict[str, type[PortalForm]] = {
@@ -379,6 +537,7 @@ PAGE_FORMS: dict[str, type[PortalForm]] = {
     "act_dates": ActDatesForm,
     "disputes": DisputesForm,
     "informed": InformedForm,
+    "filed": FiledForm,
     "permit_dates": PermitDatesForm,
     "residence": ResidenceForm,
     "work": WorkForm,
@@ -391,6 +550,7 @@ PAGE_TITLES = {
     "act_dates": "q_act_dates",
     "disputes": "q_disputes",
     "informed": "q_informed",
+    "filed": "q_filed",
     "permit_dates": "q_permit_dates",
     "residence": "q_residence",
     "work": "q_work",

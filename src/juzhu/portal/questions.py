@@ -21,6 +21,7 @@ PAGES = (
     "act_dates",
     "disputes",
     "informed",
+    "filed",
     "permit_dates",
     "residence",
     "work",
@@ -39,9 +40,14 @@ FACT_PAGE = {
     "disputes_cancellation": "disputes",
     "residence.registered_since": "residence",
     "residence.housing": "residence",
+    # the planner reads it from a registration after the act (a voluntary cancellation)
+    "residence.lives_in_city": "residence",
     "employment.employed": "work",
     "employment.social_insurance_months": "work",
+    "needs": "needs",
+    "appeal": "filed",
 }
+FILED_PATHS = ("reconsideration", "litigation", "appeal")
 
 Answers = Mapping[str, Any]
 
@@ -57,6 +63,14 @@ def structurally_relevant(page: str, a: Answers) -> bool:
         return status in ENDED
     if page == "informed":
         contested = a.get("disputes") == "yes" or a.get("reason") not in NOT_CONTESTED_BY_DEFAULT
+        return status in ENDED and contested
+    if page == "filed":
+        # A remedy already filed changes what to do meanwhile; asked unless the person
+        # says the cancellation is right (then there is nothing they would have filed).
+        disputes = a.get("disputes")
+        contested = disputes == "yes" or (
+            disputes != "no" and a.get("reason") not in NOT_CONTESTED_BY_DEFAULT
+        )
         return status in ENDED and contested
     if page == "permit_dates":
         return status in ("active", "suspended")
@@ -105,6 +119,20 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if isinstance(value, dt.date) else (value or None)
 
 
+def fact_page(field: str) -> str | None:
+    """The page that fixes a field the planner refused or reported missing
+    (``needs[0].by`` → needs, ``appeal.filed_on`` → filed)."""
+    if field in FACT_PAGE:
+        return FACT_PAGE[field]
+    return FACT_PAGE.get(field.split(".")[0].split("[")[0])
+
+
+def _needs(a: Answers) -> list[Any]:
+    """The needs as the contract takes them: a plain id, or {service, by} with a date."""
+    by = a.get("needs_by") or {}
+    return [{"service": s, "by": by[s]} if by.get(s) else s for s in a.get("needs") or []]
+
+
 def situation_data(a: Answers, asked: Iterable[str], today: dt.date) -> dict[str, Any]:
     """The planner contract's input from the answers of the pages that still apply (an
     answer to a page that no longer applies, after a change of status, is left out)."""
@@ -145,6 +173,8 @@ def situation_data(a: Answers, asked: Iterable[str], today: dt.date) -> dict[str
         data["employment"] = {k: v for k, v in employment.items() if v is not None}
         if _tri(a.get("enrolled")) is not None:
             data["study"] = {"enrolled": _tri(a.get("enrolled"))}
+    if "filed" in done and a.get("filed_path") in FILED_PATHS:
+        data["appeal"] = {"path": a["filed_path"], "filed_on": _iso(a.get("filed_on"))}
     if "needs" in done:
-        data["needs"] = list(a.get("needs") or [])
+        data["needs"] = _needs(a)
     return data

@@ -34,6 +34,12 @@ UI: Mapping[str, tuple[str, str]] = {
     "yes": ("是", "Yes"),
     "no": ("否", "No"),
     "unsure": ("不确定 / 不记得", "Not sure / don't remember"),
+    # punctuation between the parts of a line (full-width in Chinese)
+    "colon": ("：", ": "),
+    "semicolon": ("；", "; "),
+    "lp": ("（", " ("),
+    "rp": ("）", ")"),
+    "full_stop": ("。", ". "),
     # portal home
     "home_title": ("居住证服务", "Residence permit services"),
     "home_lead": (
@@ -149,8 +155,30 @@ UI: Mapping[str, tuple[str, str]] = {
     "enrolled": ("你在本市的学校上学吗？", "Are you enrolled at a school here?"),
     "q_needs": ("你最近要办下面哪些事？", "Which of these do you need soon?"),
     "q_needs_hint": (
-        "可多选，也可不选。我们会告诉你哪些会受影响。",
-        "Choose any or none. We tell you which are affected.",
+        "可多选，也可不选。勾选后可以填哪天前要办好（可不填），我们会告诉你来不来得及。",
+        "Choose any or none. For each, you can say when you need it by (optional); we tell you "
+        "whether the permit will be back in time.",
+    ),
+    "needs_by": ("哪天前要办好？（可不填）", "Needed by (optional)"),
+    "by_date": ("{date}前要办好", "needed by {date}"),
+    "q_filed": (
+        "你已经申请行政复议、起诉或申诉了吗？",
+        "Have you already applied for reconsideration, sued or complained?",
+    ),
+    "q_filed_hint": (
+        "已经提交的，我们会告诉你什么时候该有结果，以及这期间要做什么。",
+        "If you have, we tell you when to expect an answer and what to do meanwhile.",
+    ),
+    "filed_path": ("你已经做了哪一项？", "What have you done?"),
+    "filed_no": ("还没有", "Nothing yet"),
+    "filed_reconsideration": ("已申请行政复议", "Applied for administrative reconsideration"),
+    "filed_litigation": ("已向法院提起行政诉讼", "Sued in court"),
+    "filed_appeal": ("已向原办理机关申诉", "Complained to the issuing office"),
+    "filed_on": ("你是哪天提交的？", "When did you file it?"),
+    "filed_on_hint": (
+        "见申请回执或法院的收件凭证。受理和作出决定的期限从这天算起。",
+        "See the receipt from the body or the court. The time limits to accept and decide count "
+        "from this day.",
     ),
     # plan
     "plan_title": ("你的补救计划", "Your remedy plan"),
@@ -163,6 +191,11 @@ UI: Mapping[str, tuple[str, str]] = {
     "steps": ("办理步骤", "Steps"),
     "ready_by": ("预计办好", "Expected ready"),
     "ready_by_text": ("{date}前（约{n}个工作日）", "by {date} (about {n} working days)"),
+    "ready_same_day": ("{date}当天", "on {date}, the same day"),
+    "ready_by_from_text": (
+        "{date}前（从{start}递交起约{n}个工作日）",
+        "by {date} (about {n} working days from handing it in on {start})",
+    ),
     "checklist": ("需要准备的材料", "Materials to prepare"),
     "checklist_hint": ("带原件和复印件。", "Bring originals and copies."),
     "any_one_of": ("以下任选其一：", "Any one of:"),
@@ -174,6 +207,24 @@ UI: Mapping[str, tuple[str, str]] = {
     "unclear": ("不确定", "Unclear"),
     "you_need": ("你要办", "You need this"),
     "since": ("自{date}起", "since {date}"),
+    "need_by": ("你需要在{date}前办好", "You need it by {date}"),
+    "in_time": ("赶得上", "In time"),
+    "not_in_time": ("赶不上", "Not in time"),
+    "restored_from": (
+        "按建议办理，最早{date}恢复",
+        "Back from {date} at the earliest, as suggested",
+    ),
+    "pending": ("你已经提出的救济", "What you have already filed"),
+    "pending_filed_on": ("提交日期", "Filed on"),
+    "pending_accept_by": ("最晚决定是否受理", "Acceptance decided by"),
+    "pending_decision_due": ("应作出决定", "Decision due by"),
+    "pending_extended_due": ("如延长，最晚", "If extended, by"),
+    "pending_meanwhile": ("这期间怎么办", "Meanwhile"),
+    "unlawful": (
+        "这次注销在本市规定里找不到依据，可以依法提出异议",
+        "This cancellation has no ground in the city's rules; you can contest it",
+    ),
+    "legal_basis_source": ("对照的规定", "Rules checked"),
     "options": ("所有办法", "All options"),
     "available": ("现在可以办", "Available now"),
     "not_available": ("暂时不能办", "Not available now"),

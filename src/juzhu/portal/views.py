@@ -75,7 +75,7 @@ def question(request: HttpRequest, page: str) -> HttpResponse:
     answers, asked = flow.load(request)
     form_class = PAGE_FORMS[page]
     if request.method == "POST":
-        form = form_class(request.POST, lang=lang, today=flow.today)
+        form = form_class(request.POST, lang=lang, today=flow.today, answers=answers)
         if form.is_valid():
             flow.record(request, page, form.cleaned_data)
             nxt = flow.next_step(request)
@@ -84,7 +84,7 @@ def question(request: HttpRequest, page: str) -> HttpResponse:
     else:
         if page not in ("city", "status") and not structurally_relevant(page, answers):
             return redirect("portal:question", page=flow.next_step(request) or "city")
-        form = form_class(initial=answers, lang=lang, today=flow.today)
+        form = form_class(initial=answers, lang=lang, today=flow.today, answers=answers)
         status = 200
     back = previous_page(page, answers, asked)
     return _page(

@@ -250,7 +250,7 @@ def evaluate_eligibility(policy: Policy, facts: Facts, *, at_endorsement: bool =
         route_ok = _all(employment_ok, housing_ok)
         basis = "employment"
         if employment_ok is False:
-            unmet.append(_si_unmet(si_rule, si_short, facts.employed))
+            unmet.append(_si_unmet(si_rule, si_short, facts.employed, both=True))
         if housing_ok is False:
             unmet.append(
                 Unmet("eligibility.routes", "需要合法稳定住所", "a lawful, stable home is needed")
@@ -284,13 +284,34 @@ def evaluate_eligibility(policy: Policy, facts: Facts, *, at_endorsement: bool =
     )
 
 
-def _si_unmet(rule: dict[str, Any], short: int | None, employed: bool | None) -> Unmet:
+def _si_unmet(
+    rule: dict[str, Any], short: int | None, employed: bool | None, *, both: bool = False
+) -> Unmet:
+    """What is missing on the employment route. ``both``: the city asks for a home AND a job
+    (Shenzhen Art. 19), so a person without a job cannot qualify another way."""
     if rule["rule"] == "none" or not employed:
+        if both:
+            zh, en = _si_text(rule)
+            return Unmet(
+                "eligibility.routes",
+                f"需要在本市稳定就业，并且{zh}",
+                f"a stable job here is needed, with {en}",
+            )
         return Unmet(
             "eligibility.routes",
             "需要稳定就业、合法稳定住所或连续就读之一",
             "stable employment, a stable home or continuous study is needed",
         )
+    text_zh, text_en = _si_text(rule)
+    if short:
+        text_zh += f"，还差{short}个月"
+        text_en += f", {short} more"
+    return Unmet("eligibility.social_insurance", text_zh, text_en, short)
+
+
+def _si_text(rule: dict[str, Any]) -> tuple[str, str]:
+    if rule["rule"] == "none":
+        return "不要求社保", "no social insurance required"
     need = rule.get("months", 0)
     window = rule.get("window_months", 24)
     if rule["rule"] == "continuous_or_total" and rule.get("total_months") == need:
@@ -302,10 +323,7 @@ def _si_unmet(rule: dict[str, Any], short: int | None, employed: bool | None) ->
         if rule["rule"] == "continuous_or_total":
             text_zh += f"（或{window}个月内累计满{rule.get('total_months')}个月）"
             text_en += f" (or {rule.get('total_months')} in {window} months)"
-    if short:
-        text_zh += f"，还差{short}个月"
-        text_en += f", {short} more"
-    return Unmet("eligibility.social_insurance", text_zh, text_en, short)
+    return text_zh, text_en
 
 
 def _all(*values: bool | None) -> bool | None:

@@ -2,18 +2,32 @@
 (function () {
   "use strict";
   function reveal(root) {
-    // Show a dependent field only when its controlling radio says "yes" (WorkForm).
+    // Show a dependent field only when its controlling radio says "yes" (WorkForm), or
+    // one of the values in data-show-values (FiledForm).
     root.querySelectorAll("[data-show-when]").forEach(function (box) {
       var name = box.getAttribute("data-show-when");
+      var values = (box.getAttribute("data-show-values") || "yes").split(" ");
       var form = box.closest("form");
       if (!form) return;
       var update = function () {
         var on = form.querySelector('input[name="' + name + '"]:checked');
-        box.hidden = !(on && on.value === "yes");
+        box.hidden = !(on && values.indexOf(on.value) >= 0);
       };
       form.querySelectorAll('input[name="' + name + '"]').forEach(function (r) {
         r.addEventListener("change", update);
       });
+      update();
+    });
+    // A need-by date shows beside a ticked service only; while hidden it is disabled, so a
+    // date left in an unticked service is not sent (NeedsForm).
+    root.querySelectorAll("[data-show-if-checked]").forEach(function (box) {
+      var box_for = document.getElementById(box.getAttribute("data-show-if-checked"));
+      if (!box_for) return;
+      var update = function () {
+        box.hidden = !box_for.checked;
+        box.querySelectorAll("input").forEach(function (i) { i.disabled = box.hidden; });
+      };
+      box_for.addEventListener("change", update);
       update();
     });
   }
