@@ -319,7 +319,8 @@ class _Planner:
             and reason in blocked
             and not (reason == R.MOVED_AWAY and self.lives_here)
         ):
-            opt.unmet.append(self.t(texts.UNAVAILABLE[blocked[reason]]))
+            key = "restore_hukou_first" if self.alive_but_recorded_dead else blocked[reason]
+            opt.unmet.append(self.t(texts.UNAVAILABLE[key]))
             return opt
         if p.status == S.CANCELLED and reason == R.VOLUNTARY and not self.lives_here:
             # cancelled on request by someone not living here: a permit is for where one lives
@@ -525,6 +526,8 @@ class _Planner:
         first: list[dict[str, str]] = []
         if p.cancellation_reason == R.HOLDER_DECEASED:
             first = self.steps("death_record" if s.disputes_cancellation else "close_relatives")
+            if s.appeal is not None:
+                first = first[:1]  # the reconsideration or suit is already under way
         after: list[dict[str, str]] = []
         if self.no_basis and p.cancellation_reason == R.EXPIRED_NOT_RENEWED:
             after = self.steps("restored_then_endorse")
@@ -626,7 +629,9 @@ class _Planner:
             opt.deadline_reason = because("appeal", "remedy.reconsideration.period")
         opt.trace.append(self.act_policy.step("remedy.respondent", {}))
         opt.steps = self.contest_steps(
-            "appeal" if reconsideration.available else "appeal_closed",
+            "appeal_pending"
+            if self.s.appeal is not None
+            else ("appeal" if reconsideration.available else "appeal_closed"),
             deadline=self.d(reconsideration.deadline),
             **self.remedy_names(),
         )
@@ -724,7 +729,9 @@ class _Planner:
             p.cancellation_reason == R.MOVED_AWAY and self.lives_here
         ):
             key = {
-                R.HOLDER_DECEASED: "deceased",
+                R.HOLDER_DECEASED: "restore_hukou_first"
+                if self.alive_but_recorded_dead
+                else "deceased",
                 R.MOVED_AWAY: "not_living_here",
                 R.HUKOU_SETTLED: "hukou",
             }
@@ -787,7 +794,7 @@ class _Planner:
                 self.miss("residence.lives_in_city")
                 return False
             return True
-        return reason not in PERMIT_NO_LONGER_NEEDED
+        return reason not in PERMIT_NO_LONGER_NEEDED or self.alive_but_recorded_dead
 
     def legal_basis(self) -> dict[str, Any] | None:
         """Whether the cancellation had a ground in the city's own law on its day
@@ -855,6 +862,8 @@ class _Planner:
         self.register_first = self.registration_restarts or (
             reason == R.ADDRESS_CHANGE_UNREPORTED and not_registered_since
         )
+        # the person says the death record is wrong: they are alive and need a permit here
+        self.alive_but_recorded_dead = reason == R.HOLDER_DECEASED and bool(s.disputes_cancellation)
         self.lives_here = self.where_living()
         basis = self.legal_basis()
         # The missing ground matters where the person still needs the permit here.
@@ -1143,7 +1152,8 @@ class _Planner:
 
     def if_won(self) -> str:
         """A contest restores the permit only if it succeeds: say so before the date."""
-        return self.t(texts.NEED_BY["if_won"]) if self.recommended in CONTEST_PATHS else ""
+        contested = self.recommended in CONTEST_PATHS or self.s.appeal is not None
+        return self.t(texts.NEED_BY["if_won"]) if contested else ""
 
     def add_warnings(self, options: list[Option]) -> None:
         s, p = self.s, self.s.permit

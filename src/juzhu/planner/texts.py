@@ -135,6 +135,10 @@ UNAVAILABLE: dict[str, Text] = {
         "en": "the time for a late endorsement ended on {date}",
     },
     "deceased": {"zh": "持证人已去世", "en": "the holder has died"},
+    "restore_hukou_first": {
+        "zh": "先到户籍所在地派出所更正死亡登记、恢复户口，身份恢复后才能办理",
+        "en": "first have the death record corrected and the hukou restored at the hukou-place police station; only then can this be done",
+    },
     "hukou": {"zh": "已是本市户籍，不需要居住证", "en": "you hold local hukou and need no permit"},
     "moved": {
         "zh": "已迁出本市：请在现在的居住地申领",
@@ -314,6 +318,8 @@ STEPS: dict[str, list[Text]] = {
     ],
 }
 
+# The complaint alongside a reconsideration or suit already filed: no clock to warn about.
+STEPS["appeal_pending"] = STEPS["appeal"][:2]
 # The complaint once reconsideration and litigation have closed: no deadline to quote.
 STEPS["appeal_closed"] = [
     *STEPS["appeal"][:2],
