@@ -127,10 +127,10 @@ def test_enqueuing_the_same_notice_twice_is_a_no_op(alice_permit: Permit) -> Non
 
 def registry_notice_names() -> set[str]:
     """Every notice the registry's use cases and the sweep send, read from their source."""
-    root = Path(services.__file__).parent
+    package = Path(services.__file__).parent  # registry/services/, one module per aggregate
     names: set[str] = set()
-    for source in ("services.py", "sweep.py"):
-        text = (root / source).read_text(encoding="utf-8")
+    for source in [*sorted(package.glob("*.py")), package.parent / "sweep.py"]:
+        text = source.read_text(encoding="utf-8")
         names |= set(re.findall(r'notice\s*=\s*"(\w+)"', text))
         names |= set(re.findall(r'_simple\("\w+",\s*"(\w+)"\)', text))
         names |= set(re.findall(r'"(\w+_reminder)"', text))

@@ -22,7 +22,7 @@ from juzhu.registry import services
 from juzhu.registry.events import verify_chains
 from juzhu.registry.models import AccessLog, Appeal, Application, Event, Permit, Person
 from juzhu.registry.selectors import Viewer
-from juzhu.registry.services import Actor
+from juzhu.registry.services import Actor, commit
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date.today()
@@ -436,7 +436,7 @@ def test_a_revoked_refusal_reopens_the_application_for_a_new_decision() -> None:
         station=app.station, kind="reconsideration", filed_on=TODAY - dt.timedelta(days=9),
         grounds="居住时间已满半年",
     )  # fmt: skip
-    services.apply_transition(
+    commit.apply_transition(
         appeal, Machine.APPEAL, "file", on=appeal.filed_on, actor=T, expected_version=None
     )
     services.do_accept_appeal(appeal, on=TODAY - dt.timedelta(days=8), actor=T, expected_version=1)

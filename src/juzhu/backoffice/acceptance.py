@@ -6,7 +6,7 @@ record a supplement handed in at the counter; enter an application at the counte
 person who cannot use the portal (窗口代录).
 
 Every write is one transaction through the registry's use cases (``services``) or its one
-commit path (``services.apply_transition``), with the letters issued inside it. Inputs are
+commit path (``services.do_*``), with the letters issued inside it. Inputs are
 checked before anything is written; ``Refused`` carries the message and the form field.
 
 The checklist is the planner's (``planner.checklist.checklist_for``) for the application's
@@ -33,7 +33,6 @@ from juzhu.backoffice import letters
 from juzhu.backoffice.deadlines import acceptance_due
 from juzhu.backoffice.models import Letter
 from juzhu.domain.days import WorkCalendar
-from juzhu.domain.lifecycle import Machine
 from juzhu.domain.vocabulary import ApplicationKind, Basis, Housing, RemedyPath, label
 from juzhu.planner.checklist import checklist_for
 from juzhu.planner.situation import Situation
@@ -356,7 +355,6 @@ def do_accept(
     if not later and not deemed:
         services.do_accept_application(app, on=on, actor=actor, expected_version=expected_version)
     else:
-        due = services.statutory_due(policy, accepted_on)
         inputs: dict[str, Any] = {"checked": [ln.provided_as or ln.id for ln in ok]}
         if later:
             inputs |= {
@@ -366,24 +364,14 @@ def do_accept(
             }
         if deemed:
             inputs["deemed_from"] = accepted_on.isoformat()
-        services.apply_transition(
+        services.do_accept_application(
             app,
-            Machine.APPLICATION,
-            "accept",
             on=on,
             actor=actor,
             expected_version=expected_version,
-            policy=policy,
+            accepted_on=accepted_on,
             reason="deemed_accepted" if deemed else "",
-            changes={"accepted_on": accepted_on, "due_on": due},
             inputs=inputs,
-            trace=[
-                policy.step(
-                    "issuing.time_limit", {"accepted_on": accepted_on.isoformat()}
-                ).as_dict()
-            ],
-            notice="application_accepted",
-            notice_context={"case_number": app.case_number, "due": due.isoformat()},
         )
     for ln in ok:
         ApplicationMaterial.objects.update_or_create(

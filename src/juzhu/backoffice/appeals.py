@@ -4,7 +4,7 @@ A reconsideration (行政复议) is heard by the district government and a suit 
 court; the bureau is the respondent and records each step it is told of: acceptance (受理) or
 refusal to accept (不予受理, with reasons), withdrawal, and the outcome with the deciding
 body, the document number and the reasons. Every step is one transaction through
-``services.apply_transition`` (optimistic lock on the appeal, hash-chained event).
+the registry's appeal services (optimistic lock on the appeal, hash-chained event).
 
 An act revoked on appeal (撤销, 行政复议法 Art. 64; 行政诉讼法 Art. 70) is void from the
 start, so the permit is reinstated in the same transaction and its residence years are not
@@ -35,7 +35,6 @@ from juzhu.registry.services import (
     OUTCOMES,
     Actor,
     Refused,
-    apply_transition,
     policy_of,
     work_calendar,
 )
@@ -160,23 +159,18 @@ def do_record_appeal(
 # -- steps on an appeal --------------------------------------------------------------------
 
 
-@transaction.atomic
 def do_accept(
     appeal: Appeal, *, on: dt.date, body: str, reference: str, actor: Actor, expected_version: int
 ) -> None:
-    apply_transition(
+    services.do_accept_appeal(
         appeal,
-        Machine.APPEAL,
-        "accept",
         on=on,
         actor=actor,
         expected_version=expected_version,
-        changes={"accepted_on": on},
         inputs={"body": body.strip(), "reference": reference.strip()},
     )
 
 
-@transaction.atomic
 def do_reject(
     appeal: Appeal,
     *,
@@ -187,38 +181,21 @@ def do_reject(
     actor: Actor,
     expected_version: int,
 ) -> None:
-    if not reasons:
-        raise Refused(
-            "不予受理须写明理由（每行一条），申请人据此可以起诉",
-            "a refusal to accept must list its reasons",
-            "reasons",
-        )
-    apply_transition(
+    services.do_reject_appeal(
         appeal,
-        Machine.APPEAL,
-        "reject",
         on=on,
+        reasons=reasons,
         actor=actor,
         expected_version=expected_version,
-        reason="；".join(reasons),
-        data={"reasons": reasons},
-        changes={"decided_on": on},
         inputs={"body": body.strip(), "reference": reference.strip()},
     )
 
 
-@transaction.atomic
 def do_withdraw(
     appeal: Appeal, *, on: dt.date, note: str, actor: Actor, expected_version: int
 ) -> None:
-    apply_transition(
-        appeal,
-        Machine.APPEAL,
-        "withdraw",
-        on=on,
-        actor=actor,
-        expected_version=expected_version,
-        reason=note.strip(),
+    services.do_withdraw_appeal(
+        appeal, on=on, note=note, actor=actor, expected_version=expected_version
     )
 
 

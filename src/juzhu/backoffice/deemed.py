@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from juzhu.backoffice import acceptance
-from juzhu.domain.lifecycle import Machine
 from juzhu.registry import services
 from juzhu.registry.models import Application
 from juzhu.registry.services import Actor, Conflict, Refused
@@ -65,19 +64,14 @@ def deem_one(app: Application, on: dt.date) -> bool:
             return False
         received = app.submitted_on
         assert received is not None
-        policy = services.policy_of(app.city, on)
-        due = services.statutory_due(policy, received)
         end = acceptance.notice_deadline(app, cal)
-        services.apply_transition(
+        services.do_accept_application(
             app,
-            Machine.APPLICATION,
-            "accept",
             on=on,
             actor=DEEMED,
             expected_version=app.version,
-            policy=policy,
+            accepted_on=received,
             reason=REASON,
-            changes={"accepted_on": received, "due_on": due},
             inputs={
                 "deemed_from": received.isoformat(),
                 "notice_limit_ended": end.isoformat() if end else None,
@@ -85,12 +79,9 @@ def deem_one(app: Application, on: dt.date) -> bool:
             trace=[
                 services.policy_of(app.city, received)
                 .step("acceptance.notice_limit", {"submitted_on": received.isoformat()})
-                .as_dict(),
-                policy.step("issuing.time_limit", {"accepted_on": received.isoformat()}).as_dict(),
+                .as_dict()
             ],
             dedupe_key="deemed_accepted",
-            notice="application_accepted",
-            notice_context={"case_number": app.case_number, "due": due.isoformat()},
         )
         received_lines = [
             ln for ln in acceptance.checklist(app, with_files=False) if ln.status == "provided"

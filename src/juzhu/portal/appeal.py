@@ -1,10 +1,9 @@
 """Contest a cancellation, a revocation or a refusal online: record the appeal, keep the
 evidence files, and generate the draft 行政复议申请书.
 
-A permit's cancellation or revocation is recorded through the registry's use case
-(``services.do_file_appeal``); the refusal of an application through the appeal machine's
-own ``file`` transition (``services.apply_transition``), the appeal naming the application
-and no permit.
+A cancellation, a revocation or the refusal of an application is recorded through the
+registry's use case (``services.do_file_appeal``); for a refusal the appeal names the
+application and no permit.
 
 The draft follows 行政复议法 (2023) Art. 22 and the usual form: 申请人, 被申请人, the act
 contested, 复议请求, 事实和理由, 证据, the body it goes to, the date and a signature line —
@@ -30,7 +29,6 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from juzhu.domain.lifecycle import Machine
 from juzhu.domain.vocabulary import label
 from juzhu.notifications.models import Notification
 from juzhu.portal import apply
@@ -129,27 +127,13 @@ def do_file_refusal(
             "you have already contested this decision; it is being handled",
             "grounds",
         )
-    on = today()
-    appeal = Appeal(
-        permit=None,
+    appeal = services.do_file_appeal(
+        None,
         application=app,
-        person=app.person,
-        city=app.city,
-        district=app.district,
-        station=app.station,
         kind=kind,
-        filed_on=on,
-        grounds=grounds.strip(),
-    )
-    services.apply_transition(
-        appeal,
-        Machine.APPEAL,
-        "file",
-        on=on,
+        grounds=grounds,
+        on=today(),
         actor=services.Actor(f"holder:{person.pk}"),
-        expected_version=None,
-        policy=services.policy_of(app.city, on),
-        inputs={"kind": kind, "application": app.case_number},
     )
     _store_evidence(appeal, files)
     return appeal

@@ -44,17 +44,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from juzhu.domain.days import Period, WorkCalendar
-from juzhu.domain.lifecycle import Machine
 from juzhu.notifications.models import Notification
-from juzhu.notifications.services import do_enqueue_notice
 from juzhu.registry import services
-from juzhu.registry.events import NewEvent, build_events
 from juzhu.registry.models import Event, Permit
-from juzhu.registry.services import Actor, Conflict, policy_ref
+from juzhu.registry.services import Actor, policy_ref
 from juzhu.rules.engine import Policy
 from juzhu.rules.loader import PolicyError, UnknownPolicy
 
@@ -208,31 +205,15 @@ def _apply_one(category: str, permit: Permit, plan: CityPlan) -> None:
     assert due is not None
     if category in ("expired", "suspended"):
         effective = due + ONE_DAY  # the first day without a valid term or endorsement
-        services.apply_transition(
-            permit, Machine.PERMIT, "suspend" if by_anniversary else "expire",
-            on=effective, actor=SWEEP, expected_version=permit.version, policy=plan.policy,
-            changes={"suspended_on": effective} if by_anniversary else None,
-            dedupe_key=key, notice=template,
-            notice_context={"number": permit.number, "on": effective.isoformat()},
-        )  # fmt: skip
+        lapse = services.do_suspend_permit if by_anniversary else services.do_expire_permit
+        lapse(
+            permit, on=effective, actor=SWEEP, expected_version=permit.version, policy=plan.policy
+        )
         return
-    # A reminder is not a transition: chain the event and move the head under the lock.
-    days, expected = (due - on).days, permit.version
-    rows = build_events(
-        permit, [NewEvent(name, on, {"due": due, "days_before": days})], actor=str(SWEEP),
-        policy=policy_ref(plan.policy), dedupe_key=key,
+    services.do_remind(
+        permit, event=name, template=template, due=due, on=on, actor=SWEEP, policy=plan.policy,
+        dedupe_key=key,
     )  # fmt: skip
-    moved = Permit.objects.filter(pk=permit.pk, version=expected).update(
-        version=F("version") + 1,
-        last_event_seq=permit.last_event_seq,
-        last_event_hash=permit.last_event_hash,
-    )
-    if moved != 1:
-        raise Conflict(permit, expected)
-    permit.version = expected + 1
-    saved = Event.objects.bulk_create(rows)
-    context = {"number": permit.number, "due": due.isoformat(), "days": days, "event": name}
-    do_enqueue_notice(saved[0], permit.person, template, context)
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
