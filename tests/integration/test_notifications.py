@@ -31,11 +31,11 @@ from juzhu.notifications import worker
 from juzhu.notifications.backends import ConsoleBackend, FileBackend, KeyedLog, Router, SmtpBackend
 from juzhu.notifications.models import Notification
 from juzhu.notifications.render import TemplateError, render
-from juzhu.notifications.services import do_enqueue_notice
 from juzhu.notifications.sms import FakeSmsGateway, SmsBackend
 from juzhu.notifications.texts import PARAMS, TEXTS, VARIANTS
 from juzhu.registry import services
 from juzhu.registry.models import Event, Permit, Person
+from juzhu.registry.outbox import do_enqueue_notice
 from juzhu.registry.services import Actor
 from juzhu.registry.sweep import sweep
 

@@ -23,12 +23,12 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from juzhu.domain.vocabulary import label
-from juzhu.notifications.models import Notification
 from juzhu.registry.demo_city import MIN_PEOPLE, SEED, STATIONS, DemoCity
 from juzhu.registry.models import (
     Appeal,
     Application,
     Event,
+    Notification,
     Office,
     Officer,
     Permit,

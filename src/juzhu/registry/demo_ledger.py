@@ -26,7 +26,6 @@ from django.utils import timezone
 
 from juzhu.domain.lifecycle import Machine, transition
 from juzhu.domain.months import add_months
-from juzhu.notifications.models import Notification
 from juzhu.registry import pii, services
 from juzhu.registry.events import NewEvent, build_events
 from juzhu.registry.idnumbers import mask_phone, parse_id_number
@@ -37,6 +36,7 @@ from juzhu.registry.models import (
     Chained,
     Endorsement,
     Event,
+    Notification,
     Permit,
     Person,
     ResidenceRegistration,
@@ -427,7 +427,7 @@ class Ledger:
         now = timezone.now()
         notices = []
         for event, person, template, context in self.notices:
-            # services' outbox (notifications.services.do_enqueue_notice): inbox + SMS
+            # services' outbox (registry.outbox.do_enqueue_notice): inbox + SMS
             for channel, recipient in (("inbox", str(person.pk)), ("sms", person.phone_index)):
                 if not recipient:
                     continue

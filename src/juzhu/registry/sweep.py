@@ -48,9 +48,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from juzhu.domain.days import Period, WorkCalendar
-from juzhu.notifications.models import Notification
 from juzhu.registry import services
-from juzhu.registry.models import Event, Permit
+from juzhu.registry.models import Event, Notification, Permit
 from juzhu.registry.services import Actor, policy_ref
 from juzhu.rules.engine import Policy
 from juzhu.rules.loader import PolicyError, UnknownPolicy
@@ -342,7 +341,7 @@ _NOT_DONE = """NOT EXISTS (SELECT 1 FROM registry_event e WHERE e.record_type = 
 
 # The event body mirrors events.build_events key for key (json_build_object, not canonical
 # text: verify_chains hashes the stored text and compares name/seq/record_id/on with the
-# columns). The outbox rows follow notifications.services.do_enqueue_notice: inbox always,
+# columns). The outbox rows follow registry.outbox.do_enqueue_notice: inbox always,
 # SMS when the person has a phone. They belong to events born in this very statement, so
 # no earlier notice can exist: no ON CONFLICT (a speculative insert per row); the unique
 # (event, channel, recipient) still stands guard. The update names its rows as an array of

@@ -12,11 +12,11 @@ from django.db.models import F
 
 from juzhu.domain.errors import TransitionNotAllowed
 from juzhu.domain.lifecycle import Machine, transition
-from juzhu.notifications.services import do_enqueue_notice
 from juzhu.registry.events import NewEvent, build_events
 from juzhu.registry.models import (
     Event,
 )
+from juzhu.registry.outbox import do_enqueue_notice
 from juzhu.registry.services.base import Actor, Conflict, R, Refused, policy_ref
 from juzhu.rules.engine import Policy
 

@@ -13,7 +13,6 @@ from django.db.models import F
 from juzhu.domain.lifecycle import Machine
 from juzhu.domain.months import add_months
 from juzhu.domain.vocabulary import CancellationReason, label
-from juzhu.notifications.services import do_enqueue_notice
 from juzhu.registry.events import NewEvent, build_events
 from juzhu.registry.models import (
     Appeal,
@@ -23,6 +22,7 @@ from juzhu.registry.models import (
     Permit,
     Person,
 )
+from juzhu.registry.outbox import do_enqueue_notice
 from juzhu.registry.services.base import (
     CITY_PREFIX,
     Actor,

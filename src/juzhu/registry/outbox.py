@@ -1,4 +1,6 @@
-"""Enqueue notices in the caller's transaction (the outbox)."""
+"""The outbox write: the registry records each notice in the transaction of the state change
+it reports, so a change that rolls back leaves no notice and a notice never reports a change
+that did not happen. Delivery is the notifications app's job (its worker claims the rows)."""
 
 from __future__ import annotations
 
@@ -7,8 +9,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from juzhu.notifications.models import Notification
-from juzhu.registry.models import Event, Person
+from juzhu.registry.models import Event, Notification, Person
 
 # Every notice goes to the in-app inbox; SMS when the person gave a phone number.
 DEFAULT_CHANNELS = ("inbox", "sms")
