@@ -239,7 +239,10 @@ def floor_plan(s: Situation, p: Any, a: Any) -> tuple[str, dt.date | None]:
         assert recon is not None and litig is not None
         if as_of <= recon:
             return "reconsideration", recon
-        return ("litigation" if as_of <= litig else "appeal"), recon
+        if as_of <= litig:
+            return "litigation", recon
+        if disputes:  # the person contests: the complaint; a ground-less act alone: move on
+            return "appeal", recon
     back = reason == CR.MOVED_AWAY and lives_here
     if clock_only and not (pm.status in (C, R) and reason in NO_REAPPLY and not back):
         return "reapply", recon

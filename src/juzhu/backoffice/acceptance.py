@@ -36,10 +36,17 @@ from juzhu.domain.days import WorkCalendar
 from juzhu.domain.vocabulary import ApplicationKind, Basis, Housing, RemedyPath, label
 from juzhu.planner.checklist import checklist_for
 from juzhu.planner.situation import Situation
-from juzhu.portal.models import Draft, Upload
 from juzhu.registry import services
 from juzhu.registry.idnumbers import InvalidIdNumber
-from juzhu.registry.models import Application, ApplicationMaterial, Office, Officer, Permit
+from juzhu.registry.models import (
+    Application,
+    ApplicationMaterial,
+    Draft,
+    Office,
+    Officer,
+    Permit,
+    Upload,
+)
 from juzhu.registry.selectors import NotFound, Viewer, access_permit, scoped
 from juzhu.registry.services import Actor, Refused
 from juzhu.rules.engine import Decision, MissingParameter, Policy

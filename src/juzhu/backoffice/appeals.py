@@ -319,7 +319,7 @@ def default_body(appeal_or_permit: Any, kind: str, on: dt.date) -> str:
     """The reconsideration body from the office directory (the district government)."""
     if kind != "reconsideration":
         return ""
-    from juzhu.backoffice.letters import office_names
+    from juzhu.registry.offices import office_names
 
     r = appeal_or_permit
     return office_names(r.city, r.district, r.station, policy_of(r.city, on))["government"]

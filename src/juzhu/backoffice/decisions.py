@@ -35,6 +35,7 @@ from juzhu.backoffice.words import WORDS
 from juzhu.domain.vocabulary import label
 from juzhu.registry import services
 from juzhu.registry.models import Application, Permit, Person
+from juzhu.registry.offices import office_names
 from juzhu.registry.selectors import Viewer, scoped
 from juzhu.registry.services import Actor, Refused
 from juzhu.rules.engine import Policy
@@ -282,7 +283,7 @@ def draft_letter(
     policy = services.policy_of(record.city, on)
     common = {
         "person": {"name": person.name, "id_masked": person.id_number_masked},
-        "offices": letters.office_names(record.city, record.district, record.station, policy),
+        "offices": office_names(record.city, record.district, record.station, policy),
         "issued_on": on.isoformat(),
         "policy": {"id": policy.id, "version": policy.version},
     }

@@ -23,7 +23,8 @@ from django.utils import timezone
 
 from juzhu.backoffice.models import Letter
 from juzhu.domain.days import WorkCalendar
-from juzhu.registry.models import Office, Person
+from juzhu.registry.models import Person
+from juzhu.registry.offices import office_names
 from juzhu.registry.services import CITY_PREFIX, Actor, policy_of, work_calendar
 from juzhu.rules.engine import Policy
 
@@ -44,31 +45,6 @@ def zh_date(day: dt.date | str | None) -> str:
         return ""
     d = dt.date.fromisoformat(day) if isinstance(day, str) else day
     return f"{d.year}年{d.month}月{d.day}日"
-
-
-def office_names(city: str, district: str, station: str, policy: Policy) -> dict[str, str]:
-    """The acceptance point, the deciding bureau (respondent) and the reconsideration body:
-    from the office directory, else the policy's generic wording."""
-    row = (
-        Office.objects.filter(city=city, district=district, station=station).first()
-        or Office.objects.filter(city=city, district=district).order_by("station").first()
-    )
-    respondent, body = policy.remedy_parties()
-    if row is None:
-        return {
-            "station": "",
-            "bureau": respondent["zh"],
-            "government": body["zh"],
-            "address": "",
-            "phone": "",
-        }
-    return {
-        "station": row.name_zh if row.station == station else "",
-        "bureau": row.bureau_zh,
-        "government": row.government_zh,
-        "address": row.address if row.station == station else "",
-        "phone": row.phone if row.station == station else "",
-    }
 
 
 def remedy_rights(

@@ -31,7 +31,7 @@ from juzhu.backoffice.queues import (
     queue_rows,
 )
 from juzhu.backoffice.words import WORDS
-from juzhu.portal.holder import timeline
+from juzhu.registry.history import timeline
 from juzhu.registry.models import Appeal, Application, ApplicationMaterial, Officer
 from juzhu.registry.selectors import (
     NotFound,

@@ -16,10 +16,9 @@ from django.urls import reverse
 from juzhu.backoffice import acceptance, views
 from juzhu.backoffice.access import office_view
 from juzhu.domain.vocabulary import ApplicationKind, Basis, Housing, label
-from juzhu.portal.apply import upload_root
-from juzhu.portal.models import Draft
 from juzhu.registry import services
-from juzhu.registry.models import Application
+from juzhu.registry.files import upload_root
+from juzhu.registry.models import Application, Draft
 from juzhu.registry.selectors import NotFound, access_application
 from juzhu.registry.services import Conflict, Refused
 

@@ -9,7 +9,7 @@ The draft follows 行政复议法 (2023) Art. 22 and the usual form: 申请人, 
 contested, 复议请求, 事实和理由, 证据, the body it goes to, the date and a signature line —
 with the computed deadline on top (60 days from the day the person was told, PRODUCT.md
 §Deadlines). Respondent and reconsideration body are the actual offices when the office
-directory knows the place (``backoffice.letters.office_names``), else the policy's words.
+directory knows the place (``registry.offices.office_names``), else the policy's words.
 The applicant's ID number is printed masked: the PDF may be left on a shared phone; the
 person writes the full number by hand before handing it in.
 
@@ -181,7 +181,7 @@ def refusal_reasons(app: Application) -> list[str]:
 
 
 def _offices(city: str, district: str, station: str, policy: Policy) -> dict[str, str]:
-    from juzhu.backoffice.letters import office_names
+    from juzhu.registry.offices import office_names
 
     return office_names(city, district, station, policy)
 

@@ -23,7 +23,6 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
@@ -34,6 +33,7 @@ from juzhu.planner.situation import parse_situation
 from juzhu.portal.flow import today
 from juzhu.portal.models import Draft, Upload
 from juzhu.registry import services
+from juzhu.registry.files import upload_root
 from juzhu.registry.models import Application, Permit, Person, ResidenceRegistration
 from juzhu.rules.engine import Decision, Policy
 from juzhu.rules.loader import load_policies
@@ -69,10 +69,6 @@ class UploadRefused(ValueError):
 
     def message(self, lang: str) -> str:
         return self.en if lang == "en" else self.zh
-
-
-def upload_root() -> Path:
-    return Path(getattr(settings, "PORTAL_UPLOAD_DIR", settings.VAR_DIR / "uploads"))
 
 
 def city_of(person: Person) -> tuple[str, str, str]:

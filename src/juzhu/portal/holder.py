@@ -6,7 +6,6 @@ the plan when it is suspended or ended, who checked it, and the inbox.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -19,7 +18,8 @@ from juzhu.planner.situation import SituationError
 from juzhu.portal.flow import plan_for, today
 from juzhu.portal.present import day, present_plan
 from juzhu.portal.texts import say
-from juzhu.registry.models import Application, Event, Permit, Person
+from juzhu.registry import history
+from juzhu.registry.models import Application, Permit, Person
 from juzhu.registry.selectors import (
     Viewer,
     access_application,
@@ -27,47 +27,6 @@ from juzhu.registry.selectors import (
     access_permit,
 )
 
-EVENT_WORDS: dict[str, tuple[str, str]] = {
-    "PermitIssued": ("居住证签发", "Permit issued"),
-    "PermitEndorsed": ("签注", "Endorsed"),
-    "PermitEndorsedLate": ("补办签注", "Endorsed late"),
-    "PermitSuspended": ("使用功能中止（未按时签注）", "Suspended (not endorsed on time)"),
-    "PermitExpired": ("有效期届满", "Expired"),
-    "PermitCancelled": ("注销", "Cancelled"),
-    "PermitRevoked": ("撤销", "Revoked"),
-    "PermitReinstated": ("恢复有效（复议或申诉结果）", "Reinstated (appeal outcome)"),
-    "PermitEndorsementReminded": ("签注提醒已发送", "Endorsement reminder sent"),
-    "PermitExpiryReminded": ("到期提醒已发送", "Expiry reminder sent"),
-    "PermitCardReplaced": ("补领/换领新证", "New card issued (replacement)"),
-    "PermitDetailsChanged": ("变更登记事项", "Details changed"),
-}
-EVENT_WORDS.update(
-    {
-        "ApplicationSubmitted": ("提交申请", "Application submitted"),
-        "ApplicationSupplementRequested": (
-            "一次性告知：需要补充材料",
-            "Asked for missing documents",
-        ),
-        "ApplicationSupplemented": ("已补充材料", "Documents supplied"),
-        "ApplicationAmended": ("申请已修改", "Application changed"),
-        "ApplicationAccepted": ("受理", "Accepted"),
-        "ApplicationRefused": ("不予办理", "Refused"),
-        "ApplicationApproved": ("审核通过", "Approved"),
-        "ApplicationProductionStarted": ("开始制证", "Being made"),
-        "ApplicationMarkedReady": ("可以领证", "Ready to collect"),
-        "ApplicationCollected": ("已领证", "Collected"),
-        "ApplicationWithdrawn": ("撤回申请", "Withdrawn"),
-        "ApplicationReopened": ("原不予签发决定被撤销，重新审核", "Reopened after appeal"),
-        "AppealFiled": ("提出申诉或复议", "Appeal filed"),
-        "AppealAccepted": ("已受理", "Appeal accepted"),
-        "AppealRejected": ("不予受理", "Appeal not accepted"),
-        "AppealActUpheld": ("维持原决定", "Decision upheld"),
-        "AppealActRevoked": ("撤销原决定", "Decision revoked"),
-        "AppealActChanged": ("变更原决定", "Decision changed"),
-        "AppealActConfirmedUnlawful": ("确认原决定违法", "Decision found unlawful"),
-        "AppealWithdrawn": ("撤回申诉或复议", "Appeal withdrawn"),
-    }
-)
 APPLICATION_STATUS: dict[str, tuple[str, str]] = {
     "draft": ("草稿", "draft"),
     "submitted": ("已提交，等待受理", "submitted, waiting to be accepted"),
@@ -127,42 +86,14 @@ def actor_words(actor: str, lang: str) -> str:
     return say("actor_party", lang)
 
 
-def _why(body: dict[str, Any], lang: str) -> str:
-    reason = body.get("reason") or (body.get("data") or {}).get("reason") or ""
-    parts = []
-    if reason:
-        parts.append(label(str(reason), lang) if str(reason) in LABELS else str(reason))
-    due = (body.get("data") or {}).get("due")
-    if due:
-        parts.append(("截止" if lang == "zh" else "due ") + day(str(due), lang))
-    return "；".join(parts) if lang == "zh" else "; ".join(parts)
-
-
 def timeline(
     record_type: str,
     record_id: Any,
     lang: str,
     who: Callable[[str], str] | None = None,
 ) -> list[dict[str, str]]:
-    """The record's events in words; ``who`` names the actor (default: as the holder sees
-    it, an officer masked)."""
-    rows = Event.objects.filter(record_type=record_type, record_id=record_id).order_by("seq")
-    out = []
-    for row in rows:
-        body = json.loads(row.body)
-        zh, en = EVENT_WORDS.get(row.name, (row.name, row.name))
-        at = timezone.localtime(row.occurred_at)
-        out.append(
-            {
-                "what": en if lang == "en" else zh,
-                "on": day(row.on_date, lang),
-                "at": at.strftime("%Y-%m-%d %H:%M"),
-                "who": who(row.actor) if who else actor_words(row.actor, lang),
-                "why": _why(body, lang),
-                "policy": (body.get("policy") or {}).get("version", ""),
-            }
-        )
-    return out
+    """The record's events in words, as the holder sees them (an officer masked)."""
+    return history.timeline(record_type, record_id, lang, who or (lambda a: actor_words(a, lang)))
 
 
 def notice_day(person: Person, permit: Permit) -> dt.date | None:

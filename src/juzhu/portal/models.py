@@ -12,6 +12,10 @@ import uuid
 
 from django.db import models
 
+from juzhu.registry.models import Draft, Upload
+
+__all__ = ["Draft", "Evidence", "LoginChallenge", "LoginGuard", "Upload"]
+
 
 class LoginChallenge(models.Model):
     """One 6-digit code: sent to the registered phone, or (unknown number) never sent."""
@@ -48,39 +52,6 @@ class LoginGuard(models.Model):
     failures = models.PositiveSmallIntegerField(default=0)
     window_start = models.DateTimeField(null=True, blank=True)  # of the failures counted
     locked_until = models.DateTimeField(null=True, blank=True)
-
-
-class Draft(models.Model):
-    """An online application being filled in, one page at a time: saved at every step, so
-    the person can stop and resume on any device (GOV.UK "save and return")."""
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    person = models.ForeignKey("registry.Person", on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=24)
-    data = models.JSONField(default=dict)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    application = models.OneToOneField(
-        "registry.Application", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-
-    class Meta:
-        indexes = [models.Index(fields=["person", "kind"])]
-
-
-class Upload(models.Model):
-    """One file for one material of a draft. The bytes live under ``PORTAL_UPLOAD_DIR``
-    (``var/uploads``), outside anything the web server serves, named by this row's id; the
-    person's file name is kept only as text."""
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="uploads")
-    material = models.CharField(max_length=40)
-    name = models.CharField(max_length=100)
-    content_type = models.CharField(max_length=32)
-    size = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
-    created_at = models.DateTimeField(auto_now_add=True)
 
 
 class Evidence(models.Model):

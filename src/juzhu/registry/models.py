@@ -403,3 +403,45 @@ class Notification(models.Model):
         collides with deliveries remembered in the file logs of an earlier one."""
         micros = int(self.created_at.timestamp() * 1_000_000)
         return f"n{self.pk}-{micros}"
+
+
+# -- an application being filled in online, and its files ----------------------------------
+# Written by the portal as the person types, read by the counter when it accepts the
+# application (the back office); both reach them here.
+
+
+class Draft(models.Model):
+    """An online application being filled in, one page at a time: saved at every step, so
+    the person can stop and resume on any device (GOV.UK "save and return")."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    person = models.ForeignKey("Person", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=24)
+    data = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    application = models.OneToOneField(
+        "Application", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        db_table = "portal_draft"  # its name from when the portal owned it (registry 0007)
+        indexes = [models.Index(fields=["person", "kind"])]
+
+
+class Upload(models.Model):
+    """One file for one material of a draft. The bytes live under ``PORTAL_UPLOAD_DIR``
+    (``var/uploads``), outside anything the web server serves, named by this row's id; the
+    person's file name is kept only as text."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    draft = models.ForeignKey(Draft, on_delete=models.CASCADE, related_name="uploads")
+    material = models.CharField(max_length=40)
+    name = models.CharField(max_length=100)
+    content_type = models.CharField(max_length=32)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        db_table = "portal_upload"  # its name from when the portal owned it (registry 0007)

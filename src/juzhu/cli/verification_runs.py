@@ -62,7 +62,7 @@ def run_credential_verify(
         except (KeyError, TypeError, ValueError):
             _fail(f"{keys_file}: not a key set as /api/verification/keys returns it")
     else:
-        from juzhu.cli import setup_django
+        from juzhu.cli.django_setup import setup_django
 
         setup_django()
         from juzhu.verification import keys

@@ -1,0 +1,5 @@
+"""``python -m juzhu.cli``: the same as the ``juzhu`` command."""
+
+from juzhu.cli import main
+
+main()

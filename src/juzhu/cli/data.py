@@ -1,0 +1,72 @@
+"""The registry's data: ``juzhu migrate``, ``juzhu demo``, ``juzhu import`` and
+``juzhu audit verify`` (the hash-chained event log)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from juzhu.cli.django_setup import setup_django
+
+audit_app = typer.Typer(help="Check the hash-chained event log.", no_args_is_help=True)
+
+
+def migrate() -> None:
+    """Create or upgrade the database schema (SQLite by default, DATABASE_URL for PostgreSQL)."""
+    setup_django()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=1)
+
+
+def demo(
+    people: Annotated[int, typer.Option("--people", help="how many people to create")] = 5000,
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="do nothing if the registry has data")
+    ] = False,
+) -> None:
+    """Load a demo city: people, registrations, permits in every status, open applications,
+    a cancelled permit under appeal, officers and relying parties."""
+    setup_django()
+    from juzhu.registry.demo import run_demo_cli
+
+    run_demo_cli(people=people, if_empty=if_empty)
+
+
+def import_permits(
+    file: Annotated[
+        Path, typer.Argument(help="legacy permits CSV (columns: docs/howto/legacy-import.md)")
+    ],
+    report: Annotated[
+        Path | None, typer.Option("--report", help="write the bad-row report here (CSV)")
+    ] = None,
+    batch: Annotated[int, typer.Option("--batch")] = 50000,
+) -> None:
+    """Import legacy permit records: every bad row reported, good rows loaded, idempotent."""
+    setup_django()
+    from juzhu.registry.legacy_import import run_import_cli
+
+    run_import_cli(file=file, report=report, batch=batch)
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Walk every event chain; name the first broken link (exit 1) or report all intact."""
+    setup_django()
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from juzhu.registry.events import verify_chains
+    from juzhu.registry.models import Event
+
+    total = Event.objects.count()
+    with Progress(
+        TextColumn("verifying"), BarColumn(), MofNCompleteColumn(), transient=True
+    ) as bar:
+        task = bar.add_task("events", total=total)
+        checked, broken = verify_chains(progress=lambda n: bar.advance(task, n))
+    if broken is not None:
+        typer.echo(f"BROKEN after {checked} good events: {broken}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"ok: {checked} events in intact chains")

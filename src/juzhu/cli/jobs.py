@@ -1,0 +1,59 @@
+"""The recurring jobs: ``juzhu sweep`` and ``juzhu office-deem`` (nightly) and
+``juzhu notify run`` (the notices outbox)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from juzhu.cli.common import parse_date
+from juzhu.cli.django_setup import setup_django
+
+notify_app = typer.Typer(help="Deliver queued notices (the outbox).", no_args_is_help=True)
+
+
+def sweep(
+    on: Annotated[
+        str, typer.Option("--on", help="the date the sweep runs for (default: today)")
+    ] = "",
+    city: Annotated[str, typer.Option("--city", help="one city only (default: all)")] = "",
+) -> None:
+    """Nightly sweep: reminders, suspensions, cancellations after grace, expiries. Idempotent
+    and restartable."""
+    setup_django()
+    from django.utils import timezone
+
+    from juzhu.registry.sweep import run_sweep_cli
+
+    # the registry's day (Asia/Shanghai), even on a server clock in UTC
+    run_sweep_cli(on=parse_date(on, "--on") if on else timezone.localdate(), city=city or None)
+
+
+def office_deem(
+    on: Annotated[
+        str, typer.Option("--on", help="the date the job runs for (default: today)")
+    ] = "",
+    city: Annotated[str, typer.Option("--city", help="one city only (default: all)")] = "",
+) -> None:
+    """Nightly: accept applications nobody answered within the notice limit, from the day
+    they were received (行政许可法 Art. 32). Idempotent; one transaction per application."""
+    setup_django()
+    from django.utils import timezone
+
+    from juzhu.backoffice.deemed import run_deemed_cli
+
+    run_deemed_cli(on=parse_date(on, "--on") if on else timezone.localdate(), city=city or None)
+
+
+@notify_app.command("run")
+def notify_run(
+    once: Annotated[bool, typer.Option("--once", help="deliver what is due, then stop")] = False,
+    worker_id: Annotated[str, typer.Option("--worker-id")] = "",
+    batch: Annotated[int, typer.Option("--batch")] = 100,
+) -> None:
+    """Deliver queued notices: claims rows (SKIP LOCKED), retries with backoff, exactly once."""
+    setup_django()
+    from juzhu.notifications.worker import run_worker_cli
+
+    run_worker_cli(once=once, worker_id=worker_id or None, batch=batch)
