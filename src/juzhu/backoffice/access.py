@@ -23,12 +23,13 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllow
 from django.shortcuts import render
 
 from juzhu.backoffice.models import Denial
+from juzhu.domain.vocabulary import Role
 from juzhu.registry.models import Officer
 from juzhu.registry.selectors import NotFound, Viewer
 
 log = logging.getLogger("juzhu.office")
 
-ROLES = ("clerk", "reviewer", "supervisor", "auditor", "admin")
+ROLES = tuple(Role)
 ALL_CASEWORK = frozenset({"clerk", "reviewer", "supervisor", "auditor"})
 ACTIONS: dict[str, frozenset[str]] = {
     # read: queues, case detail, search, dashboards, letters (auditors read everything)

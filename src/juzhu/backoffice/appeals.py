@@ -29,6 +29,7 @@ from django.db import transaction
 from juzhu.domain.continuity import ContinuityRule, compute_continuity
 from juzhu.domain.lifecycle import Event as DomainEvent
 from juzhu.domain.lifecycle import Machine, event_names
+from juzhu.domain.vocabulary import AppealStatus
 from juzhu.registry import services
 from juzhu.registry.models import Appeal, Event, Permit
 from juzhu.registry.services import (
@@ -40,8 +41,8 @@ from juzhu.registry.services import (
 )
 
 RECORDABLE_KINDS = ("reconsideration", "litigation")
-OPEN = ("filed", "accepted")
-OVERTURNED = ("revoked_act", "changed_act", "confirmed_unlawful")
+OPEN = AppealStatus.open()
+OVERTURNED = AppealStatus.overturned()
 # what each outcome is called in a reconsideration decision and in a judgment
 OUTCOME_WORDS: dict[str, dict[str, str]] = {
     "reconsideration": {

@@ -32,7 +32,7 @@ from django.db import transaction
 from juzhu.backoffice import letters
 from juzhu.backoffice.models import Letter
 from juzhu.backoffice.words import WORDS
-from juzhu.domain.vocabulary import label
+from juzhu.domain.vocabulary import ApplicationStatus, label
 from juzhu.registry import services
 from juzhu.registry.models import Application, Permit, Person
 from juzhu.registry.offices import office_names
@@ -43,8 +43,7 @@ from juzhu.rules.engine import Policy
 REVOCATION_GROUND = "ineligible_or_false_info"
 # 行政许可法 Art. 69 para. 2: a licence obtained by deception or bribery shall be revoked.
 REVOCATION_LAW = "《中华人民共和国行政许可法》第六十九条第二款"
-OPEN = ("draft", "submitted", "needs_supplement", "accepted", "approved", "in_production",
-        "ready_for_pickup")  # fmt: skip
+OPEN = ApplicationStatus.open()
 
 # Evidence: a scan or a photo, as a file an officer gets from a scanner or a phone.
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024

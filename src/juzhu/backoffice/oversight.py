@@ -32,9 +32,9 @@ from django.db.models import (
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce
 
-from juzhu.backoffice.appeals import OVERTURNED
 from juzhu.backoffice.models import Denial, SignInAttempt
 from juzhu.domain.days import WorkCalendar
+from juzhu.domain.vocabulary import AppealStatus, ApplicationStatus
 from juzhu.registry import pii
 from juzhu.registry.idnumbers import InvalidIdNumber, parse_id_number
 from juzhu.registry.models import (
@@ -51,8 +51,16 @@ from juzhu.registry.services import policy_of
 
 ID_RE = re.compile(r"^\d{17}[\dXx]$|^\d{15}$")
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
-OPEN_APPLICATION = ("submitted", "accepted", "approved", "in_production")
-DECIDED_APPEAL = ("upheld", *OVERTURNED)
+# the statuses the dashboard counts as in progress at the office, and those past acceptance
+# whose statutory due day can run out
+IN_PROGRESS = (
+    ApplicationStatus.SUBMITTED,
+    ApplicationStatus.ACCEPTED,
+    ApplicationStatus.APPROVED,
+    ApplicationStatus.IN_PRODUCTION,
+)
+RUNNING_LATE = IN_PROGRESS[1:]
+DECIDED_APPEAL = AppealStatus.decided()
 SEARCH_LIMIT = 50
 NO_CARD = ("endorsement", "voluntary_cancellation")
 
@@ -225,9 +233,7 @@ def overdue(viewer: Viewer, today: dt.date, cal: WorkCalendar) -> dict[str, Any]
     ``remedy.reconsideration.decision`` (today's policy of the viewer's city)."""
     policy = policy_of(viewer.city, today)
     # approved is final for kinds that make no card (endorsement, voluntary cancellation)
-    q = Q(status__in=OPEN_APPLICATION[1:], due_on__lt=today) & ~Q(
-        status="approved", kind__in=NO_CARD
-    )
+    q = Q(status__in=RUNNING_LATE, due_on__lt=today) & ~Q(status="approved", kind__in=NO_CARD)
     notice = policy.period("acceptance.notice_limit")
     if notice:
         q |= Q(status="submitted", submitted_on__lte=_cutoff(cal, today, notice))
@@ -277,7 +283,7 @@ def appeal_outcomes(viewer: Viewer, start: dt.date, end: dt.date) -> dict[str, A
     decided = scoped(
         viewer, Appeal.objects.filter(decided_on__range=(start, end), status__in=DECIDED_APPEAL)
     )
-    overturned = Count("id", filter=Q(status__in=OVERTURNED))
+    overturned = Count("id", filter=Q(status__in=AppealStatus.overturned()))
     by_outcome = dict(
         decided.values("status").annotate(n=Count("id")).order_by().values_list("status", "n")
     )
@@ -297,7 +303,7 @@ def appeal_outcomes(viewer: Viewer, start: dt.date, end: dt.date) -> dict[str, A
     )
     by_station = decided.values("station").annotate(n=Count("id"), o=overturned).order_by("station")
     n = sum(by_outcome.values())
-    o = sum(by_outcome.get(s, 0) for s in OVERTURNED)
+    o = sum(by_outcome.get(s, 0) for s in AppealStatus.overturned())
     return {
         "by_outcome": [(s, by_outcome.get(s, 0)) for s in DECIDED_APPEAL],
         "decided": n,

@@ -35,10 +35,12 @@ from typing import Any, TypeAlias
 
 from juzhu.domain.errors import TransitionNotAllowed
 from juzhu.domain.vocabulary import (
+    AppealStatus,
     ApplicationKind,
     ApplicationStatus,
     CancellationReason,
     PermitStatus,
+    RegistrationStatus,
 )
 
 
@@ -47,30 +49,6 @@ class Machine(StrEnum):
     APPLICATION = "application"
     REGISTRATION = "registration"
     APPEAL = "appeal"
-
-
-class RegistrationStatus(StrEnum):
-    ACTIVE = "active"
-    DEREGISTERED = "deregistered"
-
-
-class AppealStatus(StrEnum):
-    """``filed`` until accepted (受理) or rejected (不予受理); then one decision, or withdrawn.
-
-    ``upheld``: the act stands (维持, Art. 68). ``revoked_act``: the act is revoked (撤销,
-    Art. 64), which is what reinstates a wrongly cancelled permit. ``changed_act``: the act
-    is changed (变更, Art. 63). ``confirmed_unlawful``: unlawful but not revoked (确认违法,
-    Art. 65). Declaring an act void (Art. 67) is recorded as ``revoked_act`` with a note.
-    """
-
-    FILED = "filed"
-    ACCEPTED = "accepted"
-    UPHELD = "upheld"
-    REVOKED_ACT = "revoked_act"
-    CHANGED_ACT = "changed_act"
-    CONFIRMED_UNLAWFUL = "confirmed_unlawful"
-    WITHDRAWN = "withdrawn"
-    REJECTED = "rejected"
 
 
 class PermitCommand(StrEnum):

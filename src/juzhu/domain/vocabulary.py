@@ -29,6 +29,77 @@ class PermitStatus(StrEnum):
     CANCELLED = "cancelled"
     REVOKED = "revoked"
 
+    @classmethod
+    def live(cls) -> tuple[PermitStatus, ...]:
+        """A permit that still exists: valid, or suspended until a late endorsement."""
+        return (cls.ACTIVE, cls.SUSPENDED)
+
+    @classmethod
+    def ended(cls) -> tuple[PermitStatus, ...]:
+        """Ended by an act that can be contested (注销 / 撤销)."""
+        return (cls.CANCELLED, cls.REVOKED)
+
+
+class RegistrationStatus(StrEnum):
+    ACTIVE = "active"
+    DEREGISTERED = "deregistered"
+
+
+class AppealStatus(StrEnum):
+    """``filed`` until accepted (受理) or rejected (不予受理); then one decision, or withdrawn.
+
+    ``upheld``: the act stands (维持, Art. 68). ``revoked_act``: the act is revoked (撤销,
+    Art. 64), which is what reinstates a wrongly cancelled permit. ``changed_act``: the act
+    is changed (变更, Art. 63). ``confirmed_unlawful``: unlawful but not revoked (确认违法,
+    Art. 65). Declaring an act void (Art. 67) is recorded as ``revoked_act`` with a note.
+    """
+
+    FILED = "filed"
+    ACCEPTED = "accepted"
+    UPHELD = "upheld"
+    REVOKED_ACT = "revoked_act"
+    CHANGED_ACT = "changed_act"
+    CONFIRMED_UNLAWFUL = "confirmed_unlawful"
+    WITHDRAWN = "withdrawn"
+    REJECTED = "rejected"
+
+    @classmethod
+    def open(cls) -> tuple[AppealStatus, ...]:
+        """Filed and not yet decided."""
+        return (cls.FILED, cls.ACCEPTED)
+
+    @classmethod
+    def overturned(cls) -> tuple[AppealStatus, ...]:
+        """Decisions that find against the act."""
+        return (cls.REVOKED_ACT, cls.CHANGED_ACT, cls.CONFIRMED_UNLAWFUL)
+
+    @classmethod
+    def decided(cls) -> tuple[AppealStatus, ...]:
+        return (cls.UPHELD, *cls.overturned())
+
+
+class Role(StrEnum):
+    """An officer's role (the back office's role × jurisdiction guard, backoffice/access.py)."""
+
+    CLERK = "clerk"  # 受理窗口
+    REVIEWER = "reviewer"  # 审核签发
+    SUPERVISOR = "supervisor"  # 主管
+    AUDITOR = "auditor"  # 审计
+    ADMIN = "admin"  # 管理员
+
+    @property
+    def zh(self) -> str:
+        return ROLE_NAMES[self]
+
+
+ROLE_NAMES: dict[str, str] = {
+    "clerk": "受理窗口",
+    "reviewer": "审核签发",
+    "supervisor": "主管",
+    "auditor": "审计",
+    "admin": "管理员",
+}
+
 
 class ApplicationKind(StrEnum):
     FIRST_ISSUE = "first_issue"
@@ -50,6 +121,27 @@ class ApplicationStatus(StrEnum):
     READY_FOR_PICKUP = "ready_for_pickup"
     COLLECTED = "collected"
     WITHDRAWN = "withdrawn"
+
+    @classmethod
+    def undecided(cls) -> tuple[ApplicationStatus, ...]:
+        """In the office, not yet approved or refused (the one-time notice and acceptance)."""
+        return (cls.SUBMITTED, cls.NEEDS_SUPPLEMENT, cls.ACCEPTED)
+
+    @classmethod
+    def open(cls) -> tuple[ApplicationStatus, ...]:
+        """Not finished: anything but refused, collected or withdrawn (a draft included)."""
+        return (
+            cls.DRAFT,
+            *cls.undecided(),
+            cls.APPROVED,
+            cls.IN_PRODUCTION,
+            cls.READY_FOR_PICKUP,
+        )
+
+    @classmethod
+    def decided(cls) -> tuple[ApplicationStatus, ...]:
+        """Approved or refused, and what follows an approval."""
+        return (cls.REFUSED, cls.APPROVED, cls.IN_PRODUCTION, cls.READY_FOR_PICKUP, cls.COLLECTED)
 
 
 class Basis(StrEnum):

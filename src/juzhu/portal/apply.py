@@ -27,7 +27,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from juzhu.domain.months import add_months
-from juzhu.domain.vocabulary import label
+from juzhu.domain.vocabulary import PermitStatus, label
 from juzhu.planner.checklist import checklist_for
 from juzhu.planner.situation import parse_situation
 from juzhu.portal.flow import today
@@ -51,7 +51,7 @@ KIND_STEPS: dict[str, tuple[str, ...]] = {
     "replacement": ("replace_reason",),
     "voluntary_cancellation": ("cancel_reason", "cancel_confirm"),
 }
-LIVE = ("active", "suspended")
+LIVE = PermitStatus.live()
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PER_MATERIAL = 3
 MAX_FILES = 20

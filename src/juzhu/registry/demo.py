@@ -22,7 +22,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from juzhu.domain.vocabulary import label
+from juzhu.domain.vocabulary import ApplicationStatus, label
 from juzhu.registry.demo_city import MIN_PEOPLE, SEED, STATIONS, DemoCity
 from juzhu.registry.models import (
     Appeal,
@@ -63,8 +63,7 @@ RELYING_PARTIES = (
     ("深圳农商示范银行福田支行", "bank", ["bank_account"]),
     ("深圳市住房保障署", "housing_bureau", ["public_rental_housing", "home_purchase"]),
 )
-OPEN = ("draft", "submitted", "needs_supplement", "accepted", "approved", "in_production",
-        "ready_for_pickup")  # fmt: skip
+OPEN = ApplicationStatus.open()
 
 
 class DemoRefused(Exception):

@@ -21,12 +21,12 @@ import numpy as np
 import numpy.typing as npt
 from django.db import connection, transaction
 
-from juzhu.domain.vocabulary import Basis, Housing
+from juzhu.domain.vocabulary import ApplicationStatus, Basis, Housing, PermitStatus
 from juzhu.registry.models import Application, Permit, Person
 from juzhu.rules.bulk import HOUSING_CODES, NO_HOUSING, People
 
-LIVE_PERMIT = ("active", "suspended")
-OPEN_APPLICATION = ("submitted", "needs_supplement", "accepted")
+LIVE_PERMIT = PermitStatus.live()
+UNDECIDED_APPLICATION = ApplicationStatus.undecided()
 BASES: list[str] = [b.value for b in Basis]
 HOUSINGS: list[str] = [h.value for h in Housing]
 BASIS_CODES: dict[str, int] = {b: i for i, b in enumerate(BASES)}
@@ -254,7 +254,7 @@ def _iter_permits(city: str) -> Records:
 def _read_applications(city: str) -> Records:
     """Open applications; their facts are JSON, so any key may be missing or malformed."""
     rows = (
-        Application.objects.filter(city=city, status__in=OPEN_APPLICATION)
+        Application.objects.filter(city=city, status__in=UNDECIDED_APPLICATION)
         .values_list("id", "basis", "housing", "facts")
         .iterator(chunk_size=20_000)
     )

@@ -14,14 +14,16 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from juzhu.domain.lifecycle import AppealStatus, RegistrationStatus
 from juzhu.domain.vocabulary import (
+    AppealStatus,
     ApplicationKind,
     ApplicationStatus,
     Basis,
     CancellationReason,
     Housing,
     PermitStatus,
+    RegistrationStatus,
+    Role,
 )
 
 GENESIS_HASH = "0" * 64
@@ -257,13 +259,7 @@ class AccessLog(models.Model):
 
 
 class Officer(models.Model):
-    ROLES = [
-        ("clerk", "受理窗口"),
-        ("reviewer", "审核签发"),
-        ("supervisor", "主管"),
-        ("auditor", "审计"),
-        ("admin", "管理员"),
-    ]
+    ROLES = [(role.value, role.zh) for role in Role]
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="officer"
