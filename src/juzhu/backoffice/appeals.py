@@ -29,7 +29,7 @@ from django.db import transaction
 from juzhu.domain.continuity import ContinuityRule, compute_continuity
 from juzhu.domain.lifecycle import Event as DomainEvent
 from juzhu.domain.lifecycle import Machine, event_names
-from juzhu.domain.vocabulary import AppealStatus
+from juzhu.domain.vocabulary import AppealStatus, PermitStatus
 from juzhu.registry import services
 from juzhu.registry.models import Appeal, Event, Permit
 from juzhu.registry.services import (
@@ -132,7 +132,7 @@ def do_record_appeal(
     if kind not in RECORDABLE_KINDS:
         raise Refused("请选择行政复议或行政诉讼", "kind: reconsideration or litigation", "kind")
     permit = Permit.objects.select_for_update().get(pk=permit.pk)
-    if permit.status not in ("cancelled", "revoked"):
+    if permit.status not in (PermitStatus.CANCELLED, PermitStatus.REVOKED):
         raise Refused(
             "只有被注销或撤销的居住证才能复议或起诉",
             "only a cancelled or revoked permit can be contested",
@@ -236,7 +236,7 @@ def do_record_outcome(
     reinstate = (
         outcome == "revoked_act"
         and permit is not None
-        and permit.status in ("cancelled", "revoked")
+        and permit.status in (PermitStatus.CANCELLED, PermitStatus.REVOKED)
     )
     data: dict[str, Any] = {"body": body, "document": document}
     if outcome == "revoked_act" and permit is not None and not reinstate:
@@ -295,7 +295,10 @@ def reinstatement_continuity(permit: Permit, on: dt.date) -> dict[str, Any]:
 def litigation_deadline(appeal: Appeal) -> dt.date | None:
     """Last day to sue after a reconsideration decision (upheld or not accepted), counted
     from the decision date: service is usually later, so the real deadline is no earlier."""
-    if appeal.kind != "reconsideration" or appeal.status not in ("upheld", "rejected"):
+    if appeal.kind != "reconsideration" or appeal.status not in (
+        AppealStatus.UPHELD,
+        AppealStatus.REJECTED,
+    ):
         return None
     if appeal.decided_on is None:
         return None
@@ -309,7 +312,7 @@ def litigation_deadline(appeal: Appeal) -> dt.date | None:
 
 def may_record(permit: Permit) -> bool:
     return (
-        permit.status in ("cancelled", "revoked")
+        permit.status in (PermitStatus.CANCELLED, PermitStatus.REVOKED)
         and not Appeal.objects.filter(
             permit=permit, kind__in=RECORDABLE_KINDS, status__in=OPEN
         ).exists()

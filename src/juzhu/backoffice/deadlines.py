@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from juzhu.domain.days import WorkCalendar
+from juzhu.domain.vocabulary import AppealStatus, ApplicationStatus
 from juzhu.registry.models import Appeal, Application
 from juzhu.registry.services import policy_of
 
@@ -72,11 +73,15 @@ def acceptance_due(app: Application, cal: WorkCalendar) -> dt.date | None:
 
 
 def application_badge(app: Application, cal: WorkCalendar, today: dt.date) -> Badge:
-    if app.status == "submitted":
+    if app.status == ApplicationStatus.SUBMITTED:
         due, what = acceptance_due(app, cal), "受理或一次性告知"
-    elif app.status in ("accepted", "approved", "in_production"):
+    elif app.status in (
+        ApplicationStatus.ACCEPTED,
+        ApplicationStatus.APPROVED,
+        ApplicationStatus.IN_PRODUCTION,
+    ):
         due, what = app.due_on, "办结（制证）"
-    elif app.status == "needs_supplement":
+    elif app.status == ApplicationStatus.NEEDS_SUPPLEMENT:
         raw = app.facts.get("_supplement_due")
         due, what = (dt.date.fromisoformat(raw) if raw else None), "申请人补正"
     else:
@@ -86,10 +91,10 @@ def application_badge(app: Application, cal: WorkCalendar, today: dt.date) -> Ba
 
 def appeal_badge(appeal: Appeal, cal: WorkCalendar, today: dt.date) -> Badge:
     policy = policy_of(appeal.city, appeal.filed_on)
-    if appeal.status == "filed":
+    if appeal.status == AppealStatus.FILED:
         period, what = policy.period("remedy.reconsideration.acceptance"), "受理审查"
         start = appeal.filed_on
-    elif appeal.status == "accepted":
+    elif appeal.status == AppealStatus.ACCEPTED:
         period, what = policy.period("remedy.reconsideration.decision"), "作出复议决定"
         start = appeal.accepted_on or appeal.filed_on
     else:

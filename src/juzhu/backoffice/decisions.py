@@ -32,7 +32,7 @@ from django.db import transaction
 from juzhu.backoffice import letters
 from juzhu.backoffice.models import Letter
 from juzhu.backoffice.words import WORDS
-from juzhu.domain.vocabulary import ApplicationStatus, label
+from juzhu.domain.vocabulary import ApplicationStatus, PermitStatus, label
 from juzhu.registry import services
 from juzhu.registry.models import Application, Permit, Person
 from juzhu.registry.offices import office_names
@@ -204,7 +204,7 @@ def check_cancellation(permit: Permit, ground: str, facts: str, on: dt.date) -> 
     choice = next((c for c in cancellation_choices(permit, on) if c["id"] == ground), None)
     if choice is None:
         raise Refused("请选择本市政策规定的注销事由", "choose a ground from the policy", "ground")
-    if permit.status not in ("active", "suspended", "expired"):
+    if permit.status not in (PermitStatus.ACTIVE, PermitStatus.SUSPENDED, PermitStatus.EXPIRED):
         raise Refused(
             f"居住证已{WORDS.get(permit.status, permit.status)}，不能再注销或撤销",
             f"the permit is {permit.status}",
@@ -247,7 +247,7 @@ def impacts(viewer: Viewer, permit: Permit, on: dt.date) -> dict[str, Any]:
             }
             for a in open_apps
         ],  # fmt: skip
-        "continuity": permit.status in ("active", "suspended"),
+        "continuity": permit.status in (PermitStatus.ACTIVE, PermitStatus.SUSPENDED),
     }
 
 
@@ -438,7 +438,7 @@ def evidence_from_form(raw: str) -> list[dict[str, Any]]:
 def panel_context(app: Application, on: dt.date) -> dict[str, Any]:
     """What the decision panels of the case page read beyond its own context."""
     return {
-        "grounds": refusal_grounds(app, on) if app.status == "accepted" else [],
+        "grounds": refusal_grounds(app, on) if app.status == ApplicationStatus.ACCEPTED else [],
         "makes_card": app.kind in services.CARD_KINDS,
         "decide_page": True,
     }

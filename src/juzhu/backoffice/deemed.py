@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from juzhu.backoffice import acceptance
+from juzhu.domain.vocabulary import ApplicationStatus
 from juzhu.registry import services
 from juzhu.registry.models import Application
 from juzhu.registry.services import Actor, Conflict, Refused
@@ -41,7 +42,7 @@ class DeemedResult:
 
 def candidates(on: dt.date, city: str | None = None) -> list[Application]:
     qs = Application.objects.filter(
-        status="submitted",
+        status=ApplicationStatus.SUBMITTED,
         notices_issued=0,
         accepted_on__isnull=True,
         decided_on__isnull=True,
@@ -58,7 +59,7 @@ def deem_one(app: Application, on: dt.date) -> bool:
     with transaction.atomic():
         app = Application.objects.select_related("person").get(pk=app.pk)
         cal = services.work_calendar()
-        if app.status != "submitted" or app.notices_issued or app.accepted_on:
+        if app.status != ApplicationStatus.SUBMITTED or app.notices_issued or app.accepted_on:
             return False
         if not acceptance.is_past_notice_limit(app, on, cal):
             return False

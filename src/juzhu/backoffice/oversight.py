@@ -233,16 +233,18 @@ def overdue(viewer: Viewer, today: dt.date, cal: WorkCalendar) -> dict[str, Any]
     ``remedy.reconsideration.decision`` (today's policy of the viewer's city)."""
     policy = policy_of(viewer.city, today)
     # approved is final for kinds that make no card (endorsement, voluntary cancellation)
-    q = Q(status__in=RUNNING_LATE, due_on__lt=today) & ~Q(status="approved", kind__in=NO_CARD)
+    q = Q(status__in=RUNNING_LATE, due_on__lt=today) & ~Q(
+        status=ApplicationStatus.APPROVED, kind__in=NO_CARD
+    )
     notice = policy.period("acceptance.notice_limit")
     if notice:
-        q |= Q(status="submitted", submitted_on__lte=_cutoff(cal, today, notice))
+        q |= Q(status=ApplicationStatus.SUBMITTED, submitted_on__lte=_cutoff(cal, today, notice))
     apps = scoped(viewer, Application.objects.filter(q)).select_related("person")
     aq = Q(pk__in=[])
     acceptance = policy.period("remedy.reconsideration.acceptance")
     decision = policy.period("remedy.reconsideration.decision")
     if acceptance:
-        aq |= Q(status="filed", filed_on__lte=_cutoff(cal, today, acceptance))
+        aq |= Q(status=AppealStatus.FILED, filed_on__lte=_cutoff(cal, today, acceptance))
     if decision:
         aq |= Q(status="accepted", accepted_on__lte=_cutoff(cal, today, decision))
     appeals = scoped(viewer, Appeal.objects.filter(aq)).select_related("person")
@@ -312,7 +314,8 @@ def appeal_outcomes(viewer: Viewer, start: dt.date, end: dt.date) -> dict[str, A
         "by_ground": table(by_ground, "ground"),
         "by_station": table(by_station, "station"),
         "rejected": scoped(
-            viewer, Appeal.objects.filter(decided_on__range=(start, end), status="rejected")
+            viewer,
+            Appeal.objects.filter(decided_on__range=(start, end), status=AppealStatus.REJECTED),
         ).count(),
     }
 

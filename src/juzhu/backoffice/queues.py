@@ -19,6 +19,7 @@ from juzhu.backoffice.deadlines import appeal_badge, application_badge
 from juzhu.backoffice.models import Claim
 from juzhu.backoffice.words import WORDS
 from juzhu.domain.days import WorkCalendar
+from juzhu.domain.vocabulary import AppealStatus, ApplicationStatus
 from juzhu.registry.models import Appeal, Application
 from juzhu.registry.selectors import Viewer, scoped
 
@@ -33,19 +34,19 @@ class Queue:
 
 
 QUEUES = (
-    Queue("online", "网上申请", Application, Q(status="submitted", channel="online"),
+    Queue("online", "网上申请", Application, Q(status=ApplicationStatus.SUBMITTED, channel="online"),
           "核对材料：受理并出具回执，或一次性告知所缺全部材料"),
-    Queue("counter", "窗口受理", Application, Q(status="submitted", channel="counter"),
+    Queue("counter", "窗口受理", Application, Q(status=ApplicationStatus.SUBMITTED, channel="counter"),
           "窗口代录的申请，核对原件后受理"),
-    Queue("supplement", "待补正", Application, Q(status="needs_supplement"),
+    Queue("supplement", "待补正", Application, Q(status=ApplicationStatus.NEEDS_SUPPLEMENT),
           "已发一次性告知书，等待申请人补正"),
-    Queue("review", "待审核", Application, Q(status="accepted"),
+    Queue("review", "待审核", Application, Q(status=ApplicationStatus.ACCEPTED),
           "已受理，审核后批准或不予签发"),
-    Queue("production", "制证中", Application, Q(status__in=["approved", "in_production"]),
+    Queue("production", "制证中", Application, Q(status__in=[ApplicationStatus.APPROVED, ApplicationStatus.IN_PRODUCTION]),
           "已批准，制证完成后通知领取"),
-    Queue("pickup", "待领取", Application, Q(status="ready_for_pickup"),
+    Queue("pickup", "待领取", Application, Q(status=ApplicationStatus.READY_FOR_PICKUP),
           "核验本人身份后发证"),
-    Queue("appeals", "申诉与复议", Appeal, Q(status__in=["filed", "accepted"]),
+    Queue("appeals", "申诉与复议", Appeal, Q(status__in=[AppealStatus.FILED, AppealStatus.ACCEPTED]),
           "记录受理与结果；撤销原行为的，恢复居住证"),
 )  # fmt: skip
 BY_KEY = {q.key: q for q in QUEUES}

@@ -31,6 +31,7 @@ from juzhu.backoffice.queues import (
     queue_rows,
 )
 from juzhu.backoffice.words import WORDS
+from juzhu.domain.vocabulary import ApplicationStatus
 from juzhu.registry.history import timeline
 from juzhu.registry.models import Appeal, Application, ApplicationMaterial, Officer
 from juzhu.registry.selectors import (
@@ -225,9 +226,14 @@ def claim_of(record_type: str, record_id: Any) -> Claim | None:
 def application_context(request: HttpRequest, app: Application) -> dict[str, Any]:
     """What every panel of the case page reads (parts add their own keys)."""
     extra: dict[str, Any] = {}
-    if app.status in ("submitted", "needs_supplement"):
+    if app.status in (ApplicationStatus.SUBMITTED, ApplicationStatus.NEEDS_SUPPLEMENT):
         extra["acc"] = acceptance.panel_context(app)
-    elif app.status in ("accepted", "approved", "in_production", "ready_for_pickup"):
+    elif app.status in (
+        ApplicationStatus.ACCEPTED,
+        ApplicationStatus.APPROVED,
+        ApplicationStatus.IN_PRODUCTION,
+        ApplicationStatus.READY_FOR_PICKUP,
+    ):
         extra.update(decisions.panel_context(app, today()))
     return {
         **extra,

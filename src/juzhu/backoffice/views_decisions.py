@@ -30,6 +30,7 @@ from juzhu.backoffice.views import (
     posted_version,
     today,
 )
+from juzhu.domain.vocabulary import PermitStatus
 from juzhu.registry.models import Application, Permit
 from juzhu.registry.selectors import access_application, access_permit
 from juzhu.registry.services import Conflict, Refused
@@ -166,7 +167,8 @@ def permit_context(request: HttpRequest, permit: Permit) -> dict[str, Any]:
         "letters": letters.letters_for("permit", permit.pk),
         "claim": claim_of("permit", permit.pk),
         "choices": decisions.cancellation_choices(permit, today()),
-        "can_end": permit.status in ("active", "suspended", "expired"),
+        "can_end": permit.status
+        in (PermitStatus.ACTIVE, PermitStatus.SUSPENDED, PermitStatus.EXPIRED),
         "applications": Application.objects.filter(permit=permit).order_by("-submitted_on")[:10],
     }
 

@@ -12,6 +12,7 @@ from typing import Any, NoReturn
 
 import typer
 
+from juzhu.domain.vocabulary import PermitStatus
 from juzhu.verification import credentials
 
 
@@ -160,7 +161,7 @@ def run_parties() -> None:
         typer.echo(f"{party.pk}  {party.city}  {party.kind}  {party.name}{state}")
         typer.echo(f"    purposes: {', '.join(party.allowed_purposes)}")
         for key in ApiKey.objects.filter(party=party).order_by("created_at"):
-            status = "revoked" if key.revoked_at else (f"until {key.not_after:%Y-%m-%d %H:%M}" if key.not_after else "active")  # fmt: skip
+            status = PermitStatus.REVOKED if key.revoked_at else (f"until {key.not_after:%Y-%m-%d %H:%M}" if key.not_after else "active")  # fmt: skip
             typer.echo(f"    key {key.prefix}  {status}  {key.per_minute}/min {key.per_day}/day {key.label}")  # fmt: skip
 
 

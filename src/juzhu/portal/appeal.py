@@ -29,7 +29,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from juzhu.domain.vocabulary import label
+from juzhu.domain.vocabulary import AppealStatus, ApplicationStatus, PermitStatus, label
 from juzhu.notifications.models import Notification
 from juzhu.portal import apply
 from juzhu.portal.flow import today
@@ -98,7 +98,7 @@ def do_file(
 
 
 def refusal_contestable(app: Application) -> bool:
-    return app.status == "refused"
+    return app.status == ApplicationStatus.REFUSED
 
 
 @transaction.atomic
@@ -121,7 +121,9 @@ def do_file_refusal(
         raise services.Refused(f"未知的异议方式 {kind}", f"unknown kind {kind!r}", "kind")
     if not grounds.strip():
         raise services.Refused("请写明理由", "give your reasons", "grounds")
-    if Appeal.objects.filter(application=app, status__in=["filed", "accepted"]).exists():
+    if Appeal.objects.filter(
+        application=app, status__in=[AppealStatus.FILED, AppealStatus.ACCEPTED]
+    ).exists():
         raise services.Refused(
             "你已对这一决定提出异议，正在办理中",
             "you have already contested this decision; it is being handled",
@@ -201,7 +203,7 @@ def draft_context(appeal: Appeal, lang: str) -> dict[str, Any]:
                 ),
                 "",
             )
-        act = "撤销" if permit.status == "revoked" else "注销"
+        act = "撤销" if permit.status == PermitStatus.REVOKED else "注销"
         act_on = permit.cancelled_on
         reasons = [label(permit.cancellation_reason, "zh")] if permit.cancellation_reason else []
         place = (permit.city, permit.district, permit.station)

@@ -27,7 +27,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from juzhu.domain.months import add_months
-from juzhu.domain.vocabulary import PermitStatus, label
+from juzhu.domain.vocabulary import ApplicationStatus, PermitStatus, label
 from juzhu.planner.checklist import checklist_for
 from juzhu.planner.situation import parse_situation
 from juzhu.portal.flow import today
@@ -93,7 +93,7 @@ def live_permit(person: Person) -> Permit | None:
 
 def endorsement_open(permit: Permit, on: dt.date) -> bool:
     """Suspended (late endorsement), or active within the city's window before the due day."""
-    if permit.status == "suspended":
+    if permit.status == PermitStatus.SUSPENDED:
         return True
     if permit.next_due_on is None:
         return False
@@ -366,7 +366,11 @@ def statutory(app: Application, lang: str) -> dict[str, str]:
 
 
 def withdrawable(app: Application) -> bool:
-    return app.status in ("submitted", "needs_supplement", "accepted")
+    return app.status in (
+        ApplicationStatus.SUBMITTED,
+        ApplicationStatus.NEEDS_SUPPLEMENT,
+        ApplicationStatus.ACCEPTED,
+    )
 
 
 def do_withdraw(app: Application, person: Person) -> None:

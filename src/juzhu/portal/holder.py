@@ -11,7 +11,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from juzhu.domain.vocabulary import LABELS, label
+from juzhu.domain.vocabulary import LABELS, PermitStatus, label
 from juzhu.notifications.models import Notification
 from juzhu.notifications.render import TemplateError, render
 from juzhu.planner.situation import SituationError
@@ -122,7 +122,7 @@ def situation_of(permit: Permit) -> dict[str, Any]:
         if permit.last_endorsed_on
         else None,
     }
-    if permit.status in ("cancelled", "revoked"):
+    if permit.status in (PermitStatus.CANCELLED, PermitStatus.REVOKED):
         p["cancellation_reason"] = permit.cancellation_reason or "unknown"
         p["cancelled_on"] = permit.cancelled_on.isoformat() if permit.cancelled_on else None
         p["notified_on"] = (told or permit.cancelled_on or today()).isoformat()

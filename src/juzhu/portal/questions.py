@@ -14,6 +14,8 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from juzhu.domain.vocabulary import PermitStatus
+
 PAGES = (
     "city",
     "status",
@@ -58,7 +60,7 @@ def structurally_relevant(page: str, a: Answers) -> bool:
     if page in ("city", "status", "needs"):
         return True
     if page == "reason":
-        return status == "cancelled"
+        return status == PermitStatus.CANCELLED
     if page in ("act_dates", "disputes"):
         return status in ENDED
     if page == "informed":
@@ -73,7 +75,7 @@ def structurally_relevant(page: str, a: Answers) -> bool:
         )
         return status in ENDED and contested
     if page == "permit_dates":
-        return status in ("active", "suspended")
+        return status in (PermitStatus.ACTIVE, PermitStatus.SUSPENDED)
     return page in ("residence", "work")
 
 
@@ -141,7 +143,7 @@ def situation_data(a: Answers, asked: Iterable[str], today: dt.date) -> dict[str
     permit: dict[str, Any] = {"status": status}
     if "reason" in done:
         permit["cancellation_reason"] = a.get("reason") or "unknown"
-    elif status == "revoked":
+    elif status == PermitStatus.REVOKED:
         permit["cancellation_reason"] = "ineligible_or_false_info"
     if "act_dates" in done:
         permit["cancelled_on"] = _iso(a.get("cancelled_on"))

@@ -15,6 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from juzhu.domain.vocabulary import PermitStatus
 from juzhu.portal import auth, flow, holder, prefs
 from juzhu.portal.forms import PAGE_FORMS, PAGE_TITLES, CodeForm, IdNumberForm
 from juzhu.portal.pdf import pdf_response
@@ -281,7 +282,7 @@ def epermit(request: HttpRequest) -> HttpResponse:
 
     lang = prefs.activate(request)
     person = request.person  # type: ignore[attr-defined]
-    permit = next((p for p in holder.my_permits(person) if p.status == "active"), None)
+    permit = next((p for p in holder.my_permits(person) if p.status == PermitStatus.ACTIVE), None)
     parties = ep.parties_for(permit) if permit else []
     shown, error, status = None, "", 200
     if request.method == "POST" and permit is not None:

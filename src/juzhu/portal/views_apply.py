@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from juzhu.domain.vocabulary import label
+from juzhu.domain.vocabulary import ApplicationStatus, label
 from juzhu.portal import appeal as appeal_flow
 from juzhu.portal import apply, auth, holder, prefs
 from juzhu.portal.apply_forms import APPLY_FORMS, AppealForm, KindForm
@@ -241,7 +241,7 @@ def application(request: HttpRequest, app_id: str) -> HttpResponse:
         app=app,
         kind_label=kind_title(app.kind, lang),
         next_3=say(NEXT_3.get(app.kind, "next_3"), lang),
-        can_contest=app.status == "refused",
+        can_contest=app.status == ApplicationStatus.REFUSED,
         status_label=holder.application_status(app.status, lang),
         limits=apply.statutory(app, lang),
         events=holder.timeline("application", app.pk, lang),

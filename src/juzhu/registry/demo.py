@@ -22,7 +22,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from juzhu.domain.vocabulary import ApplicationStatus, label
+from juzhu.domain.vocabulary import ApplicationStatus, PermitStatus, label
 from juzhu.registry.demo_city import MIN_PEOPLE, SEED, STATIONS, DemoCity
 from juzhu.registry.models import (
     Appeal,
@@ -231,7 +231,7 @@ def print_summary(console: Any, loaded: Loaded) -> None:
         table.add_row("registrations", status, f"{n:,}")
     for (city, status), n in _counts(Permit.objects.all(), "city", "status"):
         table.add_row(f"permits {city}", f"{status} {label(status)}", f"{n:,}")
-    ended = Permit.objects.filter(status__in=["cancelled", "revoked"])
+    ended = Permit.objects.filter(status__in=[PermitStatus.CANCELLED, PermitStatus.REVOKED])
     for (status, reason), n in _counts(ended, "status", "cancellation_reason"):
         table.add_row(f"  {status}:", f"{reason} {label(reason)}", f"{n:,}")
     for (status,), n in _counts(Application.objects.all(), "status"):

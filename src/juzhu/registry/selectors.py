@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
 
+from juzhu.domain.vocabulary import ApplicationStatus
 from juzhu.registry.models import (
     AccessLog,
     Appeal,
@@ -169,6 +170,10 @@ def public_statistics() -> dict[str, Any]:
         "permits": sum(by_status.values()),
         "by_status": by_status,
         "open_applications": Application.objects.exclude(
-            status__in=["refused", "collected", "withdrawn"]
+            status__in=[
+                ApplicationStatus.REFUSED,
+                ApplicationStatus.COLLECTED,
+                ApplicationStatus.WITHDRAWN,
+            ]
         ).count(),
     }

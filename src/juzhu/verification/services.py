@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
-from juzhu.domain.vocabulary import LinkedService, label
+from juzhu.domain.vocabulary import LinkedService, PermitStatus, label
 from juzhu.registry.events import NewEvent, build_events
 from juzhu.registry.models import Event, Permit, Person, RelyingParty
 from juzhu.registry.services import Actor, Conflict, Refused
@@ -275,7 +275,11 @@ def do_issue_credential(
     _check_party_active(party)
     now = now or timezone.now()
     today = timezone.localdate(now)
-    if permit.status != "active" or permit.verification_locked or permit.city != party.city:
+    if (
+        permit.status != PermitStatus.ACTIVE
+        or permit.verification_locked
+        or permit.city != party.city
+    ):
         raise Refused(
             "只有本市有效且未锁定核验的居住证才能生成电子凭证",
             "only an active permit of the party's city, with verification unlocked, gets a credential",

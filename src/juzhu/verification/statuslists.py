@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from juzhu.domain.vocabulary import PermitStatus
 from juzhu.verification import credentials, keys
 from juzhu.verification.models import StatusEntry, StatusList
 
@@ -27,7 +28,7 @@ KEEP_VERSIONS = 20
 
 def _not_reliable(today: dt.date) -> Q:
     usable = (
-        Q(permit__status="active")
+        Q(permit__status=PermitStatus.ACTIVE)
         & Q(permit__verification_locked=False)
         & Q(permit__issued_on__lte=today)
         & (Q(permit__next_due_on__isnull=True) | Q(permit__next_due_on__gte=today))

@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from juzhu.domain.lifecycle import PERMIT_TRANSITIONS
+from juzhu.domain.vocabulary import PermitStatus
 
 # Event name → the state it leads to (each permit event name has exactly one target).
 STATE_AFTER: dict[str, str] = {name: str(state) for state, name in PERMIT_TRANSITIONS.values()}
@@ -61,9 +62,9 @@ def _imported_timeline(data: dict[str, object]) -> list[tuple[dt.date, str]]:
         steps.append((issued, "active"))
     if suspended := day("suspended_on"):
         steps.append((suspended, "suspended"))
-    if status in ("cancelled", "revoked") and (ended := day("cancelled_on")):
+    if status in (PermitStatus.CANCELLED, PermitStatus.REVOKED) and (ended := day("cancelled_on")):
         steps.append((ended, status))
-    if status == "expired" and (expires := day("expires_on")):
+    if status == PermitStatus.EXPIRED and (expires := day("expires_on")):
         steps.append((expires + dt.timedelta(days=1), "expired"))
     return sorted(steps)
 
@@ -88,7 +89,7 @@ def status_on(history: Iterable[tuple[str, dt.date, str]], on: dt.date) -> str |
 def valid_in_past(
     facts: PermitFacts, history: Iterable[tuple[str, dt.date, str]], on: dt.date
 ) -> bool:
-    if facts.status == "revoked":
+    if facts.status == PermitStatus.REVOKED:
         return False
     return status_on(history, on) == "active" and (
         facts.expires_on is None or on <= facts.expires_on

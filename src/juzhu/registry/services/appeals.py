@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 
 from juzhu.domain.lifecycle import Machine
+from juzhu.domain.vocabulary import ApplicationStatus, PermitStatus
 from juzhu.registry.models import (
     Appeal,
     Application,
@@ -36,14 +37,14 @@ def do_file_appeal(
     ``permit``, or against the refusal of ``application``; ``inputs`` adds what an office
     recorded (the body it went to, its reference)."""
     if application is not None:
-        if application.status != "refused":
+        if application.status != ApplicationStatus.REFUSED:
             raise Refused(
                 "只有被不予签发的申请才能提出异议",
                 "only a refused application can be contested",
                 "application",
             )
         subject: Permit | Application = application
-    elif permit is None or permit.status not in ("cancelled", "revoked"):
+    elif permit is None or permit.status not in (PermitStatus.CANCELLED, PermitStatus.REVOKED):
         raise Refused(
             "只有被注销或撤销的居住证才能申诉或复议",
             "only a cancelled or revoked permit can be contested",
@@ -193,7 +194,7 @@ def do_decide_appeal(
         return False
     if appeal.permit_id:
         permit = Permit.objects.select_for_update().get(pk=appeal.permit_id)
-        if permit.status not in ("cancelled", "revoked"):
+        if permit.status not in (PermitStatus.CANCELLED, PermitStatus.REVOKED):
             return False  # issued again since: nothing to undo
         do_reinstate_permit(
             permit, appeal=appeal, on=on, actor=actor, expected_version=permit.version,
@@ -202,7 +203,7 @@ def do_decide_appeal(
         return True
     if appeal.application_id:
         refused = Application.objects.select_for_update().get(pk=appeal.application_id)
-        if refused.status == "refused":
+        if refused.status == ApplicationStatus.REFUSED:
             do_reopen_application(
                 refused, appeal=appeal, on=on, actor=actor, expected_version=refused.version
             )

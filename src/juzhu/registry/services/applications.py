@@ -10,7 +10,7 @@ from typing import Any
 from django.db import transaction
 
 from juzhu.domain.lifecycle import Machine
-from juzhu.domain.vocabulary import ApplicationKind
+from juzhu.domain.vocabulary import ApplicationKind, ApplicationStatus, PermitStatus
 from juzhu.registry.models import (
     Application,
     ApplicationMaterial,
@@ -49,7 +49,7 @@ def check_submit_application(person: Person, kind: str, city: str, permit: Permi
     if (
         kind in {"first_issue", "reapplication"}
         and Permit.objects.filter(
-            person=person, city=city, status__in=["active", "suspended"]
+            person=person, city=city, status__in=[PermitStatus.ACTIVE, PermitStatus.SUSPENDED]
         ).exists()
     ):
         raise Refused(
@@ -58,7 +58,12 @@ def check_submit_application(person: Person, kind: str, city: str, permit: Permi
             "kind",
         )
     open_same = Application.objects.filter(person=person, city=city, kind=kind).exclude(
-        status__in=["refused", "collected", "withdrawn", "approved"]
+        status__in=[
+            ApplicationStatus.REFUSED,
+            ApplicationStatus.COLLECTED,
+            ApplicationStatus.WITHDRAWN,
+            ApplicationStatus.APPROVED,
+        ]
     )
     if open_same.exists():
         raise Refused(

@@ -11,7 +11,7 @@ from django.db import transaction
 
 from juzhu.domain.lifecycle import Machine
 from juzhu.domain.months import full_months_between
-from juzhu.domain.vocabulary import label
+from juzhu.domain.vocabulary import ApplicationStatus, PermitStatus, label
 from juzhu.registry.idnumbers import InvalidIdNumber, parse_id_number
 from juzhu.registry.models import (
     Application,
@@ -79,7 +79,7 @@ def do_approve_application(
     if app.kind in ("change", "replacement"):
         if permit is None:
             raise Refused("这件申请没有关联的居住证", "the application names no permit", "permit")
-        if permit.status not in ("active", "suspended"):
+        if permit.status not in (PermitStatus.ACTIVE, PermitStatus.SUSPENDED):
             raise Refused(
                 f"居住证状态为“{label(permit.status)}”，不能变更或补领/换领；请重新申领",
                 f"the permit is {permit.status}; it cannot be changed or replaced, re-apply",
@@ -90,7 +90,7 @@ def do_approve_application(
         inputs["permit_changes"] = {k: _jsonable(v) for k, v in changes.items()}
     if app.kind == "replacement":
         previous = Application.objects.filter(
-            permit=permit, kind="replacement", status__in=["approved", "in_production",
+            permit=permit, kind="replacement", status__in=[ApplicationStatus.APPROVED, ApplicationStatus.IN_PRODUCTION,
                                                            "ready_for_pickup", "collected"]
         ).count()  # fmt: skip
         inputs["replacement"] = {"permit": permit.number, "card": previous + 2}

@@ -7,6 +7,7 @@ import datetime as dt
 from django.db import IntegrityError, transaction
 
 from juzhu.domain.lifecycle import Machine
+from juzhu.domain.vocabulary import PermitStatus
 from juzhu.registry import pii
 from juzhu.registry.idnumbers import InvalidIdNumber, mask_phone, parse_id_number
 from juzhu.registry.models import (
@@ -136,7 +137,9 @@ def do_deregister_residence(
     if by in THIRD_PARTIES and policy.get("cancellation.third_party_deregistration_ends_permit"):
         step = policy.step("cancellation.third_party_deregistration_ends_permit", {"by": by})
         for permit in Permit.objects.select_for_update().filter(
-            person=reg.person, city=reg.city, status__in=["active", "suspended"]
+            person=reg.person,
+            city=reg.city,
+            status__in=[PermitStatus.ACTIVE, PermitStatus.SUSPENDED],
         ):
             do_cancel_permit(
                 permit,

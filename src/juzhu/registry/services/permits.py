@@ -12,7 +12,7 @@ from django.db.models import F
 
 from juzhu.domain.lifecycle import Machine
 from juzhu.domain.months import add_months
-from juzhu.domain.vocabulary import CancellationReason, label
+from juzhu.domain.vocabulary import CancellationReason, PermitStatus, label
 from juzhu.registry.events import NewEvent, build_events
 from juzhu.registry.models import (
     Appeal,
@@ -130,7 +130,7 @@ def do_endorse_permit(
     permit: Permit, *, on: dt.date, actor: Actor, expected_version: int
 ) -> Endorsement:
     policy = policy_of(permit.city, on)
-    late = permit.status == "suspended"
+    late = permit.status == PermitStatus.SUSPENDED
     due = next_due_after(policy, permit, on, late)
     apply_transition(
         permit,
