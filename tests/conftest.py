@@ -1,5 +1,6 @@
-"""Shared test set-up: fixed keys for personal data, and a report header naming the
-database the integration tests run on (so a reader sees PostgreSQL really ran)."""
+"""Shared test set-up: fixed keys for personal data, the shared fixtures (loaded as
+plugins from ``tests/fixtures/``), and a report header naming the database the integration
+tests run on (so a reader sees PostgreSQL really ran)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,17 @@ import pytest
 os.environ.setdefault("JUZHU_SECRET_KEY", "test-secret-key-not-for-production")
 os.environ.setdefault("JUZHU_DATA_KEY", base64.b64encode(b"d" * 32).decode())
 os.environ.setdefault("JUZHU_INDEX_KEY", base64.b64encode(b"i" * 32).decode())
+
+# The shared fixtures (tests/fixtures/): pytest reads ``pytest_plugins`` only here, in the
+# top-level conftest. Their factories and helpers are imported where they are used.
+pytest_plugins = [
+    "fixtures.clock",
+    "fixtures.people",
+    "fixtures.portal",
+    "fixtures.permits",
+    "fixtures.officers",
+    "fixtures.verification",
+]
 
 
 def pytest_report_header() -> str:

@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
+from fixtures.officers import current_code
 from juzhu.registry.models import Office, Officer
 
 PASSWORD = "correct horse battery 居住"
@@ -35,8 +35,7 @@ def make_office_officer(username: str, role: str, station: str = "sz-futian-1") 
 
 
 def code_for(officer: Officer) -> str:
-    d = TOTPDevice.objects.get(user=officer.user, confirmed=True)
-    return f"{totp(d.bin_key, d.step, d.t0, d.digits, d.drift):06d}"
+    return current_code(TOTPDevice.objects.get(user=officer.user, confirmed=True))
 
 
 def office_sign_in(page: Any, base: str, officer: Officer) -> None:

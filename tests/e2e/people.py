@@ -1,4 +1,5 @@
-"""The people of the browser journeys, made through the registry's own use cases."""
+"""The people of the browser journeys, made through the registry's own use cases (the
+factories of ``tests/fixtures/``), and the real login through the portal's pages."""
 
 from __future__ import annotations
 
@@ -7,51 +8,35 @@ import json
 from pathlib import Path
 from typing import Any
 
-from juzhu.registry import services
+from fixtures.applications import refused_application
+from fixtures.clock import today
+from fixtures.people import make_person
+from fixtures.permits import ISSUED, OFFICER_17, cancel, make_permit, suspended_permit
+from fixtures.verification import make_school
 from juzhu.registry.idnumbers import make_id_number
-from juzhu.registry.models import Application, Permit, Person, RelyingParty
+from juzhu.registry.models import Application, Permit, Person
 from juzhu.registry.selectors import Viewer, access_permit
+from juzhu.registry.services import Actor
 
 ALICE_ID = make_id_number("440304", dt.date(1992, 2, 29), 7)
 
 
-def alice_with_a_permit(issued: dt.date = dt.date(2024, 3, 1)) -> tuple[Person, Permit]:
-    alice = services.do_register_person(ALICE_ID, "艾丽斯", city="shenzhen", phone="13812345678")
-    permit = services.do_issue_permit(
-        alice,
-        city="shenzhen",
-        district="futian",
-        station="sz-futian-1",
-        on=issued,
-        actor=services.Actor("officer:17"),
-        facts={
-            "basis": "employment",
-            "housing": "rented",
-            "registered_since": "2022-01-01",
-            "employed": True,
-            "social_insurance_months": 24,
-            "social_insurance_continuous": True,
-        },
-    )
-    return alice, permit
+def make_alice() -> Person:
+    return make_person(id_number=ALICE_ID, name="艾丽斯", phone="13812345678")
+
+
+def alice_with_a_permit(issued: dt.date = ISSUED) -> tuple[Person, Permit]:
+    alice = make_alice()
+    return alice, make_permit(alice, on=issued, actor=OFFICER_17)
 
 
 def alice_with_a_cancelled_permit() -> tuple[Person, Permit]:
+    """Cancelled 20 days ago (not renewed in time); the school has checked it since."""
     alice, permit = alice_with_a_permit()
-    services.do_cancel_permit(
-        permit,
-        reason="expired_not_renewed",
-        on=dt.date.today() - dt.timedelta(days=20),
-        actor=services.Actor("officer:17"),
-        expected_version=permit.version,
+    permit = cancel(
+        permit, reason="expired_not_renewed", on=today() - dt.timedelta(days=20), actor=OFFICER_17
     )
-    school = RelyingParty.objects.create(
-        city="shenzhen",
-        name="福田区实验小学",
-        kind="school",
-        allowed_purposes=["school_enrollment"],
-    )
-    access_permit(Viewer.of_party(school), permit.pk, purpose="school_enrollment")
+    access_permit(Viewer.of_party(make_school()), permit.pk, purpose="school_enrollment")
     permit.refresh_from_db()
     return alice, permit
 
@@ -77,37 +62,18 @@ def log_in(page: Any, outbox: Path) -> None:
 
 def alice_with_a_suspended_permit() -> tuple[Person, Permit]:
     """Not endorsed on time: the permit's use is suspended until she endorses it late."""
-    alice, permit = alice_with_a_permit()
-    services.do_suspend_permit(
-        permit,
-        on=dt.date(2025, 3, 2),
-        actor=services.Actor("system:sweep"),
-        expected_version=permit.version,
-    )
-    permit.refresh_from_db()
-    return alice, permit
+    alice = make_alice()
+    return alice, suspended_permit(alice, actor=Actor("system:sweep"))
 
 
 def alice_with_a_refused_application() -> tuple[Person, Application]:
     """She applied for the first time and the officer refused: residence registered too short."""
-    alice = services.do_register_person(ALICE_ID, "艾丽斯", city="shenzhen", phone="13812345678")
-    decided = dt.date.today() - dt.timedelta(days=3)
-    app = services.do_submit_application(
+    alice = make_alice()
+    decided = today() - dt.timedelta(days=3)
+    app = refused_application(
         alice,
-        kind="first_issue",
-        city="shenzhen",
-        district="futian",
-        station="sz-futian-1",
-        on=decided - dt.timedelta(days=12),
-        actor=services.Actor(f"holder:{alice.pk}"),
-    )
-    services.do_refuse_application(
-        app,
-        on=decided,
-        actor=services.Actor("officer:17"),
-        expected_version=app.version,
-        grounds=["registration_too_short"],
+        decided_on=decided,
+        submitted_on=decided - dt.timedelta(days=12),
         facts="居住登记自今年6月起，不满12个月",
     )
-    app.refresh_from_db()
     return alice, app

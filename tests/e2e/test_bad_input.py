@@ -12,7 +12,10 @@ from a11y import audit, set_mode
 from people import ALICE_ID
 from playwright.sync_api import expect
 
+from fixtures.clock import frozen
 from juzhu.portal.models import LoginChallenge
+
+pytestmark = frozen
 
 SCRIPT = '<script>alert("x")</script>'
 

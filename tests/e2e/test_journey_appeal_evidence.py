@@ -14,8 +14,12 @@ from a11y import audit, set_mode
 from people import alice_with_a_cancelled_permit, alice_with_a_refused_application, log_in
 from playwright.sync_api import expect
 
+from fixtures.clock import frozen
+from fixtures.officers import make_office
 from juzhu.portal.models import Evidence
-from juzhu.registry.models import Appeal, Office
+from juzhu.registry.models import Appeal
+
+pytestmark = frozen
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -74,14 +78,7 @@ def test_an_applicant_contests_a_refusal_and_gets_the_draft(
     elder = mode == "elder"
     settings.PORTAL_UPLOAD_DIR = tmp_path / "uploads"
     _, app = alice_with_a_refused_application()
-    Office.objects.create(
-        city="shenzhen",
-        district="futian",
-        station="sz-futian-1",
-        name_zh="福田派出所",
-        bureau_zh="深圳市公安局福田分局",
-        government_zh="深圳市福田区人民政府",
-    )
+    make_office()
     set_mode(page, live_server.url, elder)
     log_in(page, portal_settings)
     page.get_by_role("link", name=f"办件编号 {app.case_number}").click()

@@ -12,7 +12,10 @@ from a11y import audit, set_mode
 from people import alice_with_a_cancelled_permit, log_in
 from playwright.sync_api import expect
 
+from fixtures.clock import frozen
 from juzhu.registry.models import Application
+
+pytestmark = frozen
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 

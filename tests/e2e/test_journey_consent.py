@@ -12,8 +12,11 @@ from a11y import audit, set_mode
 from people import alice_with_a_permit, log_in
 from playwright.sync_api import expect
 
-from juzhu.registry.models import RelyingParty
+from fixtures.clock import frozen
+from fixtures.verification import make_school
 from juzhu.verification.models import ConsentCode
+
+pytestmark = frozen
 
 
 @pytest.mark.parametrize("mode", ["normal", "elder"])
@@ -22,12 +25,7 @@ def test_a_holder_makes_a_consent_code_for_a_school_and_locks_verification(
 ) -> None:
     elder = mode == "elder"
     _, permit = alice_with_a_permit(issued=dt.date.today() - dt.timedelta(days=60))
-    school = RelyingParty.objects.create(
-        city="shenzhen",
-        name="福田区实验小学",
-        kind="school",
-        allowed_purposes=["school_enrollment"],
-    )
+    school = make_school()
     set_mode(page, live_server.url, elder)
     log_in(page, portal_settings)
     page.get_by_role("link", name="授权单位查验").click()

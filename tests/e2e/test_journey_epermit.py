@@ -11,7 +11,10 @@ from a11y import audit, set_mode
 from people import alice_with_a_permit, log_in
 from playwright.sync_api import expect
 
-from juzhu.registry.models import RelyingParty
+from fixtures.clock import frozen
+from fixtures.verification import make_school
+
+pytestmark = frozen
 
 
 @pytest.mark.parametrize("mode", ["normal", "elder"])
@@ -20,12 +23,7 @@ def test_a_holder_shows_an_e_permit_qr_to_a_school(
 ) -> None:
     elder = mode == "elder"
     alice_with_a_permit(issued=dt.date.today() - dt.timedelta(days=60))
-    RelyingParty.objects.create(
-        city="shenzhen",
-        name="福田区实验小学",
-        kind="school",
-        allowed_purposes=["school_enrollment"],
-    )
+    make_school()
     set_mode(page, live_server.url, elder)
     log_in(page, portal_settings)
     page.get_by_role("link", name="电子居住证").click()

@@ -11,6 +11,10 @@ from a11y import audit, set_mode
 from people import ALICE_ID, alice_with_a_cancelled_permit, last_code
 from playwright.sync_api import expect
 
+from fixtures.clock import frozen
+
+pytestmark = frozen
+
 
 @pytest.mark.parametrize("mode", ["normal", "elder"])
 def test_a_holder_logs_in_and_reads_status_history_and_notices(

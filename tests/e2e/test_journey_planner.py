@@ -11,7 +11,10 @@ import pytest
 from a11y import audit, set_mode
 from playwright.sync_api import expect
 
-NEED_BY = dt.date.today() + dt.timedelta(days=280)
+from fixtures.clock import TODAY, frozen
+
+pytestmark = frozen
+NEED_BY = TODAY + dt.timedelta(days=280)
 
 
 def _zh(day: dt.date) -> str:

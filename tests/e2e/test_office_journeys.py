@@ -11,6 +11,10 @@ from a11y import audit
 from office_people import make_office_officer, make_offices, office_sign_in
 from playwright.sync_api import expect
 
+from fixtures.clock import frozen
+
+pytestmark = frozen
+
 
 def test_an_officer_signs_in_with_password_and_code(office_page: Any, live_server: Any) -> None:
     make_offices()

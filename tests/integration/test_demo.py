@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 from django.db.models import Model
 from django.test import Client
-from factories import make_id
 
+from fixtures.people import make_id
 from juzhu.domain.lifecycle import Event as DomainEvent
 from juzhu.domain.lifecycle import Machine, replay
 from juzhu.notifications.models import Notification

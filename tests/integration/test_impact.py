@@ -19,8 +19,9 @@ import numpy as np
 import pytest
 import typer
 import yaml
-from factories import make_permit, make_person
 
+from fixtures.people import make_person
+from fixtures.permits import make_permit
 from juzhu.domain.months import full_months_between
 from juzhu.registry import services
 from juzhu.registry.impact import ImpactError, ImpactReport, policy_impact, run_impact_cli

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 from django.db import DatabaseError
-from factories import make_id
 from typer.testing import CliRunner
 
+from fixtures.people import make_id
 from juzhu.registry import legacy_import, legacy_import_load, pii, services
 from juzhu.registry.events import canonical, chain_hash, verify_chains
 from juzhu.registry.idnumbers import InvalidIdNumber, make_id_number, parse_id_number

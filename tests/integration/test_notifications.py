@@ -23,9 +23,11 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.test import override_settings
 from django.utils import timezone
-from factories import make_permit, make_person
 from typer.testing import CliRunner
 
+from fixtures.clock import frozen
+from fixtures.people import make_person
+from fixtures.permits import make_permit
 from juzhu.backoffice import decisions
 from juzhu.notifications import worker
 from juzhu.notifications.backends import ConsoleBackend, FileBackend, KeyedLog, Router, SmtpBackend
@@ -464,6 +466,7 @@ def test_a_second_sms_to_the_same_number_within_a_minute_waits_and_is_not_droppe
     )
 
 
+@frozen  # the date of "the next morning" is asserted
 @override_settings(SMS_DAILY_LIMIT=2, SMS_MIN_INTERVAL_SECONDS=0)
 def test_past_the_daily_limit_an_sms_waits_for_the_next_morning(
     alice_permit: Permit, outbox: Path, clock: Clock

@@ -12,12 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from django.urls import reverse
-from django.utils import timezone
-from factories import make_id, make_permit, make_person
-from office import SUBMITTED, make_application, officer, signed_in
 from typer.testing import CliRunner
 
+from fixtures.applications import SUBMITTED, make_application
+from fixtures.clock import frozen, today
+from fixtures.officers import officer, signed_in
+from fixtures.people import make_id, make_person
+from fixtures.permits import make_permit
 from juzhu.backoffice import acceptance, letters
 from juzhu.backoffice.deemed import run_deemed
 from juzhu.backoffice.models import Denial, Letter
@@ -34,7 +37,7 @@ from juzhu.registry.models import (
     Person,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, frozen]
 
 # Shenzhen, employment basis, rented home: the generated checklist is
 # id_card, photo, lease_contract, lease_filing_certificate,
@@ -42,10 +45,6 @@ pytestmark = pytest.mark.django_db
 PROVIDED = ["id_card", "photo", "lease_contract"]
 MISSING = ["lease_filing_certificate", "labour_contract", "social_insurance_record"]
 ALL = PROVIDED + MISSING
-
-
-def today() -> dt.date:
-    return timezone.localdate()
 
 
 def fresh(app: Application) -> Application:
@@ -193,7 +192,7 @@ def test_one_time_notice_lists_every_missing_item(clerk: Any, app: Application) 
 
 
 def test_second_notice_refused_unless_basis_or_housing_changed(
-    clerk: Any, app: Application
+    clerk: Any, app: Application, frozen_clock: time_machine.Traveller
 ) -> None:
     client = signed_in(clerk)
     client.post(url("application_notice", app), {"version": app.version, "checked": PROVIDED})
@@ -212,6 +211,7 @@ def test_second_notice_refused_unless_basis_or_housing_changed(
     assert fresh(app).version == app.version and fresh(app).notices_issued == 1
     assert Letter.objects.filter(kind="supplement_notice").count() == 1
     # the applicant changes the basis: a second notice is now allowed
+    frozen_clock.shift(dt.timedelta(minutes=5))  # later, so the letters are in order
     r = client.post(url("application_amend", app), {"version": app.version, "basis": "residence"})
     assert r.status_code == 302
     app = fresh(app)

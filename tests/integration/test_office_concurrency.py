@@ -9,8 +9,8 @@ import threading
 
 import pytest
 from django.db import connection
-from office import make_application
 
+from fixtures.applications import make_application
 from juzhu.registry import services
 from juzhu.registry.models import Application, Event, Permit
 from juzhu.registry.services import Actor, Conflict

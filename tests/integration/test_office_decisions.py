@@ -18,9 +18,12 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from factories import make_permit, make_person
-from office import make_application, officer, signed_in
 
+from fixtures.applications import make_application
+from fixtures.clock import frozen
+from fixtures.officers import make_office, officer, signed_in
+from fixtures.people import make_person
+from fixtures.permits import make_permit
 from juzhu.backoffice import letters
 from juzhu.backoffice.letters import zh_date
 from juzhu.backoffice.models import Denial, Letter
@@ -29,7 +32,7 @@ from juzhu.registry import services
 from juzhu.registry.models import Application, Endorsement, Event, Office, Permit, Person
 from juzhu.registry.services import Actor
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, frozen]
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 BUREAU, GOVERNMENT = "深圳市公安局福田分局", "深圳市福田区人民政府"
@@ -37,10 +40,9 @@ BUREAU, GOVERNMENT = "深圳市公安局福田分局", "深圳市福田区人民
 
 @pytest.fixture(autouse=True)
 def futian_office(db: Any) -> Office:
-    return Office.objects.create(
-        city="shenzhen", district="futian", station="sz-futian-1", name_zh="福田派出所",
-        bureau_zh=BUREAU, government_zh=GOVERNMENT, address="福田路1号", phone="0755-1",
-    )  # fmt: skip
+    return make_office(
+        bureau_zh=BUREAU, government_zh=GOVERNMENT, address="福田路1号", phone="0755-1"
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -217,7 +219,7 @@ def test_production_then_ready_notifies_the_holder_then_collection_needs_identit
 def test_an_agent_collecting_is_recorded_with_a_masked_id_and_the_relation(
     reviewer: Client,
 ) -> None:
-    from factories import make_id
+    from fixtures.people import make_id
 
     app = make_application(status="ready_for_pickup")
     agent_id = make_id()

@@ -19,13 +19,14 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from factories import make_permit, make_person
-from office import make_application, officer, signed_in
 
+from fixtures.applications import make_application
+from fixtures.officers import officer, signed_in
+from fixtures.people import make_person
+from fixtures.permits import appeal_filed, cancelled_permit, make_permit
 from juzhu.backoffice import letters
 from juzhu.backoffice.access import ACTIONS, ROLES, Route
 from juzhu.backoffice.models import Denial
-from juzhu.registry import services
 from juzhu.registry.models import AccessLog, Appeal, Application, Event, Permit
 from juzhu.registry.services import Actor
 
@@ -102,17 +103,9 @@ def test_plain_views_outside_the_decorator_are_only_sign_in() -> None:
 def _records() -> dict[str, Any]:
     """One record of each kind at shenzhen / futian / sz-futian-1."""
     app = make_application()
-    holder = make_person(name="申诉人")
-    permit = make_permit(holder)
     day = dt.date(2026, 11, 2)
-    services.do_cancel_permit(
-        permit, reason="hukou_settled", on=day, actor=Actor("officer:t"),
-        expected_version=permit.version,
-    )  # fmt: skip
-    appeal = services.do_file_appeal(
-        Permit.objects.get(pk=permit.pk), kind="reconsideration", grounds="未迁户口",
-        on=day + dt.timedelta(days=3), actor=Actor(f"holder:{holder.pk}"),
-    )  # fmt: skip
+    permit = cancelled_permit(make_person(name="申诉人"), on=day, actor=Actor("officer:t"))
+    appeal = appeal_filed(permit, on=day + dt.timedelta(days=3), grounds="未迁户口")
     letter = letters.issue(
         "receipt", person=app.person, record=app, record_type="application",
         on=app.submitted_on, actor=Actor("officer:t"), context={"case_number": app.case_number},

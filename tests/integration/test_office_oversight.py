@@ -11,53 +11,24 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
-from factories import make_id, make_permit, make_person
-from office import make_application, officer, signed_in
 
+from fixtures.applications import make_application
+from fixtures.clock import TODAY, frozen
+from fixtures.officers import officer, signed_in
+from fixtures.people import make_id, make_person
+from fixtures.permits import appeal_accepted, appeal_filed, cancelled_permit, make_permit
 from juzhu.backoffice import appeals as ap
 from juzhu.backoffice import oversight
 from juzhu.backoffice.models import Denial
 from juzhu.domain.lifecycle import Machine
 from juzhu.registry import services
 from juzhu.registry.events import verify_chains
-from juzhu.registry.models import AccessLog, Appeal, Application, Event, Permit, Person
+from juzhu.registry.models import AccessLog, Appeal, Application, Event
 from juzhu.registry.selectors import Viewer
 from juzhu.registry.services import Actor, commit
 
-pytestmark = pytest.mark.django_db
-TODAY = dt.date.today()
+pytestmark = [pytest.mark.django_db, frozen]
 T = Actor("officer:test")
-
-
-def cancelled_permit(
-    person: Person | None = None,
-    *,
-    reason: str = "hukou_settled",
-    on: dt.date = TODAY - dt.timedelta(days=40),
-    district: str = "futian",
-    station: str = "sz-futian-1",
-) -> Permit:
-    permit = make_permit(person, district=district, station=station)
-    services.do_cancel_permit(
-        permit, reason=reason, on=on, actor=T, expected_version=permit.version
-    )
-    return Permit.objects.get(pk=permit.pk)
-
-
-def filed(permit: Permit, kind: str = "reconsideration", on: dt.date | None = None) -> Appeal:
-    on = on or (permit.cancelled_on or TODAY) + dt.timedelta(days=5)
-    return services.do_file_appeal(
-        permit, kind=kind, grounds="户口并未迁入本市", on=on, actor=Actor("holder:x")
-    )
-
-
-def accepted(permit: Permit, kind: str = "reconsideration") -> Appeal:
-    appeal = filed(permit, kind)
-    services.do_accept_appeal(
-        appeal, on=appeal.filed_on + dt.timedelta(days=2), actor=T, expected_version=1
-    )
-    appeal.refresh_from_db()
-    return appeal
 
 
 def post(client: Any, name: str, appeal: Appeal, **data: Any) -> Any:
@@ -75,7 +46,7 @@ DECISION = {"body": "深圳市福田区人民政府", "document": "深福府复�
 
 def test_accept_then_revoked_act_reinstates_the_permit_with_continuity() -> None:
     permit = cancelled_permit()
-    appeal = filed(permit)
+    appeal = appeal_filed(permit)
     reviewer = signed_in(officer("reviewer"))
     page = reviewer.get(reverse("backoffice:appeal", args=[appeal.pk])).content.decode()
     assert "记录受理" in page and "不予受理" in page
@@ -118,7 +89,7 @@ def test_accept_then_revoked_act_reinstates_the_permit_with_continuity() -> None
 
 def test_upheld_leaves_the_permit_cancelled_and_a_suit_can_be_recorded() -> None:
     permit = cancelled_permit()
-    appeal = accepted(permit)
+    appeal = appeal_accepted(permit)
     reviewer = signed_in(officer("reviewer"))
     decided_on = TODAY - dt.timedelta(days=4)
     r = post(reviewer, "appeal_decide", appeal, outcome="upheld", on=str(decided_on), **DECISION)
@@ -158,7 +129,7 @@ def test_upheld_leaves_the_permit_cancelled_and_a_suit_can_be_recorded() -> None
 
 def test_a_court_judgment_revoking_the_act_reinstates_the_permit() -> None:
     permit = cancelled_permit(reason="ineligible_or_false_info")
-    suit = accepted(permit, kind="litigation")
+    suit = appeal_accepted(permit, kind="litigation")
     reviewer = signed_in(officer("supervisor", station=""))
     page = reviewer.get(reverse("backoffice:appeal", args=[suit.pk])).content.decode()
     assert "驳回诉讼请求" in page and "判决书案号" in page
@@ -173,7 +144,7 @@ def test_a_court_judgment_revoking_the_act_reinstates_the_permit() -> None:
 @pytest.mark.parametrize("outcome", ["changed_act", "confirmed_unlawful"])
 def test_other_outcomes_close_the_appeal_without_reinstating(outcome: str) -> None:
     permit = cancelled_permit()
-    appeal = accepted(permit)
+    appeal = appeal_accepted(permit)
     r = post(signed_in(officer("reviewer")), "appeal_decide", appeal, outcome=outcome,
              on=str(TODAY), **DECISION)  # fmt: skip
     assert r.status_code == 302
@@ -183,7 +154,7 @@ def test_other_outcomes_close_the_appeal_without_reinstating(outcome: str) -> No
 
 
 def test_a_rejection_needs_reasons_and_nothing_is_written_without_them() -> None:
-    appeal = filed(cancelled_permit())
+    appeal = appeal_filed(cancelled_permit())
     reviewer = signed_in(officer("reviewer"))
     events = Event.objects.count()
     r = post(reviewer, "appeal_reject", appeal, on=str(TODAY), step="reject", reasons="  ")
@@ -205,7 +176,7 @@ def test_a_rejection_needs_reasons_and_nothing_is_written_without_them() -> None
 
 
 def test_bad_input_and_stale_forms_write_nothing() -> None:
-    appeal = accepted(cancelled_permit())
+    appeal = appeal_accepted(cancelled_permit())
     reviewer = signed_in(officer("reviewer"))
     r = post(reviewer, "appeal_decide", appeal, outcome="revoked_act", on=str(TODAY),
              body="区政府", document="", reasons="x", step="decide")  # fmt: skip
@@ -242,7 +213,7 @@ def test_an_active_permit_cannot_get_a_recorded_appeal() -> None:
 
 def test_out_of_scope_officer_gets_404_and_nothing_is_written() -> None:
     permit = cancelled_permit()
-    appeal = accepted(permit)
+    appeal = appeal_accepted(permit)
     other = signed_in(officer("supervisor", district="nanshan", station="sz-nanshan-3"))
     events, reads = Event.objects.count(), AccessLog.objects.count()
     for name in ("appeal_accept", "appeal_reject", "appeal_decide", "appeal_withdraw"):
@@ -268,7 +239,7 @@ def test_a_district_officer_of_another_district_cannot_open_a_person() -> None:
 
 
 def test_auditor_reads_the_audit_trail_but_cannot_act() -> None:
-    appeal = accepted(cancelled_permit())
+    appeal = appeal_accepted(cancelled_permit())
     clerk = signed_in(officer("clerk"))
     assert clerk.get(reverse("backoffice:person", args=[appeal.person_id])).status_code == 200
     assert clerk.get(reverse("backoffice:audit")).status_code == 403
@@ -326,7 +297,7 @@ def test_search_finds_people_in_scope_by_id_phone_name_and_case_number() -> None
 
 def test_opening_a_person_is_a_logged_read_and_lists_their_records() -> None:
     permit = cancelled_permit()
-    appeal = filed(permit)
+    appeal = appeal_filed(permit)
     app = make_application(permit.person, kind="reapplication")
     reviewer = signed_in(officer("reviewer"))
     r = reviewer.get(reverse("backoffice:person", args=[permit.person_id]))
@@ -362,9 +333,7 @@ def _app_decided(accept: dt.date, decide: dt.date | None, refuse: bool = False, 
 
 def _appeal_decided(reason: str, station: str, outcome: str, district: str = "futian") -> Appeal:
     permit = cancelled_permit(reason=reason, on=dt.date(2025, 2, 3), district=district, station=station)  # fmt: skip
-    appeal = filed(permit, on=dt.date(2025, 2, 10))
-    services.do_accept_appeal(appeal, on=dt.date(2025, 2, 12), actor=T, expected_version=1)
-    appeal.refresh_from_db()
+    appeal = appeal_accepted(permit, filed_on=dt.date(2025, 2, 10), on=dt.date(2025, 2, 12))
     ap.do_record_outcome(appeal, outcome=outcome, on=dt.date(2025, 3, 10), actor=T,
                          expected_version=appeal.version, **DECISION)  # fmt: skip
     return appeal

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
-from office import current_code, device_of, make_application, officer, signed_in
 
+from fixtures.applications import make_application
+from fixtures.officers import current_code, device_of, officer, signed_in
 from juzhu.backoffice.models import Claim, Denial, SignInAttempt
 from juzhu.registry.models import AccessLog
 

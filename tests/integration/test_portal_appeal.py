@@ -4,40 +4,29 @@ names applicant, respondent, the act, the request, facts and the computed deadli
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-import subprocess
 from typing import Any
 
 import pytest
 from django.test import Client
-from factories import make_permit
 
-from juzhu.portal import auth
-from juzhu.registry import services
+from fixtures.clock import frozen, today
+from fixtures.permits import OFFICER_17, cancelled_permit, make_permit
+from fixtures.portal import login, pdf_text
 from juzhu.registry.models import Appeal, Permit, Person
 
+pytestmark = frozen
 GROUNDS = "我一直住在福田区，按时签注，有租赁合同和社保记录为证。"
-
-
-def login(client: Client, person: Person) -> Client:
-    session = client.session
-    session[auth.SESSION_KEY] = str(person.pk)
-    session.save()
-    return client
 
 
 @pytest.fixture()
 def cancelled(alice: Person, settings: Any, tmp_path: Any) -> Permit:
     settings.NOTIFY_FILE_DIR = tmp_path
-    permit = make_permit(alice, on=dt.date(2024, 3, 1))
-    services.do_cancel_permit(
-        permit,
+    return cancelled_permit(
+        alice,
         reason="ineligible_or_false_info",
-        on=dt.date.today() - dt.timedelta(days=10),
-        actor=services.Actor("officer:17"),
-        expected_version=permit.version,
+        on=today() - dt.timedelta(days=10),
+        actor=OFFICER_17,
     )
-    return permit
 
 
 def test_contesting_a_cancellation_records_it_and_gives_a_draft_application(
@@ -56,13 +45,7 @@ def test_contesting_a_cancellation_records_it_and_gives_a_draft_application(
     assert "行政复议截止日期" in page and "下载行政复议申请书" in page
     pdf = client.get(f"/portal/me/appeals/{appeal.pk}/draft.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
-    if not shutil.which("pdftotext"):
-        pytest.fail(
-            "pdftotext (poppler-utils) missing: run scripts/ensure-e2e-deps.sh (make test does)"
-        )
-    text = subprocess.run(
-        ["pdftotext", "-", "-"], input=pdf.content, capture_output=True, check=True
-    ).stdout.decode()
+    text = pdf_text(pdf.content)
     for part in ("行政复议申请书", "申请人", "艾丽斯", alice.id_number_masked, "被申请人",
                  "深圳市公安局", "深圳市人民政府", "注销", cancelled.number, "复议请求", "事实和理由",
                  "租赁合同", "前递交"):  # fmt: skip

@@ -6,99 +6,50 @@ when the directory knows them, and the deadline: 60 days from the day the person
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from factories import make_permit, make_person
 
+from fixtures.applications import refused_application
+from fixtures.clock import frozen, today
+from fixtures.officers import make_office
+from fixtures.people import make_person
+from fixtures.permits import OFFICER_17, cancelled_permit, make_permit
+from fixtures.portal import login, pdf_text
 from juzhu.portal import appeal as appeal_flow
-from juzhu.portal import auth
 from juzhu.portal.models import Evidence
 from juzhu.portal.present import day
 from juzhu.registry import services
 from juzhu.registry.models import Appeal, Application, Event, Office, Permit, Person
 
+pytestmark = frozen
 GROUNDS = "我在本市居住已满一年，有居住登记回执和租赁合同为证。"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
 PDF = b"%PDF-1.4\n" + b"0" * 200
 
 
-def login(client: Client, person: Person) -> Client:
-    session = client.session
-    session[auth.SESSION_KEY] = str(person.pk)
-    session.save()
-    return client
-
-
-def pdf_text(content: bytes) -> str:
-    if not shutil.which("pdftotext"):
-        pytest.fail(
-            "pdftotext (poppler-utils) missing: run scripts/ensure-e2e-deps.sh (make test does)"
-        )
-    return subprocess.run(
-        ["pdftotext", "-", "-"], input=content, capture_output=True, check=True
-    ).stdout.decode()
-
-
 @pytest.fixture()
-def dirs(settings: Any, tmp_path: Path) -> Path:
-    settings.PORTAL_UPLOAD_DIR = tmp_path / "uploads"
-    settings.NOTIFY_FILE_DIR = tmp_path / "outbox"
-    return tmp_path / "uploads"
-
-
-@pytest.fixture()
-def cancelled(alice: Person, dirs: Path) -> Permit:
-    permit = make_permit(alice, on=dt.date(2024, 3, 1))
-    services.do_cancel_permit(
-        permit,
-        reason="ineligible_or_false_info",
-        on=dt.date.today() - dt.timedelta(days=10),
-        actor=services.Actor("officer:17"),
-        expected_version=permit.version,
-    )
-    return permit
-
-
-@pytest.fixture()
-def refused(alice: Person, dirs: Path) -> Application:
-    decided = dt.date.today() - dt.timedelta(days=5)
-    app = services.do_submit_application(
+def cancelled(alice: Person, uploads: Path) -> Permit:
+    return cancelled_permit(
         alice,
-        kind="first_issue",
-        city="shenzhen",
-        district="futian",
-        station="sz-futian-1",
-        on=decided - dt.timedelta(days=10),
-        actor=services.Actor(f"holder:{alice.pk}"),
+        reason="ineligible_or_false_info",
+        on=today() - dt.timedelta(days=10),
+        actor=OFFICER_17,
     )
-    services.do_refuse_application(
-        app,
-        on=decided,
-        actor=services.Actor("officer:17"),
-        expected_version=app.version,
-        grounds=["registration_too_short"],
-        facts="居住登记不满半年",
-    )
-    app.refresh_from_db()
-    return app
+
+
+@pytest.fixture()
+def refused(alice: Person, uploads: Path) -> Application:
+    """Refused five days ago: residence registered less than half a year."""
+    return refused_application(alice)
 
 
 @pytest.fixture()
 def futian(db: Any) -> Office:
-    return Office.objects.create(
-        city="shenzhen",
-        district="futian",
-        station="sz-futian-1",
-        name_zh="福田派出所",
-        bureau_zh="深圳市公安局福田分局",
-        government_zh="深圳市福田区人民政府",
-    )
+    return make_office()
 
 
 def files(*pairs: tuple[str, bytes]) -> list[SimpleUploadedFile]:
@@ -106,7 +57,7 @@ def files(*pairs: tuple[str, bytes]) -> list[SimpleUploadedFile]:
 
 
 def test_evidence_is_kept_outside_the_web_root_and_listed_in_the_draft(
-    client: Client, alice: Person, cancelled: Permit, dirs: Path, futian: Office
+    client: Client, alice: Person, cancelled: Permit, uploads: Path, futian: Office
 ) -> None:
     login(client, alice)
     r = client.post(
@@ -124,7 +75,7 @@ def test_evidence_is_kept_outside_the_web_root_and_listed_in_the_draft(
         ("租赁合同.png", "image/png"),
         ("社保记录.pdf", "application/pdf"),
     ]
-    assert (dirs / "appeals" / str(appeal.pk) / str(rows[0].pk)).read_bytes() == PNG
+    assert (uploads / "appeals" / str(appeal.pk) / str(rows[0].pk)).read_bytes() == PNG
     page = client.get(r["Location"]).content.decode()
     assert "你提交的证据" in page and "租赁合同.png" in page
     text = pdf_text(client.get(f"/portal/me/appeals/{appeal.pk}/draft.pdf").content)
@@ -145,7 +96,7 @@ def test_bad_evidence_is_refused_beside_the_field_and_nothing_is_filed(
     client: Client,
     alice: Person,
     cancelled: Permit,
-    dirs: Path,
+    uploads: Path,
     evidence: list[tuple[str, bytes]],
     message: str,
 ) -> None:
@@ -158,7 +109,7 @@ def test_bad_evidence_is_refused_beside_the_field_and_nothing_is_filed(
     html = r.content.decode()
     assert message in html and 'id="id_evidence-error"' in html
     assert not Appeal.objects.exists() and not Evidence.objects.exists()
-    assert not any(p.is_file() for p in dirs.rglob("*"))
+    assert not any(p.is_file() for p in uploads.rglob("*"))
 
 
 def test_a_refused_application_is_contested_with_the_computed_deadline(
@@ -245,7 +196,7 @@ def test_bad_input_on_a_refusal_appeal_stores_nothing(
 
 
 def test_a_refusal_is_contested_once_and_only_a_refusal(
-    client: Client, alice: Person, refused: Application, dirs: Path
+    client: Client, alice: Person, refused: Application, uploads: Path
 ) -> None:
     login(client, alice)
     url = f"/portal/me/applications/{refused.pk}/appeal/"

@@ -10,42 +10,27 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from factories import make_permit, make_person
 
-from juzhu.portal import auth
+from fixtures.clock import frozen
+from fixtures.people import make_person
+from fixtures.permits import OFFICER_17, cancelled_permit, make_permit
+from fixtures.portal import login
 from juzhu.portal.models import Draft, Upload
-from juzhu.registry import services
 from juzhu.registry.models import Application, Permit, Person
 
+pytestmark = frozen
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
 PDF = b"%PDF-1.4\n" + b"0" * 200
 
 
-def login(client: Client, person: Person) -> Client:
-    session = client.session
-    session[auth.SESSION_KEY] = str(person.pk)
-    session.save()
-    return client
-
-
-@pytest.fixture()
-def uploads(settings: Any, tmp_path: Path) -> Path:
-    settings.PORTAL_UPLOAD_DIR = tmp_path / "uploads"
-    settings.NOTIFY_FILE_DIR = tmp_path / "outbox"
-    return tmp_path / "uploads"
-
-
 @pytest.fixture()
 def cancelled(alice: Person) -> Permit:
-    permit = make_permit(alice, on=dt.date(2024, 3, 1))
-    services.do_cancel_permit(
-        permit,
+    return cancelled_permit(
+        alice,
         reason="expired_not_renewed",
         on=dt.date(2025, 12, 1),
-        actor=services.Actor("officer:17"),
-        expected_version=permit.version,
+        actor=OFFICER_17,
     )
-    return permit
 
 
 def fill_pages(client: Client) -> Draft:

@@ -1,7 +1,7 @@
 """The consent page: alice makes a one-time code for one relying party and one purpose, sees
 it once with its expiry and what the party will and will not learn, and can lock every check
 of her permit. The school then asks the verification API with that code (the same helpers as
-``test_verification.py``)."""
+``tests/fixtures/verification.py``)."""
 
 from __future__ import annotations
 
@@ -13,25 +13,21 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from factories import make_id, make_permit, make_person
-from test_verification import ask, fixture_permit, fixture_school_key, problem  # noqa: F401
 
-from juzhu.portal import auth
+from fixtures.clock import frozen
+from fixtures.people import make_id, make_person
+from fixtures.permits import make_permit
+from fixtures.portal import login
+from fixtures.verification import ask, problem
 from juzhu.registry.events import verify_chains
 from juzhu.registry.models import Event, Permit, Person, RelyingParty
 from juzhu.verification import keys
 from juzhu.verification.models import ConsentCode
 
+pytestmark = frozen
 URL = "/portal/me/consent/"
 LOCK = "/portal/me/consent/lock/"
 CODE = re.compile(r'class="consent-code"><span aria-hidden="true">([2-9A-Z]{4}-[2-9A-Z]{4})<')
-
-
-def login(client: Client, person: Person) -> Client:
-    session = client.session
-    session[auth.SESSION_KEY] = str(person.pk)
-    session.save()
-    return client
 
 
 def text(response: Any) -> str:

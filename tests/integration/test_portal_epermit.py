@@ -8,18 +8,14 @@ from html import unescape
 from typing import Any
 
 from django.test import Client
-from factories import make_permit
 
-from juzhu.portal import auth
+from fixtures.clock import frozen
+from fixtures.permits import cancel, make_permit
+from fixtures.portal import login
 from juzhu.registry.models import Person, RelyingParty
 from juzhu.verification import credentials, keys
 
-
-def login(client: Client, person: Person) -> Client:
-    session = client.session
-    session[auth.SESSION_KEY] = str(person.pk)
-    session.save()
-    return client
+pytestmark = frozen
 
 
 def test_the_qr_carries_only_a_signed_token_url_for_the_chosen_party(
@@ -48,14 +44,15 @@ def test_the_qr_carries_only_a_signed_token_url_for_the_chosen_party(
 
 def test_an_ended_permit_has_no_e_permit(client: Client, alice: Person, school: Any) -> None:
     make_permit(alice, on=dt.date(2024, 3, 1))  # fine, then cancelled below
-    from juzhu.registry import services
     from juzhu.registry.models import Permit
+    from juzhu.registry.services import Actor
 
-    permit = Permit.objects.get()
-    services.do_cancel_permit(
-        permit, reason="expired_not_renewed", on=dt.date(2025, 12, 1),
-        actor=services.Actor("officer:1"), expected_version=permit.version,
-    )  # fmt: skip
+    cancel(
+        Permit.objects.get(),
+        reason="expired_not_renewed",
+        on=dt.date(2025, 12, 1),
+        actor=Actor("officer:1"),
+    )
     login(client, alice)
     page = client.get("/portal/me/epermit/").content.decode()
     assert "只有有效的居住证才能出示电子凭证" in page and "<svg" not in page

@@ -11,38 +11,23 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from factories import make_permit, make_person
 
-from juzhu.portal import apply, auth
+from fixtures.clock import frozen
+from fixtures.people import make_person
+from fixtures.permits import make_permit, suspended_permit
+from fixtures.portal import login
+from juzhu.portal import apply
 from juzhu.portal.models import Draft, Upload
 from juzhu.registry import services
 from juzhu.registry.models import Application, Permit, Person
 
+pytestmark = frozen
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
-
-
-def login(client: Client, person: Person) -> Client:
-    session = client.session
-    session[auth.SESSION_KEY] = str(person.pk)
-    session.save()
-    return client
-
-
-@pytest.fixture()
-def uploads(settings: Any, tmp_path: Path) -> Path:
-    settings.PORTAL_UPLOAD_DIR = tmp_path / "uploads"
-    settings.NOTIFY_FILE_DIR = tmp_path / "outbox"
-    return tmp_path / "uploads"
 
 
 @pytest.fixture()
 def suspended(alice: Person) -> Permit:
-    permit = make_permit(alice, on=dt.date(2024, 3, 1))
-    services.do_suspend_permit(
-        permit, on=dt.date(2025, 3, 2), actor=services.SYSTEM, expected_version=permit.version
-    )
-    permit.refresh_from_db()
-    return permit
+    return suspended_permit(alice)
 
 
 @pytest.fixture()

@@ -11,13 +11,16 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.utils import timezone
-from factories import make_id, make_permit, make_person
 
+from fixtures.clock import frozen
+from fixtures.people import make_id, make_person
+from fixtures.permits import make_permit
 from juzhu.portal import auth
 from juzhu.portal.models import LoginChallenge, LoginGuard
 from juzhu.registry.idnumbers import make_id_number
 from juzhu.registry.models import Person
 
+pytestmark = frozen
 CLIENT = "ip:test"
 
 

@@ -9,38 +9,27 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from factories import make_permit
 
+from fixtures.clock import frozen
+from fixtures.permits import OFFICER_17, cancelled_permit, make_permit
+from fixtures.portal import login
 from juzhu.notifications.models import Notification
-from juzhu.portal import auth
-from juzhu.registry import services
 from juzhu.registry.models import Permit, Person, RelyingParty
 from juzhu.registry.selectors import Viewer, access_permit
 
+pytestmark = frozen
 CANCELLED_ON = dt.date(2025, 12, 1)
 
 
 @pytest.fixture()
 def logged_in(client: Client, alice: Person, settings: Any, tmp_path: Path) -> Client:
     settings.NOTIFY_FILE_DIR = tmp_path
-    session = client.session
-    session[auth.SESSION_KEY] = str(alice.pk)
-    session.save()
-    return client
+    return login(client, alice)
 
 
 @pytest.fixture()
 def cancelled(alice: Person) -> Permit:
-    permit = make_permit(alice, on=dt.date(2024, 3, 1))
-    services.do_cancel_permit(
-        permit,
-        reason="expired_not_renewed",
-        on=CANCELLED_ON,
-        actor=services.Actor("officer:17"),
-        expected_version=permit.version,
-    )
-    permit.refresh_from_db()
-    return permit
+    return cancelled_permit(alice, reason="expired_not_renewed", on=CANCELLED_ON, actor=OFFICER_17)
 
 
 def test_my_permit_says_why_it_was_cancelled_and_what_to_do_by_when(

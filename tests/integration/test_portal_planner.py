@@ -4,18 +4,19 @@ planner contract as a page and a PDF, and bad input refused beside the field."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import subprocess
 from typing import Any
 
 import pytest
 from django.test import Client
 
+from fixtures.clock import TODAY, frozen
+from fixtures.portal import pdf_text as portal_pdf_text
 from juzhu.planner.plan import fmt_date
 from juzhu.portal.flow import SESSION_KEY, plan_for
 from juzhu.portal.questions import situation_data
 
-TODAY = dt.date.today()
+pytestmark = frozen
 ANSWERS: dict[str, dict[str, Any]] = {
     "city": {"city": "shenzhen"},
     "status": {"status": "cancelled"},
@@ -53,14 +54,7 @@ def pdf_text(client: Client) -> str:
     """The PDF's text with line breaks and spaces removed (pdftotext wraps long lines)."""
     r = client.get("/portal/planner/plan.pdf")
     assert r.status_code == 200 and r.content.startswith(b"%PDF-")
-    if not shutil.which("pdftotext"):
-        pytest.fail(
-            "pdftotext (poppler-utils) missing: run scripts/ensure-e2e-deps.sh (make test does)"
-        )
-    text = subprocess.run(
-        ["pdftotext", "-", "-"], input=r.content, capture_output=True, check=True
-    ).stdout.decode()
-    return "".join(text.split())
+    return flat(portal_pdf_text(r.content))
 
 
 def flat(text: str) -> str:

@@ -6,8 +6,9 @@ import datetime as dt
 
 import pytest
 from django.db import DatabaseError, connection, transaction
-from factories import make_id, make_permit, make_person
 
+from fixtures.people import make_id, make_person
+from fixtures.permits import appeal_accepted, cancel, make_permit
 from juzhu.notifications.models import Notification
 from juzhu.registry import append_only, pii, services
 from juzhu.registry.events import verify_chains
@@ -211,22 +212,12 @@ def test_one_time_notice_cannot_be_issued_twice_unless_basis_or_housing_changed(
 
 
 def test_a_revoked_cancellation_on_appeal_reinstates_the_permit(alice_permit: Permit) -> None:
-    services.do_cancel_permit(
-        alice_permit,
-        reason="hukou_settled",
-        on=dt.date(2024, 6, 1),
-        actor=CLERK,
-        expected_version=alice_permit.version,
-    )
-    appeal = services.do_file_appeal(
-        alice_permit,
-        kind="reconsideration",
+    appeal = appeal_accepted(
+        cancel(alice_permit, on=dt.date(2024, 6, 1), actor=CLERK),
+        filed_on=dt.date(2024, 6, 10),
+        on=dt.date(2024, 6, 12),
         grounds="我从未在本市落户，户籍仍在湖南",
-        on=dt.date(2024, 6, 10),
-        actor=Actor("holder"),
-    )
-    services.do_accept_appeal(
-        appeal, on=dt.date(2024, 6, 12), actor=CLERK, expected_version=appeal.version
+        actor=CLERK,
     )
     services.do_decide_appeal(
         appeal,

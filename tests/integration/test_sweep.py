@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from factories import make_permit
 
+from fixtures.permits import appeal_accepted, cancel, make_permit
 from juzhu.domain.days import Period, WorkCalendar
 from juzhu.notifications.models import Notification
 from juzhu.registry import append_only, services, sweep
@@ -136,16 +136,16 @@ def test_a_permit_reinstated_on_appeal_is_not_suspended_again_for_the_same_anniv
     alice_permit: Permit,
 ) -> None:
     sweep.sweep(DUE + dt.timedelta(days=1))
-    permit = fresh(alice_permit)
-    services.do_cancel_permit(
-        permit, reason="expired_not_renewed", on=dt.date(2025, 4, 1), actor=CLERK,
-        expected_version=permit.version,
-    )  # fmt: skip
-    appeal = services.do_file_appeal(
-        fresh(permit), kind="reconsideration", grounds="我在期限内提交了签注", on=dt.date(2025, 4, 2),
-        actor=Actor(f"holder:{permit.person_id}"),
-    )  # fmt: skip
-    services.do_accept_appeal(appeal, on=dt.date(2025, 4, 3), actor=CLERK, expected_version=1)
+    permit = cancel(
+        fresh(alice_permit), reason="expired_not_renewed", on=dt.date(2025, 4, 1), actor=CLERK
+    )
+    appeal = appeal_accepted(
+        permit,
+        filed_on=dt.date(2025, 4, 2),
+        on=dt.date(2025, 4, 3),
+        grounds="我在期限内提交了签注",
+        actor=CLERK,
+    )
     services.do_decide_appeal(
         appeal, outcome="revoked_act", on=dt.date(2025, 5, 6), actor=CLERK, expected_version=2
     )

@@ -2,7 +2,8 @@
 every refusal says what to do and leaks nothing personal; alice sees every query.
 
 The fixed cast: ``alice`` holds a permit in Shenzhen, ``school`` is a relying party (here
-with an API key), ``bank`` a second party. Dates are relative to today (Asia/Shanghai).
+with an API key), ``bank`` a second party (``tests/fixtures/verification.py``). Dates are
+relative to today (Asia/Shanghai), on the frozen clock.
 """
 
 from __future__ import annotations
@@ -14,8 +15,17 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.utils import timezone
-from factories import make_permit
 
+from fixtures.clock import frozen, today
+from fixtures.permits import make_permit
+from fixtures.verification import (
+    OFFICER,
+    URL,
+    ask,
+    assert_no_personal_data,
+    code_for,
+    problem,
+)
 from juzhu.registry import services as registry
 from juzhu.registry.events import verify_chains
 from juzhu.registry.models import AccessLog, Permit, Person, RelyingParty
@@ -24,72 +34,8 @@ from juzhu.verification import services, store
 from juzhu.verification.models import ApiKey, ConsentCode, Verification
 from juzhu.verification.selectors import receipts_for_holder
 
-URL = "/api/verification/verify"
-OFFICER = Actor("officer:test")
+pytestmark = frozen
 ANSWER_FIELDS = {"valid", "answer", "reference", "purpose", "on", "city", "checked_at"}
-
-
-def today() -> dt.date:
-    return timezone.localdate()
-
-
-@pytest.fixture(name="permit")
-def fixture_permit(alice: Person) -> Permit:
-    """Alice's permit, issued two months ago: active and within its endorsement year."""
-    return make_permit(alice, on=today() - dt.timedelta(days=60))
-
-
-@pytest.fixture(name="school_key")
-def fixture_school_key(school: RelyingParty) -> str:
-    return services.do_issue_api_key(school, actor=OFFICER, label="enrolment office").secret
-
-
-@pytest.fixture(name="bank")
-def fixture_bank(db: Any) -> RelyingParty:
-    return services.do_register_party(
-        "shenzhen", "招商银行深圳分行", "bank", ["bank_account"], actor=OFFICER
-    )
-
-
-@pytest.fixture(name="bank_key")
-def fixture_bank_key(bank: RelyingParty) -> str:
-    return services.do_issue_api_key(bank, actor=OFFICER).secret
-
-
-def code_for(person: Person, party: RelyingParty, purpose: str, **kw: Any) -> str:
-    return services.do_create_consent_code(person, party, purpose, **kw).code
-
-
-def ask(key: str | None, **body: Any) -> Any:
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {key}"} if key else {}
-    body.setdefault("purpose", "school_enrollment")
-    return Client().post(URL, json.dumps(body, default=str), "application/json", **headers)
-
-
-def assert_no_personal_data(response: Any, person: Person, permit: Permit | None = None) -> None:
-    """Nothing that names or identifies the holder: not the name, the ID number (whole or
-    masked), the phone, the permit number or the internal ids."""
-    from juzhu.registry import pii
-
-    text = response.content.decode()
-    id_number = pii.decrypt(person.id_number_enc, purpose="id_number")
-    secrets = [person.name, id_number, id_number[-4:] + '"', person.id_number_masked,
-               person.phone_masked, str(person.pk)]  # fmt: skip
-    if permit is not None:
-        secrets += [permit.number, str(permit.pk)]
-    for secret in secrets:
-        assert secret not in text, f"{secret!r} leaked in {text}"
-
-
-def problem(response: Any, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/problem+json"
-    assert response["Cache-Control"] == "no-store"
-    body: dict[str, Any] = response.json()
-    assert body["code"] == code
-    assert body["type"] == f"urn:juzhu:problem:{code}"
-    assert body["status"] == status and body["title"] and body["detail"] and body["detail_zh"]
-    return body
 
 
 # -- the story the issue is done by -----------------------------------------------------------

@@ -25,13 +25,14 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from test_verification import fixture_permit, fixture_school_key  # noqa: F401  (fixtures)
 
+from fixtures.clock import frozen
 from juzhu.config.api import api
 from juzhu.config.wsgi import application
 from juzhu.registry.models import Permit, RelyingParty
 from juzhu.verification import services
 
+pytestmark = frozen
 SNAPSHOT = Path(__file__).parent / "openapi_snapshot.json"
 CHECKS = [
     not_a_server_error,
@@ -75,21 +76,6 @@ def test_answers_never_grow_fields() -> None:
 # Not ``schemathesis.pytest.from_fixture``: its lazy loader relies on a private pytest
 # attribute that pytest 9 removed.
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
-
-
-@pytest.fixture()
-def wsgi_keeps_the_test_transaction() -> Any:
-    """The real WSGI handler closes "old" connections around each request, which would end
-    the test's transaction on PostgreSQL; Django's own test client switches that off the
-    same way."""
-    from django.core.signals import request_finished, request_started
-    from django.db import close_old_connections
-
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture()

@@ -17,25 +17,17 @@ from typing import Any
 import pytest
 from a2wsgi import WSGIMiddleware
 from django.db import connection, connections
-from test_verification import (  # noqa: F401  (fixture_* registers the shared fixtures)
-    OFFICER,
-    code_for,
-    fixture_bank,
-    fixture_bank_key,
-    fixture_permit,
-    fixture_school_key,
-    today,
-)
-from test_verification_dispatch import Answer, _comparable, body, call, refused_request
 
+from fixtures.clock import TODAY, frozen, today
+from fixtures.dispatch import Answer, body, call, comparable, refused_request
+from fixtures.verification import URL, code_for
 from juzhu.config import wsgi
 from juzhu.registry.models import AccessLog, Permit, Person, RelyingParty
 from juzhu.verification import asgi, fastpath
 from juzhu.verification.models import Verification
 
-URL = "/api/verification/verify"
 POSTGRES = connection.vendor == "postgresql"
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), frozen]
 
 
 @pytest.fixture(name="app")
@@ -122,8 +114,8 @@ def django_alone(request: Any, key: str | None = None, **options: Any) -> Answer
 
 
 def same(served: Answer, django: Answer) -> None:
-    status, headers, content = _comparable(served)
-    d_status, d_headers, d_content = _comparable(django)
+    status, headers, content = comparable(served)
+    d_status, d_headers, d_content = comparable(django)
     assert (status.split()[0], content) == (d_status.split()[0], d_content)
 
     def lower(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -188,7 +180,7 @@ def test_the_common_case_is_answered_on_the_event_loop_exactly_as_django_would(
     ("extra", "headers"),
     [
         ({"on": None}, {}),
-        ({"on": (dt.date.today() + dt.timedelta(days=3)).isoformat()}, {}),
+        ({"on": (TODAY + dt.timedelta(days=3)).isoformat()}, {}),
         ({}, {"accept-language": "en-GB,en;q=0.9"}),
         ({}, {"cookie": "django_language=en"}),  # not the common case: Django
     ],

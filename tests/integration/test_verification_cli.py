@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from test_verification import ask, fixture_permit, today  # noqa: F401  (fixture_* registers)
 from typer.testing import CliRunner
 
+from fixtures.clock import frozen
+from fixtures.verification import ask
 from juzhu.cli import app
 from juzhu.registry.models import AccessLog, Permit, RelyingParty
 from juzhu.verification.models import ApiKey, StatusList
+
+pytestmark = frozen
 
 
 def run(*args: str) -> Any:

@@ -13,19 +13,10 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from django.test import Client
 from django.utils import timezone
-from test_verification import (  # noqa: F401  (fixture_* registers the shared fixtures)
-    OFFICER,
-    ask,
-    assert_no_personal_data,
-    fixture_bank,
-    fixture_bank_key,
-    fixture_permit,
-    fixture_school_key,
-    problem,
-    today,
-)
 from typer.testing import CliRunner
 
+from fixtures.clock import frozen, today
+from fixtures.verification import OFFICER, ask, assert_no_personal_data, problem
 from juzhu.cli import app
 from juzhu.registry import services as registry
 from juzhu.registry.models import Permit, Person, RelyingParty
@@ -33,6 +24,8 @@ from juzhu.verification import credentials, keys, seals, services, statuslists
 from juzhu.verification.credentials import CredentialError
 from juzhu.verification.models import Verification
 from juzhu.verification.selectors import keys_from_set, receipts_for_holder
+
+pytestmark = frozen
 
 
 def credential_for(permit: Permit, party: RelyingParty) -> str:

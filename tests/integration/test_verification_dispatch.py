@@ -8,126 +8,26 @@ each refusal, each request it does not recognise as the common case — is cover
 from __future__ import annotations
 
 import datetime as dt
-import io
-import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.db import connection
 from django.test import override_settings
-from django.utils import timezone
-from test_verification import (  # noqa: F401  (fixture_* registers the shared fixtures)
-    OFFICER,
-    code_for,
-    fixture_bank,
-    fixture_bank_key,
-    fixture_permit,
-    fixture_school_key,
-    today,
-)
 
+from fixtures.clock import TODAY, frozen, today
+from fixtures.dispatch import Answer, body, call, comparable, refused_request
+from fixtures.verification import URL, code_for
 from juzhu.config import wsgi
 from juzhu.registry.models import Permit, Person, RelyingParty
 from juzhu.registry.services import Actor
 from juzhu.verification import dispatch, fastpath, services
-from juzhu.verification.models import ApiKey, Verification
-from juzhu.verification.verify import MAX_DAYS_AHEAD
+from juzhu.verification.models import Verification
 
-URL = "/api/verification/verify"
 POSTGRES = connection.vendor == "postgresql"
-
-
-@pytest.fixture(autouse=True)
-def wsgi_keeps_the_test_transaction() -> Iterator[None]:
-    """The WSGI handlers close "old" connections around each request, which would end the
-    test's transaction on PostgreSQL (as in test_verification_api.py)."""
-    from django.core.signals import request_finished, request_started
-    from django.db import close_old_connections
-
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
-
-
-class Answer:
-    def __init__(self, status: str, headers: list[tuple[str, str]], body: bytes) -> None:
-        self.status, self.headers, self.body = status, headers, body
-
-    @property
-    def code(self) -> int:
-        return int(self.status.split()[0])
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-def call(
-    app: Any,
-    body: bytes | str | dict[str, Any] | None,
-    key: str | None = None,
-    *,
-    method: str = "POST",
-    path: str = URL,
-    extra: dict[str, str] | None = None,
-) -> Answer:
-    if isinstance(body, dict):
-        body = json.dumps(body)
-    data = body.encode() if isinstance(body, str) else body or b""
-    environ: dict[str, Any] = {
-        "REQUEST_METHOD": method,
-        "PATH_INFO": path,
-        "SCRIPT_NAME": "",
-        "QUERY_STRING": "",
-        "SERVER_NAME": "testserver",
-        "SERVER_PORT": "80",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "HTTP_HOST": "testserver",
-        "REMOTE_ADDR": "127.0.0.1",
-        "CONTENT_TYPE": "application/json",
-        "CONTENT_LENGTH": str(len(data)),
-        "wsgi.input": io.BytesIO(data),
-        "wsgi.url_scheme": "http",
-        "wsgi.errors": io.StringIO(),
-        "wsgi.multithread": True,
-        "wsgi.multiprocess": True,
-        "wsgi.run_once": False,
-        "wsgi.version": (1, 0),
-    }
-    if key is not None:
-        environ["HTTP_AUTHORIZATION"] = f"Bearer {key}"
-    environ.update(extra or {})
-    started: dict[str, Any] = {}
-
-    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
-        started.update(status=status, headers=headers)
-
-    result = app(environ, start_response)
-    try:
-        content = b"".join(result)
-    finally:
-        if hasattr(result, "close"):
-            result.close()
-    return Answer(started["status"], list(started["headers"]), content)
-
-
-def _comparable(answer: Answer) -> tuple[str, list[tuple[str, str]], Any]:
-    headers = [(k, v) for k, v in answer.headers if k != "Content-Length"]
-    try:
-        body = answer.json()
-    except ValueError:
-        return answer.status, headers, answer.body
-    if isinstance(body, dict):
-        body.pop("reference", None)
-        body.pop("checked_at", None)
-        if body.get("code") in ("rate-limited", "daily-quota-exceeded"):
-            # "retry in N s": the clock may tick between the two requests
-            body["detail"] = "".join(c for c in body["detail"] if not c.isdigit())
-            body["detail_zh"] = "".join(c for c in body["detail_zh"] if not c.isdigit())
-            headers = [(k, v) for k, v in headers if k != "Retry-After"]
-    return answer.status, headers, body
+# The WSGI handlers close "old" connections around each request, which would end the test's
+# transaction on PostgreSQL: every test here keeps it (tests/fixtures/verification.py).
+pytestmark = [pytest.mark.usefixtures("wsgi_keeps_the_test_transaction"), frozen]
 
 
 def same_as_django(make: Callable[[], tuple[Any, str | None, dict[str, Any]]]) -> Answer:
@@ -138,7 +38,7 @@ def same_as_django(make: Callable[[], tuple[Any, str | None, dict[str, Any]]]) -
     served = call(wsgi.application, body, key, **options)
     body, key, options = make()
     django = call(wsgi.django_application, body, key, **options)
-    assert _comparable(served) == _comparable(django)
+    assert comparable(served) == comparable(django)
     return served
 
 
@@ -153,10 +53,6 @@ def statements(monkeypatch: Any) -> list[int]:
 
     monkeypatch.setattr(fastpath, "verify_by_code", counted)
     return runs
-
-
-def body(code: str, **extra: Any) -> dict[str, Any]:
-    return {"purpose": "school_enrollment", "consent_code": code, **extra}
 
 
 # -- the common case ------------------------------------------------------------------------
@@ -180,7 +76,7 @@ def test_the_common_case_is_answered_without_django_and_exactly_as_django_would(
     assert served.headers == [
         (k, v if k != "Content-Length" else str(len(served.body))) for k, v in django_answer.headers
     ]  # same headers, same order
-    assert _comparable(served) == _comparable(django_answer)
+    assert comparable(served) == comparable(django_answer)
     answer = served.json()
     assert (answer["valid"], answer["answer"], answer["on"]) == (True, "yes", today().isoformat())
     audit = Verification.objects.get(reference=answer["reference"])
@@ -191,7 +87,7 @@ def test_the_common_case_is_answered_without_django_and_exactly_as_django_would(
     "extra",
     [
         {"on": None},
-        {"on": (dt.date.today() + dt.timedelta(days=3)).isoformat()},
+        {"on": (TODAY + dt.timedelta(days=3)).isoformat()},
     ],
     ids=["on-null", "on-later"],
 )
@@ -238,63 +134,6 @@ def test_codes_written_differently_are_the_same_code(
 
 
 # -- refusals: the statement writes nothing, Django answers -----------------------------------
-
-
-def refused_request(
-    case: str,
-    alice: Person,
-    permit: Permit,
-    school: RelyingParty,
-    school_key: str,
-    bank: RelyingParty,
-) -> tuple[dict[str, Any], str]:
-    """The state and the request (body, key) for one kind of refusal: ``case`` is a
-    problem of ``test_every_refusal_is_djangos_answer_and_the_statement_runs_at_most_once``."""
-    code = code_for(alice, school, "school_enrollment")
-    key = school_key
-    request = body(code)
-    if case == "unknown-key":
-        key = "jzk_nobody_" + "x" * 40
-    elif case in ("revoked-key", "expired-key"):
-        issued = services.do_issue_api_key(school, actor=OFFICER)
-        key = issued.secret
-        row = ApiKey.objects.filter(pk=issued.key.pk)
-        if case == "revoked-key":
-            row.update(revoked_at=timezone.now())
-        else:
-            row.update(not_after=timezone.now())
-    elif case == "withdrawn-party":
-        RelyingParty.objects.filter(pk=school.pk).update(revoked_at=timezone.now())
-    elif case == "purpose-not-allowed":
-        request["purpose"] = "bank_account"
-    elif case in ("rate-limited", "daily-quota"):
-        limit = {"per_minute": 1} if case == "rate-limited" else {"per_day": 1}
-        key = services.do_issue_api_key(school, actor=OFFICER, **limit).secret
-        assert call(wsgi.django_application, body(code_for(alice, school, "school_enrollment")), key).code == 200  # fmt: skip
-    elif case == "unknown-code":
-        request["consent_code"] = "ABCD-EFGH"
-    elif case == "another-partys-code":
-        request["consent_code"] = code_for(alice, bank, "bank_account")
-    elif case == "wrong-purpose":
-        school.allowed_purposes = ["school_enrollment", "public_rental_housing"]
-        school.save()
-        request["consent_code"] = code_for(alice, school, "public_rental_housing")
-    elif case == "used-code":
-        assert call(wsgi.django_application, request, key).code == 200
-    elif case == "expired-code":
-        request["consent_code"] = code_for(
-            alice, school, "school_enrollment", now=timezone.now() - dt.timedelta(minutes=11)
-        )
-    elif case == "locked":
-        fresh = Permit.objects.get(pk=permit.pk)
-        services.do_set_verification_lock(
-            fresh, locked=True, actor=Actor(f"holder:{alice.pk}"), expected_version=fresh.version
-        )
-    elif case == "malformed-code":
-        request["consent_code"] = "ABCD-EFG0"
-    elif case == "date-too-far":
-        request["on"] = (today() + dt.timedelta(days=MAX_DAYS_AHEAD + 1)).isoformat()
-    return request, key
 
 
 @pytest.mark.parametrize(
@@ -349,7 +188,7 @@ def test_every_refusal_is_djangos_answer_and_the_statement_runs_at_most_once(
     reset()
     request, key, _ = make()
     django = call(wsgi.django_application, request, key)
-    assert _comparable(served) == _comparable(django)
+    assert comparable(served) == comparable(django)
     assert served.code == status and served.json()["code"] == problem
     assert ("Content-Type", "application/problem+json") in served.headers
 

@@ -9,24 +9,20 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from factories import make_permit
-from test_verification import (  # noqa: F401  (fixture_* registers the shared fixtures)
-    OFFICER,
-    ask,
-    code_for,
-    fixture_permit,
-    fixture_school_key,
-    problem,
-    today,
-)
 
+from fixtures.clock import frozen, today
+from fixtures.permits import make_permit
+from fixtures.verification import ask, code_for, problem
 from juzhu.registry.models import Permit, Person, RelyingParty
 from juzhu.verification import services, store, validity
 from juzhu.verification.models import Verification
 
-pytestmark = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="the one-statement path is PostgreSQL's"
-)
+pytestmark = [
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="the one-statement path is PostgreSQL's"
+    ),
+    frozen,
+]
 
 
 def general_path_only(monkeypatch: Any) -> None:
@@ -94,7 +90,7 @@ def test_a_permit_of_another_city_is_no_on_both_paths(
 ) -> None:
     """A code binds the holder's permit in the party's city; should the permit move (an
     officer's correction), the answer is no rather than yes for the wrong city."""
-    from factories import make_person
+    from fixtures.people import make_person
 
     holder = make_person()
     permit = make_permit(holder, on=today() - dt.timedelta(days=10))
