@@ -131,7 +131,7 @@ def registry_notice_names() -> set[str]:
     """Every notice the registry's use cases and the sweep send, read from their source."""
     package = Path(services.__file__).parent  # registry/services/, one module per aggregate
     names: set[str] = set()
-    for source in [*sorted(package.glob("*.py")), package.parent / "sweep.py"]:
+    for source in [*sorted(package.glob("*.py")), *sorted(package.parent.glob("sweep*.py"))]:
         text = source.read_text(encoding="utf-8")
         names |= set(re.findall(r'notice\s*=\s*"(\w+)"', text))
         names |= set(re.findall(r'_simple\("\w+",\s*"(\w+)"\)', text))

@@ -22,7 +22,7 @@ urlpatterns = [
     path("manage/days/", manage.override_add, name="manage_override_add"),
     path("manage/days/<str:day>/delete", manage.override_delete, name="manage_override_delete"),
     # each part of the back office adds its own routes in its own module
-    path("", include("juzhu.backoffice.urls_acceptance")),
+    path("", include("juzhu.backoffice.acceptance.urls")),
     path("", include("juzhu.backoffice.urls_decisions")),
     path("", include("juzhu.backoffice.urls_oversight")),
 ]

@@ -8,7 +8,10 @@ field changes, dedupe keys and notices as the ``do_*`` use case of the same name
 ``flush`` saves everything with a few ``bulk_create`` calls inside the caller's
 transaction. The chains verify (``juzhu audit verify``) and every state column is what the
 services would have written: ``tests/integration/test_demo.py`` runs the same scripts through
-``services.py`` and compares column by column and event by event.
+``services.py`` and compares column by column and event by event. The transitions the
+nightly sweep makes (suspend, expire, cancel) take what they write — the command, columns,
+event data, dedupe key and notice — from the sweep's table (``sweep_rules.RULES``), the
+entries both sweep engines are built from.
 
 Calls are laid out compactly (``# fmt: skip``) so each method reads side by side with its
 use case in ``services.py``.
@@ -26,6 +29,7 @@ from django.utils import timezone
 
 from juzhu.domain.lifecycle import Machine, transition
 from juzhu.domain.months import add_months
+from juzhu.domain.vocabulary import PermitStatus
 from juzhu.registry import pii, services
 from juzhu.registry.events import NewEvent, build_events
 from juzhu.registry.idnumbers import mask_phone, parse_id_number
@@ -41,6 +45,7 @@ from juzhu.registry.models import (
     Person,
     ResidenceRegistration,
 )
+from juzhu.registry.sweep_rules import BY_CATEGORY
 from juzhu.rules.engine import Policy
 
 R = TypeVar("R", bound=Chained)
@@ -222,7 +227,7 @@ class Ledger:
 
     def endorse_permit(self, permit: Permit, *, on: dt.date, actor: str) -> None:
         policy = self.policy(permit.city, on)
-        late = permit.status == "suspended"
+        late = permit.status == PermitStatus.SUSPENDED
         due = services.next_due_after(policy, permit, on, late)
         self.commit(
             permit, Machine.PERMIT, "endorse_late" if late else "endorse", on=on, actor=actor,
@@ -236,29 +241,43 @@ class Ledger:
             Endorsement(id=self.uuid(), city=permit.city, permit=permit, endorsed_on=on, late=late)
         )
 
-    def suspend_permit(self, permit: Permit, *, on: dt.date, actor: str) -> None:
-        self._permit_step(
-            permit, "suspend", on=on, actor=actor, notice="suspended",
-            changes={"suspended_on": on}, dedupe_key=f"suspend:{permit.next_due_on}",
+    def _sweep_step(
+        self, category: str, permit: Permit, *, on: dt.date, actor: str, reason: str = "",
+        inputs: Mapping[str, Any] | None = None, **options: Any,
+    ) -> None:  # fmt: skip
+        """A transition the nightly sweep makes, as its rule in ``sweep_rules.RULES`` says:
+        the command, the columns set, the event's data and dedupe key, the notice and its
+        context (``reason`` and ``inputs`` stand in for the rule's on other grounds)."""
+        rule = BY_CATEGORY[category]
+        assert rule.command is not None, f"{category} is not a transition"
+        due = getattr(permit, rule.due)
+        values = rule.values(on=on, due=due, number=permit.number, reason=reason)
+        options.setdefault("policy", self.policy(permit.city, on))
+        self.commit(
+            permit, Machine.PERMIT, rule.command, on=on, actor=actor,
+            changes=rule.changes(values), data=rule.data_for(values),
+            reason=values["reason"] if rule.reason else "",
+            inputs={**dict(rule.inputs), **dict(inputs or {})},
+            dedupe_key=rule.dedupe_key(due, on), notice=rule.template,
+            notice_context=rule.notice_context(values), **options,
         )  # fmt: skip
 
+    def suspend_permit(self, permit: Permit, *, on: dt.date, actor: str) -> None:
+        self._sweep_step("suspended", permit, on=on, actor=actor)
+
     def expire_permit(self, permit: Permit, *, on: dt.date, actor: str) -> None:
-        self._permit_step(
-            permit, "expire", on=on, actor=actor, notice="expired",
-            dedupe_key=f"expire:{permit.expires_on}",
-        )  # fmt: skip
+        self._sweep_step("expired", permit, on=on, actor=actor)
 
     def cancel_permit(
         self, permit: Permit, *, reason: str, on: dt.date, actor: str, evidence: str = "",
         trace: Sequence[Any] = (),
     ) -> None:  # fmt: skip
+        """On any ground; the sweep's rule says what a cancellation writes."""
         policy = services.check_cancel_permit(permit, reason, on)  # refuses a foreign ground
-        self._permit_step(
-            permit, "cancel", on=on, actor=actor, notice="cancelled", context={"reason": reason},
-            policy=policy, reason=reason, data={"reason": reason}, inputs={"evidence": evidence},
-            changes={"cancelled_on": on, "cancellation_reason": reason},
+        self._sweep_step(
+            "cancelled", permit, on=on, actor=actor, reason=reason, policy=policy,
+            inputs={"evidence": evidence},
             trace=[policy.step("cancellation.grounds", {"reason": reason}).as_dict(), *trace],
-            dedupe_key=f"cancel:{on}",
         )  # fmt: skip
 
     def revoke_permit(self, permit: Permit, *, on: dt.date, actor: str, evidence: str) -> None:

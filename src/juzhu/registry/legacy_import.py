@@ -46,8 +46,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from juzhu.registry.legacy_import_load import Loaders
-from juzhu.registry.legacy_import_rows import (
+from juzhu.registry.legacy_import_chunks import (
     COLUMNS,
     NO_TERMS,
     Checked,
@@ -56,9 +55,9 @@ from juzhu.registry.legacy_import_rows import (
     RowError,
     Terms,
     Timeline,
-    check_chunk,
-    init_worker,
 )
+from juzhu.registry.legacy_import_load import Loaders
+from juzhu.registry.legacy_import_rows import check_chunk, init_worker
 
 __all__ = ["COLUMNS", "ImportFileError", "ImportInterrupted", "ImportReport", "RowError"]
 __all__ += ["import_permits", "run_import_cli", "write_report"]

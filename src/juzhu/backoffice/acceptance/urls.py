@@ -3,7 +3,7 @@ uploads, counter intake. Included under /office/ in the ``backoffice`` namespace
 
 from django.urls import URLPattern, path
 
-from juzhu.backoffice import views_acceptance as v
+from juzhu.backoffice.acceptance import views as v
 
 urlpatterns: list[URLPattern] = [
     path("applications/<uuid:pk>/acceptance/", v.acceptance_page, name="acceptance"),

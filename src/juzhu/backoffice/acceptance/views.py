@@ -1,6 +1,7 @@
 """Acceptance views (受理): the materials check on the case page, accept with a receipt,
 the one-time notice, 容缺受理, amend and supplement at the counter, the applicant's uploads
-for the clerk, and counter intake (窗口代录). Use cases live in ``acceptance.py``."""
+for the clerk, and counter intake (窗口代录). The acts live in this package (``accept``,
+``intake``); the case page and its shell are the back office's (``backoffice.views``)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from juzhu.backoffice import acceptance, views
+from juzhu.backoffice import acceptance
+from juzhu.backoffice import views as office
 from juzhu.backoffice.access import office_view
 from juzhu.domain.vocabulary import ApplicationKind, Basis, Housing, label
 from juzhu.registry import services
@@ -30,14 +32,14 @@ def _case_url(app: Application) -> str:
 
 
 def _context(request: HttpRequest, app: Application, **extra: Any) -> dict[str, Any]:
-    context = views.application_context(request, app)
+    context = office.application_context(request, app)
     context["acc"] = acceptance.panel_context(app, acceptance.today())
     context.update(extra)
     return context
 
 
 def _case(request: HttpRequest, app: Application, status: int = 200, **extra: Any) -> HttpResponse:
-    return views.page(
+    return office.page(
         request, "backoffice/application.html", _context(request, app, **extra), status
     )
 
@@ -48,7 +50,7 @@ def acceptance_page(request: HttpRequest, pk: Any) -> HttpResponse:
     app = access_application(request.viewer, pk, purpose="office_checklist")  # type: ignore[attr-defined]
     if request.headers.get("HX-Request"):
         context = _context(request, app)
-        return views.page(request, context["panel"], context)
+        return office.page(request, context["panel"], context)
     return _case(request, app)
 
 
@@ -119,7 +121,7 @@ def _run(request: HttpRequest, pk: Any, purpose: str, act: Any) -> HttpResponse:
             raise Conflict(app, _version(request))
         act(app)
     except Conflict as exc:
-        return views.page(
+        return office.page(
             request,
             "backoffice/conflict.html",
             {"message": exc.zh, "back": _case_url(app)},
@@ -206,7 +208,7 @@ def supplement(request: HttpRequest, pk: Any) -> HttpResponse:
 def _intake_context(request: HttpRequest) -> dict[str, Any]:
     officer = request.officer  # type: ignore[attr-defined]
     policy = services.policy_of(officer.city, acceptance.today())
-    words = acceptance._kind_zh
+    words = acceptance.kind_zh
     return {
         "kinds": [(k.value, words(k.value)) for k in ApplicationKind],
         "needs_permit": sorted(acceptance.NEEDS_PERMIT),
@@ -243,4 +245,6 @@ def intake(request: HttpRequest) -> HttpResponse:
             "ticked": request.POST.getlist("materials") if posted else [],
         }
     )
-    return views.page(request, "backoffice/intake.html", context, status=400 if errors else 200)
+    return office.page(
+        request, "backoffice/acceptance/intake.html", context, status=400 if errors else 200
+    )
