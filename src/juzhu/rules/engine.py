@@ -33,6 +33,10 @@ class TraceStep:
         }
 
 
+# Policies kept per (jurisdiction, day) in a policy set: a year of days for ten cities fits.
+POLICY_CACHE_SIZE = 8192
+
+
 class MissingParameter(LookupError):
     pass
 
@@ -45,12 +49,23 @@ class Policy:
     on: dt.date
     policies: PolicySet
     _cache: dict[str, Resolved] = field(default_factory=dict)
+    _periods: dict[str, Period | None] = field(default_factory=dict)
 
     @classmethod
     def of(cls, policy_id: str, on: dt.date, policies: PolicySet | None = None) -> Policy:
+        """The policy of ``policy_id`` on ``on``; one instance per (id, day) and policy set,
+        so the look-ups a plan makes are resolved once for every plan of that city and day
+        (policy data never changes inside a loaded ``PolicySet``)."""
         policies = policies or load_policies()
+        cached = policies.policy_cache.get((policy_id, on))
+        if isinstance(cached, Policy):
+            return cached
         policies.chain(policy_id)  # raises UnknownPolicy early
-        return cls(policy_id, on, policies)
+        policy = cls(policy_id, on, policies)
+        if len(policies.policy_cache) >= POLICY_CACHE_SIZE:
+            policies.policy_cache.clear()  # bounded: days in use come back in a moment
+        policies.policy_cache[policy_id, on] = policy
+        return policy
 
     def param(self, key: str) -> Resolved:
         if key not in self._cache:
@@ -64,8 +79,10 @@ class Policy:
         return self.param(key).value
 
     def period(self, key: str) -> Period | None:
-        value = self.get(key)
-        return None if value is None else Period.from_mapping(value)
+        if key not in self._periods:
+            value = self.get(key)
+            self._periods[key] = None if value is None else Period.from_mapping(value)
+        return self._periods[key]
 
     def cite(self, key: str) -> Citation:
         return self.param(key).citation

@@ -78,6 +78,8 @@ class PolicySet:
         self.jurisdictions = jurisdictions
         self.digest = digest
         self.versions_cache: dict[tuple[str, dt.date], str] = {}
+        # juzhu.rules.engine.Policy instances per (jurisdiction, day) (Policy.of)
+        self.policy_cache: dict[tuple[str, dt.date], Any] = {}
 
     def __contains__(self, policy_id: object) -> bool:
         return policy_id in self.jurisdictions
