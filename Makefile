@@ -46,7 +46,7 @@ lint: $(STAMP) ## ruff + import-linter (the pure core imports no Django)
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/lint-imports
 
-typecheck: $(STAMP) ## mypy --strict on domain, rules and planner
+typecheck: $(STAMP) ## mypy --strict on all of src/juzhu (django-stubs)
 	$(BIN)/mypy
 
 bench: $(BENCH_STAMP) ## run the benchmarks (figures go to docs/benchmarks.md)

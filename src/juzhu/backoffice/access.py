@@ -15,11 +15,12 @@ import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Concatenate, ParamSpec, Protocol, cast
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponseNotAllowed
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
 from juzhu.backoffice.models import Denial
@@ -64,10 +65,38 @@ class Route:
     methods: tuple[str, ...]
 
 
+class OfficerRequest(HttpRequest):
+    """The request an ``office_view`` view receives: the officer signed in with both
+    factors, in the role the action allows, and the ``Viewer`` that scopes their reads."""
+
+    officer: Officer
+    viewer: Viewer
+
+
+P = ParamSpec("P")
+
+
+class OfficeView(Protocol[P]):
+    """A view declared with ``office_view``: called with a plain request, and carrying the
+    ``Route`` the matrix test reads."""
+
+    office_route: Route
+
+    def __call__(
+        self, request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs
+    ) -> HttpResponseBase: ...
+
+
+class _OTPUser(Protocol):
+    """``request.user`` as django-otp's ``OTPMiddleware`` leaves it."""
+
+    def is_verified(self) -> bool: ...
+
+
 def officer_of(request: HttpRequest) -> Officer | None:
     """The signed-in officer, only after both factors (password + TOTP)."""
     user = request.user
-    if not user.is_authenticated or not user.is_verified():  # type: ignore[union-attr]
+    if not user.is_authenticated or not cast(_OTPUser, user).is_verified():
         return None
     try:
         return Officer.objects.get(user=user)
@@ -75,10 +104,10 @@ def officer_of(request: HttpRequest) -> Officer | None:
         return None
 
 
-def deny(request: HttpRequest, action: str, why: str, officer: Officer | None) -> None:
+def deny(request: HttpRequest, action: str, why: str, officer: Officer) -> None:
     Denial.objects.create(
-        user=request.user,
-        city=officer.city if officer else "",
+        user_id=officer.user_id,  # the signed-in user: ``officer_of`` found the officer by it
+        city=officer.city,
         action=action,
         method=request.method or "",
         path=request.get_full_path()[:300],
@@ -91,12 +120,12 @@ def deny(request: HttpRequest, action: str, why: str, officer: Officer | None) -
 
 def office_view(
     action: str, *, kind: str | None = None, methods: tuple[str, ...] = ("GET",)
-) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+) -> Callable[[Callable[Concatenate[OfficerRequest, P], HttpResponseBase]], OfficeView[P]]:
     roles = ACTIONS[action]
 
-    def wrap(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def wrap(view: Callable[Concatenate[OfficerRequest, P], HttpResponseBase]) -> OfficeView[P]:
         @functools.wraps(view)
-        def run(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def run(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponseBase:
             officer = officer_of(request)
             if officer is None:
                 return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
@@ -112,16 +141,20 @@ def office_view(
                     {"officer": officer, "action": action, "roles": sorted(roles)},
                     status=403,
                 )
-            request.officer = officer  # type: ignore[attr-defined]
-            request.viewer = Viewer.of_officer(officer)  # type: ignore[attr-defined]
+            # The request becomes an OfficerRequest by the two attributes set here.
+            office_request = cast(OfficerRequest, request)
+            office_request.officer = officer
+            office_request.viewer = Viewer.of_officer(officer)
             try:
-                return view(request, *args, **kwargs)
+                return view(office_request, *args, **kwargs)
             except NotFound:
                 deny(request, action, "scope", officer)
                 raise Http404("没有这条记录，或它不在你的辖区内") from None
 
-        run.office_route = Route(action, kind, methods)  # type: ignore[attr-defined]
-        return run
+        # The view becomes an OfficeView by the attribute set here.
+        routed = cast("OfficeView[P]", run)
+        routed.office_route = Route(action, kind, methods)
+        return routed
 
     return wrap
 

@@ -79,7 +79,8 @@ def confirmed_device(user: Any) -> TOTPDevice | None:
 
 def enrolment_device(user: Any) -> TOTPDevice:
     """The unconfirmed device being enrolled (one per user; created on first need)."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    # django-otp's DeviceManager is untyped: its rows come back as Any
+    device: TOTPDevice | None = TOTPDevice.objects.filter(user=user, confirmed=False).first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name="officer", confirmed=False)
     return device

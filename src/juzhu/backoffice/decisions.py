@@ -139,7 +139,9 @@ def mark_ready(app: Application, *, on: dt.date, actor: Actor, expected_version:
     _needs_card(app)
     with transaction.atomic():
         services.do_mark_ready(app, on=on, actor=actor, expected_version=expected_version)
-        permit = Permit.objects.filter(pk=app.permit_id).first()
+        permit = (
+            Permit.objects.filter(pk=app.permit_id).first() if app.permit_id is not None else None
+        )
         return letters.issue_for_application(
             "pickup_notice",
             app,

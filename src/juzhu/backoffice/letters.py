@@ -52,10 +52,12 @@ def remedy_rights(
 ) -> dict[str, Any]:
     """Last days to apply for reconsideration and to sue, from the day of service."""
     cal = cal or work_calendar()
-    rec = cal.period_end(served_on, policy.period("remedy.reconsideration.period"))  # type: ignore[arg-type]
-    lit = cal.period_end(served_on, policy.period("remedy.litigation.direct"))  # type: ignore[arg-type]
     rec_period = policy.period("remedy.reconsideration.period")
     lit_period = policy.period("remedy.litigation.direct")
+    # never null: the schema checks both with check_period, not check_period_or_null
+    assert rec_period is not None and lit_period is not None
+    rec = cal.period_end(served_on, rec_period)
+    lit = cal.period_end(served_on, lit_period)
     return {
         "served_on": served_on.isoformat(),
         "reconsideration_period": rec_period.describe("zh") if rec_period else "",

@@ -8,16 +8,16 @@ import datetime as dt
 from typing import Any
 
 from django import forms
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 
-from juzhu.backoffice.access import office_view
+from juzhu.backoffice.access import OfficerRequest, office_view
 from juzhu.backoffice.views import page
 from juzhu.registry.models import Office, WorkingDayOverride
 from juzhu.registry.selectors import NotFound
 
 
-class OfficeForm(forms.ModelForm):  # type: ignore[type-arg]
+class OfficeForm(forms.ModelForm[Office]):
     class Meta:
         model = Office
         fields = ["name_zh", "bureau_zh", "government_zh", "address", "phone"]
@@ -48,8 +48,8 @@ class OverrideForm(forms.Form):
         return day
 
 
-def _context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
-    officer = request.officer  # type: ignore[attr-defined]
+def _context(request: OfficerRequest, **extra: Any) -> dict[str, Any]:
+    officer = request.officer
     offices = Office.objects.filter(city=officer.city).order_by("district", "station")
     if officer.district:
         offices = offices.filter(district=officer.district)
@@ -62,12 +62,12 @@ def _context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
 
 
 @office_view("manage")
-def manage(request: HttpRequest) -> HttpResponse:
+def manage(request: OfficerRequest) -> HttpResponse:
     return page(request, "backoffice/manage.html", _context(request))
 
 
-def _office_in_scope(request: HttpRequest, pk: int) -> Office:
-    officer = request.officer  # type: ignore[attr-defined]
+def _office_in_scope(request: OfficerRequest, pk: int) -> Office:
+    officer = request.officer
     office = Office.objects.filter(pk=pk, city=officer.city).first()
     if office is None or (officer.district and office.district != officer.district):
         raise NotFound(f"no office {pk}")
@@ -75,7 +75,7 @@ def _office_in_scope(request: HttpRequest, pk: int) -> Office:
 
 
 @office_view("manage", methods=("GET", "POST"))
-def office_edit(request: HttpRequest, office_id: int) -> HttpResponse:
+def office_edit(request: OfficerRequest, office_id: int) -> HttpResponse:
     office = _office_in_scope(request, office_id)
     form = OfficeForm(request.POST or None, instance=office)
     if request.method == "POST":
@@ -87,7 +87,7 @@ def office_edit(request: HttpRequest, office_id: int) -> HttpResponse:
 
 
 @office_view("manage", methods=("POST",))
-def override_add(request: HttpRequest) -> HttpResponse:
+def override_add(request: OfficerRequest) -> HttpResponse:
     form = OverrideForm(request.POST)
     if not form.is_valid():
         return page(request, "backoffice/manage.html", _context(request, override_form=form), 400)
@@ -104,7 +104,7 @@ def override_add(request: HttpRequest) -> HttpResponse:
 
 
 @office_view("manage", methods=("POST",))
-def override_delete(request: HttpRequest, day: str) -> HttpResponse:
+def override_delete(request: OfficerRequest, day: str) -> HttpResponse:
     try:
         WorkingDayOverride.objects.filter(day=dt.date.fromisoformat(day)).delete()
     except ValueError:

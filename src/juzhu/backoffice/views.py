@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 from django_tables2 import RequestConfig
 
 from juzhu.backoffice import acceptance, appeals, auth, decisions, letters
-from juzhu.backoffice.access import ACTIONS, can, office_view
+from juzhu.backoffice.access import ACTIONS, OfficerRequest, can, office_view
 from juzhu.backoffice.deadlines import appeal_badge, application_badge
 from juzhu.backoffice.models import Claim, Letter
 from juzhu.backoffice.queues import (
@@ -54,8 +54,8 @@ def today() -> dt.date:
     return timezone.localdate()
 
 
-def actor_of(request: HttpRequest) -> Actor:
-    return Actor(f"officer:{request.officer.user_id}")  # type: ignore[attr-defined]
+def actor_of(request: OfficerRequest) -> Actor:
+    return Actor(f"officer:{request.officer.user_id}")
 
 
 def posted_version(request: HttpRequest) -> int:
@@ -159,21 +159,21 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 
 @office_view("any")
-def home(request: HttpRequest) -> HttpResponse:
-    officer = request.officer  # type: ignore[attr-defined]
+def home(request: OfficerRequest) -> HttpResponse:
+    officer = request.officer
     context: dict[str, Any] = {"queues": []}
     if can(officer, "view"):
-        n = counts(request.viewer)  # type: ignore[attr-defined]
+        n = counts(request.viewer)
         context["queues"] = [{"q": q, "count": n[q.key]} for q in QUEUES]
     return page(request, "backoffice/home.html", context)
 
 
 @office_view("view")
-def queue(request: HttpRequest, key: str) -> HttpResponse:
+def queue(request: OfficerRequest, key: str) -> HttpResponse:
     q = BY_KEY.get(key)
     if q is None:
         raise Http404("没有这个队列")
-    rows = queue_rows(request.viewer, q)  # type: ignore[attr-defined]
+    rows = queue_rows(request.viewer, q)
     is_app = q.model is Application
     filt = (ApplicationFilter if is_app else AppealFilter)(request.GET or None, queryset=rows)
     table_cls = ApplicationTable if is_app else AppealTable
@@ -249,8 +249,8 @@ def application_context(request: HttpRequest, app: Application) -> dict[str, Any
 
 
 @office_view("view", kind="application")
-def application(request: HttpRequest, pk: Any) -> HttpResponse:
-    app = access_application(request.viewer, pk, purpose="office_case")  # type: ignore[attr-defined]
+def application(request: OfficerRequest, pk: Any) -> HttpResponse:
+    app = access_application(request.viewer, pk, purpose="office_case")
     return page(request, "backoffice/application.html", application_context(request, app))
 
 
@@ -270,8 +270,8 @@ def appeal_context(item: Appeal) -> dict[str, Any]:
 
 
 @office_view("view", kind="appeal")
-def appeal(request: HttpRequest, pk: Any) -> HttpResponse:
-    item = access_appeal(request.viewer, pk, purpose="office_case")  # type: ignore[attr-defined]
+def appeal(request: OfficerRequest, pk: Any) -> HttpResponse:
+    item = access_appeal(request.viewer, pk, purpose="office_case")
     return page(request, "backoffice/appeal.html", appeal_context(item))
 
 
@@ -280,25 +280,25 @@ def _case_url(record_type: str, pk: Any) -> str:
 
 
 @office_view("claim", kind="application", methods=("POST",))
-def claim_application(request: HttpRequest, pk: Any) -> HttpResponse:
+def claim_application(request: OfficerRequest, pk: Any) -> HttpResponse:
     return _claim(request, "application", pk)
 
 
 @office_view("claim", kind="appeal", methods=("POST",))
-def claim_appeal(request: HttpRequest, pk: Any) -> HttpResponse:
+def claim_appeal(request: OfficerRequest, pk: Any) -> HttpResponse:
     return _claim(request, "appeal", pk)
 
 
 @office_view("claim", kind="permit", methods=("POST",))
-def claim_permit(request: HttpRequest, pk: Any) -> HttpResponse:
+def claim_permit(request: OfficerRequest, pk: Any) -> HttpResponse:
     return _claim(request, "permit", pk)
 
 
-def _claim(request: HttpRequest, record_type: str, pk: Any) -> HttpResponse:
+def _claim(request: OfficerRequest, record_type: str, pk: Any) -> HttpResponse:
     """Claim (or, with ``release=1``, give back) a case. Only the holder or a supervisor
     releases; a claim taken by someone else first is reported, not overwritten."""
-    record = RECORD_TYPES[record_type](request.viewer, pk, "office_claim")  # type: ignore[attr-defined]
-    officer = request.officer  # type: ignore[attr-defined]
+    record = RECORD_TYPES[record_type](request.viewer, pk, "office_claim")
+    officer = request.officer
     if request.POST.get("release"):
         held = Claim.objects.filter(record_type=record_type, record_id=record.pk)
         if officer.role != "supervisor":
@@ -326,9 +326,9 @@ def _claim(request: HttpRequest, record_type: str, pk: Any) -> HttpResponse:
 # -- letters ------------------------------------------------------------------------------
 
 
-def access_letter(request: HttpRequest, pk: Any) -> Letter:
+def access_letter(request: OfficerRequest, pk: Any) -> Letter:
     """A letter is read in its record's scope; the read is logged like the record's."""
-    viewer = request.viewer  # type: ignore[attr-defined]
+    viewer = request.viewer
     try:
         letter = scoped(viewer, Letter.objects.all()).get(pk=pk)
     except (Letter.DoesNotExist, ValueError):
@@ -339,12 +339,12 @@ def access_letter(request: HttpRequest, pk: Any) -> Letter:
 
 
 @office_view("view", kind="letter")
-def letter_html(request: HttpRequest, pk: Any) -> HttpResponse:
+def letter_html(request: OfficerRequest, pk: Any) -> HttpResponse:
     return HttpResponse(letters.render_html(access_letter(request, pk)))
 
 
 @office_view("view", kind="letter")
-def letter_pdf(request: HttpRequest, pk: Any) -> HttpResponse:
+def letter_pdf(request: OfficerRequest, pk: Any) -> HttpResponse:
     letter = access_letter(request, pk)
     response = HttpResponse(letters.render_pdf(letter), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{letter.number}.pdf"'

@@ -19,7 +19,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from juzhu.backoffice import decisions, letters
-from juzhu.backoffice.access import office_view
+from juzhu.backoffice.access import OfficerRequest, office_view
 from juzhu.backoffice.views import (
     actor_of,
     application_context,
@@ -47,9 +47,9 @@ def case_page(
 
 
 @office_view("decide", kind="application")
-def decide(request: HttpRequest, pk: Any) -> HttpResponse:
+def decide(request: OfficerRequest, pk: Any) -> HttpResponse:
     """The case page with the full decision form (refusal grounds from the policy)."""
-    app = access_application(request.viewer, pk, purpose="office_decide")  # type: ignore[attr-defined]
+    app = access_application(request.viewer, pk, purpose="office_decide")
     return case_page(request, app)
 
 
@@ -77,8 +77,8 @@ def _act(
 
 
 @office_view("decide", kind="application", methods=("POST",))
-def approve(request: HttpRequest, pk: Any) -> HttpResponse:
-    app = access_application(request.viewer, pk, purpose="office_decide")  # type: ignore[attr-defined]
+def approve(request: OfficerRequest, pk: Any) -> HttpResponse:
+    app = access_application(request.viewer, pk, purpose="office_decide")
     return _act(
         request,
         app,
@@ -88,8 +88,8 @@ def approve(request: HttpRequest, pk: Any) -> HttpResponse:
 
 
 @office_view("decide", kind="application", methods=("POST",))
-def refuse(request: HttpRequest, pk: Any) -> HttpResponse:
-    app = access_application(request.viewer, pk, purpose="office_decide")  # type: ignore[attr-defined]
+def refuse(request: OfficerRequest, pk: Any) -> HttpResponse:
+    app = access_application(request.viewer, pk, purpose="office_decide")
     return _act(
         request,
         app,
@@ -106,8 +106,8 @@ def refuse(request: HttpRequest, pk: Any) -> HttpResponse:
 
 
 @office_view("decide", kind="application", methods=("POST",))
-def start_production(request: HttpRequest, pk: Any) -> HttpResponse:
-    app = access_application(request.viewer, pk, purpose="office_decide")  # type: ignore[attr-defined]
+def start_production(request: OfficerRequest, pk: Any) -> HttpResponse:
+    app = access_application(request.viewer, pk, purpose="office_decide")
     return _act(
         request,
         app,
@@ -119,8 +119,8 @@ def start_production(request: HttpRequest, pk: Any) -> HttpResponse:
 
 
 @office_view("decide", kind="application", methods=("POST",))
-def mark_ready(request: HttpRequest, pk: Any) -> HttpResponse:
-    app = access_application(request.viewer, pk, purpose="office_decide")  # type: ignore[attr-defined]
+def mark_ready(request: OfficerRequest, pk: Any) -> HttpResponse:
+    app = access_application(request.viewer, pk, purpose="office_decide")
     return _act(
         request,
         app,
@@ -132,8 +132,8 @@ def mark_ready(request: HttpRequest, pk: Any) -> HttpResponse:
 
 
 @office_view("handover", kind="application", methods=("POST",))
-def collect(request: HttpRequest, pk: Any) -> HttpResponse:
-    app = access_application(request.viewer, pk, purpose="office_handover")  # type: ignore[attr-defined]
+def collect(request: OfficerRequest, pk: Any) -> HttpResponse:
+    app = access_application(request.viewer, pk, purpose="office_handover")
     post = request.POST
     identity = {
         "method": post.get("method", ""),
@@ -174,8 +174,8 @@ def permit_context(request: HttpRequest, permit: Permit) -> dict[str, Any]:
 
 
 @office_view("view", kind="permit")
-def permit(request: HttpRequest, pk: Any) -> HttpResponse:
-    item = access_permit(request.viewer, pk, purpose="office_case")  # type: ignore[attr-defined]
+def permit(request: OfficerRequest, pk: Any) -> HttpResponse:
+    item = access_permit(request.viewer, pk, purpose="office_case")
     return page(request, "backoffice/permit.html", permit_context(request, item))
 
 
@@ -191,10 +191,10 @@ def _permit_form_error(request: HttpRequest, item: Permit, exc: Refused) -> Http
 
 
 @office_view("cancel", kind="permit", methods=("POST",))
-def cancel_preview(request: HttpRequest, pk: Any) -> HttpResponse:
+def cancel_preview(request: OfficerRequest, pk: Any) -> HttpResponse:
     """Step 1: check the ground and the facts, store the evidence files, show the impacts
     and the draft letter. Nothing is decided yet."""
-    item = access_permit(request.viewer, pk, purpose="office_cancel")  # type: ignore[attr-defined]
+    item = access_permit(request.viewer, pk, purpose="office_cancel")
     back = reverse("backoffice:permit", args=[item.pk])
     version = posted_version(request)
     if version != item.version:
@@ -221,7 +221,7 @@ def cancel_preview(request: HttpRequest, pk: Any) -> HttpResponse:
             "files_json": json.dumps(
                 [{k: f[k] for k in ("name", "sha256", "ext")} for f in files], ensure_ascii=False
             ),
-            "impacts": decisions.impacts(request.viewer, item, on),  # type: ignore[attr-defined]
+            "impacts": decisions.impacts(request.viewer, item, on),
             "draft": draft,
             "letter_kind": kind,
             "remedy": context["remedy"],
@@ -230,9 +230,9 @@ def cancel_preview(request: HttpRequest, pk: Any) -> HttpResponse:
 
 
 @office_view("cancel", kind="permit", methods=("POST",))
-def cancel_confirm(request: HttpRequest, pk: Any) -> HttpResponse:
+def cancel_confirm(request: OfficerRequest, pk: Any) -> HttpResponse:
     """Step 2: decide, at the version the preview showed, and issue the letter."""
-    item = access_permit(request.viewer, pk, purpose="office_cancel")  # type: ignore[attr-defined]
+    item = access_permit(request.viewer, pk, purpose="office_cancel")
     back = reverse("backoffice:permit", args=[item.pk])
     version = posted_version(request)
     if version != item.version:

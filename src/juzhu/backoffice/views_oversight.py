@@ -17,7 +17,7 @@ from django.urls import NoReverseMatch, reverse
 
 from juzhu.backoffice import appeals as ap
 from juzhu.backoffice import oversight
-from juzhu.backoffice.access import office_view
+from juzhu.backoffice.access import OfficerRequest, office_view
 from juzhu.backoffice.views import (
     actor_of,
     appeal_context,
@@ -49,8 +49,8 @@ def appeal_page(
     return page(request, "backoffice/appeal.html", context, status)
 
 
-def _appeal_step(request: HttpRequest, pk: Any, step: Callable[[Appeal], None]) -> HttpResponse:
-    item = access_appeal(request.viewer, pk, purpose="office_appeal")  # type: ignore[attr-defined]
+def _appeal_step(request: OfficerRequest, pk: Any, step: Callable[[Appeal], None]) -> HttpResponse:
+    item = access_appeal(request.viewer, pk, purpose="office_appeal")
     back = reverse("backoffice:appeal", args=[item.pk])
     if posted_version(request) != item.version:  # the form was read before someone else acted
         return conflict(request, back, Conflict(item, posted_version(request)).zh)
@@ -68,7 +68,7 @@ def _appeal_step(request: HttpRequest, pk: Any, step: Callable[[Appeal], None]) 
 
 
 @office_view("appeal", kind="appeal", methods=("POST",))
-def appeal_accept(request: HttpRequest, pk: Any) -> HttpResponse:
+def appeal_accept(request: OfficerRequest, pk: Any) -> HttpResponse:
     def step(item: Appeal) -> None:
         on = ap.parse_day(request.POST.get("on", ""), "on", today=today(), not_before=item.filed_on)
         ap.do_accept(
@@ -84,7 +84,7 @@ def appeal_accept(request: HttpRequest, pk: Any) -> HttpResponse:
 
 
 @office_view("appeal", kind="appeal", methods=("POST",))
-def appeal_reject(request: HttpRequest, pk: Any) -> HttpResponse:
+def appeal_reject(request: OfficerRequest, pk: Any) -> HttpResponse:
     def step(item: Appeal) -> None:
         on = ap.parse_day(request.POST.get("on", ""), "on", today=today(), not_before=item.filed_on)
         ap.do_reject(
@@ -101,7 +101,7 @@ def appeal_reject(request: HttpRequest, pk: Any) -> HttpResponse:
 
 
 @office_view("appeal", kind="appeal", methods=("POST",))
-def appeal_withdraw(request: HttpRequest, pk: Any) -> HttpResponse:
+def appeal_withdraw(request: OfficerRequest, pk: Any) -> HttpResponse:
     def step(item: Appeal) -> None:
         on = ap.parse_day(
             request.POST.get("on", ""), "withdraw_on", today=today(), not_before=item.filed_on
@@ -118,7 +118,7 @@ def appeal_withdraw(request: HttpRequest, pk: Any) -> HttpResponse:
 
 
 @office_view("appeal", kind="appeal", methods=("POST",))
-def appeal_decide(request: HttpRequest, pk: Any) -> HttpResponse:
+def appeal_decide(request: OfficerRequest, pk: Any) -> HttpResponse:
     def step(item: Appeal) -> None:
         on = ap.parse_day(
             request.POST.get("on", ""),
@@ -141,10 +141,10 @@ def appeal_decide(request: HttpRequest, pk: Any) -> HttpResponse:
 
 
 @office_view("appeal", kind="permit", methods=("POST",))
-def permit_appeal_record(request: HttpRequest, pk: Any) -> HttpResponse:
+def permit_appeal_record(request: OfficerRequest, pk: Any) -> HttpResponse:
     """Record a reconsideration or a suit the person brought elsewhere (the district
     government or a court informed the bureau)."""
-    viewer = request.viewer  # type: ignore[attr-defined]
+    viewer = request.viewer
     permit = access_permit(viewer, pk, purpose="office_appeal")
     try:
         filed_on = ap.parse_day(request.POST.get("filed_on", ""), "filed_on", today=today())
@@ -173,11 +173,11 @@ def permit_appeal_record(request: HttpRequest, pk: Any) -> HttpResponse:
 
 
 @office_view("view", methods=("GET", "POST"))
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: OfficerRequest) -> HttpResponse:
     """One box. An ID or phone number comes by POST (so it stays out of URLs and server
     logs) and is never written back into the page; a name or case number may come by GET."""
     raw = request.POST.get("q", "") if request.method == "POST" else request.GET.get("q", "")
-    query, people = oversight.search(request.viewer, raw)  # type: ignore[attr-defined]
+    query, people = oversight.search(request.viewer, raw)
     if request.method == "GET" and query.kind in ("id_number", "phone"):
         query, people = oversight.Query("invalid", "", "证件号码和手机号码请用查询框提交"), []
     echo = query.shown if query.kind in ("name", "case_number") else ""
@@ -190,18 +190,18 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 def person_page(
-    request: HttpRequest, person: Any, extra: dict[str, Any], status: int = 200
+    request: OfficerRequest, person: Any, extra: dict[str, Any], status: int = 200
 ) -> HttpResponse:
-    viewer = request.viewer  # type: ignore[attr-defined]
+    viewer = request.viewer
     records = oversight.records_of(viewer, person)
     by_permit: dict[Any, list[Appeal]] = {}
     for item in records["appeals"]:
-        item.litigation_by = ap.litigation_deadline(item)  # type: ignore[attr-defined]
+        item.litigation_by = ap.litigation_deadline(item)
         by_permit.setdefault(item.permit_id, []).append(item)
     for permit in records["permits"]:
-        permit.appeal_rows = by_permit.get(permit.pk, [])  # type: ignore[attr-defined]
-        permit.page_url = url_or_none("backoffice:permit", permit.pk)  # type: ignore[attr-defined]
-        permit.may_record = ap.may_record(permit)  # type: ignore[attr-defined]
+        permit.appeal_rows = by_permit.get(permit.pk, [])
+        permit.page_url = url_or_none("backoffice:permit", permit.pk)
+        permit.may_record = ap.may_record(permit)
     refusal_appeals = by_permit.get(None, [])
     return page(
         request,
@@ -212,8 +212,8 @@ def person_page(
 
 
 @office_view("view", kind="person")
-def person(request: HttpRequest, pk: Any) -> HttpResponse:
-    viewer = request.viewer  # type: ignore[attr-defined]
+def person(request: OfficerRequest, pk: Any) -> HttpResponse:
+    viewer = request.viewer
     # A person is in scope only through a record in the officer's jurisdiction (checked
     # before the read is logged; access_person checks it only for station-level officers).
     if not oversight.has_record_in_scope(viewer, pk):
@@ -245,8 +245,8 @@ def date_range(request: HttpRequest, days: int = 30) -> tuple[dt.date, dt.date, 
 
 
 @office_view("view")
-def dashboard(request: HttpRequest) -> HttpResponse:
-    viewer = request.viewer  # type: ignore[attr-defined]
+def dashboard(request: OfficerRequest) -> HttpResponse:
+    viewer = request.viewer
     start, end, error = date_range(request)
     cal = work_calendar()
     return page(
@@ -270,8 +270,8 @@ AUDIT_TABS = {"access": "查阅记录", "denials": "被拒绝的访问", "signin
 
 
 @office_view("audit")
-def audit(request: HttpRequest) -> HttpResponse:
-    viewer = request.viewer  # type: ignore[attr-defined]
+def audit(request: OfficerRequest) -> HttpResponse:
+    viewer = request.viewer
     tab = request.GET.get("tab", "access")
     tab = tab if tab in AUDIT_TABS else "access"
     start, end, error = date_range(request, days=7)

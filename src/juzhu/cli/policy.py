@@ -46,7 +46,7 @@ def policy_check(
 def _plain(value: Any) -> str:
     """A value as a short readable cell: texts in Chinese, periods as "15个工作日"."""
     from juzhu.domain.days import Period
-    from juzhu.rules.schema import check_period
+    from juzhu.rules.checks import check_period
 
     if value is None:
         return "—（无 / none）"

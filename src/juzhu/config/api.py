@@ -8,14 +8,18 @@ under ``application/problem+json``.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.main import ExcHandler
 
 from juzhu.verification.api import router as verification_router
 from juzhu.verification.problems import CONTENT_TYPE, Problem, problem_response
+
+E = TypeVar("E", bound=Exception)
 
 
 class JuzhuAPI(NinjaAPI):
@@ -82,8 +86,16 @@ api = JuzhuAPI(
     docs_url="/docs",
     urls_namespace="api",
 )
-api.add_exception_handler(Problem, lambda request, exc: problem_response(exc))
-api.add_exception_handler(ValidationError, _validation)
-api.add_exception_handler(HttpError, _http_error)
-api.add_exception_handler(Http404, _not_found)
+
+
+def _handle(exc_class: type[E], handler: Callable[[HttpRequest, E], HttpResponse]) -> None:
+    """``api.add_exception_handler``. ninja types a handler's argument as ``E | type[E]``
+    (it looks handlers up by class); it always passes the exception raised."""
+    api.add_exception_handler(exc_class, cast("ExcHandler[E]", handler))
+
+
+_handle(Problem, lambda request, exc: problem_response(exc))
+_handle(ValidationError, _validation)
+_handle(HttpError, _http_error)
+_handle(Http404, _not_found)
 api.add_router("/verification/", verification_router)

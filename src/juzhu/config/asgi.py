@@ -13,6 +13,8 @@ from juzhu.config.wsgi import application as wsgi_application
 from juzhu.verification.asgi import AsyncVerifyDispatch
 
 application = AsyncVerifyDispatch(
+    # a2wsgi types the WSGI environ and the ASGI scope as TypedDicts; Django and
+    # AsyncVerifyDispatch take plain mappings.
     WSGIMiddleware(wsgi_application, workers=int(os.environ.get("JUZHU_THREADS", "4"))),  # type: ignore[arg-type]
     pool_size=int(os.environ.get("JUZHU_VERIFY_POOL", "16")),
 )

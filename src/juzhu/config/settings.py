@@ -11,10 +11,16 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
+import django_stubs_ext
 
 from juzhu.config.keys import load_keys
+
+# The generic classes django-stubs types (``admin.ModelAdmin[Officer]``,
+# ``forms.ModelForm[Office]``) subscriptable at run time too; nothing else changes.
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("JUZHU_VAR_DIR", Path.cwd() / "var"))
@@ -82,7 +88,7 @@ TEMPLATES = [
 ]
 
 
-def _database() -> dict[str, object]:
+def _database() -> dict[str, Any]:
     url = os.environ.get("DATABASE_URL")
     if url:
         db = dj_database_url.parse(

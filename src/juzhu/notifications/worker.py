@@ -241,6 +241,7 @@ def run_batch(router: Router, worker_id: str, batch: int, clock: Clock = timezon
     report.claimed = len(rows)
     for row in rows:
         now = clock()
+        assert row.claimed_until is not None  # claim() has just set it
         if now >= row.claimed_until:
             # Slow backends ate the lease: another worker may own the rest of the batch now.
             # Leave it to them rather than race them (the key would still save a repeat).

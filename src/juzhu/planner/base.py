@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from juzhu.domain.days import Period, WorkCalendar
+from juzhu.domain.days import Period, Side, WorkCalendar
 from juzhu.domain.months import add_months, full_months_between
 from juzhu.domain.vocabulary import CancellationReason as R
 from juzhu.domain.vocabulary import RemedyPath, label
@@ -143,8 +143,8 @@ class PlannerBase:
     def d(self, day: dt.date | None) -> str:
         return fmt_date(day, self.lang)
 
-    def end_of(self, start: dt.date, period: Period, side: str = "deadline") -> dt.date:
-        result = self.cal.period_end(start, period, side=side)  # type: ignore[arg-type]
+    def end_of(self, start: dt.date, period: Period, side: Side = "deadline") -> dt.date:
+        result = self.cal.period_end(start, period, side=side)
         self.complete &= result.complete
         return result.date
 

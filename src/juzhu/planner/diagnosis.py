@@ -51,7 +51,7 @@ class DiagnosisMixin(PlannerBase):
         (``cancellation.grounds``); if not, the plan says so and the act is contestable."""
         p = self.s.permit
         reason = p.cancellation_reason
-        if p.status != S.CANCELLED or reason in (None, R.UNKNOWN, R.VOLUNTARY):
+        if p.status != S.CANCELLED or reason is None or reason in (R.UNKNOWN, R.VOLUNTARY):
             return None
         ap = self.act_policy
         grounds = ap.get("cancellation.grounds")

@@ -38,6 +38,7 @@ from juzhu.portal.models import Evidence
 from juzhu.portal.present import day
 from juzhu.portal.texts import ui
 from juzhu.registry import services
+from juzhu.registry.files import upload_root
 from juzhu.registry.models import Appeal, Application, Permit, Person
 from juzhu.rules.engine import Policy
 
@@ -57,7 +58,7 @@ def check_evidence(files: Sequence[UploadedFile]) -> list[str]:
 
 
 def evidence_folder(appeal: Appeal) -> Path:
-    return apply.upload_root() / "appeals" / str(appeal.pk)
+    return upload_root() / "appeals" / str(appeal.pk)
 
 
 def _store_evidence(appeal: Appeal, files: Sequence[UploadedFile]) -> None:
@@ -67,6 +68,7 @@ def _store_evidence(appeal: Appeal, files: Sequence[UploadedFile]) -> None:
     written: list[Path] = []
     try:
         for f, kind in zip(files, kinds, strict=True):
+            assert f.size is not None  # check_evidence refuses a file without a size
             row = Evidence(appeal=appeal, name=apply.file_name(f), content_type=kind, size=f.size)
             target = evidence_folder(appeal) / str(row.pk)
             written.append(target)

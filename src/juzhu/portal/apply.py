@@ -268,6 +268,7 @@ def do_add_upload(draft: Draft, material: str, f: UploadedFile, allowed: set[str
     if material not in allowed:
         raise UploadRefused("请选择清单中的材料", "Choose a material from the list")
     kind = check_file(f)
+    assert f.size is not None  # check_file refuses a file without a size
     uploads = draft.uploads.all()
     if uploads.filter(material=material).count() >= MAX_PER_MATERIAL:
         raise UploadRefused(

@@ -22,7 +22,7 @@ class BasisForm(PortalForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["basis"].choices = [(b.value, label(b.value, self.lang)) for b in Basis]
+        self.choice_field("basis").choices = [(b.value, label(b.value, self.lang)) for b in Basis]
         self.fields["basis"].label = say("q_basis", self.lang)
 
 
@@ -31,7 +31,9 @@ class HousingForm(PortalForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["housing"].choices = [(h.value, label(h.value, self.lang)) for h in Housing]
+        self.choice_field("housing").choices = [
+            (h.value, label(h.value, self.lang)) for h in Housing
+        ]
         self.fields["housing"].label = say("q_housing", self.lang)
 
 
@@ -77,7 +79,7 @@ class KindForm(PortalForm):
     def __init__(self, *args: Any, kinds: list[str] | tuple[str, ...] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["kind"].label = say("q_kind", self.lang)
-        self.fields["kind"].choices = self.choices([(k, f"kind_{k}") for k in kinds])
+        self.choice_field("kind").choices = self.choices([(k, f"kind_{k}") for k in kinds])
         self.option_hints = {k: say(f"kind_{k}_hint", self.lang) for k in kinds}
         self.fields["kind"].error_messages["invalid_choice"] = msg(
             self.lang,
@@ -92,7 +94,7 @@ class ReplaceReasonForm(PortalForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["replace_reason"].label = say("q_replace_reason", self.lang)
-        self.fields["replace_reason"].choices = self.choices(
+        self.choice_field("replace_reason").choices = self.choices(
             [("lost", "replace_lost"), ("damaged", "replace_damaged")]
         )
         self.option_hints = {"lost": say("replace_lost_hint", self.lang)}
@@ -104,7 +106,7 @@ class CancelReasonForm(PortalForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["cancel_reason"].label = say("q_cancel_reason", self.lang)
-        self.fields["cancel_reason"].choices = self.choices(
+        self.choice_field("cancel_reason").choices = self.choices(
             [
                 ("moved_away", "cancel_moved_away"),
                 ("hukou_settled", "cancel_hukou_settled"),
@@ -123,7 +125,7 @@ class CancelConfirmForm(PortalForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["cancel_confirm"]
+        field = self.choice_field("cancel_confirm")
         field.label = say("q_cancel_confirm", self.lang)
         field.choices = self.choices([("yes", "cancel_confirm_label")])
         field.error_messages["required"] = msg(
@@ -162,7 +164,7 @@ class AppealForm(PortalForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["kind"].label = say("appeal_kind", self.lang)
-        self.fields["kind"].choices = self.choices(
+        self.choice_field("kind").choices = self.choices(
             [("reconsideration", "appeal_kind_reconsideration"), ("appeal", "appeal_kind_appeal")]
         )
         self.fields["grounds"].label = say("appeal_grounds", self.lang)
@@ -172,7 +174,7 @@ class AppealForm(PortalForm):
         )
 
     def clean_grounds(self) -> str:
-        text = self.cleaned_data["grounds"].strip()
+        text: str = self.cleaned_data["grounds"].strip()
         if re.search(r"<\s*/?\s*[a-zA-Z]", text) or "\x00" in text:
             raise ValidationError(
                 msg(

@@ -30,7 +30,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, cast
 
 from django.conf import settings
 from django.db import transaction
@@ -323,13 +323,26 @@ def current_person(request: HttpRequest) -> Person | None:
     return Person.objects.filter(pk=person_id).first()
 
 
-def holder_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+class HolderRequest(HttpRequest):
+    """The request a ``holder_required`` view receives: the logged-in holder."""
+
+    person: Person
+
+
+P = ParamSpec("P")
+
+
+def holder_required(
+    view: Callable[Concatenate[HolderRequest, P], HttpResponse],
+) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
     @wraps(view)
-    def run(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def run(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
         person = current_person(request)
         if person is None:
             return redirect(f"{reverse('portal:login')}?next={request.path}")
-        request.person = person  # type: ignore[attr-defined]
-        return view(request, *args, **kwargs)
+        # The request becomes a HolderRequest by the attribute set here.
+        holder_request = cast(HolderRequest, request)
+        holder_request.person = person
+        return view(holder_request, *args, **kwargs)
 
     return run

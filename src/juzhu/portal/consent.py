@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.utils import timezone
@@ -27,13 +27,14 @@ from juzhu.portal.forms import PortalForm, msg
 from juzhu.portal.present import day
 from juzhu.portal.texts import say
 from juzhu.registry.models import Permit, Person, RelyingParty
+from juzhu.registry.selectors import access_permit
 from juzhu.registry.services import Actor
 from juzhu.verification import services as verification
 
 
 def current_permit(person: Person) -> Permit | None:
     pk = holder.latest_permit_id(person)
-    return None if pk is None else holder.access_permit(holder.viewer(person), pk)
+    return None if pk is None else access_permit(holder.viewer(person), pk)
 
 
 def city_name(city: str, lang: str) -> str:
@@ -92,9 +93,6 @@ class ConsentForm(PortalForm):
             f"{name}没有登记这个用途，不能为它核验居住证；它可以核验：{allowed}",
             f"{name} is not registered for that purpose; it may check permits for: {allowed_en}",
         )
-
-    def choice_field(self, name: str) -> forms.ChoiceField:
-        return cast(forms.ChoiceField, self.fields[name])  # declared as one above
 
     @property
     def step(self) -> str:

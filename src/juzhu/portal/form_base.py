@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -188,3 +188,7 @@ class PortalForm(forms.Form):
 
     def choices(self, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
         return [(value, say(key, self.lang)) for value, key in pairs]
+
+    def choice_field(self, name: str) -> forms.ChoiceField:
+        """The field ``name``, declared as a ``ChoiceField`` (or a subclass) on the form."""
+        return cast(forms.ChoiceField, self.fields[name])

@@ -52,7 +52,7 @@ class CityForm(PortalForm):
         from juzhu.rules.loader import load_policies
 
         policies = load_policies()
-        self.fields["city"].choices = [
+        self.choice_field("city").choices = [
             (c, policies.jurisdictions[c].name["en" if self.lang == "en" else "zh"])
             for c in PLANNER_CITIES
             if c in policies
@@ -67,7 +67,7 @@ class StatusForm(PortalForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = self.choices([(s, f"status_{s}") for s in self.ORDER])
+        self.choice_field("status").choices = self.choices([(s, f"status_{s}") for s in self.ORDER])
         self.fields["status"].label = say("q_status", self.lang)
         self.option_hints = {s: say(f"status_{s}_hint", self.lang) for s in self.ORDER}
 
@@ -77,7 +77,7 @@ class ReasonForm(PortalForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["reason"].choices = [
+        self.choice_field("reason").choices = [
             (r.value, label(r.value, self.lang)) for r in CancellationReason
         ]
         self.fields["reason"].label = say("q_reason", self.lang)
@@ -120,7 +120,7 @@ class DisputesForm(PortalForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["disputes"].choices = self.choices(
+        self.choice_field("disputes").choices = self.choices(
             [("yes", "disputes_yes"), ("no", "disputes_no"), ("unsure", "unsure")]
         )
         self.fields["disputes"].label = say("q_disputes", self.lang)
@@ -132,7 +132,7 @@ class InformedForm(PortalForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["informed"].choices = self.choices(
+        self.choice_field("informed").choices = self.choices(
             [("yes", "informed_yes"), ("no", "informed_no"), ("unsure", "unsure")]
         )
         self.fields["informed"].label = say("q_informed", self.lang)
@@ -178,9 +178,9 @@ class ResidenceForm(PortalForm):
         super().__init__(*args, **kwargs)
         self.fields["registered_since"].label = say("registered_since", self.lang)
         self.fields["housing"].label = say("housing", self.lang)
-        self.fields["housing"].choices = [(h.value, label(h.value, self.lang)) for h in Housing] + [
-            ("", say("unsure", self.lang))
-        ]
+        self.choice_field("housing").choices = [
+            (h.value, label(h.value, self.lang)) for h in Housing
+        ] + [("", say("unsure", self.lang))]
 
     def clean_registered_since(self) -> dt.date | None:
         return self.day("registered_since")
@@ -204,9 +204,9 @@ class WorkForm(PortalForm):
         for name in ("employed", "si_months", "si_continuous", "enrolled"):
             self.fields[name].label = say(name, self.lang)
         yes_no = self.choices([("yes", "yes"), ("no", "no")])
-        self.fields["employed"].choices = yes_no
-        self.fields["enrolled"].choices = yes_no
-        self.fields["si_continuous"].choices = self.choices(YES_NO_UNSURE)
+        self.choice_field("employed").choices = yes_no
+        self.choice_field("enrolled").choices = yes_no
+        self.choice_field("si_continuous").choices = self.choices(YES_NO_UNSURE)
 
     def clean_si_months(self) -> int | None:
         raw = (self.cleaned_data.get("si_months") or "").strip()
@@ -240,7 +240,7 @@ class FiledForm(PortalForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["filed_path"].choices = self.choices(
+        self.choice_field("filed_path").choices = self.choices(
             [(p, f"filed_{p}") for p in ("no", *FILED_PATHS)]
         )
         self.fields["filed_path"].label = say("filed_path", self.lang)
@@ -306,7 +306,7 @@ class NeedsForm(PortalForm):
         for service, by in (initial.get("needs_by") or {}).items():
             initial[f"by_{service}"] = by
         super().__init__(*args, initial=initial, **kwargs)
-        self.fields["needs"].choices = [(s, label(s, self.lang)) for s in self.SERVICES]
+        self.choice_field("needs").choices = [(s, label(s, self.lang)) for s in self.SERVICES]
         self.fields["needs"].label = say("q_needs", self.lang)
         for service in self.SERVICES:
             field = self.fields[f"by_{service}"] = _picker_field()

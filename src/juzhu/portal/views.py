@@ -23,7 +23,7 @@ from juzhu.portal.present import present_plan
 from juzhu.portal.questions import PAGES, previous_page, structurally_relevant
 from juzhu.portal.summary import answer_rows
 from juzhu.portal.texts import say
-from juzhu.registry.selectors import NotFound
+from juzhu.registry.selectors import NotFound, access_permit
 
 
 def _page(request: HttpRequest, template: str, status: int = 200, **ctx: Any) -> HttpResponse:
@@ -217,9 +217,9 @@ def logout(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @auth.holder_required
-def me(request: HttpRequest) -> HttpResponse:
+def me(request: auth.HolderRequest) -> HttpResponse:
     lang = prefs.activate(request)
-    person = request.person  # type: ignore[attr-defined]
+    person = request.person
     permits = holder.my_permits(person)
     return _page(
         request,
@@ -247,11 +247,11 @@ def _apply_link(person: Any, lang: str) -> str:
 
 @never_cache
 @auth.holder_required
-def permit_detail(request: HttpRequest, permit_id: str) -> HttpResponse:
+def permit_detail(request: auth.HolderRequest, permit_id: str) -> HttpResponse:
     lang = prefs.activate(request)
-    person = request.person  # type: ignore[attr-defined]
+    person = request.person
     try:
-        permit = holder.access_permit(holder.viewer(person), permit_id)
+        permit = access_permit(holder.viewer(person), permit_id)
     except NotFound:
         raise Http404 from None
     return _page(
@@ -266,9 +266,9 @@ def permit_detail(request: HttpRequest, permit_id: str) -> HttpResponse:
 
 @never_cache
 @auth.holder_required
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: auth.HolderRequest) -> HttpResponse:
     lang = prefs.activate(request)
-    return _page(request, "portal/inbox.html", notices=holder.inbox(request.person, lang))  # type: ignore[attr-defined]
+    return _page(request, "portal/inbox.html", notices=holder.inbox(request.person, lang))
 
 
 # -- e-permit ------------------------------------------------------------------------------
@@ -276,12 +276,12 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @auth.holder_required
-def epermit(request: HttpRequest) -> HttpResponse:
+def epermit(request: auth.HolderRequest) -> HttpResponse:
     from juzhu.portal import epermit as ep
     from juzhu.registry.services import Refused
 
     lang = prefs.activate(request)
-    person = request.person  # type: ignore[attr-defined]
+    person = request.person
     permit = next((p for p in holder.my_permits(person) if p.status == PermitStatus.ACTIVE), None)
     parties = ep.parties_for(permit) if permit else []
     shown, error, status = None, "", 200

@@ -16,6 +16,7 @@ from juzhu.portal import appeal as appeal_flow
 from juzhu.portal import apply, auth, holder, prefs
 from juzhu.portal.apply_forms import APPLY_FORMS, AppealForm, KindForm
 from juzhu.portal.flow import today
+from juzhu.portal.models import Draft
 from juzhu.portal.texts import say
 from juzhu.registry import services
 from juzhu.registry.models import Appeal, Application
@@ -26,8 +27,8 @@ def _page(request: HttpRequest, template: str, status: int = 200, **ctx: Any) ->
     return render(request, template, prefs.frame(request, **ctx), status=status)
 
 
-def _draft(request: HttpRequest, draft_id: Any) -> apply.Draft:
-    draft = apply.draft_of(request.person, draft_id)  # type: ignore[attr-defined]
+def _draft(request: auth.HolderRequest, draft_id: Any) -> Draft:
+    draft = apply.draft_of(request.person, draft_id)
     if draft is None:
         raise Http404
     return draft
@@ -44,7 +45,7 @@ def kind_title(kind: str, lang: str) -> str:
     return say(f"kind_{kind}", lang) if kind in apply.KINDS else say("apply_any_title", lang)
 
 
-def _goto(draft: apply.Draft) -> HttpResponse:
+def _goto(draft: Draft) -> HttpResponse:
     """The first page not yet answered (resume where the person stopped)."""
     nxt = apply.next_step(draft)
     if nxt == "materials":
@@ -56,12 +57,12 @@ def _goto(draft: apply.Draft) -> HttpResponse:
 
 @never_cache
 @auth.holder_required
-def start(request: HttpRequest) -> HttpResponse:
+def start(request: auth.HolderRequest) -> HttpResponse:
     """办理什么业务: one kind fits → its start page; several → a choice of those only.
     A POST without a kind (the one-button start page of old) opens the only kind that fits,
     else a re-application (the registry refuses it at submission if it does not fit)."""
     lang = prefs.activate(request)
-    person = request.person  # type: ignore[attr-defined]
+    person = request.person
     kinds = apply.kinds_for(person)
     form = KindForm(lang=lang, today=today, kinds=kinds)
     status = 200
@@ -93,7 +94,7 @@ def start(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @auth.holder_required
-def step(request: HttpRequest, draft_id: str, step: str) -> HttpResponse:
+def step(request: auth.HolderRequest, draft_id: str, step: str) -> HttpResponse:
     lang = prefs.activate(request)
     draft = _draft(request, draft_id)
     steps = list(apply.steps(draft))
@@ -126,7 +127,7 @@ def step(request: HttpRequest, draft_id: str, step: str) -> HttpResponse:
 
 @never_cache
 @auth.holder_required
-def materials(request: HttpRequest, draft_id: str) -> HttpResponse:
+def materials(request: auth.HolderRequest, draft_id: str) -> HttpResponse:
     lang = prefs.activate(request)
     draft = _draft(request, draft_id)
     errors: dict[str, str] = {}
@@ -169,7 +170,7 @@ def materials(request: HttpRequest, draft_id: str) -> HttpResponse:
 
 @never_cache
 @auth.holder_required
-def check(request: HttpRequest, draft_id: str) -> HttpResponse:
+def check(request: auth.HolderRequest, draft_id: str) -> HttpResponse:
     lang = prefs.activate(request)
     draft = _draft(request, draft_id)
     error = ""
@@ -196,7 +197,7 @@ def check(request: HttpRequest, draft_id: str) -> HttpResponse:
     )
 
 
-def answer_rows(draft: apply.Draft, lang: str) -> list[dict[str, Any]]:
+def answer_rows(draft: Draft, lang: str) -> list[dict[str, Any]]:
     """Check your answers: each page's question and answer, with a link to change it."""
     d = draft.data
     rows: list[dict[str, Any]] = [{"q": say("q_kind", lang), "a": kind_title(draft.kind, lang)}]
@@ -223,16 +224,16 @@ def answer_rows(draft: apply.Draft, lang: str) -> list[dict[str, Any]]:
     return rows
 
 
-def _my_application(request: HttpRequest, app_id: str) -> Application:
+def _my_application(request: auth.HolderRequest, app_id: str) -> Application:
     try:
-        return access_application(holder.viewer(request.person), app_id)  # type: ignore[attr-defined]
+        return access_application(holder.viewer(request.person), app_id)
     except NotFound:
         raise Http404 from None
 
 
 @never_cache
 @auth.holder_required
-def application(request: HttpRequest, app_id: str) -> HttpResponse:
+def application(request: auth.HolderRequest, app_id: str) -> HttpResponse:
     lang = prefs.activate(request)
     app = _my_application(request, app_id)
     return _page(
@@ -251,22 +252,22 @@ def application(request: HttpRequest, app_id: str) -> HttpResponse:
 
 @require_POST
 @auth.holder_required
-def withdraw(request: HttpRequest, app_id: str) -> HttpResponse:
+def withdraw(request: auth.HolderRequest, app_id: str) -> HttpResponse:
     app = _my_application(request, app_id)
     # Refused (no longer withdrawable) or Conflict (changed meanwhile): nothing changes, and
     # the page shows the current status.
     with contextlib.suppress(services.Refused, services.Conflict):
-        apply.do_withdraw(app, request.person)  # type: ignore[attr-defined]
+        apply.do_withdraw(app, request.person)
     return redirect("portal:application", app_id=app.pk)
 
 
 # -- appeals -------------------------------------------------------------------------------
 
 
-def _my_appeal(request: HttpRequest, appeal_id: str) -> Appeal:
+def _my_appeal(request: auth.HolderRequest, appeal_id: str) -> Appeal:
     appeal = Appeal.objects.select_related("permit", "application", "person").filter(
         pk=appeal_id,
-        person=request.person,  # type: ignore[attr-defined]
+        person=request.person,
     )
     found = appeal.first()
     if found is None:
@@ -310,8 +311,8 @@ def _contest(
 
 @never_cache
 @auth.holder_required
-def appeal_new(request: HttpRequest, permit_id: str) -> HttpResponse:
-    person = request.person  # type: ignore[attr-defined]
+def appeal_new(request: auth.HolderRequest, permit_id: str) -> HttpResponse:
+    person = request.person
     try:
         permit = access_permit(holder.viewer(person), permit_id)
     except NotFound:
@@ -330,8 +331,8 @@ def appeal_new(request: HttpRequest, permit_id: str) -> HttpResponse:
 
 @never_cache
 @auth.holder_required
-def appeal_refusal(request: HttpRequest, app_id: str) -> HttpResponse:
-    person = request.person  # type: ignore[attr-defined]
+def appeal_refusal(request: auth.HolderRequest, app_id: str) -> HttpResponse:
+    person = request.person
     app = _my_application(request, app_id)
     if not appeal_flow.refusal_contestable(app):
         raise Http404
@@ -349,7 +350,7 @@ def appeal_refusal(request: HttpRequest, app_id: str) -> HttpResponse:
 
 @never_cache
 @auth.holder_required
-def appeal_detail(request: HttpRequest, appeal_id: str) -> HttpResponse:
+def appeal_detail(request: auth.HolderRequest, appeal_id: str) -> HttpResponse:
     lang = prefs.activate(request)
     appeal = _my_appeal(request, appeal_id)
     return _page(
@@ -362,7 +363,7 @@ def appeal_detail(request: HttpRequest, appeal_id: str) -> HttpResponse:
 
 @never_cache
 @auth.holder_required
-def appeal_pdf(request: HttpRequest, appeal_id: str) -> HttpResponse:
+def appeal_pdf(request: auth.HolderRequest, appeal_id: str) -> HttpResponse:
     lang = prefs.activate(request)
     appeal = _my_appeal(request, appeal_id)
     response = HttpResponse(appeal_flow.draft_pdf(appeal, lang), content_type="application/pdf")

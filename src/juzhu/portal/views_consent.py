@@ -52,9 +52,9 @@ def _form_kw(permit: Permit, lang: str) -> dict[str, Any]:
 
 @never_cache
 @auth.holder_required
-def consent(request: HttpRequest) -> HttpResponse:
+def consent(request: auth.HolderRequest) -> HttpResponse:
     lang = prefs.activate(request)
-    person = request.person  # type: ignore[attr-defined]
+    person = request.person
     permit = consent_flow.current_permit(person)
     if permit is None:
         return _consent_page(request, None)
@@ -84,9 +84,9 @@ def consent(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @auth.holder_required
-def consent_lock(request: HttpRequest) -> HttpResponse:
+def consent_lock(request: auth.HolderRequest) -> HttpResponse:
     lang = prefs.activate(request)
-    person = request.person  # type: ignore[attr-defined]
+    person = request.person
     try:
         permit = access_permit(holder.viewer(person), request.POST.get("permit", ""))
     except NotFound:

@@ -29,10 +29,11 @@ def _superusers_only(request: HttpRequest) -> bool:
     return bool(request.user.is_active and request.user.is_superuser)
 
 
+# On the default site itself (there is no AdminSite subclass to configure).
 admin.site.has_permission = _superusers_only  # type: ignore[method-assign]
 
 
-class ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
+class ReadOnly(admin.ModelAdmin[Any]):  # registered for several models
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
@@ -93,25 +94,25 @@ for model in (ResidenceRegistration, Appeal):
 
 
 @admin.register(Officer)
-class OfficerAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class OfficerAdmin(admin.ModelAdmin[Officer]):
     list_display = ("display_name", "role", "city", "district", "station")
     list_filter = ("role", "city")
 
 
 @admin.register(RelyingParty)
-class RelyingPartyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class RelyingPartyAdmin(admin.ModelAdmin[RelyingParty]):
     list_display = ("name", "kind", "city", "created_at", "revoked_at")
 
 
 @admin.register(WorkingDayOverride)
-class WorkingDayOverrideAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class WorkingDayOverrideAdmin(admin.ModelAdmin[WorkingDayOverride]):
     """Operators enter next year's 调休 here before chinese-calendar ships it."""
 
     list_display = ("day", "is_workday", "note", "updated_by", "updated_at")
 
 
 @admin.register(Office)
-class OfficeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class OfficeAdmin(admin.ModelAdmin[Office]):
     """The names printed on letters: station, deciding bureau, reconsideration body."""
 
     list_display = ("name_zh", "city", "district", "station", "bureau_zh", "government_zh")

@@ -37,7 +37,6 @@ from juzhu.registry.models import (
     Appeal,
     Application,
     ApplicationMaterial,
-    Chained,
     Endorsement,
     Event,
     Notification,
@@ -48,7 +47,8 @@ from juzhu.registry.models import (
 from juzhu.registry.sweep_rules import BY_CATEGORY
 from juzhu.rules.engine import Policy
 
-R = TypeVar("R", bound=Chained)
+# The four records with a lifecycle, as in services.apply_transition.
+R = TypeVar("R", ResidenceRegistration, Permit, Application, Appeal)
 
 
 class Place(NamedTuple):
@@ -75,9 +75,9 @@ class Ledger:
         # calendar serves the whole load (nothing edits the override table meanwhile).
         self.calendar = services.work_calendar()
         self.people: list[Person] = []
-        self.records: dict[type[Chained], list[Any]] = {
-            m: [] for m in (ResidenceRegistration, Permit, Application, Appeal)
-        }
+        self.records: dict[
+            type[ResidenceRegistration | Permit | Application | Appeal], list[Any]
+        ] = {m: [] for m in (ResidenceRegistration, Permit, Application, Appeal)}
         self.events: list[Event] = []
         self.notices: list[tuple[Event, Person, str, dict[str, Any]]] = []
         self.endorsements: list[Endorsement] = []
@@ -116,14 +116,14 @@ class Ledger:
         new = record.last_event_seq == 0
         if on < self.last_on.get(record.pk, on):  # a bug in a demo script, not bad input
             raise AssertionError(f"{machine} {record.pk}: {command} on {on} predates its history")
-        state = None if new else record.status  # type: ignore[attr-defined]
+        state = None if new else record.status
         outcome = transition(machine, state, command, on=on, **dict(data or {}))
         rows = build_events(
             record, [NewEvent(e.name, e.on, e.data) for e in outcome.events], actor=actor,
             reason=reason, policy=services.policy_ref(policy) if policy else None,
             inputs=inputs, trace=trace, dedupe_key=dedupe_key,
         )  # fmt: skip
-        record.status = outcome.state.value  # type: ignore[attr-defined]
+        record.status = outcome.state.value
         for name, value in dict(changes or {}).items():
             setattr(record, name, value)
         record.version = 1 if new else record.version + 1
@@ -132,7 +132,7 @@ class Ledger:
         self.events.extend(rows)
         self.last_on[record.pk] = on
         if notice:
-            person: Person = record.person  # type: ignore[attr-defined]
+            person: Person = record.person
             for event in rows:
                 context = {**dict(notice_context or {}), "event": event.name}
                 self.notices.append((event, person, notice, context))
@@ -427,7 +427,7 @@ class Ledger:
             reason=reasons, changes={"decided_on": on}, notice="appeal_decided",
             notice_context={"outcome": outcome},
         )  # fmt: skip
-        if outcome == "revoked_act":
+        if outcome == "revoked_act" and appeal.permit is not None:  # as do_decide_appeal
             self.reinstate_permit(appeal.permit, appeal=appeal, on=on, actor=actor)
 
     # -- saving ----------------------------------------------------------------------------

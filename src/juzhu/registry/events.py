@@ -75,7 +75,7 @@ def build_events(
     """
     record_type = RECORD_TYPES[type(record).__name__]
     now = occurred_at or timezone.now()
-    city: str = record.city  # type: ignore[attr-defined]
+    city = record.city
     rows = []
     for i, item in enumerate(new):
         seq = record.last_event_seq + 1

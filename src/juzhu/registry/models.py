@@ -9,6 +9,7 @@ the event they follow from (``services.py``); ``juzhu audit verify`` checks the 
 from __future__ import annotations
 
 import uuid
+from enum import StrEnum
 
 from django.conf import settings
 from django.db import models
@@ -29,8 +30,8 @@ from juzhu.domain.vocabulary import (
 GENESIS_HASH = "0" * 64
 
 
-def _choices(enum: type) -> list[tuple[str, str]]:
-    return [(m.value, m.value) for m in enum]  # type: ignore[attr-defined]
+def _choices(enum: type[StrEnum]) -> list[tuple[str, str]]:
+    return [(m.value, m.value) for m in enum]
 
 
 class Jurisdictional(models.Model):
@@ -49,6 +50,8 @@ class Chained(models.Model):
     version = models.PositiveIntegerField(default=1)
     last_event_seq = models.PositiveIntegerField(default=0)
     last_event_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+    # Every chained record is also Jurisdictional: its events are filed under its city.
+    city: str
 
     class Meta:
         abstract = True

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Model, QuerySet
 
 from juzhu.domain.vocabulary import ApplicationStatus
 from juzhu.registry.models import (
@@ -25,6 +25,7 @@ from juzhu.registry.models import (
 )
 
 log = logging.getLogger("juzhu.access")
+M = TypeVar("M", bound=Model)
 
 
 BAD_KEY = (ValueError, ValidationError)  # a malformed id is the same as an unknown one
@@ -65,7 +66,7 @@ class Viewer:
         return cls("holder", str(person.pk), person.name, person.city)
 
 
-def _scope(qs: QuerySet[Any], viewer: Viewer) -> QuerySet[Any]:
+def _scope(qs: QuerySet[M], viewer: Viewer) -> QuerySet[M]:
     if viewer.kind == "system":
         return qs
     if viewer.kind == "holder":
@@ -80,7 +81,7 @@ def _scope(qs: QuerySet[Any], viewer: Viewer) -> QuerySet[Any]:
     return qs
 
 
-def scoped(viewer: Viewer, qs: QuerySet[Any]) -> QuerySet[Any]:
+def scoped(viewer: Viewer, qs: QuerySet[M]) -> QuerySet[M]:
     """A list restricted to the viewer's scope. Lists show masked data and are not logged;
     opening one record goes through an ``access_*`` function, which logs the read."""
     return _scope(qs, viewer)

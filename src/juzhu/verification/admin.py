@@ -18,7 +18,7 @@ from juzhu.verification.models import (
 )
 
 
-class ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
+class ReadOnly(admin.ModelAdmin[Any]):  # registered for several models
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 

@@ -41,6 +41,13 @@ class PartyKey(HttpBearer):
         return token.strip() or None
 
 
+class KeyedRequest(HttpRequest):
+    """The request of an operation with ``auth=PartyKey()``: ninja sets ``auth`` to what
+    ``PartyKey`` returned (it refuses the request when that is None)."""
+
+    auth: str
+
+
 def _no_store(response: HttpResponse) -> None:
     response["Cache-Control"] = "no-store"
 
@@ -78,7 +85,7 @@ VERIFY_PROBLEMS = responses_for(
     summary="Is this permit valid for purpose P on date D?",
 )
 def verify(
-    request: HttpRequest,
+    request: KeyedRequest,
     payload: Annotated[ByConsentCode | ByCredential, Body()],
 ) -> HttpResponse:
     """Answer yes or no, with a reference, for the holder's consent code or credential.
@@ -88,7 +95,7 @@ def verify(
     recognised, a `reference` too.
     """
     answer = services.do_verify(
-        api_key=request.auth,  # type: ignore[attr-defined]
+        api_key=request.auth,
         purpose=payload.purpose.value,
         on=payload.on,
         consent_code=payload.consent_code if isinstance(payload, ByConsentCode) else None,
@@ -142,7 +149,7 @@ def public_keys(request: HttpRequest, response: HttpResponse) -> dict[str, Any]:
 def status_list(
     request: HttpRequest,
     response: HttpResponse,
-    city: str = Path(
+    city: str = Path(  # type: ignore[type-arg]  # ninja.Path: a generic alias to mypy, a call at run time
         ...,
         pattern=r"^[a-z][a-z_]{1,31}$",
         description="the city's policy id, e.g. shenzhen",

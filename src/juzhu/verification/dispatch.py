@@ -46,7 +46,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.conf.urls.i18n import is_language_prefix_patterns_used
@@ -54,6 +54,7 @@ from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import setting_changed
 from django.db import connection
+from django.http import HttpRequest
 from django.http.request import split_domain_port, validate_host
 from django.utils import timezone, translation
 
@@ -186,7 +187,8 @@ def common_key(meta: Mapping[str, Any]) -> str | None:
     Bearer key, the settings this dispatch reproduces, no HSTS on a secure request, no
     cookie, an allowed host. ``meta``: the WSGI environ, or its headers built from an ASGI
     scope (``asgi.py``)."""
-    scheme, _, token = meta.get("HTTP_AUTHORIZATION", "").partition(" ")
+    header: str = meta.get("HTTP_AUTHORIZATION", "")
+    scheme, _, token = header.partition(" ")
     api_key = token.strip()  # as api.PartyKey reads it
     config = _config()
     if (
@@ -204,7 +206,8 @@ def common_key(meta: Mapping[str, Any]) -> str | None:
 def request_language(meta: Mapping[str, Any]) -> str:
     """LocaleMiddleware's choice for this request (no cookie, no language prefix: the
     Accept-Language header or LANGUAGE_CODE)."""
-    return translation.get_language_from_request(_LanguageRequest(meta))  # type: ignore[arg-type]
+    # Duck-typed: get_language_from_request reads only META and COOKIES.
+    return translation.get_language_from_request(cast(HttpRequest, _LanguageRequest(meta)))
 
 
 def answer_200(answer: Answer, language: str) -> tuple[bytes, list[tuple[str, str]]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,7 +37,7 @@ def receipts_for_holder(person: Person, limit: int = 200) -> list[HolderReceipt]
         .filter(viewer_kind="relying_party", record_type="verification")
         .values_list("at", "viewer_id", "viewer_name", "purpose", "record_id")[:limit]
     )
-    audit = {
+    audit: dict[uuid.UUID | None, tuple[str, str, str]] = {
         ref: (method, outcome, problem)
         for ref, method, outcome, problem in Verification.objects.filter(
             reference__in=[row[4] for row in logs]

@@ -111,14 +111,18 @@ def _uuid(value: Any) -> uuid.UUID | None:
     return uuid.UUID(str(value))
 
 
+def _key_uuid(value: Any) -> uuid.UUID:
+    """A column that is never null (the key's and its party's ids)."""
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
 def _aware(value: Any) -> dt.datetime | None:
     if value is None:
         return None
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    if value.tzinfo is None:  # SQLite keeps UTC without an offset (USE_TZ)
-        value = value.replace(tzinfo=dt.UTC)
-    return value  # type: ignore[no-any-return]
+    moment: dt.datetime = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+    if moment.tzinfo is None:  # SQLite keeps UTC without an offset (USE_TZ)
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment
 
 
 def _date(value: Any) -> dt.date | None:
@@ -134,8 +138,8 @@ def _found(row: tuple[Any, ...] | None) -> Found | None:
     if isinstance(purposes, str):
         purposes = json.loads(purposes)
     return Found(
-        key_id=_uuid(row[0]),  # type: ignore[arg-type]
-        party_id=_uuid(row[1]),  # type: ignore[arg-type]
+        key_id=_key_uuid(row[0]),
+        party_id=_key_uuid(row[1]),
         key_revoked_at=_aware(row[2]),
         key_not_after=_aware(row[3]),
         per_minute=int(row[4]),
@@ -175,7 +179,7 @@ class _Prepared:
         self._cursor = psycopg.Cursor(raw)
 
     def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any]) -> None:
-        self._cursor.execute(sql, params, prepare=True)  # type: ignore[arg-type]
+        self._cursor.execute(sql, params, prepare=True)
 
     def fetchone(self) -> tuple[Any, ...] | None:
         return self._cursor.fetchone()

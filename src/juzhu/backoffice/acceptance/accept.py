@@ -10,6 +10,7 @@ supplement handed in at the counter. Inputs are checked before anything is writt
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
@@ -129,7 +130,7 @@ def do_accept(
     officer: Officer,
     expected_version: int,
     checked: list[str],
-    deferred: list[str] = (),  # type: ignore[assignment]
+    deferred: Sequence[str] = (),
     deferred_until: dt.date | None = None,
     commitment: bool = False,
     on: dt.date | None = None,

@@ -7,6 +7,7 @@ printed.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
@@ -55,7 +56,7 @@ def issue_receipt(
     on: dt.date,
     actor: Actor,
     received: list[Line],
-    deferred: list[Line] = (),  # type: ignore[assignment]
+    deferred: Sequence[Line] = (),
     deemed: bool = False,
 ) -> Letter:
     policy = services.policy_of(app.city, on)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -16,7 +17,7 @@ from django.urls import reverse
 
 from juzhu.backoffice import acceptance
 from juzhu.backoffice import views as office
-from juzhu.backoffice.access import office_view
+from juzhu.backoffice.access import OfficerRequest, office_view
 from juzhu.domain.vocabulary import ApplicationKind, Basis, Housing, label
 from juzhu.registry import services
 from juzhu.registry.files import upload_root
@@ -45,9 +46,9 @@ def _case(request: HttpRequest, app: Application, status: int = 200, **extra: An
 
 
 @office_view("view", kind="application")
-def acceptance_page(request: HttpRequest, pk: Any) -> HttpResponse:
+def acceptance_page(request: OfficerRequest, pk: Any) -> HttpResponse:
     """The case page with the materials check open (htmx loads just the panel)."""
-    app = access_application(request.viewer, pk, purpose="office_checklist")  # type: ignore[attr-defined]
+    app = access_application(request.viewer, pk, purpose="office_checklist")
     if request.headers.get("HX-Request"):
         context = _context(request, app)
         return office.page(request, context["panel"], context)
@@ -55,9 +56,9 @@ def acceptance_page(request: HttpRequest, pk: Any) -> HttpResponse:
 
 
 @office_view("view", kind="application")
-def upload_file(request: HttpRequest, pk: Any, upload: Any) -> HttpResponse:
+def upload_file(request: OfficerRequest, pk: Any, upload: Any) -> FileResponse:
     """One file the applicant uploaded, for an officer in scope; the read is logged."""
-    app = access_application(request.viewer, pk, purpose="office_upload")  # type: ignore[attr-defined]
+    app = access_application(request.viewer, pk, purpose="office_upload")
     draft = Draft.objects.filter(application=app).first()
     row = draft.uploads.filter(pk=upload).first() if draft else None
     if draft is None or row is None:
@@ -70,7 +71,7 @@ def upload_file(request: HttpRequest, pk: Any, upload: Any) -> HttpResponse:
         row.pk,
         row.material,
         app.pk,
-        request.officer.user_id,  # type: ignore[attr-defined]
+        request.officer.user_id,
     )
     response = FileResponse(path.open("rb"), content_type=row.content_type)
     response["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(row.name)}"
@@ -112,10 +113,12 @@ def _form(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-def _run(request: HttpRequest, pk: Any, purpose: str, act: Any) -> HttpResponse:
+def _run(
+    request: OfficerRequest, pk: Any, purpose: str, act: Callable[[Application], None]
+) -> HttpResponse:
     """Read in scope, run ``act(app)`` (one transaction); Refused → 400 with the form as it
     was posted; Conflict → 409; else back to the case page."""
-    app = access_application(request.viewer, pk, purpose=purpose)  # type: ignore[attr-defined]
+    app = access_application(request.viewer, pk, purpose=purpose)
     try:
         if _version(request) != app.version:  # the form was read before someone else's change
             raise Conflict(app, _version(request))
@@ -140,12 +143,12 @@ def _run(request: HttpRequest, pk: Any, purpose: str, act: Any) -> HttpResponse:
 
 
 @office_view("accept", kind="application", methods=("POST",))
-def accept(request: HttpRequest, pk: Any) -> HttpResponse:
+def accept(request: OfficerRequest, pk: Any) -> HttpResponse:
     def act(app: Application) -> None:
         post = request.POST
         acceptance.do_accept(
             app,
-            officer=request.officer,  # type: ignore[attr-defined]
+            officer=request.officer,
             expected_version=_version(request),
             checked=post.getlist("checked"),
             deferred=post.getlist("defer"),
@@ -158,11 +161,11 @@ def accept(request: HttpRequest, pk: Any) -> HttpResponse:
 
 
 @office_view("accept", kind="application", methods=("POST",))
-def notice(request: HttpRequest, pk: Any) -> HttpResponse:
+def notice(request: OfficerRequest, pk: Any) -> HttpResponse:
     def act(app: Application) -> None:
         acceptance.do_notice(
             app,
-            officer=request.officer,  # type: ignore[attr-defined]
+            officer=request.officer,
             expected_version=_version(request),
             checked=request.POST.getlist("checked"),
             on=acceptance.today(),
@@ -172,11 +175,11 @@ def notice(request: HttpRequest, pk: Any) -> HttpResponse:
 
 
 @office_view("accept", kind="application", methods=("POST",))
-def amend(request: HttpRequest, pk: Any) -> HttpResponse:
+def amend(request: OfficerRequest, pk: Any) -> HttpResponse:
     def act(app: Application) -> None:
         acceptance.do_amend(
             app,
-            officer=request.officer,  # type: ignore[attr-defined]
+            officer=request.officer,
             expected_version=_version(request),
             basis=request.POST.get("basis", ""),
             housing=request.POST.get("housing", ""),
@@ -187,11 +190,11 @@ def amend(request: HttpRequest, pk: Any) -> HttpResponse:
 
 
 @office_view("accept", kind="application", methods=("POST",))
-def supplement(request: HttpRequest, pk: Any) -> HttpResponse:
+def supplement(request: OfficerRequest, pk: Any) -> HttpResponse:
     def act(app: Application) -> None:
         acceptance.do_record_supplement(
             app,
-            officer=request.officer,  # type: ignore[attr-defined]
+            officer=request.officer,
             expected_version=_version(request),
             provided=request.POST.getlist("provided"),
             basis=request.POST.get("basis", ""),
@@ -205,8 +208,8 @@ def supplement(request: HttpRequest, pk: Any) -> HttpResponse:
 # -- counter intake -------------------------------------------------------------------
 
 
-def _intake_context(request: HttpRequest) -> dict[str, Any]:
-    officer = request.officer  # type: ignore[attr-defined]
+def _intake_context(request: OfficerRequest) -> dict[str, Any]:
+    officer = request.officer
     policy = services.policy_of(officer.city, acceptance.today())
     words = acceptance.kind_zh
     return {
@@ -221,14 +224,14 @@ def _intake_context(request: HttpRequest) -> dict[str, Any]:
 
 
 @office_view("accept", methods=("GET", "POST"))
-def intake(request: HttpRequest) -> HttpResponse:
+def intake(request: OfficerRequest) -> HttpResponse:
     """A clerk enters an application for a person who cannot use the portal."""
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
             app = acceptance.do_intake(
-                request.officer,  # type: ignore[attr-defined]
-                request.viewer,  # type: ignore[attr-defined]
+                request.officer,
+                request.viewer,
                 request.POST,
                 acceptance.today(),
             )

@@ -5,11 +5,13 @@ Repairs, if ever needed, are new events, never edits.
 """
 
 from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 
 from juzhu.registry.append_only import PG, PG_REVERSE, SQLITE, SQLITE_REVERSE
 
 
-def forwards(apps, schema_editor):
+def forwards(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(PG, params=None)
     elif schema_editor.connection.vendor == "sqlite":
@@ -17,7 +19,7 @@ def forwards(apps, schema_editor):
             schema_editor.execute(sql)
 
 
-def backwards(apps, schema_editor):
+def backwards(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(PG_REVERSE, params=None)
     elif schema_editor.connection.vendor == "sqlite":

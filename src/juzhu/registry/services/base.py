@@ -10,11 +10,16 @@ from typing import TypeVar
 
 from juzhu.domain.days import Period, WorkCalendar
 from juzhu.registry.models import (
+    Appeal,
+    Application,
     Chained,
+    Permit,
+    ResidenceRegistration,
 )
 from juzhu.rules.engine import Policy
 
-R = TypeVar("R", bound=Chained)
+# The four records with a lifecycle (each chained, with a city, a person and a status).
+R = TypeVar("R", ResidenceRegistration, Permit, Application, Appeal)
 THIRD_PARTIES = {"landlord", "employer", "school", "hotel"}
 CITY_PREFIX = {
     "beijing": "BJ",

@@ -82,7 +82,7 @@ def apply_transition(
     except IntegrityError:
         raise Conflict(record, expected_version or 0) from None
     if notice:
-        person = record.person  # type: ignore[attr-defined]
+        person = record.person
         for event in saved:
             do_enqueue_notice(
                 event, person, notice, {**dict(notice_context or {}), "event": event.name}

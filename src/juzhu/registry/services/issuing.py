@@ -85,15 +85,15 @@ def do_approve_application(
                 f"the permit is {permit.status}; it cannot be changed or replaced, re-apply",
                 "permit",
             )
-    if app.kind == "change":
-        changes = _permit_changes(app, permit)  # type: ignore[arg-type]  # checked above
-        inputs["permit_changes"] = {k: _jsonable(v) for k, v in changes.items()}
-    if app.kind == "replacement":
-        previous = Application.objects.filter(
-            permit=permit, kind="replacement", status__in=[ApplicationStatus.APPROVED, ApplicationStatus.IN_PRODUCTION,
-                                                           "ready_for_pickup", "collected"]
-        ).count()  # fmt: skip
-        inputs["replacement"] = {"permit": permit.number, "card": previous + 2}
+        if app.kind == "change":
+            changes = _permit_changes(app, permit)
+            inputs["permit_changes"] = {k: _jsonable(v) for k, v in changes.items()}
+        else:  # replacement
+            previous = Application.objects.filter(
+                permit=permit, kind="replacement", status__in=[ApplicationStatus.APPROVED, ApplicationStatus.IN_PRODUCTION,
+                                                               "ready_for_pickup", "collected"]
+            ).count()  # fmt: skip
+            inputs["replacement"] = {"permit": permit.number, "card": previous + 2}
     apply_transition(
         app,
         Machine.APPLICATION,

@@ -9,6 +9,8 @@
 """
 
 from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 
 TABLES = ("verification_verification", "verification_verificationseal")
 
@@ -51,7 +53,7 @@ SQLITE_REVERSE = [
 ]
 
 
-def forwards(apps, schema_editor):
+def forwards(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(PG, params=None)
     elif schema_editor.connection.vendor == "sqlite":
@@ -59,7 +61,7 @@ def forwards(apps, schema_editor):
             schema_editor.execute(sql)
 
 
-def backwards(apps, schema_editor):
+def backwards(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(PG_REVERSE, params=None)
     elif schema_editor.connection.vendor == "sqlite":
