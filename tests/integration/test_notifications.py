@@ -30,9 +30,10 @@ from fixtures.people import make_person
 from fixtures.permits import make_permit
 from juzhu.backoffice import decisions
 from juzhu.notifications import worker
-from juzhu.notifications.backends import ConsoleBackend, FileBackend, KeyedLog, Router, SmtpBackend
+from juzhu.notifications.backends import ConsoleBackend, FileBackend, KeyedLog, SmtpBackend
 from juzhu.notifications.models import Notification
 from juzhu.notifications.render import TemplateError, render
+from juzhu.notifications.routing import Router
 from juzhu.notifications.sms import FakeSmsGateway, SmsBackend
 from juzhu.notifications.texts import PARAMS, TEXTS, VARIANTS
 from juzhu.registry import services

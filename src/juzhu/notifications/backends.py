@@ -33,21 +33,17 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TextIO
+from typing import Any, Protocol, TextIO
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMessage
 
 from juzhu.notifications.models import Notification
 from juzhu.notifications.render import Rendered
 from juzhu.registry import pii
 from juzhu.registry.models import Person
-
-if TYPE_CHECKING:
-    from juzhu.notifications.sms import SmsBackend
 
 KNOWN = ("inbox", "sms", "smtp", "file", "console")
 
@@ -263,55 +259,3 @@ class SmtpBackend:
         except OSError as exc:  # smtplib errors are OSErrors
             raise DeliveryError(f"smtp: {type(exc).__name__}: {exc}") from None
         return message_id
-
-
-# -- routing ---------------------------------------------------------------------------------
-
-
-@dataclass
-class Router:
-    """Which backends a channel's deliveries go to, in order (the carrier, then journals)."""
-
-    sms: SmsBackend
-    smtp: SmtpBackend | None = None
-    journals: list[Backend] = field(default_factory=list)
-    inbox: InboxBackend = field(default_factory=InboxBackend)
-
-    def backends_for(self, channel: str) -> list[Backend]:
-        carriers: dict[str, Backend | None] = {
-            "inbox": self.inbox,
-            "sms": self.sms,
-            "email": self.smtp,
-        }
-        carrier = carriers.get(channel)
-        chain = ([carrier] if carrier else []) + list(self.journals)
-        if not chain:
-            raise PermanentError(
-                f"no backend delivers {channel!r} notices: add smtp (for e-mail) or file to "
-                "JUZHU_NOTIFY_BACKENDS"
-            )
-        return chain
-
-    @classmethod
-    def from_settings(cls, out: TextIO | None = None) -> Router:
-        names = [n.strip() for n in settings.NOTIFY_BACKENDS if n.strip()]
-        unknown = [n for n in names if n not in KNOWN]
-        if unknown:
-            raise ImproperlyConfigured(
-                f"JUZHU_NOTIFY_BACKENDS: unknown backend(s) {', '.join(unknown)}; "
-                f"use a comma-separated list of {', '.join(KNOWN)}"
-            )
-        directory = Path(settings.NOTIFY_FILE_DIR)
-        journals: list[Backend] = []
-        if "file" in names:
-            journals.append(FileBackend(directory))
-        if "console" in names:
-            journals.append(ConsoleBackend(out))
-        from juzhu.notifications.sms import SmsBackend, sms_gateway_from_settings
-
-        ids = getattr(settings, "SMS_TEMPLATE_IDS", {})
-        return cls(
-            sms=SmsBackend(sms_gateway_from_settings(directory, ids), settings.SMS_SIGNATURE),
-            smtp=SmtpBackend() if "smtp" in names else None,
-            journals=journals,
-        )

@@ -74,12 +74,12 @@ from juzhu.notifications.backends import (
     Delivery,
     DeliveryError,
     PermanentError,
-    Router,
     Throttled,
     setting,
 )
 from juzhu.notifications.models import Notification
 from juzhu.notifications.render import TemplateError, render
+from juzhu.notifications.routing import Router
 from juzhu.registry import pii
 
 log = logging.getLogger("juzhu.notify")

@@ -8,10 +8,9 @@ Placeholders are ``str.format`` fields filled by the planner.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from juzhu.planner.texts import Text
+# zh and en of one text (the same shape as ``texts.Text``; defined here so that the two
+# halves of the texts do not import each other)
+Text = dict[str, str]
 
 # Why an option's earliest date or deadline is what it is (``earliest_reason`` /
 # ``deadline_reason``). Placeholders are filled per language (dates, periods, texts).
