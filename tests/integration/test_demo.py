@@ -21,11 +21,12 @@ from django.db.models import Model
 from django.test import Client
 
 from fixtures.people import make_id
+from juzhu.cli.data_runs import run_demo_cli
 from juzhu.domain.lifecycle import Event as DomainEvent
 from juzhu.domain.lifecycle import Machine, replay
 from juzhu.notifications.models import Notification
 from juzhu.registry import pii, services, sweep
-from juzhu.registry.demo import DemoRefused, Loaded, load_demo, run_demo_cli
+from juzhu.registry.demo import DemoRefused, Loaded, load_demo
 from juzhu.registry.demo_city import STATIONS, DemoCity
 from juzhu.registry.demo_ledger import Ledger, Place
 from juzhu.registry.events import RECORD_TYPES, verify_chains

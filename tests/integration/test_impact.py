@@ -22,9 +22,10 @@ import yaml
 
 from fixtures.people import make_person
 from fixtures.permits import make_permit
+from juzhu.cli.policy_runs import run_impact_cli
 from juzhu.domain.months import full_months_between
 from juzhu.registry import services
-from juzhu.registry.impact import ImpactError, ImpactReport, policy_impact, run_impact_cli
+from juzhu.registry.impact import ImpactError, ImpactReport, policy_impact
 from juzhu.registry.impact_read import EPOCH, residence_months
 from juzhu.registry.models import Application, Permit
 from juzhu.registry.services import Actor

@@ -102,16 +102,3 @@ def run_deemed(on: dt.date, city: str | None = None) -> DeemedResult:
             log.warning("deemed acceptance skipped %s: %s", app.case_number, exc)
             result.skipped.append(app.case_number)
     return result
-
-
-def run_deemed_cli(on: dt.date, city: str | None) -> None:
-    import typer
-
-    result = run_deemed(on, city)
-    typer.echo(
-        f"{on.isoformat()}: {len(result.accepted)} deemed accepted, "
-        f"{len(result.skipped)} skipped (changed meanwhile; retried next run), "
-        f"{result.checked} checked"
-    )
-    for number in result.accepted:
-        typer.echo(f"  accepted {number}")

@@ -30,7 +30,7 @@ def demo(
     """Load a demo city: people, registrations, permits in every status, open applications,
     a cancelled permit under appeal, officers and relying parties."""
     setup_django()
-    from juzhu.registry.demo import run_demo_cli
+    from juzhu.cli.data_runs import run_demo_cli
 
     run_demo_cli(people=people, if_empty=if_empty)
 
@@ -46,7 +46,7 @@ def import_permits(
 ) -> None:
     """Import legacy permit records: every bad row reported, good rows loaded, idempotent."""
     setup_django()
-    from juzhu.registry.legacy_import import run_import_cli
+    from juzhu.cli.data_runs import run_import_cli
 
     run_import_cli(file=file, report=report, batch=batch)
 

@@ -24,7 +24,7 @@ def sweep(
     setup_django()
     from django.utils import timezone
 
-    from juzhu.registry.sweep import run_sweep_cli
+    from juzhu.cli.jobs_runs import run_sweep_cli
 
     # the registry's day (Asia/Shanghai), even on a server clock in UTC
     run_sweep_cli(on=parse_date(on, "--on") if on else timezone.localdate(), city=city or None)
@@ -41,7 +41,7 @@ def office_deem(
     setup_django()
     from django.utils import timezone
 
-    from juzhu.backoffice.deemed import run_deemed_cli
+    from juzhu.cli.jobs_runs import run_deemed_cli
 
     run_deemed_cli(on=parse_date(on, "--on") if on else timezone.localdate(), city=city or None)
 
@@ -54,6 +54,6 @@ def notify_run(
 ) -> None:
     """Deliver queued notices: claims rows (SKIP LOCKED), retries with backoff, exactly once."""
     setup_django()
-    from juzhu.notifications.worker import run_worker_cli
+    from juzhu.cli.jobs_runs import run_worker_cli
 
     run_worker_cli(once=once, worker_id=worker_id or None, batch=batch)

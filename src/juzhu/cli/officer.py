@@ -24,7 +24,7 @@ def officer_add(
 ) -> None:
     """Add an officer; prints their password once. They enrol TOTP at first sign-in."""
     setup_django()
-    from juzhu.backoffice.commands import run_add
+    from juzhu.cli.officer_runs import run_add
 
     run_add(username, role, city, district, station, name)
 
@@ -33,7 +33,7 @@ def officer_add(
 def officer_reset_otp(username: Annotated[str, typer.Argument()]) -> None:
     """Remove an officer's authenticator (lost phone): they enrol again at next sign-in."""
     setup_django()
-    from juzhu.backoffice.commands import run_reset_otp
+    from juzhu.cli.officer_runs import run_reset_otp
 
     run_reset_otp(username)
 
@@ -42,6 +42,6 @@ def officer_reset_otp(username: Annotated[str, typer.Argument()]) -> None:
 def officer_disable(username: Annotated[str, typer.Argument()]) -> None:
     """Disable an officer's account; their past actions keep their name in the log."""
     setup_django()
-    from juzhu.backoffice.commands import run_disable
+    from juzhu.cli.officer_runs import run_disable
 
     run_disable(username)

@@ -135,6 +135,6 @@ def policy_impact(
 ) -> None:
     """Who gains or loses eligibility, and whose materials change, if a new version takes effect."""
     setup_django()
-    from juzhu.registry.impact import run_impact_cli
+    from juzhu.cli.policy_runs import run_impact_cli
 
     run_impact_cli(city=city, version=version, on=parse_date(on, "--on"), csv_path=csv_path)

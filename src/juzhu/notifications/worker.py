@@ -52,7 +52,6 @@ import logging
 import os
 import random
 import secrets
-import signal
 import socket
 import time
 from collections.abc import Callable
@@ -305,70 +304,3 @@ def run_worker(
             break
         time.sleep(poll_seconds)
     return total
-
-
-def run_worker_cli(once: bool, worker_id: str | None, batch: int) -> None:
-    """The ``juzhu notify run`` command: rich output, Ctrl-C / SIGTERM finish the row in
-    hand and stop (a row cut off mid-send is safe anyway: its lease runs out)."""
-    import typer
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
-    from rich.text import Text
-
-    console = Console()
-    stopping: list[bool] = []
-
-    def ask_stop(signum: int, frame: Any) -> None:
-        if stopping:  # a second Ctrl-C leaves at once
-            raise KeyboardInterrupt
-        stopping.append(True)
-        console.print("[yellow]stopping after the current batch…[/]")
-
-    if batch < 1:
-        typer.echo(f"--batch: must be at least 1 (got {batch})", err=True)
-        raise typer.Exit(2)
-    wid = (worker_id or default_worker_id())[:64]
-    try:
-        lease(), max_attempts(), backoff(1)  # refuse bad JUZHU_NOTIFY_* values up front
-        router = Router.from_settings()
-    except Exception as exc:  # ImproperlyConfigured: name the setting and the fix
-        typer.echo(f"notify: {exc}", err=True)
-        raise typer.Exit(2) from None
-
-    def show(report: Report) -> None:
-        stamp = timezone.localtime().strftime("%H:%M:%S")
-        console.print(
-            f"{stamp} claimed {report.claimed}: [green]sent {report.sent}[/]"
-            f" · retry later {report.retried} · throttled {report.throttled}"
-            f" · [red]failed {report.failed}[/]"
-            + (f" · lease lost {report.lease_lost}" if report.lease_lost else "")
-            + (f" · gave up (crashed) {report.gave_up_crashed}" if report.gave_up_crashed else "")
-        )
-        for line in report.errors[:5]:
-            console.print(Text(f"  {line}", style="red"))
-
-    mode = "once" if once else "until stopped"
-    console.print(f"notify worker [bold]{escape(wid)}[/] ({mode})")
-    previous = {sig: signal.signal(sig, ask_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        total = run_worker(
-            once=once,
-            worker_id=wid,
-            batch=batch,
-            router=router,
-            stop=lambda: bool(stopping),
-            on_batch=show,
-        )
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    names = ("claimed", "sent", "retried", "throttled", "failed", "lease_lost")
-    table = Table(title="notify run")
-    for name in names:
-        table.add_column(name.replace("_", " "), justify="right")
-    table.add_row(*(str(getattr(total, n)) for n in names))
-    console.print(table)
-    console.print("total: " + ", ".join(f"{n} {getattr(total, n)}" for n in names))
-    waiting = Notification.objects.filter(status__in=("pending", "sending")).count()
-    console.print(f"still queued (not yet due or held by other workers): {waiting}")

@@ -13,28 +13,20 @@ import datetime as dt
 import secrets
 import time
 from dataclasses import dataclass, field
-from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.db import DatabaseError, transaction
-from django.db.models import Count, QuerySet
+from django.db import transaction
 from django.utils import timezone
 
-from juzhu.domain.vocabulary import ApplicationStatus, PermitStatus, label
+from juzhu.domain.vocabulary import ApplicationStatus
 from juzhu.registry.demo_city import MIN_PEOPLE, SEED, STATIONS, DemoCity
 from juzhu.registry.models import (
-    Appeal,
-    Application,
-    Event,
-    Notification,
     Office,
     Officer,
     Permit,
     Person,
     RelyingParty,
-    ResidenceRegistration,
 )
 
 OFFICERS = (  # username, role, district, station ("" = all) in Shenzhen; they can log in
@@ -185,89 +177,3 @@ def _create_admin(password: str) -> str:
     admin.set_password(password)
     admin.save()
     return password
-
-
-def run_demo_cli(people: int, if_empty: bool) -> None:
-    """``juzhu demo [--people N] [--if-empty]``: exit 0 loaded (or skipped with --if-empty),
-    1 when the registry is not empty, 2 on bad options."""
-    import typer
-    from rich.console import Console
-
-    console, err = Console(), Console(stderr=True)
-    try:
-        count = Person.objects.count()
-    except DatabaseError:
-        err.print("[bold red]demo not loaded:[/] the database has no juzhu tables yet; "
-                  "run `juzhu migrate` first")  # fmt: skip
-        raise typer.Exit(1) from None
-    if if_empty and count:
-        console.print(f"the registry already has {count:,} people: demo not loaded (--if-empty)")
-        return
-    try:
-        with console.status(f"loading the demo city ({people:,} people)…"):
-            loaded = load_demo(people)
-    except DemoRefused as exc:
-        err.print(f"[bold red]demo not loaded:[/] {exc}")
-        raise typer.Exit(exc.exit_code) from None
-    print_summary(console, loaded)
-
-
-def _counts(rows: QuerySet[Any], *fields: str) -> list[tuple[tuple[str, ...], int]]:
-    rows = rows.values_list(*fields).annotate(n=Count("pk")).order_by(*fields)
-    return [(tuple(r[:-1]), r[-1]) for r in rows]
-
-
-def print_summary(console: Any, loaded: Loaded) -> None:
-    """Counts per status, who can log in, what to try and where; no ID or phone numbers."""
-    from rich.table import Table
-
-    site = settings.SITE_URL.rstrip("/")
-    table = Table(title=f"demo city loaded in {loaded.seconds:.1f} s (seed {SEED})")
-    for column in ("records", "status", "count"):
-        table.add_column(column, justify="right" if column == "count" else "left")
-    kinds = " · ".join(f"{k} {n:,}" for (k,), n in _counts(Person.objects.all(), "id_kind"))
-    table.add_row("people", kinds, f"{Person.objects.count():,}")
-    for (status,), n in _counts(ResidenceRegistration.objects.all(), "status"):
-        table.add_row("registrations", status, f"{n:,}")
-    for (city, status), n in _counts(Permit.objects.all(), "city", "status"):
-        table.add_row(f"permits {city}", f"{status} {label(status)}", f"{n:,}")
-    ended = Permit.objects.filter(status__in=[PermitStatus.CANCELLED, PermitStatus.REVOKED])
-    for (status, reason), n in _counts(ended, "status", "cancellation_reason"):
-        table.add_row(f"  {status}:", f"{reason} {label(reason)}", f"{n:,}")
-    for (status,), n in _counts(Application.objects.all(), "status"):
-        table.add_row("applications", status + (" (open)" if status in OPEN else ""), f"{n:,}")
-    for (kind, status), n in _counts(Appeal.objects.all(), "kind", "status"):
-        table.add_row("appeals", f"{kind} {status}", f"{n:,}")
-    table.add_row("events", "hash-chained", f"{Event.objects.count():,}")
-    table.add_row("notices", "outbox, delivered", f"{Notification.objects.count():,}")
-    console.print(table)
-
-    named = [o for o in loaded.officers if o.user.has_usable_password()]
-    console.print(
-        "[bold]officers[/] (development password below) sign in at "
-        f"{site}/office/ and enrol an authenticator app (TOTP) on first sign-in:"
-    )
-    for o in named:
-        scope = " ".join(x for x in (o.city, o.district, o.station) if x)
-        console.print(f"  {o.user.get_username():8} {o.role:10} {scope}")
-    others = len(loaded.officers) - len(named)
-    console.print(f"  and {others} clerks and reviewers of the other stations (no login)")
-    console.print("[bold]to try[/]:")
-    for who, permit in loaded.showcase.items():
-        person = permit.person
-        console.print(f"  {who:16} {permit.number} {permit.status:9} {permit.station:13} {person.name}")  # fmt: skip
-    console.print("[bold]passwords[/], shown once:")
-    console.print(f"  officers' development password  {loaded.officer_password}")
-    if loaded.admin_password:
-        console.print(f"  /admin/: user admin (superuser) [bold]{loaded.admin_password}[/]")
-    else:
-        console.print("  admin: the existing user was left as it was")
-    console.print("[bold]open[/]")
-    for what, path in (
-        ("landing page", "/"),
-        ("back office", "/office/"),
-        ("Django admin", "/admin/"),
-        ("health", "/healthz"),
-    ):
-        console.print(f"  {what:16} {site}{path}")
-    console.print("check every event chain with: juzhu audit verify")

@@ -35,7 +35,7 @@ import json
 import multiprocessing
 import os
 import time
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
@@ -60,7 +60,7 @@ from juzhu.registry.legacy_import_load import Loaders
 from juzhu.registry.legacy_import_rows import check_chunk, init_worker
 
 __all__ = ["COLUMNS", "ImportFileError", "ImportInterrupted", "ImportReport", "RowError"]
-__all__ += ["import_permits", "run_import_cli", "write_report"]
+__all__ += ["import_permits", "write_report"]
 CHUNK_BYTES = 1 << 21  # ~12,000 rows: amortises a worker round trip, bounds memory
 PARALLEL_FROM = 4 * CHUNK_BYTES  # smaller files are checked in-process (no spawn cost)
 
@@ -388,72 +388,3 @@ def write_report(report: ImportReport, path: Path) -> None:
         out.writerow(["line", "column", "value", "reason", "fix"])
         for e in report.errors:
             out.writerow([e.line, e.column, e.value, e.reason, e.fix])
-
-
-def run_import_cli(file: Path, report: Path | None, batch: int) -> None:
-    """``juzhu import``: exit 0 when every row is stored (now or before), 1 when some rows
-    were rejected (see the report), 2 when the file was refused (nothing stored), 3 when a
-    batch failed in the database (earlier batches stored; run again to resume)."""
-    import typer
-    from rich.console import Console
-    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
-    from rich.table import Table
-
-    console, err = Console(), Console(stderr=True)
-    if batch < 1:
-        err.print("--batch must be at least 1 (rows per transaction)")
-        raise typer.Exit(2)
-    if not file.is_file():
-        err.print(f"{file}: no such file")
-        raise typer.Exit(2)
-    stopped: ImportInterrupted | None = None
-    columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn())
-    with Progress(*columns, console=err, transient=True) as bar:
-        task = bar.add_task(f"importing {file.name}", total=file.stat().st_size)
-        try:
-            result = import_permits(file, batch=batch, progress=lambda n: bar.advance(task, n))
-        except ImportFileError as exc:
-            bar.stop()
-            err.print(f"[bold red]{file}: nothing imported[/]\n{exc.en}\n{exc.zh}")
-            raise typer.Exit(2) from None
-        except ImportInterrupted as exc:
-            result, stopped = exc.report, exc
-    report_path = report or file.with_name(file.stem + ".errors.csv")
-    if result.errors:
-        write_report(result, report_path)
-
-    summary = Table(title=f"import of {file.name}", show_header=False)
-    rate = result.rows / result.seconds if result.seconds else 0.0
-    for label, value in (
-        ("rows read", result.rows),
-        ("permits loaded now", result.loaded),
-        ("already stored (skipped)", result.already_stored),
-        ("people created", result.people_created),
-        ("rows rejected", result.rejected),
-        ("batches committed", result.batches),
-        ("time", f"{result.seconds:.1f} s ({rate:,.0f} rows/s)"),
-    ):
-        summary.add_row(label, f"{value:,}" if isinstance(value, int) else value)
-    console.print(summary)
-    if result.errors:
-        kinds = Counter((e.column, e.reason) for e in result.errors)
-        table = Table(title="errors by kind (first 15)")
-        for name in ("column", "reason", "rows"):
-            table.add_column(name)
-        for (column, reason), count in kinds.most_common(15):
-            table.add_row(column or "(row)", reason, f"{count:,}")
-        console.print(table)
-        first = Table(title="first errors")
-        first.add_column("line")
-        first.add_column("column")
-        first.add_column("value", no_wrap=True, min_width=18)  # a masked ID fits whole
-        first.add_column("reason")
-        first.add_column("fix")
-        for e in result.errors[:10]:
-            first.add_row(str(e.line), e.column, e.value, e.reason, e.fix)
-        console.print(first)
-        console.print(f"every error ({len(result.errors):,}) is in {report_path}")
-    if stopped is not None:
-        err.print(f"[bold red]stopped:[/] {stopped}")
-        raise typer.Exit(3)
-    raise typer.Exit(1 if result.rejected else 0)

@@ -53,7 +53,7 @@ from juzhu.rules.loader import PolicyError, UnknownPolicy
 
 __all__ = ["CATEGORIES", "EVENTS", "ONE_DAY", "REASON", "RULES", "SWEEP", "CityPlan"]
 __all__ += ["Progress", "SweepError", "SweepReport", "grace_cutoff", "plan_city", "sweep"]
-__all__ += ["chunk_committed", "run_sweep_cli", "CHUNK_ENV", "PAUSE_ENV", "DEFAULT_CHUNK"]
+__all__ += ["chunk_committed", "CHUNK_ENV", "PAUSE_ENV", "DEFAULT_CHUNK"]
 
 CHUNK_ENV = "JUZHU_SWEEP_CHUNK"
 PAUSE_ENV = "JUZHU_SWEEP_PAUSE_MS"  # breathing room for daytime OLTP load between chunks
@@ -203,38 +203,3 @@ def sweep(
 
 
 # -- the command ---------------------------------------------------------------------------
-
-
-def run_sweep_cli(on: dt.date, city: str | None) -> None:
-    """``juzhu sweep``: a rich progress bar per (city, rule), then a summary table."""
-    import typer
-    from rich import progress as rp
-    from rich.console import Console
-    from rich.table import Table
-
-    columns = (rp.TextColumn("{task.description:<32}"), rp.BarColumn(), rp.MofNCompleteColumn())
-    with rp.Progress(*columns, rp.TimeElapsedColumn(), console=Console(stderr=True)) as bar:
-        tasks: dict[str, rp.TaskID] = {}
-
-        def show(task: str, advance: int, total: int) -> None:
-            if task not in tasks:
-                tasks[task] = bar.add_task(task, total=total)
-            bar.update(tasks[task], advance=advance, total=None if total < 0 else total)
-
-        try:
-            report = sweep(on, city, progress=show)
-        except SweepError as exc:
-            typer.echo(str(exc), err=True)
-            raise typer.Exit(2) from None
-    table = Table(title=f"sweep {on.isoformat()} — {report.seconds:.1f}s, {report.chunks} chunks")
-    table.add_column("city")
-    for category in CATEGORIES:
-        table.add_column(category.replace("_", " "), justify="right")
-    for name, per in sorted(report.counts.items()):
-        table.add_row(name, *(f"{per[c]:,}" for c in CATEGORIES))
-    Console().print(table)
-    typer.echo(f"notices queued: {report.notices:,}")
-    for name, why in sorted(report.skipped_cities.items()):
-        typer.echo(f"skipped city {name!r}: {why}", err=True)
-    if report.skipped_cities:
-        raise typer.Exit(1)
