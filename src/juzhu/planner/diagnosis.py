@@ -62,28 +62,25 @@ class DiagnosisMixin(PlannerBase):
         step = ap.step("cancellation.grounds", facts, "no such ground")
         self.decisive.append(step)
         self.no_basis = True
-        instead: dict[str, str] = {"zh": "", "en": ""}
+        k = "zh" if self.lang == "zh" else "en"
+        parts = {"instead": "", "restore": ""}
         suspension = None
         if reason == R.EXPIRED_NOT_RENEWED:
             suspension = ap.cite("endorsement.grace")
-            instead = {
-                "zh": f"：逾期未签注只会中止居住证的使用，补办签注即可恢复（《{suspension.title}》"
-                f"{suspension.article}）",
-                "en": f": a missed endorsement only suspends the permit, and a late endorsement "
-                f"restores it ({suspension.title}, {suspension.article})",
+            parts = {
+                name: self.t(text, title=suspension.title, article=suspension.article)
+                for name, text in texts.NO_BASIS_EXPIRED.items()
             }
-        restore = {"zh": "", "en": ""}
-        if reason == R.EXPIRED_NOT_RENEWED:
-            restore = {
-                "zh": "注销被撤销后居住证恢复，补办签注即可恢复使用，居住年限不因注销中断。",
-                "en": " Once the cancellation is revoked the permit is restored, a late "
-                "endorsement brings it back into use, and your residence years are not broken.",
-            }
+        text = self.t(
+            texts.DIAGNOSIS["no_basis"],
+            cancelled_on=self.d(p.cancelled_on) if p.cancelled_on else self.t(texts.SOME_DAY),
+            reason=label(reason.value, self.lang),
+            city=self.policy.name[k],
+            **parts,
+        )
         return {
             "lawful": False,
-            "reason": reason.value,
-            "instead": instead,
-            "restore": restore,
+            "text": text,
             "citation": step.citation.as_dict(),
             "suspension_citation": suspension.as_dict() if suspension else None,
         }
@@ -91,9 +88,7 @@ class DiagnosisMixin(PlannerBase):
     def diagnosis(self, basis: dict[str, Any] | None) -> dict[str, Any]:
         p, s = self.s.permit, self.s
         values: dict[str, object] = {
-            "cancelled_on": self.d(p.cancelled_on)
-            if p.cancelled_on
-            else ("某日" if self.lang == "zh" else "a date not given")
+            "cancelled_on": self.d(p.cancelled_on) if p.cancelled_on else self.t(texts.SOME_DAY)
         }
         reason_id: str
         if p.status == S.REVOKED:
@@ -102,15 +97,8 @@ class DiagnosisMixin(PlannerBase):
             reason_id = (p.cancellation_reason or R.UNKNOWN).value
             key = reason_id
             reason = p.cancellation_reason
-            k = "zh" if self.lang == "zh" else "en"
             if basis is not None and self.contest_matters and reason != R.HOLDER_DECEASED:
                 key = "no_basis"
-                values.update(
-                    reason=label(reason_id, self.lang),
-                    city=self.policy.name[k],
-                    instead=basis["instead"][k],
-                    restore=basis["restore"][k],
-                )
             elif reason == R.HOLDER_DECEASED and s.disputes_cancellation:
                 key = "holder_deceased_disputed"
             elif reason == R.MOVED_AWAY and self.lives_here and not s.disputes_cancellation:
@@ -148,29 +136,13 @@ class DiagnosisMixin(PlannerBase):
             key, reason_id = "expired", "expired"
         else:
             key, reason_id = "no_permit", "none"
-        legal_basis = None
-        if basis is not None:
-            k = "zh" if self.lang == "zh" else "en"
-            legal_basis = {
-                "lawful": False,
-                "text": self.t(
-                    texts.DIAGNOSIS["no_basis"],
-                    **{
-                        **values,
-                        "reason": label(reason_id, self.lang),
-                        "city": self.policy.name[k],
-                        "instead": basis["instead"][k],
-                        "restore": basis["restore"][k],
-                    },
-                ),
-                "citation": basis["citation"],
-                "suspension_citation": basis["suspension_citation"],
-            }
         return {
             "reason": reason_id,
             "status": p.status.value if p.status else None,
-            "text": self.t(texts.DIAGNOSIS[key], **values),
-            "legal_basis": legal_basis,
+            "text": basis["text"]
+            if key == "no_basis" and basis
+            else self.t(texts.DIAGNOSIS[key], **values),
+            "legal_basis": basis,
         }
 
     def impacts(self, restored_on: dt.date | None) -> list[dict[str, Any]]:

@@ -127,6 +127,23 @@ DIAGNOSIS: dict[str, Text] = {
     },
 }
 
+# The two optional parts of DIAGNOSIS["no_basis"] when a missed endorsement was the reason:
+# the article that gives suspension instead, and what a won challenge brings back.
+SOME_DAY: Text = {"zh": "某日", "en": "a date not given"}
+
+NO_BASIS_EXPIRED: dict[str, Text] = {
+    "instead": {
+        "zh": "：逾期未签注只会中止居住证的使用，补办签注即可恢复（《{title}》{article}）",
+        "en": ": a missed endorsement only suspends the permit, and a late endorsement "
+        "restores it ({title}, {article})",
+    },
+    "restore": {
+        "zh": "注销被撤销后居住证恢复，补办签注即可恢复使用，居住年限不因注销中断。",
+        "en": " Once the cancellation is revoked the permit is restored, a late endorsement "
+        "brings it back into use, and your residence years are not broken.",
+    },
+}
+
 UNAVAILABLE: dict[str, Text] = {
     "not_suspended": {
         "zh": "只有使用功能中止（逾期未签注）的居住证才能补办签注",
