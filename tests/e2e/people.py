@@ -4,12 +4,12 @@ factories of ``tests/fixtures/``), and the real login through the portal's pages
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 from typing import Any
 
 from fixtures.applications import refused_application
 from fixtures.clock import today
+from fixtures.outbox import last_code
 from fixtures.people import make_person
 from fixtures.permits import ISSUED, OFFICER_17, cancel, make_permit, suspended_permit
 from fixtures.verification import make_school
@@ -39,12 +39,6 @@ def alice_with_a_cancelled_permit() -> tuple[Person, Permit]:
     access_permit(Viewer.of_party(make_school()), permit.pk, purpose="school_enrollment")
     permit.refresh_from_db()
     return alice, permit
-
-
-def last_code(outbox: Path) -> str:
-    lines = (outbox / "sms" / "messages.jsonl").read_text().splitlines()
-    record: dict[str, Any] = json.loads(lines[-1])
-    return str(record["params"]["code"])
 
 
 def log_in(page: Any, outbox: Path) -> None:

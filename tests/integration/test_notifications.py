@@ -38,7 +38,7 @@ from juzhu.notifications.sms import FakeSmsGateway, SmsBackend
 from juzhu.notifications.texts import PARAMS, TEXTS, VARIANTS
 from juzhu.registry import services
 from juzhu.registry.models import Event, Permit, Person
-from juzhu.registry.outbox import do_enqueue_notice
+from juzhu.registry.outbox import do_enqueue_login_code, do_enqueue_notice, unsealed
 from juzhu.registry.services import Actor
 from juzhu.registry.sweep import sweep
 
@@ -200,7 +200,11 @@ def every_notice(alice: Person) -> list[Notification]:
     reminded = make_permit(alice, on=day)  # next endorsement due 2025-03-01
     Permit.objects.filter(pk=reminded.pk).update(expires_on=dt.date(2025, 3, 31))
     sweep(dt.date(2025, 1, 30), "shenzhen")  # 30 days before each
-    return list(Notification.objects.all())
+    do_enqueue_login_code(alice, "123456", expires_at=timezone.now() + dt.timedelta(minutes=5))
+    notices = list(Notification.objects.all())
+    for n in notices:  # a login code is sealed in the row; the worker opens it to render
+        n.context = unsealed(n.context)
+    return notices
 
 
 def test_every_template_renders_in_both_languages_with_the_context_the_registry_provides(

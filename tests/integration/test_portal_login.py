@@ -13,12 +13,14 @@ from django.test import Client
 from django.utils import timezone
 
 from fixtures.clock import frozen
+from fixtures.outbox import last_code, sent_sms
 from fixtures.people import make_id, make_person
 from fixtures.permits import make_permit
 from juzhu.portal import auth
 from juzhu.portal.models import LoginChallenge, LoginGuard
 from juzhu.registry.idnumbers import make_id_number
-from juzhu.registry.models import Person
+from juzhu.registry.models import Event, Notification, Person
+from juzhu.registry.outbox import do_enqueue_notice
 
 pytestmark = frozen
 CLIENT = "ip:test"
@@ -32,14 +34,7 @@ def outbox(settings: Any, tmp_path: Path) -> Path:
 
 
 def sent_codes(outbox: Path) -> list[dict[str, Any]]:
-    path = outbox / "sms" / "messages.jsonl"
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines()]
-
-
-def last_code(outbox: Path) -> str:
-    return str(sent_codes(outbox)[-1]["params"]["code"])
+    return [m for m in sent_sms(outbox) if m["template_id"].startswith("juzhu.login_code")]
 
 
 def id_number_of(person: Person) -> str:
@@ -124,7 +119,9 @@ def test_at_most_five_codes_an_hour_and_ten_a_day_per_number(alice: Person, outb
         auth.start_login(number, f"ip:{i}", now=start + dt.timedelta(hours=1, minutes=2 * i))
     with pytest.raises(auth.LoginRefused, match="No more codes today"):
         auth.start_login(number, "ip:x", now=start + dt.timedelta(hours=3))
-    assert len(sent_codes(outbox)) == 10
+    # Ten codes queued for the phone (their times are hours before the frozen clock, so the
+    # worker would now fail them as expired: what is counted is what was let through).
+    assert Notification.objects.filter(template="login_code").count() == 10
 
 
 def test_ten_wrong_codes_in_a_row_lock_the_number_for_thirty_minutes(
@@ -250,3 +247,62 @@ def test_pages_of_a_holder_need_a_login_and_logout_ends_it(
     assert client.get("/portal/me/inbox/").status_code == 200
     client.post("/portal/logout/")
     assert client.get("/portal/me/inbox/").status_code == 302
+
+
+# -- the code goes through the outbox ---------------------------------------------------------
+
+
+def test_the_login_reply_sends_nothing_itself_the_worker_delivers_the_code(
+    client: Client, alice: Person, outbox: Path
+) -> None:
+    client.post("/portal/login/", {"id_number": id_number_of(alice)})
+    assert not (outbox / "sms").exists()  # no gateway was called by the web request
+    [row] = Notification.objects.filter(template="login_code")
+    assert (row.channel, row.status, row.event_id) == ("sms", "pending", None)
+    [message] = sent_codes(outbox)  # the worker's run
+    row.refresh_from_db()
+    assert row.status == "sent"
+    assert message["to"] == "138****5678"
+
+
+def test_the_code_is_sealed_in_the_row_and_scrubbed_once_sent(
+    client: Client, alice: Person, outbox: Path
+) -> None:
+    client.post("/portal/login/", {"id_number": id_number_of(alice)})
+    stored = json.dumps(Notification.objects.get(template="login_code").context)
+    code = last_code(outbox)
+    assert code not in stored and "sealed" in stored
+    row = Notification.objects.get(template="login_code")
+    assert "code" not in row.context  # the secret left the row with its delivery
+    journal = (outbox / "deliveries.jsonl").read_text()
+    assert code not in journal and "******" in journal
+
+
+def test_a_code_the_worker_could_not_send_in_time_is_failed_not_sent_late(
+    client: Client, alice: Person, outbox: Path, frozen_clock: Any
+) -> None:
+    client.post("/portal/login/", {"id_number": id_number_of(alice)})
+    frozen_clock.shift(auth.CODE_TTL)
+    assert sent_codes(outbox) == []
+    row = Notification.objects.get(template="login_code")
+    assert row.status == "failed" and "expired" in row.last_error
+    assert "code" not in row.context
+
+
+def test_a_code_goes_before_a_backlog_of_notices_and_outside_their_sms_budget(
+    client: Client, alice: Person, outbox: Path
+) -> None:
+    make_permit(alice)  # its notices (inbox and SMS) wait in the outbox
+    event = Event.objects.order_by("pk").last()
+    assert event is not None
+    for number in ("X1", "X2"):
+        do_enqueue_notice(
+            event, alice, "permit_issued", {"number": number, "on": "2026-12-01"}, ("sms",)
+        )
+    client.post("/portal/login/", {"id_number": id_number_of(alice)})
+    messages = sent_sms(outbox)
+    assert messages[0]["template_id"].startswith("juzhu.login_code")  # first, though newest
+    # The code did not spend the number's notice budget (one SMS a minute): one notice
+    # still went out, the rest wait for the next minute.
+    notices = [m for m in messages if not m["template_id"].startswith("juzhu.login_code")]
+    assert len(notices) == 1

@@ -51,9 +51,17 @@ def notify_run(
     once: Annotated[bool, typer.Option("--once", help="deliver what is due, then stop")] = False,
     worker_id: Annotated[str, typer.Option("--worker-id")] = "",
     batch: Annotated[int, typer.Option("--batch")] = 100,
+    poll: Annotated[
+        float,
+        typer.Option(
+            "--poll",
+            min=0.1,
+            help="seconds between looks at an empty outbox (login codes wait at most this)",
+        ),
+    ] = 1.0,
 ) -> None:
     """Deliver queued notices: claims rows (SKIP LOCKED), retries with backoff, exactly once."""
     setup_django()
     from juzhu.cli.jobs_runs import run_worker_cli
 
-    run_worker_cli(once=once, worker_id=worker_id or None, batch=batch)
+    run_worker_cli(once=once, worker_id=worker_id or None, batch=batch, poll=poll)

@@ -73,7 +73,7 @@ def run_deemed_cli(on: dt.date, city: str | None) -> None:
         typer.echo(f"  accepted {number}")
 
 
-def run_worker_cli(once: bool, worker_id: str | None, batch: int) -> None:
+def run_worker_cli(once: bool, worker_id: str | None, batch: int, poll: float = 2.0) -> None:
     """The ``juzhu notify run`` command: rich output, Ctrl-C / SIGTERM finish the row in
     hand and stop (a row cut off mid-send is safe anyway: its lease runs out)."""
 
@@ -118,6 +118,7 @@ def run_worker_cli(once: bool, worker_id: str | None, batch: int) -> None:
             worker_id=wid,
             batch=batch,
             router=router,
+            poll_seconds=poll,
             stop=lambda: bool(stopping),
             on_batch=show,
         )

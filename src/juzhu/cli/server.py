@@ -26,9 +26,18 @@ def serve(
             "access log)",
         ),
     ] = True,
+    notify: Annotated[
+        bool,
+        typer.Option(
+            "--notify/--no-notify",
+            help="also run a notify worker beside the server (login codes and notices); "
+            "--no-notify where workers run as their own service",
+        ),
+    ] = True,
 ) -> None:
     """Serve the web service with uvicorn (the production way; see README): the common
-    verification on the event loop, everything else by Django in a thread pool."""
+    verification on the event loop, everything else by Django in a thread pool. With
+    ``--notify`` (the default) a ``juzhu notify run`` worker runs beside it and ends with it."""
     import os
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "juzhu.config.settings")
@@ -53,4 +62,23 @@ def serve(
         *([] if access_log else ["--no-access-log"]),
     ]
     typer.echo(f"juzhu serving on http://{host}:{port}/ (Ctrl-C to stop)")
+    if notify:
+        start_worker()
     os.execv(args[0], args)
+
+
+def start_worker() -> None:
+    """A ``juzhu notify run`` child that dies with this process (which becomes uvicorn next):
+    Linux's parent-death signal, so a killed server leaves no worker behind."""
+    import ctypes
+    import signal
+    import subprocess
+
+    def die_with_parent() -> None:
+        pr_set_pdeathsig = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+    subprocess.Popen(
+        [sys.executable, "-m", "juzhu.cli", "notify", "run", "--poll", "0.5"],
+        preexec_fn=die_with_parent,  # noqa: PLW1509 (the point: runs before the worker's exec)
+    )

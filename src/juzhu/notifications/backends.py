@@ -210,8 +210,8 @@ class FileBackend:
                 "template": r.template,
                 "lang": r.lang,
                 "title": r.title,
-                "body": pii.mask_text(r.body),
-                "sms": pii.mask_text(r.sms),
+                "body": pii.mask_text(r.public(r.body)),
+                "sms": pii.mask_text(r.public(r.sms)),
             }
 
         ref, _ = self.log.append_once(delivery.key, record)
@@ -232,7 +232,7 @@ class ConsoleBackend:
         text = r.sms if delivery.channel == "sms" else r.title
         line = (
             f"[notify] {delivery.channel:<5} {delivery.masked_recipient()} "
-            f"{r.template}.{r.lang} {delivery.key}: {text}"
+            f"{r.template}.{r.lang} {delivery.key}: {r.public(text)}"
         )
         print(pii.mask_text(line), file=self.out or sys.stdout, flush=True)
         return f"console:{delivery.key}"

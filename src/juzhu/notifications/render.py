@@ -37,6 +37,13 @@ class Rendered:
     sms: str
     template_id: str
     sms_params: Mapping[str, str] = field(default_factory=dict)
+    secrets: tuple[str, ...] = ()  # values of "secret" params (a login code)
+
+    def public(self, text: str) -> str:
+        """``text`` with every secret value replaced, for journals and logs."""
+        for value in self.secrets:
+            text = text.replace(value, "******")
+        return text
 
 
 def normalise_lang(lang: str) -> str:
@@ -98,6 +105,7 @@ def _outcome(value: Any, lang: str) -> str:
 KINDS: Mapping[str, Callable[[Any, str], str]] = {
     "date": _date,
     "text": _text,
+    "secret": _text,
     "reason": _reason,
     "materials": _materials,
     "lines": _lines,
@@ -183,6 +191,7 @@ def render(
         sms=out["sms"],
         template_id=sms_template_id(variant, lang, template_ids),
         sms_params={k: v for k, v in values.items() if k in used},
+        secrets=tuple(values[k] for k, kind in wanted.items() if kind == "secret"),
     )
 
 

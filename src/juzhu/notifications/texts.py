@@ -42,6 +42,9 @@ PARAMS: Mapping[str, Mapping[str, str]] = {
     "appeal_decided": {"outcome": "outcome"},
     "endorsement_reminder": {"number": "text", "due": "date"},
     "expiry_reminder": {"number": "text", "due": "date"},
+    # A login code (``registry/outbox.py``): "secret" is shown to the person only; the
+    # journals and the console print ****** in its place.
+    "login_code": {"code": "secret"},
 }
 
 # Keys a notice may carry beyond PARAMS. When all of them are present the notice switches to
@@ -99,6 +102,19 @@ _REMEDY_SMS_EN = "To contest: reconsideration within 60 days, or sue within 6 mo
 
 # name -> lang -> {"title", "body", "sms"}
 TEXTS: Mapping[str, Mapping[str, Mapping[str, str]]] = {
+    "login_code": {
+        "zh": {
+            "title": "登录验证码",
+            "body": "你的登录验证码是{code}，5分钟内有效。请勿告诉他人，工作人员不会向你索要。",
+            "sms": "验证码{code}，5分钟内有效。请勿告诉他人，工作人员不会向你索要。",
+        },
+        "en": {
+            "title": "Your sign-in code",
+            "body": "Your sign-in code is {code}. It works for 5 minutes. Do not tell anyone: "
+            "our staff will never ask for it.",
+            "sms": "Sign-in code {code}, valid 5 min. Never share it; staff never ask.",
+        },
+    },
     "permit_issued": {
         "zh": {
             "title": "居住证已签发",

@@ -22,6 +22,9 @@ The guarantee, exactly
 - **None lost silently.** A notice is a row committed with its state change
   (``services.py``); a row leaves ``pending``/``sending`` only as ``sent``, or as ``failed``
   with its error kept for an operator (``last_error``).
+- **Secrets do not stay.** A login code is stored sealed (encrypted), opened only here at
+  send time, dropped from the row when it is sent or failed, and a code still unsent when
+  it expires is failed rather than sent late (``registry/outbox.py``).
 - **No duplicates in the queue.** ``unique (event, channel, recipient)``: a repeated enqueue
   (a re-run sweep) is a no-op.
 - **Exactly one delivery per (event, channel, recipient), across worker crashes, for
@@ -80,6 +83,7 @@ from juzhu.notifications.models import Notification
 from juzhu.notifications.render import TemplateError, render
 from juzhu.notifications.routing import Router
 from juzhu.registry import pii
+from juzhu.registry.outbox import LOGIN_CODE, scrubbed, unsealed
 
 log = logging.getLogger("juzhu.notify")
 Clock = Callable[[], dt.datetime]
@@ -169,7 +173,8 @@ def claim(worker_id: str, batch: int, now: dt.datetime) -> list[Notification]:
         cursor.execute(_CLAIM.format(lock=lock), [worker_id, until, until, due, batch])
         ids = [row[0] for row in cursor.fetchall()]
     rows = Notification.objects.filter(pk__in=ids).select_related("person")
-    return sorted(rows, key=lambda n: (n.created_at, n.pk))
+    # Login codes first (someone is waiting at the screen), then the notices in order.
+    return sorted(rows, key=lambda n: (n.template != LOGIN_CODE, n.created_at, n.pk))
 
 
 def _mine(row: Notification, worker_id: str) -> Any:
@@ -177,12 +182,17 @@ def _mine(row: Notification, worker_id: str) -> Any:
 
 
 def deliver(row: Notification, router: Router, now: dt.datetime) -> str:
-    """Render and hand the row to its channel's backends; return the carrier's reference."""
+    """Render and hand the row to its channel's backends; return the carrier's reference.
+    A row whose context says ``expires_at`` (a login code) is failed once that has passed:
+    a code that arrives after it stopped working only confuses."""
+    expires = row.context.get("expires_at")
+    if expires and dt.datetime.fromisoformat(expires) <= now:
+        raise PermanentError("expired before it could be delivered (the holder asks again)")
     try:
         rendered = render(
             row.template,
             row.lang,
-            row.context,
+            unsealed(row.context),
             template_ids=getattr(settings, "SMS_TEMPLATE_IDS", {}),
         )
     except TemplateError as exc:
@@ -195,10 +205,12 @@ def deliver(row: Notification, router: Router, now: dt.datetime) -> str:
 def settle(row: Notification, worker_id: str, now: dt.datetime, outcome: str | Exception) -> str:
     """Record the outcome of one delivery (fenced on the claim); return what happened."""
     mine = _mine(row, worker_id)
-    release = {"claimed_by": "", "claimed_until": None}
+    release: dict[str, Any] = {"claimed_by": "", "claimed_until": None}
+    # A secret (a login code) leaves the row once the row is done with, sent or failed.
+    done_with = release | ({"context": cleaned} if (cleaned := scrubbed(row.context)) else {})
     if isinstance(outcome, str):
         done = mine.update(
-            status="sent", sent_at=now, provider_ref=outcome[:128], last_error="", **release
+            status="sent", sent_at=now, provider_ref=outcome[:128], last_error="", **done_with
         )
         return "sent" if done else "lease_lost"
     error = pii.mask_text(f"{type(outcome).__name__}: {outcome}")[:400]
@@ -212,7 +224,7 @@ def settle(row: Notification, worker_id: str, now: dt.datetime, outcome: str | E
         )
         return "throttled" if done else "lease_lost"
     if isinstance(outcome, PermanentError) or row.attempts >= max_attempts():
-        done = mine.update(status="failed", last_error=error, **release)
+        done = mine.update(status="failed", last_error=error, **done_with)
         return "failed" if done else "lease_lost"
     done = mine.update(
         status="pending", next_attempt_at=now + backoff(row.attempts), last_error=error, **release

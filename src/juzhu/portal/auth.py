@@ -8,8 +8,8 @@ The rules (issue 4; carriers' limits in ecosystem.md §1.2):
   codes within an hour from one address lock that address for an hour;
 - nothing tells whether an ID number is registered: a challenge is created, counted,
   throttled, locked and answered the same way for every valid number; only the SMS itself
-  differs, and it is sent after the same work (a lookup, a decryption, a row) and the reply
-  is held to a fixed minimum time so that the gateway's latency does not show either.
+  differs. It is queued in the outbox (``registry/outbox.py``) and sent by the notify
+  worker, so no gateway latency reaches the reply, which is held to a fixed minimum time.
 
 Why not django-axes: axes counts failures of ``django.contrib.auth.authenticate`` and
 stores the attempted *username* in plain text in its ``AccessAttempt`` and ``AccessLog``
@@ -40,11 +40,10 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
-from juzhu.notifications.backends import DeliveryError
-from juzhu.notifications.sms import FakeSmsGateway, SmsGateway, sms_gateway_from_settings
 from juzhu.portal.models import LoginChallenge, LoginGuard
 from juzhu.registry import pii
 from juzhu.registry.models import Person
+from juzhu.registry.outbox import do_enqueue_login_code
 
 log = logging.getLogger("juzhu.portal.auth")
 
@@ -57,10 +56,6 @@ IP_LOCK_AFTER, IP_LOCK_FOR = 30, dt.timedelta(hours=1)
 SESSION_KEY = "portal_person"
 CHALLENGE_KEY = "portal_challenge"
 IDLE_SECONDS = 30 * 60  # a logged-in session ends after 30 idle minutes
-LOGIN_TEMPLATE = "login_code"
-LOGIN_TEXT = "验证码{code}，5分钟内有效。请勿告诉他人，工作人员不会向你索要。"
-# Encrypts a decoy so an unknown number costs the same decryption as a known one.
-_DECOY: list[bytes] = []
 
 
 class LoginRefused(Exception):
@@ -147,38 +142,6 @@ def _take_send(
     guard.save()
 
 
-def gateway() -> tuple[SmsGateway, str]:
-    """The configured gateway and the login template's id. Without a real gateway, the
-    file-backed fake of ``notifications.sms`` (``NOTIFY_FILE_DIR/sms``), with our template."""
-    template_id = settings.SMS_TEMPLATE_IDS.get(
-        f"{LOGIN_TEMPLATE}.zh", f"juzhu.{LOGIN_TEMPLATE}.zh"
-    )
-    if getattr(settings, "SMS_GATEWAY", "") or settings.SMS_GATEWAY_URL:
-        return sms_gateway_from_settings(
-            settings.NOTIFY_FILE_DIR, settings.SMS_TEMPLATE_IDS
-        ), template_id
-    fake = FakeSmsGateway(settings.NOTIFY_FILE_DIR / "sms", templates={template_id: LOGIN_TEXT})
-    return fake, template_id
-
-
-def _send(person: Person | None, code: str, challenge_id: uuid.UUID) -> None:
-    if not _DECOY:
-        _DECOY.append(pii.encrypt("13800000000", purpose="phone"))
-    blob = bytes(person.phone_enc) if person is not None and person.phone_enc else _DECOY[0]
-    phone = pii.decrypt(blob, purpose="phone")
-    if person is None or not person.phone_enc:
-        return  # nobody to tell; the reply is the same
-    sms, template_id = gateway()
-    try:
-        sms.send(
-            phone, settings.SMS_SIGNATURE, template_id, {"code": code},
-            client_ref=f"login-{challenge_id}",
-        )  # fmt: skip
-    except DeliveryError as exc:
-        # Logged (masked by the logging filter), not shown: the reply must not differ.
-        log.warning("login code for challenge %s not delivered: %s", challenge_id, exc)
-
-
 @dataclass(frozen=True)
 class Started:
     challenge_id: uuid.UUID
@@ -226,7 +189,10 @@ def _start(key: str, client: str, now: dt.datetime) -> Started:
             created_at=now,
             expires_at=now + CODE_TTL,
         )
-    _send(person, code, challenge_id)
+        if person is not None:
+            # Into the outbox, in this transaction; the notify worker sends it (no web
+            # thread waits on a gateway). Nobody to tell for an unknown number: same reply.
+            do_enqueue_login_code(person, code, expires_at=now + CODE_TTL)
     return Started(challenge_id, now)
 
 

@@ -353,7 +353,10 @@ class Notification(models.Model):
 
     id = models.BigAutoField(primary_key=True)
     city = models.CharField(max_length=32)
-    event = models.ForeignKey("Event", on_delete=models.PROTECT, related_name="notifications")
+    # The state change the notice reports; none for a login code (``do_enqueue_login_code``).
+    event = models.ForeignKey(
+        "Event", on_delete=models.PROTECT, related_name="notifications", null=True, blank=True
+    )
     person = models.ForeignKey("Person", on_delete=models.PROTECT, related_name="notifications")
     channel = models.CharField(max_length=8, choices=CHANNELS)
     recipient = models.CharField(
