@@ -23,6 +23,6 @@ urlpatterns = [
     path("manage/days/<str:day>/delete", manage.override_delete, name="manage_override_delete"),
     # each part of the back office adds its own routes in its own module
     path("", include("juzhu.backoffice.acceptance.urls")),
-    path("", include("juzhu.backoffice.urls_decisions")),
-    path("", include("juzhu.backoffice.urls_oversight")),
+    path("", include("juzhu.backoffice.decisions.urls")),
+    path("", include("juzhu.backoffice.oversight.urls")),
 ]

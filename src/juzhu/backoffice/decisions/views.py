@@ -176,7 +176,7 @@ def permit_context(request: HttpRequest, permit: Permit) -> dict[str, Any]:
 @office_view("view", kind="permit")
 def permit(request: OfficerRequest, pk: Any) -> HttpResponse:
     item = access_permit(request.viewer, pk, purpose="office_case")
-    return page(request, "backoffice/permit.html", permit_context(request, item))
+    return page(request, "backoffice/decisions/permit.html", permit_context(request, item))
 
 
 def _permit_form_error(request: HttpRequest, item: Permit, exc: Refused) -> HttpResponse:
@@ -187,7 +187,7 @@ def _permit_form_error(request: HttpRequest, item: Permit, exc: Refused) -> Http
         "field": exc.field,
         "posted": request.POST,
     }
-    return page(request, "backoffice/permit.html", context, status=400)
+    return page(request, "backoffice/decisions/permit.html", context, status=400)
 
 
 @office_view("cancel", kind="permit", methods=("POST",))
@@ -211,7 +211,7 @@ def cancel_preview(request: OfficerRequest, pk: Any) -> HttpResponse:
     draft = decisions.draft_letter(kind, item.person, item, on, actor_of(request), context)
     return page(
         request,
-        "backoffice/permit_preview.html",
+        "backoffice/decisions/permit_preview.html",
         {
             "permit": item,
             "person": item.person,

@@ -183,7 +183,7 @@ def search(request: OfficerRequest) -> HttpResponse:
     echo = query.shown if query.kind in ("name", "case_number") else ""
     return page(
         request,
-        "backoffice/search.html",
+        "backoffice/oversight/search.html",
         {"query": query, "echo": echo, "people": people, "searched": query.kind != "empty"},
         400 if query.kind == "invalid" else 200,
     )
@@ -205,7 +205,7 @@ def person_page(
     refusal_appeals = by_permit.get(None, [])
     return page(
         request,
-        "backoffice/person.html",
+        "backoffice/oversight/person.html",
         {"person": person, "refusal_appeals": refusal_appeals, **records, **extra},
         status,
     )
@@ -251,7 +251,7 @@ def dashboard(request: OfficerRequest) -> HttpResponse:
     cal = work_calendar()
     return page(
         request,
-        "backoffice/dashboard.html",
+        "backoffice/oversight/dashboard.html",
         {
             "start": start,
             "end": end,
@@ -298,7 +298,7 @@ def audit(request: OfficerRequest) -> HttpResponse:
     query.pop("page", None)
     return page(
         request,
-        "backoffice/audit.html",
+        "backoffice/oversight/audit.html",
         {
             "tab": tab,
             "tabs": AUDIT_TABS,

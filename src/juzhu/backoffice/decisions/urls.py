@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from juzhu.backoffice import views_decisions as v
+from juzhu.backoffice.decisions import views as v
 
 urlpatterns: list[URLPattern] = [
     path("applications/<uuid:pk>/decide", v.decide, name="application_decide"),

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from juzhu.backoffice import views_oversight as v
+from juzhu.backoffice.oversight import views as v
 
 urlpatterns = [
     path("appeals/<uuid:pk>/accept", v.appeal_accept, name="appeal_accept"),

@@ -1,0 +1,53 @@
+"""Oversight: search, a person's records, the dashboard, the audit logs (``core.py``), with
+the appeal steps' pages (``views.py``, ``urls.py``) and templates
+(``templates/backoffice/oversight/``)."""
+
+from juzhu.backoffice.oversight.core import (
+    DECIDED_APPEAL,
+    ID_RE,
+    IN_PROGRESS,
+    NO_CARD,
+    PHONE_RE,
+    RUNNING_LATE,
+    SEARCH_LIMIT,
+    Query,
+    access_logs,
+    appeal_outcomes,
+    classify,
+    denials,
+    has_record_in_scope,
+    in_scope_people,
+    officers_in_scope,
+    overdue,
+    processing,
+    records_of,
+    search,
+    sign_ins,
+    volumes,
+    weighted_median,
+)
+
+__all__ = [
+    "ID_RE",
+    "PHONE_RE",
+    "IN_PROGRESS",
+    "RUNNING_LATE",
+    "DECIDED_APPEAL",
+    "SEARCH_LIMIT",
+    "NO_CARD",
+    "Query",
+    "in_scope_people",
+    "classify",
+    "search",
+    "records_of",
+    "has_record_in_scope",
+    "volumes",
+    "processing",
+    "weighted_median",
+    "overdue",
+    "appeal_outcomes",
+    "officers_in_scope",
+    "access_logs",
+    "denials",
+    "sign_ins",
+]
