@@ -19,6 +19,7 @@ from django_tables2 import RequestConfig
 from juzhu.backoffice import acceptance, appeals, auth, decisions, letters
 from juzhu.backoffice.access import ACTIONS, OfficerRequest, can, office_view
 from juzhu.backoffice.deadlines import appeal_badge, application_badge
+from juzhu.backoffice.decisions.verdicts import verdict_context
 from juzhu.backoffice.models import Claim, Letter
 from juzhu.backoffice.queues import (
     BY_KEY,
@@ -235,6 +236,7 @@ def application_context(request: HttpRequest, app: Application) -> dict[str, Any
         ApplicationStatus.READY_FOR_PICKUP,
     ):
         extra.update(decisions.panel_context(app, today()))
+    extra.update(verdict_context(app, today()))
     return {
         **extra,
         "app": app,

@@ -78,6 +78,9 @@ class ApplicationCommand(StrEnum):
     WITHDRAW = "withdraw"
     AMEND = "amend"  # change basis or housing before a decision (may justify a new notice)
     REOPEN = "reopen"  # a refusal revoked on appeal: the office must decide again
+    # A decision against the rules engine's verdict, proposed by one officer with the reason;
+    # it takes effect only when a second officer countersigns it (approve / refuse).
+    PROPOSE = "propose"
 
 
 class RegistrationCommand(StrEnum):
@@ -137,6 +140,7 @@ APPLICATION_TRANSITIONS: Table = {
     (A.SUBMITTED, AC.ACCEPT): (A.ACCEPTED, "ApplicationAccepted"),
     **{(s, AC.REFUSE): (A.REFUSED, "ApplicationRefused") for s in _UNDECIDED},
     (A.ACCEPTED, AC.APPROVE): (A.APPROVED, "ApplicationApproved"),
+    (A.ACCEPTED, AC.PROPOSE): (A.ACCEPTED, "ApplicationDecisionProposed"),
     (A.APPROVED, AC.START_PRODUCTION): (A.IN_PRODUCTION, "ApplicationProductionStarted"),
     (A.APPROVED, AC.MARK_READY): (A.READY_FOR_PICKUP, "ApplicationMarkedReady"),
     (A.IN_PRODUCTION, AC.MARK_READY): (A.READY_FOR_PICKUP, "ApplicationMarkedReady"),
@@ -263,6 +267,11 @@ GUARDS: Mapping[tuple[Machine, StrEnum], Guard] = {
     (Machine.APPLICATION, AC.CREATE): _application_kind,
     (Machine.APPLICATION, AC.SUBMIT): _application_kind,
     (Machine.APPLICATION, AC.REFUSE): _required_list("reasons", _DECISION_REASONS),
+    (Machine.APPLICATION, AC.PROPOSE): _required_text(
+        "reason",
+        "a decision against the rules engine's verdict must record why (reason), for the "
+        "second officer who countersigns it and for the file",
+    ),
     # 一次性告知: one complete list of what is missing, never a drip of requests.
     (Machine.APPLICATION, AC.REQUEST_SUPPLEMENT): _required_list(
         "missing", "a request for supplements must list every missing item at once (一次性告知)"

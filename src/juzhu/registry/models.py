@@ -154,6 +154,9 @@ class Application(Jurisdictional, Chained):
     decision_reasons = models.JSONField(default=list, blank=True)
     notices_issued = models.PositiveSmallIntegerField(default=0)
     policy_version = models.CharField(max_length=64, default="", blank=True)
+    # A decision against the engine's verdict waiting for a second officer's countersign:
+    # {"outcome", "reason", "grounds", "facts", "by", "on"} (``services.do_propose_decision``).
+    proposal = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -447,3 +450,13 @@ class Upload(models.Model):
 
     class Meta:
         db_table = "portal_upload"  # its name from when the portal owned it (registry 0007)
+
+
+class PolicyText(models.Model):
+    """The policy data a decision applied, kept whole and addressed by its digest (the part
+    of a policy version after the ``+``), so ``juzhu audit replay`` can load the very text a
+    decision used long after the files changed. Written once per digest, never changed."""
+
+    digest = models.CharField(max_length=64, primary_key=True)
+    files = models.JSONField()  # {relative path: text}
+    created_at = models.DateTimeField(auto_now_add=True)

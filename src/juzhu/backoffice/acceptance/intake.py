@@ -97,11 +97,17 @@ def parse_intake(officer: Officer, data: Any, on: dt.date) -> Intake:
             if day > on:
                 errors["registered_since"] = "居住登记日期不能晚于今天"
             facts["registered_since"] = day.isoformat()
-    facts["employed"] = bool(data.get("employed"))
-    facts["social_insurance_months"] = _int(
-        data.get("social_insurance_months") or "", "social_insurance_months", errors, 0, 600
-    )
-    facts["social_insurance_continuous"] = bool(data.get("social_insurance_continuous"))
+    # A fact the clerk did not check stays missing (the engine then says "unknown"): never a
+    # default "not employed" or "0 months" the person did not declare.
+    for fact in ("employed", "social_insurance_continuous"):
+        answer = (data.get(fact) or "").strip()
+        if answer in ("yes", "1", "on"):
+            facts[fact] = True
+        elif answer == "no":
+            facts[fact] = False
+    months = (data.get("social_insurance_months") or "").strip()
+    if months:
+        facts["social_insurance_months"] = _int(months, "social_insurance_months", errors, 0, 600)
     if data.get("agent"):
         agent = {
             "name": (data.get("agent_name") or "").strip(),

@@ -30,6 +30,7 @@ from django.conf import settings
 from django.db import transaction
 
 from juzhu.backoffice import letters
+from juzhu.backoffice.decisions.verdicts import needs_proposal
 from juzhu.backoffice.models import Letter
 from juzhu.backoffice.words import WORDS
 from juzhu.domain.vocabulary import ApplicationStatus, PermitStatus, label
@@ -66,9 +67,25 @@ def refusal_grounds(app: Application, on: dt.date) -> list[dict[str, Any]]:
     return [{"id": key, **dict(value)} for key, value in grounds.items()]
 
 
-def approve(app: Application, *, on: dt.date, actor: Actor, expected_version: int) -> None:
+def approve(
+    app: Application,
+    *,
+    on: dt.date,
+    actor: Actor,
+    expected_version: int,
+    override_reason: str = "",
+) -> str:
+    """Approve; against the engine's verdict, propose it for a countersign instead (with the
+    reason). Returns "approved" or "proposed"."""
+    if needs_proposal(app, "approve", on, actor):
+        services.do_propose_decision(
+            app, outcome="approve", reason=override_reason, on=on, actor=actor,
+            expected_version=expected_version,
+        )  # fmt: skip
+        return "proposed"
     with transaction.atomic():
         services.do_approve_application(app, on=on, actor=actor, expected_version=expected_version)
+    return "approved"
 
 
 def refuse(
@@ -79,10 +96,19 @@ def refuse(
     on: dt.date,
     actor: Actor,
     expected_version: int,
-) -> Letter:
+    override_reason: str = "",
+) -> Letter | None:
     """Refuse and issue the 不予签发居住证决定书 in the same transaction; the holder's
-    notice names the letter and carries its remedy deadlines."""
+    notice names the letter and carries its remedy deadlines. Against the engine's verdict
+    (it found the applicant eligible), propose the refusal for a countersign instead and
+    return None."""
     policy, chosen = services.check_refuse_application(app, grounds, facts, on)
+    if needs_proposal(app, "refuse", on, actor):
+        services.do_propose_decision(
+            app, outcome="refuse", reason=override_reason, on=on, actor=actor,
+            expected_version=expected_version, grounds=grounds, facts=facts,
+        )  # fmt: skip
+        return None
     with transaction.atomic():
         letter = letters.issue_for_application(
             "refusal",

@@ -82,7 +82,13 @@ def approve(request: OfficerRequest, pk: Any) -> HttpResponse:
     return _act(
         request,
         app,
-        lambda v: decisions.approve(app, on=today(), actor=actor_of(request), expected_version=v),
+        lambda v: decisions.approve(
+            app,
+            on=today(),
+            actor=actor_of(request),
+            expected_version=v,
+            override_reason=request.POST.get("override_reason", ""),
+        ),
         "approve",
     )
 
@@ -100,6 +106,7 @@ def refuse(request: OfficerRequest, pk: Any) -> HttpResponse:
             on=today(),
             actor=actor_of(request),
             expected_version=v,
+            override_reason=request.POST.get("override_reason", ""),
         ),
         "refuse",
     )

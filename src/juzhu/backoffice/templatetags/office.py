@@ -24,3 +24,19 @@ def vocab(value: Any) -> str:
     if text in WORDS:
         return WORDS[text]
     return label(text, "zh") if text in LABELS else text
+
+
+@register.filter
+def jsonish(value: Any) -> str:
+    """A policy value as a reader sees it: a number or word as is, a mapping as k: v."""
+    if isinstance(value, dict):
+        return "；".join(f"{k}: {v}" for k, v in value.items())
+    return "—" if value is None else str(value)
+
+
+@register.filter
+def fact_value(value: Any) -> str:
+    """A stored fact: 是/否 for yes/no, the number or date as is."""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return "未提供" if value is None else str(value)

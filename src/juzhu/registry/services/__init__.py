@@ -48,7 +48,6 @@ from juzhu.registry.services.base import (
 from juzhu.registry.services.issuing import (
     CARD_KINDS,
     IDENTITY_METHODS,
-    decision_policy,
     do_approve_application,
     do_collect,
     do_mark_ready,
@@ -78,8 +77,19 @@ from juzhu.registry.services.permits import (
     next_anniversary_from,
     next_due_after,
 )
+from juzhu.registry.services.verdicts import (
+    decision_policy,
+    decision_record,
+    do_propose_decision,
+    keep_policy_text,
+    verdict_of,
+)
 
 __all__ = [
+    "decision_record",
+    "do_propose_decision",
+    "keep_policy_text",
+    "verdict_of",
     "do_withdraw_appeal",
     "do_reject_appeal",
     "do_remind",

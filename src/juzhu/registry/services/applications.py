@@ -11,6 +11,7 @@ from django.db import transaction
 
 from juzhu.domain.lifecycle import Machine
 from juzhu.domain.vocabulary import ApplicationKind, ApplicationStatus, PermitStatus
+from juzhu.registry.eligibility import registry_facts
 from juzhu.registry.models import (
     Application,
     ApplicationMaterial,
@@ -25,7 +26,7 @@ from juzhu.registry.services.base import (
     statutory_due,
 )
 from juzhu.registry.services.commit import apply_transition
-from juzhu.registry.services.issuing import decision_policy
+from juzhu.registry.services.verdicts import decision_policy, decision_record
 from juzhu.rules.engine import Policy
 
 # -- applications --------------------------------------------------------------------------
@@ -92,6 +93,9 @@ def do_submit_application(
 ) -> Application:
     check_submit_application(person, kind, city, permit)
     policy = policy_of(city, on)
+    # The registry's own facts first (the residence registration's date, earlier permits):
+    # what the registry holds is not asked again, and outweighs a declaration.
+    facts = {**dict(facts or {}), **registry_facts(person, city, on)}
     app = Application(
         person=person,
         permit=permit,
@@ -102,7 +106,7 @@ def do_submit_application(
         kind=kind,
         basis=basis,
         housing=housing,
-        facts=dict(facts or {}),
+        facts=facts,
         submitted_on=on,
         policy_version=policy.version,
         channel=channel,
@@ -116,7 +120,7 @@ def do_submit_application(
         expected_version=None,
         policy=policy,
         data={"kind": kind},
-        inputs={"basis": basis, "housing": housing, "channel": channel, **dict(facts or {})},
+        inputs={"basis": basis, "housing": housing, "channel": channel, **facts},
         notice="application_submitted",
         notice_context={"case_number": app.case_number},
     )
@@ -307,6 +311,8 @@ def do_refuse_application(
     chosen grounds (``{"id", "zh", "en", "law"}``), empty for plain reasons.
     """
     if reasons and not grounds and not facts.strip():
+        policy = policy_of(app.city, on)
+        record = decision_record(app, "refuse", on, actor, policy)
         apply_transition(
             app,
             Machine.APPLICATION,
@@ -314,9 +320,11 @@ def do_refuse_application(
             on=on,
             actor=actor,
             expected_version=expected_version,
-            policy=policy_of(app.city, on),
+            policy=policy,
             data={"reasons": list(reasons)},
-            changes={"decided_on": on, "decision_reasons": list(reasons)},
+            inputs=record or None,
+            trace=record.get("verdict", {}).get("conditions", []),
+            changes={"decided_on": on, "decision_reasons": list(reasons), "proposal": None},
             notice="application_refused",
             notice_context={
                 "case_number": app.case_number,
@@ -327,6 +335,7 @@ def do_refuse_application(
         return []
     facts = facts.strip()
     policy, chosen = check_refuse_application(app, grounds, facts, on)
+    record = decision_record(app, "refuse", on, actor, policy)
     stored = [*(g["id"] for g in chosen), *reasons, *([facts] if facts else [])]
     lang = "en" if app.person.lang.startswith("en") else "zh"
     told = [*(g[lang] for g in chosen), *reasons, *([facts] if facts else [])]
@@ -340,9 +349,12 @@ def do_refuse_application(
         policy=policy,
         reason="；".join(g["zh"] for g in chosen),
         data={"reasons": stored},
-        inputs={"grounds": [g["id"] for g in chosen], "facts": facts},
-        trace=[policy.step("refusal.grounds", {"grounds": list(grounds)}).as_dict()],
-        changes={"decided_on": on, "decision_reasons": stored},
+        inputs={"grounds": [g["id"] for g in chosen], "facts": facts, **record},
+        trace=[
+            *record.get("verdict", {}).get("conditions", []),
+            policy.step("refusal.grounds", {"grounds": list(grounds)}).as_dict(),
+        ],
+        changes={"decided_on": on, "decision_reasons": stored, "proposal": None},
         notice="application_refused",
         notice_context={
             "case_number": app.case_number,

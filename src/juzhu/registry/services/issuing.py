@@ -10,14 +10,13 @@ from typing import Any
 from django.db import transaction
 
 from juzhu.domain.lifecycle import Machine
-from juzhu.domain.months import full_months_between
 from juzhu.domain.vocabulary import ApplicationStatus, PermitStatus, label
 from juzhu.registry.idnumbers import InvalidIdNumber, parse_id_number
 from juzhu.registry.models import (
     Application,
     Permit,
 )
-from juzhu.registry.services.base import Actor, Refused, policy_of
+from juzhu.registry.services.base import Actor, Refused
 from juzhu.registry.services.commit import apply_transition
 from juzhu.registry.services.permits import (
     FACT_FIELDS,
@@ -25,36 +24,7 @@ from juzhu.registry.services.permits import (
     do_endorse_permit,
     do_issue_permit,
 )
-from juzhu.rules.engine import Policy
-
-
-def decision_policy(app: Application, on: dt.date) -> Policy:
-    """The policy a decision on ``app`` applies (PRODUCT.md, capability 1).
-
-    An in-flight case keeps the version in force when it was submitted, unless the version
-    in force on the decision day is more favourable to the applicant on eligibility; then
-    the newer one applies (a later, milder rule benefits the applicant).
-    """
-    from juzhu.rules.engine import Facts, evaluate_eligibility
-
-    started = policy_of(app.city, app.submitted_on or on)
-    today = policy_of(app.city, on)
-    if started.version == today.version:
-        return today
-    since = app.facts.get("registered_since")
-    months = full_months_between(dt.date.fromisoformat(str(since)), on) if since else None
-    facts = Facts(
-        residence_months=months,
-        employed=app.facts.get("employed"),
-        social_insurance_months=app.facts.get("social_insurance_months"),
-        social_insurance_continuous=app.facts.get("social_insurance_continuous"),
-        housing=app.housing,
-        enrolled=app.facts.get("enrolled"),
-    )
-    old = evaluate_eligibility(started, facts).eligible
-    new = evaluate_eligibility(today, facts).eligible
-    return today if (new and not old) else started
-
+from juzhu.registry.services.verdicts import decision_policy, decision_record
 
 CARD_KINDS = frozenset({"first_issue", "reapplication", "change", "replacement"})
 """Kinds whose approval makes a card: production, pickup and handover follow."""
@@ -74,7 +44,7 @@ def do_approve_application(
     """
     policy = decision_policy(app, on)
     permit = app.permit
-    inputs: dict[str, Any] = {}
+    inputs: dict[str, Any] = decision_record(app, "approve", on, actor, policy)
     changes: dict[str, Any] = {}
     if app.kind in ("change", "replacement"):
         if permit is None:
@@ -103,7 +73,8 @@ def do_approve_application(
         expected_version=expected_version,
         policy=policy,
         inputs=inputs or None,
-        changes={"decided_on": on},
+        trace=inputs.get("verdict", {}).get("conditions", []),
+        changes={"decided_on": on, "proposal": None},
     )
     if app.kind in ("first_issue", "reapplication"):
         facts = {"basis": app.basis, "housing": app.housing, **app.facts}
