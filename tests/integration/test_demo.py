@@ -428,3 +428,10 @@ def test_the_health_check_answers_with_the_database_in_use(db: Any) -> None:
     answer = Client().get("/healthz")
     assert answer.status_code == 200
     assert answer.json() == {"ok": True, "database": connection.vendor}
+
+
+def test_every_decision_of_the_demo_replays_with_no_difference(demo: Loaded) -> None:
+    from juzhu.registry.replay import replay as replay_decisions
+
+    report = replay_decisions()
+    assert report.replayed > 0 and report.differences == []

@@ -9,8 +9,9 @@ from django.db import DatabaseError, connection, transaction
 
 from fixtures.people import make_id, make_person
 from fixtures.permits import appeal_accepted, cancel, make_permit
+from fixtures.tamper import triggers_disabled
 from juzhu.notifications.models import Notification
-from juzhu.registry import append_only, pii, services
+from juzhu.registry import pii, services
 from juzhu.registry.events import verify_chains
 from juzhu.registry.models import AccessLog, Event, Permit, Person
 from juzhu.registry.selectors import NotFound, Viewer, access_permit
@@ -261,7 +262,7 @@ def test_every_chain_verifies_and_a_tampered_event_is_named(alice_permit: Permit
     checked, broken = verify_chains()
     assert broken is None and checked == 3
     victim = Event.objects.get(record_id=alice_permit.pk, seq=2)
-    with _triggers_disabled():
+    with triggers_disabled():
         Event.objects.filter(pk=victim.pk).update(
             body=victim.body.replace("PermitSuspended", "PermitEndorsed")
         )
@@ -274,7 +275,7 @@ def test_a_removed_last_event_is_detected(alice_permit: Permit) -> None:
         alice_permit, on=dt.date(2025, 3, 2), actor=CLERK, expected_version=alice_permit.version
     )
     victim = Event.objects.get(record_id=alice_permit.pk, seq=2)
-    with _triggers_disabled(), connection.cursor() as cursor:
+    with triggers_disabled(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM notifications_notification WHERE event_id = %s", [victim.pk])
         cursor.execute("DELETE FROM registry_event WHERE id = %s", [victim.pk])
     _, broken = verify_chains()
@@ -305,26 +306,6 @@ def test_officers_see_only_their_station_and_every_read_is_logged(
         access_permit(Viewer.of_officer(charlie), alice_permit.pk)
     with pytest.raises(NotFound):
         access_permit(viewer, "not-a-uuid")
-
-
-class _triggers_disabled:
-    """Let a test play the attacker who edits the table behind the application's back."""
-
-    def __enter__(self) -> None:
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                cursor.execute("SET session_replication_role = replica")  # triggers off (superuser)
-            else:
-                cursor.execute("DROP TRIGGER registry_event_no_update")
-                cursor.execute("DROP TRIGGER registry_event_no_delete")
-
-    def __exit__(self, *exc: object) -> None:
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                cursor.execute("SET session_replication_role = DEFAULT")
-            else:
-                for sql in append_only.SQLITE:
-                    cursor.execute(sql)
 
 
 def test_make_id_gives_valid_numbers() -> None:

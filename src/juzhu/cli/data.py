@@ -1,5 +1,6 @@
 """The registry's data: ``juzhu migrate``, ``juzhu demo``, ``juzhu import`` and
-``juzhu audit verify`` (the hash-chained event log)."""
+``juzhu audit verify`` (the hash-chained event log) and ``juzhu audit replay`` (every stored
+decision re-run with the policy text it applied)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ import typer
 
 from juzhu.cli.django_setup import setup_django
 
-audit_app = typer.Typer(help="Check the hash-chained event log.", no_args_is_help=True)
+audit_app = typer.Typer(
+    help="Check the hash-chained event log and replay the stored decisions.", no_args_is_help=True
+)
 
 
 def migrate() -> None:
@@ -70,3 +73,27 @@ def audit_verify() -> None:
         typer.echo(f"BROKEN after {checked} good events: {broken}", err=True)
         raise typer.Exit(1)
     typer.echo(f"ok: {checked} events in intact chains")
+
+
+@audit_app.command("replay")
+def audit_replay(
+    since: Annotated[
+        str, typer.Option("--since", help="only decisions made on or after this day (YYYY-MM-DD)")
+    ] = "",
+) -> None:
+    """Re-run every stored decision with its pinned policy; exit 1 if any now differs."""
+    setup_django()
+    from juzhu.cli.common import parse_date
+    from juzhu.registry.replay import replay
+
+    report = replay(parse_date(since, "--since") if since else None)
+    for d in report.differences:
+        typer.echo(f"DIFFERS {d.name} {d.record_id} on {d.on} (event {d.event_id}):")
+        for line in d.what:
+            typer.echo(f"  {line}")
+    typer.echo(
+        f"{report.replayed} decisions replayed, {len(report.differences)} differ"
+        + (f" ({report.skipped} without an engine verdict, not replayed)" if report.skipped else "")
+    )
+    if report.differences:
+        raise typer.Exit(1)

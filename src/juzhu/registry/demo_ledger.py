@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from juzhu.domain.lifecycle import Machine, transition
 from juzhu.domain.months import add_months
-from juzhu.domain.vocabulary import PermitStatus
+from juzhu.domain.vocabulary import PermitStatus, RegistrationStatus
 from juzhu.registry import pii, services
 from juzhu.registry.events import NewEvent, build_events
 from juzhu.registry.idnumbers import mask_phone, parse_id_number
@@ -84,6 +84,8 @@ class Ledger:
         self.materials: list[ApplicationMaterial] = []
         self.last_on: dict[Any, dt.date] = {}
         self._policies: dict[tuple[str, dt.date], Policy] = {}
+        # Each person's registrations and permits, for the registry's own facts.
+        self.held: dict[Any, list[ResidenceRegistration | Permit]] = {}
 
     def uuid(self) -> uuid.UUID:
         return uuid.UUID(int=self.rng.getrandbits(128), version=4)
@@ -129,6 +131,8 @@ class Ledger:
         record.version = 1 if new else record.version + 1
         if new:
             self.records[type(record)].append(record)
+            if isinstance(record, ResidenceRegistration | Permit):
+                self.held.setdefault(record.person_id, []).append(record)
         self.events.extend(rows)
         self.last_on[record.pk] = on
         if notice:
@@ -309,6 +313,20 @@ class Ledger:
             notice=notice and f"application_{notice}", notice_context=context, **options,
         )  # fmt: skip
 
+    def registry_facts(self, person: Person, city: str, on: dt.date) -> dict[str, Any]:
+        """``eligibility.registry_facts``, from the records this ledger holds."""
+        held = [r for r in self.held.get(person.pk, []) if r.city == city]
+        since = [
+            r.registered_on
+            for r in held
+            if isinstance(r, ResidenceRegistration)
+            and r.status == RegistrationStatus.ACTIVE
+            and r.registered_on <= on
+        ]
+        facts: dict[str, Any] = {"registered_since": min(since).isoformat()} if since else {}
+        facts["previous_permits"] = sum(isinstance(r, Permit) for r in held)
+        return facts
+
     def submit_application(
         self, person: Person, place: Place, *, kind: str, on: dt.date, actor: str,
         basis: str = "residence", housing: str = "rented",
@@ -318,17 +336,18 @@ class Ledger:
         """``draft=True``: an online application saved but not yet sent (``create``). The
         services have no use case for drafts yet; the transition is the domain's."""
         policy = self.policy(place.city, on)
+        facts = {**dict(facts or {}), **self.registry_facts(person, place.city, on)}
         prefix = services.CITY_PREFIX.get(place.city, place.city[:2].upper())
         app = Application(
             id=self.uuid(), person=person, permit=permit, **place._asdict(),
             case_number=f"{prefix}{on:%Y%m%d}{self.rng.randrange(10**8):08d}", kind=kind,
-            basis=basis, housing=housing, facts=dict(facts or {}),
+            basis=basis, housing=housing, facts=facts,
             submitted_on=None if draft else on, policy_version=policy.version, channel=channel,
         )  # fmt: skip
         self._app_step(
             app, "create" if draft else "submit", on=on, actor=actor, policy=policy,
             data={"kind": kind},
-            inputs={"basis": basis, "housing": housing, "channel": channel, **dict(facts or {})},
+            inputs={"basis": basis, "housing": housing, "channel": channel, **facts},
             notice=None if draft else "submitted",
         )  # fmt: skip
         self.materials += [
@@ -362,8 +381,11 @@ class Ledger:
     def refuse_application(
         self, app: Application, *, reasons: Sequence[str], on: dt.date, actor: str
     ) -> None:
+        policy = self.policy(app.city, on)
+        record = self.decision_inputs(app, "refuse", on, actor, policy)
         self._app_step(
-            app, "refuse", on=on, actor=actor, policy=self.policy(app.city, on),
+            app, "refuse", on=on, actor=actor, policy=policy,
+            inputs=record or None, trace=record.get("verdict", {}).get("conditions", []),
             data={"reasons": list(reasons)},
             changes={"decided_on": on, "decision_reasons": list(reasons)},
             notice="refused", context={"reasons": list(reasons)},
@@ -371,8 +393,10 @@ class Ledger:
 
     def approve_application(self, app: Application, *, on: dt.date, actor: str) -> Permit | None:
         policy = services.decision_policy(app, on)
+        record = self.decision_inputs(app, "approve", on, actor, policy)
         self.commit(
             app, Machine.APPLICATION, "approve", on=on, actor=actor, policy=policy,
+            inputs=record or None, trace=record.get("verdict", {}).get("conditions", []),
             changes={"decided_on": on},
         )  # fmt: skip
         permit: Permit | None = app.permit
@@ -388,6 +412,23 @@ class Ledger:
         elif app.kind == "voluntary_cancellation" and permit is not None:
             self.cancel_permit(permit, reason="voluntary", on=on, actor=actor)
         return permit
+
+    def decision_inputs(
+        self, app: Application, outcome: str, on: dt.date, actor: str, policy: Policy
+    ) -> dict[str, Any]:
+        """What ``services.decision_record`` stores. A demo decision against the engine's
+        verdict carries the countersign a real one needs (a demo supervisor's)."""
+        record = services.decision_inputs(app, on, policy)
+        verdict = record.get("verdict", {}).get("eligible")
+        if (outcome == "approve" and verdict is False) or (outcome == "refuse" and verdict):
+            record["override"] = {
+                "outcome": outcome,
+                "reason": "演示数据：材料经人工核实，与系统记录不一致",
+                "by": actor,
+                "on": on.isoformat(),
+                "countersigned_by": "officer:demo-supervisor",
+            }
+        return record
 
     def advance_application(
         self, app: Application, command: str, *, on: dt.date, actor: str

@@ -78,6 +78,7 @@ from juzhu.registry.services.permits import (
     next_due_after,
 )
 from juzhu.registry.services.verdicts import (
+    decision_inputs,
     decision_policy,
     decision_record,
     do_propose_decision,
@@ -86,6 +87,7 @@ from juzhu.registry.services.verdicts import (
 )
 
 __all__ = [
+    "decision_inputs",
     "decision_record",
     "do_propose_decision",
     "keep_policy_text",

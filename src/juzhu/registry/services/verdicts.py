@@ -79,22 +79,35 @@ def keep_policy_text(policy: Policy) -> str:
     return digest
 
 
+def decision_inputs(app: Application, on: dt.date, policy: Policy) -> dict[str, Any]:
+    """What a decision event stores so that ``juzhu audit replay`` can re-run it: the facts,
+    the kind and housing, the day and the policy's day, the verdict, the policy's digest
+    (its text kept in ``PolicyText``). Empty for kinds the engine has no say on."""
+    verdict = verdict_of(app, on, policy)
+    if verdict is None:
+        return {}
+    return {
+        "application_facts": dict(app.facts),
+        "housing": app.housing,
+        "kind": app.kind,
+        "decided_on": on.isoformat(),
+        "policy_on": policy.on.isoformat(),
+        "verdict": verdict.as_dict(),
+        "policy_digest": keep_policy_text(policy),
+    }
+
+
 def decision_record(
     app: Application, outcome: str, on: dt.date, actor: Actor, policy: Policy
 ) -> dict[str, Any]:
     """Check ``outcome`` against the engine and return what the decision event records.
     Raises ``Refused`` for a decision against the engine that no second officer has
     countersigned (``do_propose_decision`` first)."""
-    verdict = verdict_of(app, on, policy)
-    if verdict is None:
+    record = decision_inputs(app, on, policy)
+    if not record:
         return {}
-    record: dict[str, Any] = {
-        "application_facts": dict(app.facts),
-        "housing": app.housing,
-        "kind": app.kind,
-        "verdict": verdict.as_dict(),
-        "policy_digest": keep_policy_text(policy),
-    }
+    verdict = verdict_of(app, on, policy)
+    assert verdict is not None
     if against_engine(verdict, outcome):
         proposal = app.proposal or {}
         if proposal.get("outcome") != outcome:
