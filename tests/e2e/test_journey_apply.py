@@ -46,6 +46,13 @@ def test_a_holder_re_applies_online_with_uploads_and_gets_a_case_number(
     audit(page, "apply-address", elder=elder)
     page.get_by_label("你现在的居住地址").fill("福田区福华路88号3栋501")
     page.get_by_role("button", name="继续").click()
+    # Shenzhen asks everyone for a job and social insurance (Regulations Art. 19)
+    expect(page.locator("h1")).to_have_text("你的就业、社保和就读情况")
+    audit(page, "apply-facts", elder=elder)
+    page.get_by_role("group", name="你是否在本市稳定就业？").get_by_label("是").check()
+    page.get_by_label("近24个月在本市缴纳社保的月数").fill("20")
+    page.get_by_role("group", name="社保是否连续缴纳至今、没有断缴？").get_by_label("是").check()
+    page.get_by_role("button", name="继续").click()
 
     expect(page.locator("h1")).to_have_text("上传材料")
     audit(page, "apply-materials", elder=elder)

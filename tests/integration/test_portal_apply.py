@@ -33,6 +33,9 @@ def cancelled(alice: Person) -> Permit:
     )
 
 
+WORKING = {"employed": "yes", "social_insurance_months": "14", "social_insurance_continuous": "yes"}
+
+
 def fill_pages(client: Client) -> Draft:
     r = client.post("/portal/me/apply/")
     draft = Draft.objects.get()
@@ -41,6 +44,9 @@ def fill_pages(client: Client) -> Draft:
     r = client.post(f"/portal/me/apply/{draft.pk}/housing/", {"housing": "rented"})
     assert r["Location"] == f"/portal/me/apply/{draft.pk}/address/"
     r = client.post(f"/portal/me/apply/{draft.pk}/address/", {"address": "福田区福华路88号3栋501"})
+    # Shenzhen asks a job and social insurance of everyone (Art. 19): the facts page
+    assert r["Location"] == f"/portal/me/apply/{draft.pk}/facts/"
+    r = client.post(f"/portal/me/apply/{draft.pk}/facts/", WORKING)
     assert r["Location"] == f"/portal/me/apply/{draft.pk}/materials/"
     return draft
 

@@ -105,6 +105,10 @@ def test_a_first_issue_goes_in_with_basis_and_housing(
     client.post(f"/portal/me/apply/{draft.pk}/basis/", {"basis": "residence"})
     client.post(f"/portal/me/apply/{draft.pk}/housing/", {"housing": "owned"})
     client.post(f"/portal/me/apply/{draft.pk}/address/", {"address": "南山区科技园路1号2栋"})
+    client.post(
+        f"/portal/me/apply/{draft.pk}/facts/",
+        {"employed": "yes", "social_insurance_months": "14", "social_insurance_continuous": "yes"},
+    )
     page = client.get(f"/portal/me/apply/{draft.pk}/materials/").content.decode()
     assert "房屋所有权证" in page
     app = submit(client, draft)
@@ -124,7 +128,16 @@ def test_an_endorsement_names_the_permit_and_shenzhen_asks_for_proof_again(
     login(client, alice)
     r = client.post("/portal/me/apply/", {"choosing": "1", "kind": "endorsement"})
     draft = Draft.objects.get()
-    assert r["Location"] == f"/portal/me/apply/{draft.pk}/materials/"  # no questions
+    # no questions but the facts Shenzhen re-checks at the endorsement (Art. 24): work and
+    # social insurance; the permit's basis and home are not asked again
+    assert r["Location"] == f"/portal/me/apply/{draft.pk}/facts/"
+    facts = client.get(r["Location"]).content.decode()
+    assert "你的就业、社保和就读情况" in facts and "社保缴纳证明" in facts
+    r = client.post(
+        r["Location"],
+        {"employed": "yes", "social_insurance_months": "24", "social_insurance_continuous": "yes"},
+    )
+    assert r["Location"] == f"/portal/me/apply/{draft.pk}/materials/"
     page = client.get(r["Location"]).content.decode()
     # Shenzhen re-proves the conditions: the permit, proof of home (rented) and of work
     assert "原居住证" in page and "房屋租赁合同" in page and "社保缴纳证明" in page
@@ -249,3 +262,73 @@ def test_a_permit_kind_whose_permit_ended_meanwhile_is_refused_at_submission(
     r = client.post(f"/portal/me/apply/{draft.pk}/check/", {"declaration": "yes"})
     assert r.status_code == 409 and "需要你本人有效或中止的居住证" in r.content.decode()
     assert not Application.objects.exists() and not Upload.objects.exists()
+
+
+# -- the eligibility facts, gathered once (issue 13 item 3) ----------------------------------
+
+
+def _to_facts(client: Client, draft: Draft, basis: str = "employment") -> str:
+    client.post(f"/portal/me/apply/{draft.pk}/basis/", {"basis": basis})
+    client.post(f"/portal/me/apply/{draft.pk}/housing/", {"housing": "rented"})
+    r = client.post(f"/portal/me/apply/{draft.pk}/address/", {"address": "福田区福华路1号"})
+    return str(r["Location"])
+
+
+def test_the_facts_page_asks_only_what_the_policy_needs_and_stores_it_on_the_application(
+    client: Client, uploads: Path, db: Any
+) -> None:
+    person = make_person(name="新人")
+    services.do_register_residence(
+        person, city="shenzhen", district="futian", station="sz-futian-1",
+        address="福田区福华路1号", housing="rented", on=dt.date(2025, 6, 1),
+        actor=services.Actor("officer:clerk"),
+    )  # fmt: skip
+    login(client, person)
+    draft = choose(client, "first_issue")
+    url = _to_facts(client, draft)
+    assert url.endswith("/facts/")
+    page = client.get(url).content.decode()
+    assert "在本市稳定就业" in page and "近24个月在本市缴纳社保的月数" in page
+    assert "居住登记日期" not in page  # the registry knows it; never asked
+    assert "在本市连续就读" not in page  # not this basis
+    # a missing answer is refused beside its field; the earlier answers are kept
+    r = client.post(url, {"employed": "yes"})
+    assert r.status_code == 400
+    assert "0到24之间的整数" in r.content.decode()
+    draft.refresh_from_db()
+    assert draft.data["address"] == "福田区福华路1号" and "facts" not in draft.data
+    r = client.post(
+        url,
+        {"employed": "yes", "social_insurance_months": "9", "social_insurance_continuous": "no"},
+    )
+    assert r.status_code == 302
+    check = client.get(f"/portal/me/apply/{draft.pk}/check/").content.decode()
+    assert "近24个月在本市缴纳社保的月数：9" in check
+    app = submit(client, draft)
+    assert app.facts["employed"] is True and app.facts["social_insurance_months"] == 9
+    assert app.facts["social_insurance_continuous"] is False
+    assert app.facts["registered_since"] == "2025-06-01"  # from the registry
+    verdict = services.verdict_of(app, dt.date(2026, 12, 2))
+    assert verdict is not None and verdict.eligible is False  # 9 months short of 12 / 18
+    assert [u["rule"] for u in verdict.unmet] == ["eligibility.social_insurance"]  # Art. 19(2)
+
+
+def test_a_person_without_a_job_is_not_asked_about_social_insurance(
+    client: Client, uploads: Path, db: Any
+) -> None:
+    login(client, make_person(name="新人"))
+    draft = choose(client, "first_issue")
+    url = _to_facts(client, draft)
+    r = client.post(url, {"employed": "no"})
+    assert r.status_code == 302
+    draft.refresh_from_db()
+    assert draft.data["facts"] == {"employed": False}
+
+
+def test_a_city_whose_residence_route_needs_no_facts_asks_none(
+    client: Client, uploads: Path, db: Any
+) -> None:
+    login(client, make_person(name="新人", city="hangzhou"))
+    draft = choose(client, "first_issue")
+    url = _to_facts(client, draft, basis="residence")
+    assert url.endswith("/materials/")

@@ -33,6 +33,7 @@ from juzhu.planner.situation import parse_situation
 from juzhu.portal.flow import today
 from juzhu.portal.models import Draft, Upload
 from juzhu.registry import services
+from juzhu.registry.eligibility import FactSpec, declared_facts
 from juzhu.registry.files import upload_root
 from juzhu.registry.models import Application, Permit, Person, ResidenceRegistration
 from juzhu.rules.engine import Decision, Policy
@@ -150,8 +151,23 @@ def permit_of(draft: Draft) -> Permit | None:
 
 
 def steps(draft: Draft) -> tuple[str, ...]:
-    """The question pages of the draft's kind (materials and check follow)."""
-    return KIND_STEPS.get(draft.kind, KIND_STEPS[KIND])
+    """The question pages of the draft's kind (materials and check follow), and the facts
+    page when the city's policy needs facts the person must declare."""
+    base = KIND_STEPS.get(draft.kind, KIND_STEPS[KIND])
+    return (*base, "facts") if fact_questions(draft) else base
+
+
+def fact_questions(draft: Draft) -> list[FactSpec]:
+    """The facts this application must declare under its city's policy, once its basis is
+    known (the registry's own facts, such as the registration date, are never asked)."""
+    if draft.kind not in (*NEW_PERMIT_KINDS, "endorsement"):
+        return []
+    permit = permit_of(draft)
+    basis = permit.basis if permit is not None else draft.data.get("basis")
+    if not basis:
+        return []
+    city = permit.city if permit is not None else city_of(draft.person)[0]
+    return declared_facts(services.policy_of(city, today()), draft.kind, basis)
 
 
 def draft_of(person: Person, draft_id: Any) -> Draft | None:
@@ -329,6 +345,7 @@ def submission(draft: Draft) -> dict[str, Any]:
             facts[key] = d[key]
     if d.get("cancel_confirm"):
         facts["consequences_understood"] = True
+    facts.update(d.get("facts") or {})  # the declared eligibility facts (the facts page)
     return {"city": city, "district": district, "station": station, "facts": facts, **args}
 
 

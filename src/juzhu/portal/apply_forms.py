@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -11,6 +12,7 @@ from django.core.exceptions import ValidationError
 from juzhu.domain.vocabulary import Basis, Housing, label
 from juzhu.portal.forms import PortalForm, msg
 from juzhu.portal.texts import say
+from juzhu.registry.eligibility import FactSpec, parse_declared
 
 # Markup or control characters have no place in an address: refuse them with a message
 # (the page escapes everything anyway; this keeps them out of the record).
@@ -214,7 +216,64 @@ class UploadForm(PortalForm):
         self.fields["file"].label = say("upload_file", self.lang)
 
 
+class FactsForm(PortalForm):
+    """The eligibility facts the city's policy needs for this application, and only those
+    (``registry.eligibility.declared_facts``), each with the evidence that proves it. The
+    answers are stored as the application's facts; a fact not asked is never filled in."""
+
+    def __init__(self, *args: Any, specs: Sequence[FactSpec] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.specs = list(specs)
+        yes_no = [("yes", msg(self.lang, "是", "Yes")), ("no", msg(self.lang, "否", "No"))]
+        for spec in self.specs:
+            text = spec.en if self.lang == "en" else spec.zh
+            if spec.kind == "bool":
+                field: forms.Field = forms.ChoiceField(
+                    widget=forms.RadioSelect, choices=yes_no, required=spec.id == "employed"
+                )
+                field.label = msg(self.lang, spec.ask_zh, spec.ask_en) or text
+            else:
+                field = forms.CharField(
+                    required=False,
+                    max_length=4,
+                    widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+                )
+                field.label = text
+            if spec.evidence:
+                joiner = "、" if self.lang == "zh" else ", "
+                proof = joiner.join(label(m, self.lang) for m in spec.evidence)
+                field.help_text = msg(
+                    self.lang, f"需提供：{proof}（任一）", f"Proof: {proof} (any one)"
+                )
+            self.fields[spec.id] = field
+        if "employed" in self.fields:
+            # Social insurance is asked only of a person in work (revealed by the page).
+            self.dependent = {k: "employed" for k in self.fields if k.startswith("social_")}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        facts: dict[str, Any] = {}
+        working = data.get("employed") != "no"
+        for spec in self.specs:
+            if spec.id.startswith("social_") and not working:
+                continue  # not asked of a person without a job
+            raw = str(data.get(spec.id) or "")
+            value, error = parse_declared(spec, raw)
+            if error is not None:
+                self.add_error(
+                    spec.id,
+                    msg(self.lang, error, f"Answer “{spec.en}”" + (
+                        " with a whole number from 0 to 24 (0 if none)"
+                        if spec.kind == "months" else ": yes or no"
+                    )),
+                )  # fmt: skip
+                continue
+            facts[spec.id] = value
+        return {"facts": facts}
+
+
 APPLY_FORMS: dict[str, type[PortalForm]] = {
+    "facts": FactsForm,
     "basis": BasisForm,
     "housing": HousingForm,
     "address": AddressForm,

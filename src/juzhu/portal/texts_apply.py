@@ -93,6 +93,7 @@ APPLY: dict[str, tuple[str, str]] = {
     "q_basis": ("你以什么理由申领？", "On what basis do you apply?"),
     "q_housing": ("你现在住的是什么房子？", "What kind of home do you live in?"),
     "q_address": ("你现在的居住地址", "Your current address"),
+    "q_facts": ("你的就业、社保和就读情况", "Your work, social insurance and study"),
     "address_hint": (
         "写到门牌号，例如：福田区福华路88号3栋501",
         "Down to the door number, e.g. Futian, 88 Fuhua Rd, Bldg 3, Rm 501",

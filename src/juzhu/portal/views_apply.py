@@ -101,15 +101,20 @@ def step(request: auth.HolderRequest, draft_id: str, step: str) -> HttpResponse:
     if step not in APPLY_FORMS or step not in steps:
         raise Http404
     form_class = APPLY_FORMS[step]
+    extra: dict[str, Any] = {"specs": apply.fact_questions(draft)} if step == "facts" else {}
     if request.method == "POST":
-        form = form_class(request.POST, lang=lang, today=today)
+        form = form_class(request.POST, lang=lang, today=today, **extra)
         if form.is_valid():
             draft.data = {**draft.data, **form.cleaned_data}  # field name = step name
             draft.save(update_fields=["data", "updated_at"])
             return _goto(draft)
         status = 400
     else:
-        form, status = form_class(initial=draft.data, lang=lang, today=today), 200
+        initial = {**draft.data, **(draft.data.get("facts") or {})}
+        for key, value in list(initial.items()):  # a stored yes/no shows as the radio's value
+            if isinstance(value, bool):
+                initial[key] = "yes" if value else "no"
+        form, status = form_class(initial=initial, lang=lang, today=today, **extra), 200
     back = steps[steps.index(step) - 1] if steps.index(step) else None
     return _page(
         request,
@@ -118,6 +123,7 @@ def step(request: auth.HolderRequest, draft_id: str, step: str) -> HttpResponse:
         form=form,
         draft=draft,
         step=step,
+        page_title=say("q_facts", lang) if step == "facts" else "",
         kind_title=kind_title(draft.kind, lang),
         back_url=reverse("portal:apply_step", args=[draft.pk, back])
         if back
@@ -197,6 +203,24 @@ def check(request: auth.HolderRequest, draft_id: str) -> HttpResponse:
     )
 
 
+def fact_answers(draft: Draft, lang: str) -> str:
+    """The declared facts in words: 在本市稳定就业：是；…"""
+    given = draft.data.get("facts") or {}
+    parts = []
+    for spec in apply.fact_questions(draft):
+        if spec.id in given:
+            value = given[spec.id]
+            shown = (
+                (say("yes", lang) if value else say("no", lang))
+                if isinstance(value, bool)
+                else str(value)
+            )
+            parts.append(
+                f"{spec.en if lang == 'en' else spec.zh}{': ' if lang == 'en' else '：'}{shown}"
+            )
+    return ("; " if lang == "en" else "；").join(parts)
+
+
 def answer_rows(draft: Draft, lang: str) -> list[dict[str, Any]]:
     """Check your answers: each page's question and answer, with a link to change it."""
     d = draft.data
@@ -217,6 +241,7 @@ def answer_rows(draft: Draft, lang: str) -> list[dict[str, Any]]:
             say(f"cancel_{d['cancel_reason']}", lang) if d.get("cancel_reason") else "",
         ),
         "cancel_confirm": (say("q_cancel_confirm", lang), say("cancel_confirmed", lang)),
+        "facts": (say("q_facts", lang), fact_answers(draft, lang)),
     }
     for s in apply.steps(draft):
         q, a = answers[s]

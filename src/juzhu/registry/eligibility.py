@@ -42,6 +42,8 @@ class FactSpec:
     en: str
     kind: str  # date | bool | months
     evidence: tuple[str, ...] = ()  # material ids (any one of them)
+    ask_zh: str = ""  # the question on the form, where it is not the label itself
+    ask_en: str = ""
 
 
 FACTS: Mapping[str, FactSpec] = {
@@ -57,6 +59,8 @@ FACTS: Mapping[str, FactSpec] = {
             "in stable employment in the city",
             "bool",
             ("labour_contract", "business_licence", "employment_certificate"),
+            "你是否在本市稳定就业？",
+            "Do you have a stable job in the city?",
         ),
         FactSpec(
             "social_insurance_months",
@@ -73,6 +77,8 @@ FACTS: Mapping[str, FactSpec] = {
             "social insurance paid without a break up to now",
             "bool",
             ("social_insurance_record",),
+            "社保是否连续缴纳至今、没有断缴？",
+            "Has your social insurance been paid without a break up to now?",
         ),
         FactSpec(
             "enrolled",
@@ -81,6 +87,8 @@ FACTS: Mapping[str, FactSpec] = {
             "studying continuously in the city",
             "bool",
             ("student_card", "enrollment_certificate"),
+            "你是否在本市连续就读？",
+            "Are you studying continuously in the city?",
         ),
     )
 }
