@@ -31,6 +31,7 @@ from juzhu.registry.demo_city import STATIONS, DemoCity
 from juzhu.registry.demo_ledger import Ledger, Place
 from juzhu.registry.events import RECORD_TYPES, verify_chains
 from juzhu.registry.idnumbers import parse_id_number
+from juzhu.registry.letters import remedy_rights
 from juzhu.registry.models import (
     Appeal,
     Application,
@@ -43,6 +44,7 @@ from juzhu.registry.models import (
 )
 from juzhu.registry.selectors import public_statistics
 from juzhu.registry.services import Actor
+from juzhu.registry.sweep_rules import BY_CATEGORY, SWEEP
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2026, 11, 26)  # the demo's dates are relative to "today": fix it
@@ -261,6 +263,30 @@ class ViaServices:
         kw["actor"] = Actor(kw["actor"])
         return services.do_file_appeal(permit, **kw)
 
+    @staticmethod
+    def served(category: str, permit: Permit, on: dt.date, actor: str) -> dict[str, Any] | None:
+        """What the sweep serves its decision with (``sweep_orm.apply_one``): the letter's
+        number and the days to contest, counted from the day it is served."""
+        if actor != str(SWEEP):
+            return None
+        rule = BY_CATEGORY[category]
+        rights = remedy_rights(services.policy_of(permit.city, on), served_on=on)
+        remedy = {k: rights[k] for k in ("reconsideration_by", "litigation_by")}
+        return rule.served(rule.values(on=on, number=permit.number, remedy=remedy))
+
+    def suspend_permit(self, permit: Permit, **kw: Any) -> None:
+        services.do_suspend_permit(
+            permit, on=kw["on"], actor=Actor(kw["actor"]), expected_version=permit.version,
+            notice_extra=self.served("suspended", permit, kw["on"], kw["actor"]),
+        )  # fmt: skip
+
+    def cancel_permit(self, permit: Permit, **kw: Any) -> None:
+        extra = self.served("cancelled", permit, kw["on"], kw["actor"])
+        kw["actor"] = Actor(kw["actor"])
+        services.do_cancel_permit(
+            permit, expected_version=permit.version, notice_extra=extra, **kw
+        )  # fmt: skip
+
     def __getattr__(self, name: str) -> Any:
         """Every other step: ``do_<name>`` with the record's version as expected."""
         use_case = getattr(services, "do_" + name)
@@ -375,7 +401,9 @@ def test_the_ledger_writes_what_the_services_write(fast_passwords: None) -> None
 def notices(event: Event) -> list[tuple[str, str, str]]:
     rows = Notification.objects.filter(event=event).order_by("channel")
     return [
-        (n.channel, n.template, json.dumps({k: v for k, v in n.context.items()
+        # numbers are random per side; a letter's number is the permit's, then its own part
+        (n.channel, n.template, json.dumps({k: v.split("-", 1)[1] if k == "letter" else v
+                                            for k, v in n.context.items()
                                             if k not in ("number", "case_number")}))
         for n in rows
     ]  # fmt: skip

@@ -200,6 +200,7 @@ def every_notice(alice: Person) -> list[Notification]:
     reminded = make_permit(alice, on=day)  # next endorsement due 2025-03-01
     Permit.objects.filter(pk=reminded.pk).update(expires_on=dt.date(2025, 3, 31))
     sweep(dt.date(2025, 1, 30), "shenzhen")  # 30 days before each
+    sweep(dt.date(2025, 3, 3), "shenzhen")  # missed: suspended, served with a letter's dates
     do_enqueue_login_code(alice, "123456", expires_at=timezone.now() + dt.timedelta(minutes=5))
     notices = list(Notification.objects.all())
     for n in notices:  # a login code is sealed in the row; the worker opens it to render

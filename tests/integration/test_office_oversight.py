@@ -317,6 +317,8 @@ D = dt.date(2025, 3, 3)  # a Monday; 2025's calendar is published
 
 
 def _app_decided(accept: dt.date, decide: dt.date | None, refuse: bool = False, **kw: Any) -> Application:  # fmt: skip
+    if refuse:  # refused for a short residence: registered only this year (the engine agrees)
+        kw.setdefault("facts", {"registered_since": "2025-01-01"})
     app = make_application(on=D, **kw)
     services.do_accept_application(app, on=accept, actor=T, expected_version=app.version)
     if decide:

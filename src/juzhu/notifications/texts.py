@@ -52,7 +52,7 @@ PARAMS: Mapping[str, Mapping[str, str]] = {
 # last days to apply for reconsideration and to sue, so the person reads dates, not periods.
 OPTIONAL: Mapping[str, Mapping[str, str]] = {
     name: {"letter": "text", "reconsideration_by": "date", "litigation_by": "date"}
-    for name in ("permit_cancelled", "permit_revoked", "application_refused")
+    for name in ("permit_cancelled", "permit_revoked", "application_refused", "permit_suspended")
 }
 
 # A notice whose words depend on one context value: (key, {value: variant name}). The
@@ -83,21 +83,19 @@ _REMEDY_EN = (
 )
 _REMEDY_SMS_ZH = "不服可在60日内申请行政复议或6个月内提起行政诉讼。"
 _DATED_ZH = (
-    "如果不服，可以在{reconsideration_by}前申请行政复议（《行政复议法》第20条，"
-    "自知道该决定之日起60日内），或者在{litigation_by}前向人民法院提起行政诉讼（《行政诉讼法》"
-    "第46条，6个月内）。决定书编号{letter}，写明了复议机关和被申请人。也可以先向原办理机关"
-    "申诉，但申诉不会让上述期限停止计算。请保留本通知。"
+    "如果不服，可以在{reconsideration_by}前申请行政复议，或者在{litigation_by}前向人民法院提起"
+    "行政诉讼（期限按本市政策和你的送达日计算）。决定书编号{letter}，写明了依据、复议机关和"
+    "被申请人，可在平台“我的文书”下载。也可以先向原办理机关申诉，但申诉不会让上述期限停止计算。"
 )
 _DATED_EN = (
     "If you disagree, you may apply for administrative reconsideration by "
-    "{reconsideration_by} (within 60 days, Administrative Reconsideration Law, Art. 20), or "
-    "sue in a people's court by {litigation_by} (within 6 months, Administrative Litigation "
-    "Law, Art. 46). Decision letter {letter} names the reconsideration body and the "
-    "respondent. A complaint to the office that decided does not stop these periods. Keep "
-    "this notice."
+    "{reconsideration_by}, or sue in a people's court by {litigation_by} (your own last days, "
+    "counted from the day you were told). Decision letter {letter}, under My letters, gives "
+    "the legal basis, the reconsideration body and the respondent. A complaint to the office "
+    "that decided does not stop these periods."
 )
-_DATED_SMS_ZH = "不服可于{reconsideration_by}前申请复议（60日内）。"
-_DATED_SMS_EN = "To contest: reconsideration by {reconsideration_by} (60 days)."
+_DATED_SMS_ZH = "不服可于{reconsideration_by}前申请复议。"
+_DATED_SMS_EN = "To contest: reconsideration by {reconsideration_by}."
 _REMEDY_SMS_EN = "To contest: reconsideration within 60 days, or sue within 6 months."
 
 # name -> lang -> {"title", "body", "sms"}
@@ -284,6 +282,20 @@ TEXTS: Mapping[str, Mapping[str, Mapping[str, str]]] = {
             "{reasons}. " + _REMEDY_EN + " In some cases reconsideration must come first; "
             "the decision letter says so if it does.",
             "sms": "Your permit application was refused (reasons online). " + _REMEDY_SMS_EN,
+        },
+    },
+    "permit_suspended.dated": {
+        "zh": {
+            "title": "居住证暂停使用",
+            "body": "你的居住证（证号{number}）没有按时签注，自{on}起暂停使用（使用功能中止）。"
+            "补办签注后即可恢复。" + _DATED_ZH,
+            "sms": "你的居住证未按时签注，自{on}起暂停使用。补办签注即恢复。",
+        },
+        "en": {
+            "title": "Residence permit suspended",
+            "body": "Your residence permit ({number}) was not endorsed on time and is "
+            "suspended from {on}. A late endorsement restores it. " + _DATED_EN,
+            "sms": "Your residence permit is suspended from {on}. Endorse it late to restore it.",
         },
     },
     "permit_cancelled.dated": {

@@ -33,6 +33,7 @@ from juzhu.domain.vocabulary import PermitStatus, RegistrationStatus
 from juzhu.registry import pii, services
 from juzhu.registry.events import NewEvent, build_events
 from juzhu.registry.idnumbers import mask_phone, parse_id_number
+from juzhu.registry.letters import remedy_rights
 from juzhu.registry.models import (
     Appeal,
     Application,
@@ -44,7 +45,7 @@ from juzhu.registry.models import (
     Person,
     ResidenceRegistration,
 )
-from juzhu.registry.sweep_rules import BY_CATEGORY
+from juzhu.registry.sweep_rules import BY_CATEGORY, SWEEP
 from juzhu.rules.engine import Policy
 
 # The four records with a lifecycle, as in services.apply_transition.
@@ -245,6 +246,10 @@ class Ledger:
             Endorsement(id=self.uuid(), city=permit.city, permit=permit, endorsed_on=on, late=late)
         )
 
+    def remedy(self, city: str, on: dt.date) -> dict[str, str]:
+        rights = remedy_rights(self.policy(city, on), served_on=on, cal=self.calendar)
+        return {k: rights[k] for k in ("reconsideration_by", "litigation_by")}
+
     def _sweep_step(
         self, category: str, permit: Permit, *, on: dt.date, actor: str, reason: str = "",
         inputs: Mapping[str, Any] | None = None, **options: Any,
@@ -255,7 +260,11 @@ class Ledger:
         rule = BY_CATEGORY[category]
         assert rule.command is not None, f"{category} is not a transition"
         due = getattr(permit, rule.due)
-        values = rule.values(on=on, due=due, number=permit.number, reason=reason)
+        # The sweep serves its decisions with a letter and the days to contest them (the
+        # demo's sweep runs on the day: served on the event's date).
+        by_sweep = actor == str(SWEEP) and bool(rule.letter)
+        remedy = self.remedy(permit.city, on) if by_sweep else None
+        values = rule.values(on=on, due=due, number=permit.number, reason=reason, remedy=remedy)
         options.setdefault("policy", self.policy(permit.city, on))
         self.commit(
             permit, Machine.PERMIT, rule.command, on=on, actor=actor,

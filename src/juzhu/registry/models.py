@@ -460,3 +460,58 @@ class PolicyText(models.Model):
     digest = models.CharField(max_length=64, primary_key=True)
     files = models.JSONField()  # {relative path: text}
     created_at = models.DateTimeField(auto_now_add=True)
+
+
+class Letter(models.Model):
+    """A document issued to a person: 受理回执, 一次性告知书, 容缺受理通知书, 不予签发决定书,
+    注销 / 撤销决定书, 中止使用通知书. ``context`` is the snapshot of every value printed,
+    taken when it was issued, so the letter prints again exactly as served (never retyped).
+
+    ``event`` is the decision the letter records, when it was made from one (the nightly
+    sweep's letters are issued after it, from its events). ``pdf_sha256`` and ``seal`` are
+    the rendered PDF's digest and the office's Ed25519 signature of it (``letters.sealed``),
+    set the first time the PDF is made: the same letter renders to the same bytes."""
+
+    KINDS = [
+        ("receipt", "受理回执"),
+        ("supplement_notice", "一次性告知书"),
+        ("deferral_notice", "容缺受理补齐材料通知书"),
+        ("refusal", "不予签发居住证决定书"),
+        ("cancellation", "注销居住证决定书"),
+        ("revocation", "撤销居住证决定书"),
+        ("suspension", "居住证使用功能中止通知书"),
+        ("pickup_notice", "领证通知"),
+    ]
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    number = models.CharField(max_length=48, unique=True)
+    kind = models.CharField(max_length=24, choices=KINDS)
+    city = models.CharField(max_length=32)
+    district = models.CharField(max_length=32, default="", blank=True)
+    station = models.CharField(max_length=32, default="", blank=True)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="letters")
+    record_type = models.CharField(max_length=16)
+    record_id = models.UUIDField()
+    issued_on = models.DateField()
+    issued_at = models.DateTimeField(auto_now_add=True)
+    issued_by = models.CharField(max_length=64)
+    context = models.JSONField(default=dict)
+    event = models.OneToOneField(
+        "Event", on_delete=models.PROTECT, null=True, blank=True, related_name="letter"
+    )
+    pdf_sha256 = models.CharField(max_length=64, default="", blank=True)
+    seal = models.CharField(max_length=128, default="", blank=True)
+
+    class Meta:
+        # The table keeps the name it had in the back office (migration registry 0010).
+        db_table = "backoffice_letter"
+        indexes = [
+            models.Index(
+                fields=["record_type", "record_id"], name="backoffice__record__c5c829_idx"
+            ),
+            models.Index(fields=["person", "issued_on"]),
+        ]
+
+    @property
+    def title(self) -> str:
+        return dict(self.KINDS)[self.kind]

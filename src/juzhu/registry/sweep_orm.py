@@ -18,7 +18,7 @@ from juzhu.registry.models import Event, Notification, Permit
 from juzhu.registry.sweep_rules import AHEAD, LAPSED, PAST_GRACE, SWEEP, CityPlan, Rule, Tally
 
 # a transition's use case, by the permit machine's command (a cancellation is on a ground)
-_LAPSES = {"expire": services.do_expire_permit, "suspend": services.do_suspend_permit}
+_LAPSES = {"expire": services.do_expire_permit}
 
 
 def rule_filter(rule: Rule, plan: CityPlan) -> Q | None:
@@ -44,10 +44,17 @@ def apply_one(rule: Rule, permit: Permit, plan: CityPlan) -> None:
             permit, event=rule.event, template=rule.template, due=due, on=on, actor=SWEEP,
             policy=plan.policy, dedupe_key=rule.dedupe_key(due, on),
         )  # fmt: skip
-    elif rule.reason:
+        return _check(rule, permit, due, on)
+    served = rule.served(rule.values(on=on, number=permit.number, remedy=plan.remedy))
+    if rule.reason:
         services.do_cancel_permit(
             permit, reason=rule.reason, on=on, actor=SWEEP, expected_version=permit.version,
-            trace=plan.steps(rule),
+            trace=plan.steps(rule), notice_extra=served,
+        )  # fmt: skip
+    elif rule.command == "suspend":
+        services.do_suspend_permit(
+            permit, on=on, actor=SWEEP, expected_version=permit.version, policy=plan.policy,
+            notice_extra=served,
         )  # fmt: skip
     else:
         _LAPSES[rule.command](

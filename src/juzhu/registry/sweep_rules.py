@@ -34,6 +34,7 @@ statement per chunk, its SQL generated from the rule). The demo's in-memory ledg
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -42,6 +43,7 @@ from juzhu.domain.days import Period, WorkCalendar
 from juzhu.domain.lifecycle import Machine, transition
 from juzhu.domain.vocabulary import CancellationReason, PermitStatus
 from juzhu.registry import services
+from juzhu.registry.letters import remedy_rights
 from juzhu.registry.services import Actor
 from juzhu.rules.engine import Policy
 
@@ -60,8 +62,26 @@ SWEEP_DAY = "sweep_day"
 # The values a rule's key, columns, data and context are made of: ``number`` (the permit's),
 # ``on`` (the event's date), ``due`` (the date the rule read), ``days`` (from ``on`` to
 # ``due``), ``reason`` (the rule's ground). ``sweep_sql`` spells each in SQL.
-VALUES = ("number", "on", "due", "days", "reason")
+VALUES = (
+    "number",
+    "on",
+    "due",
+    "days",
+    "reason",
+    "letter",
+    *("reconsideration_by", "litigation_by"),
+)
 ON_CONTEXT = (("number", "number"), ("on", "on"))
+# A decision the sweep makes (a suspension, a cancellation) is served with its letter's number
+# (``letter``: the permit's number, the letter's kind code, the event's date) and the holder's
+# own last days to contest it, counted from the sweep day with the working-day calendar
+# (``CityPlan.remedy``): the notice says dates, not "60日/6个月", and the letter issued after
+# the sweep (``letters_sweep``) repeats them.
+SERVED = (
+    ("letter", "letter"),
+    ("reconsideration_by", "reconsideration_by"),
+    ("litigation_by", "litigation_by"),
+)
 DUE_CONTEXT = (("number", "number"), ("due", "due"), ("days", "days"))
 
 Pairs = tuple[tuple[str, str], ...]  # (name, value) in order
@@ -91,6 +111,7 @@ class Rule:
     data: Pairs = ()  # the event's data
     context: Pairs = ON_CONTEXT  # the notice's context (``event`` is added to it)
     inputs: Pairs = ()  # recorded as given
+    letter: str = ""  # the kind code of the decision letter it is served with (none: a notice)
     status: str = field(init=False, default="")  # the new status (from the domain)
 
     def __post_init__(self) -> None:
@@ -125,17 +146,32 @@ class Rule:
         return due + ONE_DAY if self.dated == AFTER_DUE else on
 
     def values(
-        self, *, on: dt.date, due: dt.date | None = None, number: str = "", reason: str = ""
+        self,
+        *,
+        on: dt.date,
+        due: dt.date | None = None,
+        number: str = "",
+        reason: str = "",
+        remedy: Mapping[str, str] | None = None,
     ) -> dict[str, Any]:
-        """``on`` is the event's date; ``reason`` overrides the rule's ground."""
+        """``on`` is the event's date; ``reason`` overrides the rule's ground; ``remedy``: the
+        last days to contest, from the day the decision is served (``CityPlan.remedy``)."""
         days = (due - on).days if due is not None else None
+        remedy = remedy or {}
         return {
             "number": number,
             "on": on,
             "due": due,
             "days": days,
             "reason": reason or self.reason,
+            "letter": letter_number(number, self.letter, on) if self.letter else "",
+            "reconsideration_by": remedy.get("reconsideration_by", ""),
+            "litigation_by": remedy.get("litigation_by", ""),
         }
+
+    def served(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """What the holder's notice adds for a decision served with a letter."""
+        return {name: values[v] for name, v in SERVED} if self.letter else {}
 
     def dedupe_key(self, due: dt.date | None, on: dt.date) -> str:
         """The key for ``due`` and the event's date ``on`` (``due`` unused when no part
@@ -150,7 +186,17 @@ class Rule:
         return {name: values[v] for name, v in self.data}
 
     def notice_context(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        return {name: _json(values[v]) for name, v in self.context}
+        """The notice's context; the served keys only when the decision was served with its
+        letter and remedy dates (the sweep's; an officer's cancellation passes its own)."""
+        served = bool(values.get("reconsideration_by"))
+        skip = set() if served else {name for name, _ in SERVED}
+        return {name: _json(values[v]) for name, v in self.context if name not in skip}
+
+
+def letter_number(permit_number: str, code: str, on: dt.date) -> str:
+    """The number of the letter of a sweep decision: known before the letter is made, so
+    the notice can name it (``sweep_sql`` spells the same in SQL)."""
+    return f"{permit_number}-{code}{on:%Y%m%d}"
 
 
 def _json(value: Any) -> Any:
@@ -165,13 +211,14 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "suspended", "suspend", (ACTIVE,), "next_due_on", LAPSED, AFTER_DUE,
         ("suspend", "due"), "permit_suspended", columns=(("suspended_on", "on"),),
+        context=(*ON_CONTEXT, *SERVED), letter="ZZ",
     ),
     Rule(
         "cancelled", "cancel", (SUSPENDED,), "next_due_on", PAST_GRACE, SWEEP_DAY,
         ("cancel", "on"), "permit_cancelled", reason=REASON,
         columns=(("cancelled_on", "on"), ("cancellation_reason", "reason")),
-        data=(("reason", "reason"),), context=(*ON_CONTEXT, ("reason", "reason")),
-        inputs=(("evidence", ""),),
+        data=(("reason", "reason"),), context=(*ON_CONTEXT, ("reason", "reason"), *SERVED),
+        inputs=(("evidence", ""),), letter="ZX",
     ),
     Rule(
         "reminded_endorsement", None, (ACTIVE,), "next_due_on", AHEAD, SWEEP_DAY,
@@ -248,6 +295,13 @@ class CityPlan:
         if rule.pick == PAST_GRACE:
             return self.cutoff is not None
         return bool(self.offsets) if rule.pick == AHEAD else True
+
+    @functools.cached_property
+    def remedy(self) -> dict[str, str]:
+        """The last days to contest a decision served tonight (the same for every holder of
+        the city: counted from the sweep day, ``letters.remedy_rights``)."""
+        rights = remedy_rights(self.policy, served_on=self.on)
+        return {k: rights[k] for k in ("reconsideration_by", "litigation_by")}
 
     def cancel_trace(self) -> list[dict[str, Any]]:
         facts = {"on": self.on.isoformat(), "past_grace_if_due_on_or_before": str(self.cutoff)}

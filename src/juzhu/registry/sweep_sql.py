@@ -35,6 +35,10 @@ _VALUE = {
     "due": "c.due",
     "days": "c.due - c.on_date",
     "reason": "%(reason)s::text",
+    # sweep_rules.letter_number: number, kind code, the event's date
+    "letter": "c.number || '-' || %(letter_code)s::text || to_char(c.on_date, 'YYYYMMDD')",
+    "reconsideration_by": "%(reconsideration_by)s::text",
+    "litigation_by": "%(litigation_by)s::text",
 }
 _PICK = {LAPSED: "< %(on)s", PAST_GRACE: "<= %(cutoff)s", AHEAD: "= ANY(%(days)s)"}
 _NAME = re.compile(r"[a-z_]+")
@@ -179,6 +183,8 @@ def _params(rule: Rule, plan: CityPlan, limit: int) -> dict[str, Any]:
         "days": plan.days,
         "dedupe_key": None if _row_key(rule) else rule.dedupe_key(None, plan.on),
         "reason": rule.reason,
+        "letter_code": rule.letter,
+        **(plan.remedy if rule.letter else {"reconsideration_by": "", "litigation_by": ""}),
         "limit": limit,
         "name": rule.event,
         "template": rule.template,

@@ -321,7 +321,7 @@ def draft_letter(
         person=person,
         issued_on=on,
         issued_by=str(actor),
-        context={**common, **letters._plain(context)},
+        context={**common, **letters.plain(context)},
     )
     return letters.render_html(letter, for_print=True)
 

@@ -156,9 +156,11 @@ def do_suspend_permit(
     actor: Actor,
     expected_version: int,
     policy: Policy | None = None,
+    notice_extra: Mapping[str, Any] | None = None,
 ) -> None:
     """使用功能中止 from ``on``, the first day after the anniversary went by unendorsed.
-    ``policy``: the version the caller decided under (the sweep's run day), else ``on``'s."""
+    ``policy``: the version the caller decided under (the sweep's run day), else ``on``'s.
+    ``notice_extra``: the letter's number and the last days to contest (the sweep's)."""
     apply_transition(
         permit,
         Machine.PERMIT,
@@ -170,7 +172,7 @@ def do_suspend_permit(
         changes={"suspended_on": on},
         dedupe_key=f"suspend:{permit.next_due_on}",
         notice="permit_suspended",
-        notice_context={"number": permit.number, "on": on.isoformat()},
+        notice_context={"number": permit.number, "on": on.isoformat(), **dict(notice_extra or {})},
     )
 
 
