@@ -11,6 +11,7 @@ from juzhu.registry.letters import (
     remedy_rights,
     render_html,
     render_pdf,
+    sealed,
     zh_date,
 )
 
@@ -24,5 +25,6 @@ __all__ = [
     "remedy_rights",
     "render_html",
     "render_pdf",
+    "sealed",
     "zh_date",
 ]

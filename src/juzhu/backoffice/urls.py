@@ -17,6 +17,7 @@ urlpatterns = [
     path("permits/<uuid:pk>/claim", views.claim_permit, name="permit_claim"),
     path("letters/<uuid:pk>/", views.letter_html, name="letter"),
     path("letters/<uuid:pk>.pdf", views.letter_pdf, name="letter_pdf"),
+    path("letters/<uuid:pk>.pdf.seal", views.letter_seal, name="letter_seal"),
     path("manage/", manage.manage, name="manage"),
     path("manage/offices/<int:office_id>/", manage.office_edit, name="manage_office"),
     path("manage/days/", manage.override_add, name="manage_override_add"),

@@ -342,12 +342,26 @@ def access_letter(request: OfficerRequest, pk: Any) -> Letter:
 
 @office_view("view", kind="letter")
 def letter_html(request: OfficerRequest, pk: Any) -> HttpResponse:
-    return HttpResponse(letters.render_html(access_letter(request, pk)))
+    letter = access_letter(request, pk)
+    pdf_url = reverse("backoffice:letter_pdf", args=[letter.pk])
+    return HttpResponse(letters.render_html(letter, pdf_url=pdf_url))
 
 
 @office_view("view", kind="letter")
 def letter_pdf(request: OfficerRequest, pk: Any) -> HttpResponse:
+    """The sealed PDF, exactly as first served (``letters.sealed``)."""
     letter = access_letter(request, pk)
-    response = HttpResponse(letters.render_pdf(letter), content_type="application/pdf")
+    pdf, _ = letters.sealed(letter)
+    response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{letter.number}.pdf"'
+    return response
+
+
+@office_view("view", kind="letter")
+def letter_seal(request: OfficerRequest, pk: Any) -> HttpResponse:
+    """The detached seal of the PDF (``<number>.pdf.seal``), for ``juzhu letter verify``."""
+    letter = access_letter(request, pk)
+    _, seal = letters.sealed(letter)
+    response = HttpResponse(seal.as_json(), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="{letter.number}.pdf.seal"'
     return response

@@ -1,7 +1,8 @@
 """The ``juzhu`` command (typer + rich).
 
 One module per group of commands: ``plans`` (plan, example), ``policy``, ``server`` (serve),
-``data`` (migrate, demo, import, audit), ``jobs`` (sweep, office-deem, notify), ``officer``
+``data`` (migrate, demo, import, audit), ``jobs`` (sweep, office-deem, notify), ``letters``
+(letter verify, letter key), ``officer``
 and ``verification`` (credential, verification). Each group's Typer (``policy_app`` …) lives
 with its commands; the top-level commands are plain functions, registered here in the order
 ``juzhu --help`` lists them.
@@ -14,6 +15,7 @@ import typer
 from juzhu.cli.data import audit_app, demo, import_permits, migrate
 from juzhu.cli.django_setup import setup_django
 from juzhu.cli.jobs import notify_app, office_deem, sweep
+from juzhu.cli.letters import letter_app
 from juzhu.cli.officer import officer_app
 from juzhu.cli.plans import example, plan
 from juzhu.cli.policy import policy_app
@@ -37,6 +39,7 @@ app.command("office-deem")(office_deem)
 app.command("import")(import_permits)
 app.add_typer(policy_app, name="policy")
 app.add_typer(audit_app, name="audit")
+app.add_typer(letter_app, name="letter")
 app.add_typer(notify_app, name="notify")
 app.add_typer(officer_app, name="officer")
 app.add_typer(credential_app, name="credential")

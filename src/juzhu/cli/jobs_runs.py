@@ -55,6 +55,16 @@ def run_sweep_cli(on: dt.date, city: str | None) -> None:
         table.add_row(name, *(f"{per[c]:,}" for c in CATEGORIES))
     Console().print(table)
     typer.echo(f"notices queued: {report.notices:,}")
+    # The decision letters of tonight's suspensions and cancellations: after the sweep's
+    # transactions, in batches of their own (and whatever an earlier run left).
+    from juzhu.registry.letters_sweep import issue_missing, missing
+
+    pending = missing(city).count()
+    if pending:
+        with rp.Progress(*columns, console=Console(stderr=True)) as bar:
+            task = bar.add_task("decision letters", total=pending)
+            issued = issue_missing(city=city, progress=lambda n: bar.advance(task, n))
+        typer.echo(f"decision letters issued: {issued:,}")
     for name, why in sorted(report.skipped_cities.items()):
         typer.echo(f"skipped city {name!r}: {why}", err=True)
     if report.skipped_cities:

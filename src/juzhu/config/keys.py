@@ -9,7 +9,8 @@ import secrets
 from functools import cache
 from pathlib import Path
 
-NAMES = ("JUZHU_SECRET_KEY", "JUZHU_DATA_KEY", "JUZHU_INDEX_KEY")
+# JUZHU_SEAL_KEY: the 32-byte Ed25519 seed the office's letters are sealed with.
+NAMES = ("JUZHU_SECRET_KEY", "JUZHU_DATA_KEY", "JUZHU_INDEX_KEY", "JUZHU_SEAL_KEY")
 
 
 @cache

@@ -200,10 +200,12 @@ def inbox(person: Person, lang: str, mark_read: bool = True) -> list[dict[str, A
                 if lang == "zh"
                 else "This notice cannot be shown."
             )
+        letter = n.context.get("letter") if isinstance(n.context, dict) else None
         out.append(
             {
                 "title": title,
                 "body": body,
+                "letter": letter,
                 "at": timezone.localtime(n.created_at).strftime("%Y-%m-%d %H:%M"),
                 "unread": n.read_at is None,
             }

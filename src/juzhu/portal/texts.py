@@ -16,6 +16,7 @@ from collections.abc import Mapping
 
 from juzhu.portal.texts_account import APPEALS, CONSENT, EPERMIT, LOGIN, MY_PERMIT
 from juzhu.portal.texts_apply import APPLY
+from juzhu.portal.texts_letters import LETTERS
 from juzhu.portal.texts_planner import PLAN, QUESTIONS
 
 # The frame of every page, and the portal home.
@@ -76,7 +77,7 @@ def _merge(*families: Mapping[str, tuple[str, str]]) -> dict[str, tuple[str, str
 
 
 UI: Mapping[str, tuple[str, str]] = _merge(
-    FRAME, QUESTIONS, PLAN, LOGIN, MY_PERMIT, APPLY, EPERMIT, CONSENT, APPEALS
+    FRAME, QUESTIONS, PLAN, LOGIN, MY_PERMIT, APPLY, EPERMIT, CONSENT, APPEALS, LETTERS
 )
 
 

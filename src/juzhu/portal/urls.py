@@ -1,6 +1,6 @@
 from django.urls import path
 
-from juzhu.portal import views, views_apply, views_consent
+from juzhu.portal import letters, views, views_apply, views_consent
 
 app_name = "portal"
 
@@ -20,6 +20,10 @@ urlpatterns = [
     path("me/", views.me, name="me"),
     path("me/permits/<uuid:permit_id>/", views.permit_detail, name="permit"),
     path("me/inbox/", views.inbox, name="inbox"),
+    path("me/letters/", letters.letter_list, name="letters"),
+    path("me/letters/<uuid:pk>/", letters.letter_html, name="letter"),
+    path("me/letters/<uuid:pk>.pdf", letters.letter_pdf, name="letter_pdf"),
+    path("me/letters/<uuid:pk>.pdf.seal", letters.letter_seal, name="letter_seal"),
     path("me/epermit/", views.epermit, name="epermit"),
     path("me/consent/", views_consent.consent, name="consent"),
     path("me/consent/lock/", views_consent.consent_lock, name="consent_lock"),

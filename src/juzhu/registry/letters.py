@@ -16,15 +16,19 @@ year is not published yet the letter says the date was counted conservatively.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import secrets
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from juzhu.domain.days import WorkCalendar
 from juzhu.registry.models import Letter, Person
 from juzhu.registry.offices import office_names
+from juzhu.registry.seal import Seal, key_id, public_key, sign
 from juzhu.registry.services import CITY_PREFIX, Actor, policy_of, work_calendar
 from juzhu.rules.engine import Policy
 
@@ -84,9 +88,12 @@ def issue(
     on: dt.date,
     actor: Actor,
     context: dict[str, Any],
+    number: str | None = None,
+    event: Any = None,
 ) -> Letter:
     """Create the letter (call inside the decision's transaction). ``context`` holds the
-    values specific to the kind; the common ones (names, offices, dates) are added here."""
+    values specific to the kind; the common ones (names, offices, dates) are added here.
+    ``number``: one the holder was already told (the sweep's); ``event``: the decision."""
     policy = policy_of(record.city, on)
     offices = office_names(record.city, record.district, record.station, policy)
     common = {
@@ -96,7 +103,8 @@ def issue(
         "policy": {"id": policy.id, "version": policy.version},
     }
     return Letter.objects.create(
-        number=_number(record.city, kind, on),
+        number=number or _number(record.city, kind, on),
+        event=event,
         kind=kind,
         city=record.city,
         district=record.district,
@@ -146,6 +154,7 @@ def render_html(letter: Letter, *, for_print: bool = False, pdf_url: str = "") -
             "c": letter.context,
             "for_print": for_print,
             "pdf_url": pdf_url,
+            "seal_key_id": key_id(),
             "generated": issued.strftime("%Y-%m-%d %H:%M") if issued else "",
         },
     )
@@ -156,6 +165,40 @@ def render_pdf(letter: Letter) -> bytes:
 
     pdf: bytes = HTML(string=render_html(letter, for_print=True)).write_pdf()
     return pdf
+
+
+def _stored(letter: Letter) -> Path:
+    return Path(settings.LETTER_DIR) / letter.pdf_sha256[:2] / f"{letter.pdf_sha256}.pdf"
+
+
+def sealed(letter: Letter) -> tuple[bytes, Seal]:
+    """The letter's PDF, exactly as first served, and its seal. The first call renders it,
+    keeps the bytes (content-addressed under ``LETTER_DIR``) and records their digest and
+    the seal on the letter; later calls serve the kept bytes, so a template changed since
+    cannot change a letter already served. If the kept file is gone the letter is rendered
+    again and, should the bytes differ, sealed anew (the record says which digest is live)."""
+    if letter.pdf_sha256:
+        path = _stored(letter)
+        if path.exists():
+            pdf = path.read_bytes()
+            if hashlib.sha256(pdf).hexdigest() == letter.pdf_sha256:
+                return pdf, seal_record(letter)
+    pdf = render_pdf(letter)
+    digest = hashlib.sha256(pdf).hexdigest()
+    if digest != letter.pdf_sha256:
+        letter.pdf_sha256, letter.seal = digest, sign(letter.number, digest)
+        Letter.objects.filter(pk=letter.pk).update(pdf_sha256=digest, seal=letter.seal)
+    path = _stored(letter)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".part")
+    partial.write_bytes(pdf)
+    partial.replace(path)  # whole or not at all
+    return pdf, seal_record(letter)
+
+
+def seal_record(letter: Letter) -> Seal:
+    public = public_key()
+    return Seal(letter.number, letter.pdf_sha256, key_id(public), public, letter.seal)
 
 
 def letters_for(record_type: str, record_id: Any) -> list[Letter]:
