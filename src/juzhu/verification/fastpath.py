@@ -30,7 +30,7 @@ WITH k AS (
   JOIN registry_relyingparty rp ON rp.id = k.party_id
   WHERE k.key_hash = %(key_hash)s::text
     AND k.revoked_at IS NULL AND (k.not_after IS NULL OR k.not_after > %(now)s::timestamptz)
-    AND rp.revoked_at IS NULL
+    AND rp.revoked_at IS NULL AND rp.suspended_at IS NULL
     AND rp.allowed_purposes @> to_jsonb(%(purpose)s::text)
     AND NOT EXISTS (
       SELECT 1 FROM verification_usagecounter u WHERE u.key_id = k.id AND u.day = %(day)s::timestamptz
