@@ -9,6 +9,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from fixtures.clock import TODAY, frozen
 from fixtures.permits import make_permit
@@ -208,3 +209,33 @@ def test_the_fast_paths_never_take_a_held_for_months_question(extra: dict[str, A
     plain = {"purpose": "school_enrollment", "consent_code": "7KQ4-XM2P"}
     assert dispatch.common_case(json.dumps(plain).encode()) is not None
     assert dispatch.common_case(json.dumps({**plain, **extra}).encode()) is None
+
+
+@pytest.mark.django_db
+def test_a_credential_may_ask_it_too(alice: Person) -> None:
+    school, key = _party("shenzhen", ["school_enrollment"])
+    permit = make_permit(alice, on=dt.date(2026, 3, 15))
+    token = services.do_issue_credential(permit, school)[0]
+
+    answer = ask(key, credential=token, held_for_months=6).json()
+
+    assert (answer["answer"], answer["question"], answer["period_start"]) == ("yes", "held_for_months", "2026-06-02")  # fmt: skip
+    audit = Verification.objects.get(reference=answer["reference"])
+    assert (audit.method, audit.held_for_months) == ("credential", 6)
+
+
+@pytest.mark.django_db
+def test_the_question_is_sealed_with_its_row_and_old_rows_seal_as_before(alice: Person) -> None:
+    from juzhu.verification import seals
+
+    school, key = _party("shenzhen", ["school_enrollment"])
+    make_permit(alice, on=dt.date(2026, 3, 15))
+    valid_on = ask(key, consent_code=code_for(alice, school, "school_enrollment")).json()
+    held = _held(alice, school, key, 6).json()
+    rows = {str(r[1]): r for r in Verification.objects.order_by("id").values_list(*seals.FIELDS)}
+    plain, asked = rows[valid_on["reference"]], rows[held["reference"]]
+    # a "valid on D" row hashes exactly as before the column existed
+    assert seals._line(plain) == seals._line(plain[:-1])
+    assert seals._line(asked).endswith("\t6")
+    sealed = seals.do_seal(now=timezone.now() + dt.timedelta(hours=1))
+    assert sealed and seals.verify_seals() == (2, None)
