@@ -1,6 +1,7 @@
-"""The common case in one statement (PostgreSQL): a valid key asks about today or a later
-date with a valid, unused consent code of its own, for a purpose it may ask, and the holder
-has not locked verification.
+"""The common case in one statement (PostgreSQL): a valid key of a party neither withdrawn
+nor suspended asks "valid on D" (never ``held_for_months``: ``dispatch.common_case``) about
+today or a later date with a valid, unused consent code of its own, for a purpose it may
+ask, and the holder has not locked verification.
 
 One data-modifying statement checks all of that, consumes the code, writes the receipt,
 the audit row and the usage count, and returns the answer: one round trip instead of two.
