@@ -97,7 +97,7 @@ class HeldReason(Strict):
     detail_zh: str
 
 
-class HeldAnswer(Strict):
+class HeldAnswer(VerifyAnswer):
     """The answer to `held_for_months`: yes or no, the period asked about, and for a no
     why. Nothing else: no ID number, name or address."""
 
@@ -105,12 +105,6 @@ class HeldAnswer(Strict):
         description="true: the permit was held continuously in your city, under the city's "
         "continuity rules, from `period_start` to `on`"
     )
-    answer: Literal["yes", "no"]
-    reference: uuid.UUID = Field(description="quote it; the holder sees the same reference")
-    purpose: LinkedService
-    on: dt.date
-    city: str
-    checked_at: dt.datetime
     question: Literal["held_for_months"]
     held_for_months: int
     period_start: dt.date = Field(description="`on` minus `held_for_months` months")
