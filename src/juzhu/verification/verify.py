@@ -1,8 +1,13 @@
 """The verify use case: a relying party asks "is this permit valid for purpose P on date D?"
 with the holder's consent code or credential, and gets yes/no plus a reference.
 
+A purpose that allows it may ask instead "held continuously for at least N months up to
+D" (``held_for_months``, ``questions.py``): the same checks, then the city's continuity rule
+over the permit's history; a no says why.
+
 Order of checks (each refusal is a ``Problem``, never personal data): the key and its party
-→ rate limit and daily quota → the purpose is one the party may ask about → the date →
+(withdrawn, suspended) → rate limit and daily quota → the purpose is one the party may ask
+about, and the question one its purpose allows → the date →
 the consent code or credential → the holder's lock → the answer. Every query from a known
 party leaves an audit row (``Verification``); every query that reached a holder's permit
 also leaves a receipt in the holder's "who verified my permit" list (``AccessLog``),
