@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0008_notification_event_optional'),
+        ('registry', '0009_decisions_from_the_engine'),
     ]
 
     operations = [
