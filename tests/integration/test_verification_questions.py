@@ -239,3 +239,39 @@ def test_the_question_is_sealed_with_its_row_and_old_rows_seal_as_before(alice: 
     assert seals._line(asked).endswith("\t6")
     sealed = seals.do_seal(now=timezone.now() + dt.timedelta(hours=1))
     assert sealed and seals.verify_seals() == (2, None)
+
+
+@pytest.mark.django_db
+def test_an_imported_permit_without_history_gets_no_saying_so(tmp_path: Any) -> None:
+    """A legacy record is a summary: valid today, but its endorsements and lapses are not in
+    the registry, so "held for N months" cannot be shown."""
+    import csv
+
+    from fixtures.people import make_id
+    from juzhu.registry.legacy_import import COLUMNS, import_permits
+    from juzhu.registry.models import Permit as PermitModel
+
+    values = {
+        "id_number": make_id(), "name": "张伟", "phone": "13912345678", "city": "shenzhen",
+        "district": "futian", "station": "sz-futian-1", "permit_number": "SZ2020000001",
+        "status": "active", "issued_on": "2020-03-01", "last_endorsed_on": "2026-02-10",
+        "basis": "employment", "housing": "rented", "registered_since": "2019-06-01",
+        "employed": "true", "social_insurance_months": "24",
+        "social_insurance_continuous": "true", "enrolled": "false",
+    }  # fmt: skip
+    path = tmp_path / "permits.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        out = csv.writer(f, lineterminator="\n")
+        out.writerow(COLUMNS)
+        out.writerow([values.get(c, "") for c in COLUMNS])
+    import_permits(path, today=TODAY)
+    permit = PermitModel.objects.get(number="SZ2020000001")
+    school, key = _party("shenzhen", ["school_enrollment"])
+
+    valid = ask(key, consent_code=code_for(permit.person, school, "school_enrollment")).json()
+    held = _held(permit.person, school, key, 12).json()
+
+    assert valid["answer"] == "yes"
+    assert held["answer"] == "no"
+    assert [r["code"] for r in held["reasons"]] == ["no-history"]
+    assert "imported" in held["reasons"][0]["detail"]

@@ -53,7 +53,7 @@ class Reason:
     """Why the answer is no: a code, the dates it is about, and a sentence in each language.
     No personal data beyond the dates the holder consented to share."""
 
-    code: str  # not-valid-on-date | held-from | gap
+    code: str  # not-valid-on-date | held-from | gap | no-history
     start: dt.date | None
     end: dt.date | None
     detail: str
@@ -103,7 +103,23 @@ def held_for_months(
             f"该居住证在{on}不是本市有效居住证",
         )
         return Held(False, start, (reason,))
-    held = held_since(permit_continuity(permit_id, city, on), start, on)
+    continuity = permit_continuity(permit_id, city, on)
+    if continuity.since is None:
+        # Valid on D, yet no issue in the log: a permit imported from the earlier system
+        # carries a summary, not its history of endorsements and lapses (legacy_import.py).
+        # Continuity cannot be shown from it, so the answer is no, and says why.
+        reason = Reason(
+            "no-history",
+            None,
+            None,
+            "the registry holds no history of this permit's issue and endorsements (it was "
+            "imported from the earlier system), so holding it without a break cannot be "
+            "shown; the holder can ask the police station for a certificate",
+            "该居住证由原系统导入，登记系统中没有其签发和签注记录，无法证明连续持证；"
+            "持证人可到派出所开具证明",
+        )
+        return Held(False, start, (reason,))
+    held = held_since(continuity, start, on)
     reasons: list[Reason] = []
     if held.began is not None:
         if _run_began_by(permit_id, held.began) == "PermitEndorsedLate":

@@ -83,11 +83,12 @@ class VerifyAnswer(Strict):
 class HeldReason(Strict):
     """One reason for a no to ``held_for_months``. Dates only, never personal details."""
 
-    code: Literal["not-valid-on-date", "held-from", "gap"] = Field(
+    code: Literal["not-valid-on-date", "held-from", "gap", "no-history"] = Field(
         description="not-valid-on-date: the permit is not valid on `on`; held-from: the "
         "permit, or its continuous residence after a late endorsement, starts on `start`, "
         "inside the period; gap: from `start` until `end` (not counted) the permit was "
-        "suspended or ended"
+        "suspended or ended; no-history: the permit was imported from the earlier system "
+        "without its history, so continuity cannot be shown"
     )
     start: dt.date | None = Field(description="the first day the reason is about")
     end: dt.date | None = Field(
