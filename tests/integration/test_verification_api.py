@@ -72,6 +72,17 @@ def test_answers_never_grow_fields() -> None:
     }  # fmt: skip
 
 
+def test_the_held_for_months_answer_has_only_the_question_and_dates_more() -> None:
+    components = api.get_openapi_schema(path_prefix="/api/")["components"]["schemas"]
+    for name in ("HeldAnswer", "HeldReason"):
+        assert components[name]["additionalProperties"] is False, name
+    assert set(components["HeldAnswer"]["properties"]) == {
+        "valid", "answer", "reference", "purpose", "on", "city", "checked_at",
+        "question", "held_for_months", "period_start", "reasons",
+    }  # fmt: skip
+    assert set(components["HeldReason"]["properties"]) == {"code", "start", "end", "detail", "detail_zh"}  # fmt: skip
+
+
 # Loaded through the WSGI app when the module is collected (the schema needs no database).
 # Not ``schemathesis.pytest.from_fixture``: its lazy loader relies on a private pytest
 # attribute that pytest 9 removed.

@@ -218,6 +218,30 @@ def test_a_code_is_used_once_however_it_is_asked(
     assert Verification.objects.filter(outcome="yes").count() == 1
 
 
+def test_a_held_for_months_question_goes_to_django_and_gets_its_own_answer(
+    app: asgi.AsyncVerifyDispatch,
+    alice: Person,
+    permit: Permit,
+    school: RelyingParty,
+    school_key: str,
+    monkeypatch: Any,
+) -> None:
+    """The event loop's statement answers "valid on D" only; held_for_months is Django's."""
+    runs = statements(monkeypatch)
+    request = body(code_for(alice, school, "school_enrollment"), held_for_months=3)
+    served = ask(app, request, school_key)
+    django = django_alone(
+        body(code_for(alice, school, "school_enrollment"), held_for_months=3), school_key
+    )
+    assert runs == {"async": 0, "django": 0}
+    same(served, django)
+    answer = served.json()
+    # issued 60 days ago: valid today, but not held for 3 months
+    assert (answer["question"], answer["answer"]) == ("held_for_months", "no")
+    audit = Verification.objects.get(reference=answer["reference"])
+    assert (audit.outcome, audit.held_for_months) == ("no", 3)
+
+
 # -- refusals: nothing is written on the event loop; Django answers once ---------------------
 
 

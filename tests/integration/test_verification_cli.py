@@ -81,3 +81,32 @@ def test_lock_refresh_seal_audit_and_purge_run_from_the_command_line(
     assert run("audit").output.startswith("ok:")
     assert "removed" in run("purge").output
     assert run("new-signing-key").output.startswith("JUZHU_VERIFY_SIGNING_KEY=")
+
+
+def test_operator_suspends_and_resumes_a_party_and_both_are_recorded(
+    school: RelyingParty, school_key: str
+) -> None:
+    from juzhu.verification.models import PartyAction
+
+    no_reason = run("suspend-party", str(school.pk))
+    assert no_reason.exit_code == 2 and "reason" in no_reason.output
+    assert run("suspend-party", str(school.pk), "--reason", "协议到期").exit_code == 0
+    assert ask(school_key, consent_code="7KQ4XM2P").json()["code"] == "party-suspended"
+    assert "(suspended)" in run("parties").output
+    assert run("suspend-party", str(school.pk), "--resume").exit_code == 0
+    assert ask(school_key, consent_code="7KQ4XM2P").json()["code"] == "consent-code-unknown"
+    assert list(PartyAction.objects.order_by("id").values_list("action", "note")) == [
+        ("key_issued", "enrolment office"),
+        ("suspended", "协议到期"),
+        ("resumed", ""),
+    ]
+    assert PartyAction.objects.filter(actor__startswith="operator:").count() == 2
+
+
+def test_register_party_takes_a_contact(db: Any) -> None:
+    registered = run(
+        "register-party", "--city", "shenzhen", "--name", "住建局", "--kind", "housing_bureau",
+        "--purpose", "public_rental_housing", "--contact", "保障科 0755-1234",
+    )  # fmt: skip
+    assert registered.exit_code == 0, registered.output
+    assert RelyingParty.objects.get(name="住建局").contact == "保障科 0755-1234"

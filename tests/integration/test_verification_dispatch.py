@@ -213,6 +213,29 @@ def test_a_credential_takes_the_general_path(
     assert served.code == 200
 
 
+def test_a_held_for_months_question_is_never_answered_by_the_statement(
+    alice: Person, permit: Permit, school: RelyingParty, school_key: str, monkeypatch: Any
+) -> None:
+    """The one statement answers "valid on D" only: asked how long the permit was held, the
+    dispatch leaves the request to Django, which answers that question (never "valid")."""
+    runs = statements(monkeypatch)
+    served = same_as_django(
+        lambda: (
+            body(code_for(alice, school, "school_enrollment"), held_for_months=1),
+            school_key,
+            {},
+        )  # fmt: skip
+    )
+    assert runs == []
+    answer = served.json()
+    assert (served.code, answer["question"], answer["held_for_months"]) == (200, "held_for_months", 1)  # fmt: skip
+    # the permit was issued 60 days ago: held for 1 month, not for 3
+    assert answer["answer"] == "yes"
+    three = call(wsgi.application, body(code_for(alice, school, "school_enrollment"), held_for_months=3), school_key)  # fmt: skip
+    assert (three.json()["answer"], three.json()["reasons"][0]["code"]) == ("no", "held-from")
+    assert runs == []
+
+
 # -- requests that are not the common case: straight to Django --------------------------------
 
 

@@ -6,7 +6,13 @@ from datetime import date, timedelta
 
 import pytest
 
-from juzhu.domain.continuity import Continuity, ContinuityRule, compute_continuity, whole_years
+from juzhu.domain.continuity import (
+    Continuity,
+    ContinuityRule,
+    compute_continuity,
+    held_since,
+    whole_years,
+)
 from juzhu.domain.errors import TransitionNotAllowed
 from juzhu.domain.lifecycle import Event
 
@@ -162,3 +168,37 @@ def test_rule_from_policy_parameter() -> None:
         ContinuityRule.from_policy(
             {"rule": "threshold", "within": {"days": 30, "day_type": "working"}}
         )
+
+
+# -- held continuously since a day (the verification API's held_for_months) -----------------
+
+
+def test_held_since_a_day_inside_the_run_with_no_gap() -> None:
+    on = date(2022, 3, 1)
+    held = held_since(compute_continuity(permit(("PermitIssued", ISSUED)), PAUSE, on), date(2021, 3, 1), on)  # fmt: skip
+    assert (held.held, held.began, held.gaps) == (True, None, ())
+
+
+def test_a_run_that_began_inside_the_period_is_not_held() -> None:
+    on = date(2022, 3, 1)
+    history = lapse(date(2021, 3, 2), date(2021, 6, 1))
+    restarted = held_since(compute_continuity(history, RESTART, on), date(2021, 3, 1), on)
+    assert (restarted.held, restarted.began) == (False, date(2021, 6, 1))
+    # the same history under pause: the run goes on, the suspension is a gap in the period
+    paused = held_since(compute_continuity(history, PAUSE, on), date(2021, 3, 1), on)
+    assert (paused.held, paused.began, paused.gaps) == (False, None, ((date(2021, 3, 2), date(2021, 6, 1)),))  # fmt: skip
+    # a period starting after the gap was held
+    assert held_since(compute_continuity(history, PAUSE, on), date(2021, 6, 1), on).held
+
+
+def test_gaps_are_clipped_to_the_period_and_an_open_lapse_ends_on_the_day() -> None:
+    on = date(2022, 3, 1)
+    history = permit(("PermitIssued", ISSUED), ("PermitSuspended", date(2021, 3, 2)))
+    held = held_since(compute_continuity(history, PAUSE, on), date(2021, 12, 1), on)
+    assert held.gaps == ((date(2021, 12, 1), on),)
+
+
+def test_nothing_is_held_before_the_permit_exists() -> None:
+    on = ISSUED - timedelta(days=1)
+    held = held_since(compute_continuity(permit(("PermitIssued", ISSUED)), PAUSE, on), on, on)
+    assert (held.held, held.began) == (False, on)

@@ -20,18 +20,17 @@ bureau records such a suit as a new ``litigation`` appeal on the same permit.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
 
-from juzhu.domain.continuity import ContinuityRule, compute_continuity
+from juzhu.domain.continuity import compute_continuity
 from juzhu.domain.lifecycle import Event as DomainEvent
-from juzhu.domain.lifecycle import Machine, event_names
 from juzhu.domain.vocabulary import AppealStatus, PermitStatus
 from juzhu.registry import services
-from juzhu.registry.models import Appeal, Event, Permit
+from juzhu.registry.continuity import continuity_rule, permit_events
+from juzhu.registry.models import Appeal, Permit
 from juzhu.registry.services import (
     OUTCOMES,
     Actor,
@@ -257,28 +256,12 @@ def do_record_outcome(
     return Recorded(outcome, reinstate, continuity)
 
 
-def reinstatement_rule(city: str, on: dt.date) -> ContinuityRule:
-    """The city's continuity rule; reinstatement is ``continuous`` (see the module doc)."""
-    value = policy_of(city, on).get("continuity.after_late_endorsement")
-    return ContinuityRule.from_policy(value, reinstatement="continuous")
-
-
-def permit_events(permit: Permit) -> list[DomainEvent]:
-    # reminders are logged on the permit too but are not transitions of it
-    rows = Event.objects.filter(
-        record_type="permit", record_id=permit.pk, name__in=event_names(Machine.PERMIT)
-    ).order_by("seq")
-    return [
-        DomainEvent(r.name, "permit", r.on_date, json.loads(r.body).get("data") or {}) for r in rows
-    ]
-
-
 def reinstatement_continuity(permit: Permit, on: dt.date) -> dict[str, Any]:
     """What reinstating ``permit`` on ``on`` makes of the residence years, under the city's
     rule: written into the PermitReinstated event."""
-    rule = reinstatement_rule(permit.city, on)
+    rule = continuity_rule(permit.city, on, reinstatement="continuous")
     after = compute_continuity(
-        [*permit_events(permit), DomainEvent("PermitReinstated", "permit", on)], rule, on
+        [*permit_events(permit.pk), DomainEvent("PermitReinstated", "permit", on)], rule, on
     )
     return {
         "reinstatement": rule.reinstatement,

@@ -55,12 +55,15 @@ def verification_register_party(
     purpose: Annotated[
         list[str], typer.Option("--purpose", help="a linked-service id; repeat for several")
     ],
+    contact: Annotated[
+        str, typer.Option("--contact", help="who the registry talks to at the party")
+    ] = "",
 ) -> None:
     """Register a relying party with the purposes it may verify for."""
     setup_django()
     from juzhu.cli.verification_runs import run_register_party
 
-    run_register_party(city, name, kind, purpose)
+    run_register_party(city, name, kind, purpose, contact)
 
 
 @verification_app.command("parties")
@@ -118,6 +121,19 @@ def verification_withdraw_party(party: Annotated[str, typer.Argument(metavar="PA
     from juzhu.cli.verification_runs import run_withdraw_party
 
     run_withdraw_party(party)
+
+
+@verification_app.command("suspend-party")
+def verification_suspend_party(
+    party: Annotated[str, typer.Argument(metavar="PARTY_ID")],
+    reason: Annotated[str, typer.Option("--reason", help="why (recorded)")] = "",
+    resume: Annotated[bool, typer.Option("--resume", help="lift the suspension")] = False,
+) -> None:
+    """Suspend a relying party (all its keys refused until resumed), or resume it."""
+    setup_django()
+    from juzhu.cli.verification_runs import run_suspend_party
+
+    run_suspend_party(party, reason, resume=resume)
 
 
 @verification_app.command("consent-code")

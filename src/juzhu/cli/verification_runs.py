@@ -140,12 +140,16 @@ def _refused(exc: Exception) -> NoReturn:
     _fail(f"{field + ': ' if field else ''}{getattr(exc, 'en', str(exc))}")
 
 
-def run_register_party(city: str, name: str, kind: str, purposes: list[str]) -> None:
+def run_register_party(
+    city: str, name: str, kind: str, purposes: list[str], contact: str = ""
+) -> None:
     from juzhu.registry.services import Refused
     from juzhu.verification import services
 
     try:
-        party = services.do_register_party(city, name, kind, purposes, actor=_actor())
+        party = services.do_register_party(
+            city, name, kind, purposes, actor=_actor(), contact=contact
+        )
     except Refused as exc:
         _refused(exc)
     typer.echo(f"registered {party.name} ({party.kind}, {party.city}): {party.pk}")
@@ -157,7 +161,7 @@ def run_parties() -> None:
     from juzhu.verification.models import ApiKey
 
     for party in RelyingParty.objects.order_by("city", "name"):
-        state = " (withdrawn)" if party.revoked_at else ""
+        state = " (withdrawn)" if party.revoked_at else " (suspended)" if party.suspended_at else ""
         typer.echo(f"{party.pk}  {party.city}  {party.kind}  {party.name}{state}")
         typer.echo(f"    purposes: {', '.join(party.allowed_purposes)}")
         for key in ApiKey.objects.filter(party=party).order_by("created_at"):
@@ -208,6 +212,24 @@ def run_withdraw_party(party_id: str) -> None:
     party = _party(party_id)
     services.do_withdraw_party(party, actor=_actor())
     typer.echo(f"withdrew {party.name}; all its keys are revoked")
+
+
+def run_suspend_party(party_id: str, reason: str, *, resume: bool) -> None:
+    from juzhu.registry.services import Refused
+    from juzhu.verification import services
+
+    party = _party(party_id)
+    try:
+        if resume:
+            services.do_resume_party(party, actor=_actor())
+        else:
+            services.do_suspend_party(party, actor=_actor(), reason=reason)
+    except Refused as exc:
+        _refused(exc)
+    if resume:
+        typer.echo(f"resumed {party.name}; its keys work again")
+    else:
+        typer.echo(f"suspended {party.name}; its keys are refused until it is resumed")
 
 
 def run_consent_code(permit_number: str, party_id: str, purpose: str) -> None:

@@ -195,3 +195,39 @@ def _restarts(rule: ContinuityRule, suspended_on: date, restored_on: date) -> bo
         assert rule.within_days is not None
         return (restored_on - suspended_on).days > rule.within_days
     return False
+
+
+@dataclass(frozen=True)
+class Held:
+    """Whether residence was continuous over ``[start, on)``: nothing of it left uncounted.
+
+    ``began`` is the start of the run when it began after ``start`` (first issue, re-issue,
+    or a restart by a late endorsement under the city's rule); ``gaps`` the uncounted
+    periods that overlap ``[start, on)``, clipped to it (a lapse still open on ``on`` ends
+    on ``on``)."""
+
+    start: date
+    began: date | None
+    gaps: tuple[tuple[date, date], ...]
+
+    @property
+    def held(self) -> bool:
+        return self.began is None and not self.gaps
+
+
+def held_since(continuity: Continuity, start: date, on: date) -> Held:
+    """Read ``compute_continuity(…, on)`` for the question "continuous since ``start``?".
+
+    Whether a late endorsement breaks continuity is already in ``continuity``: under
+    ``restart`` (or ``threshold`` past its days) the run begins again at the endorsement;
+    under ``pause`` the suspension stays a gap in the run; under ``threshold`` within its
+    days nothing is left out."""
+    began: date | None = on  # no run at all on ``on``: nothing was held
+    if continuity.since is not None:
+        began = continuity.since if continuity.since > start else None
+    gaps = tuple(
+        (max(gap_start, start), min(gap_end, on))
+        for gap_start, gap_end in continuity.gaps
+        if gap_start < on and gap_end > start
+    )
+    return Held(start, began, gaps)

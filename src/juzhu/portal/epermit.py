@@ -34,7 +34,9 @@ class Shown:
 
 def parties_for(permit: Permit) -> list[RelyingParty]:
     return list(
-        RelyingParty.objects.filter(city=permit.city, revoked_at__isnull=True).order_by("name")
+        RelyingParty.objects.filter(
+            city=permit.city, revoked_at__isnull=True, suspended_at__isnull=True
+        ).order_by("name")
     )
 
 

@@ -101,7 +101,7 @@ class OfficerAdmin(admin.ModelAdmin[Officer]):
 
 @admin.register(RelyingParty)
 class RelyingPartyAdmin(admin.ModelAdmin[RelyingParty]):
-    list_display = ("name", "kind", "city", "created_at", "revoked_at")
+    list_display = ("name", "kind", "city", "contact", "created_at", "suspended_at", "revoked_at")
 
 
 @admin.register(WorkingDayOverride)

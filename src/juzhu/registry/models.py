@@ -292,8 +292,13 @@ class RelyingParty(models.Model):
     name = models.CharField(max_length=128)
     kind = models.CharField(max_length=32, choices=KINDS)
     allowed_purposes = models.JSONField(default=list)
+    # who at the party the registry talks to (a name and a phone or e-mail); not a holder's
+    contact = models.CharField(max_length=200, default="", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # withdrawn for good (its keys revoked with it)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # suspended: every key refused until it is resumed; the keys themselves stay as they are
+    suspended_at = models.DateTimeField(null=True, blank=True)
 
 
 class Office(models.Model):

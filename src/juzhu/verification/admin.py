@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from juzhu.verification.models import (
     ApiKey,
     ConsentCode,
+    PartyAction,
     StatusList,
     Verification,
     VerificationSeal,
@@ -47,10 +48,16 @@ class ConsentCodeAdmin(ReadOnly):
 
 @admin.register(Verification)
 class VerificationAdmin(ReadOnly):
-    list_display = ("at", "reference", "party", "method", "purpose", "on_date", "outcome", "problem")  # fmt: skip
+    list_display = ("at", "reference", "party", "method", "purpose", "on_date", "held_for_months", "outcome", "problem")  # fmt: skip
     list_filter = ("city", "outcome", "method", "purpose")
     search_fields = ("=reference",)
     raw_id_fields = ("permit", "person", "party", "key")
+
+
+@admin.register(PartyAction)
+class PartyActionAdmin(ReadOnly):
+    list_display = ("at", "party", "action", "key_prefix", "note", "actor")
+    list_filter = ("city", "action")
 
 
 @admin.register(VerificationSeal)

@@ -19,6 +19,7 @@ from juzhu.verification.problems import Problem, responses_for
 from juzhu.verification.schemas import (
     ByConsentCode,
     ByCredential,
+    HeldAnswer,
     PublicKeySet,
     StatusListDocument,
     VerifyAnswer,
@@ -61,7 +62,9 @@ VERIFY_PROBLEMS = responses_for(
     "api-key-revoked",
     "api-key-expired",
     "party-revoked",
+    "party-suspended",
     "purpose-not-allowed",
+    "question-not-allowed",
     "rate-limited",
     "daily-quota-exceeded",
     "date-out-of-range",
@@ -81,8 +84,8 @@ VERIFY_PROBLEMS = responses_for(
 @router.post(
     "/verify",
     auth=PartyKey(),
-    response={200: VerifyAnswer, **VERIFY_PROBLEMS},
-    summary="Is this permit valid for purpose P on date D?",
+    response={200: VerifyAnswer | HeldAnswer, **VERIFY_PROBLEMS},
+    summary="Is this permit valid for purpose P on date D (or held for N months up to D)?",
 )
 def verify(
     request: KeyedRequest,
@@ -93,6 +96,10 @@ def verify(
     The holder sees every query in their "who verified my permit" list. Refusals are
     problem+json with a `code` (see docs/howto/relying-parties.md) and, once your key is
     recognised, a `reference` too.
+
+    With `held_for_months: N` the question is instead "held continuously for at least N
+    months up to D", under the city's continuity rules (late endorsement, gaps), and a no
+    says why. Only the purposes that need it may ask it (`question-not-allowed` otherwise).
     """
     answer = services.do_verify(
         api_key=request.auth,
@@ -103,6 +110,7 @@ def verify(
         # the WSGI dispatch in front of Django already tried the one-statement path for
         # this request and it could not answer: not again (``dispatch.py``)
         fast=not request.META.get(FAST_PATH_TRIED),
+        held_for_months=payload.held_for_months,
     )
     response = HttpResponse(answer_json(answer), content_type="application/json")
     _no_store(response)
@@ -116,18 +124,25 @@ FAST_PATH_TRIED = "juzhu.verification.fast_path_tried"
 def answer_json(answer: services.Answer) -> str:
     """The 200 body. Rendered here rather than by ninja: these seven fields are all there
     is (VerifyAnswer documents them; the schema tests hold the two together), and the hot
-    path saves a validation pass. ``dispatch.py`` answers with the same text."""
-    return json.dumps(
-        {
-            "valid": answer.valid,
-            "answer": "yes" if answer.valid else "no",
-            "reference": str(answer.reference),
-            "purpose": answer.purpose,
-            "on": answer.on.isoformat(),
-            "city": answer.city,
-            "checked_at": answer.checked_at.isoformat(),
-        }
-    )
+    path saves a validation pass. ``dispatch.py`` answers with the same text. An answer to
+    ``held_for_months`` (never the hot path's) adds the question, its period and the
+    reasons for a no (HeldAnswer)."""
+    body: dict[str, Any] = {
+        "valid": answer.valid,
+        "answer": "yes" if answer.valid else "no",
+        "reference": str(answer.reference),
+        "purpose": answer.purpose,
+        "on": answer.on.isoformat(),
+        "city": answer.city,
+        "checked_at": answer.checked_at.isoformat(),
+    }
+    if answer.held_for_months is not None:
+        assert answer.period_start is not None
+        body["question"] = "held_for_months"
+        body["held_for_months"] = answer.held_for_months
+        body["period_start"] = answer.period_start.isoformat()
+        body["reasons"] = [r.as_dict() for r in answer.reasons]
+    return json.dumps(body, ensure_ascii=False)
 
 
 @router.get(

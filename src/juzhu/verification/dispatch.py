@@ -227,7 +227,9 @@ def answer_200(answer: Answer, language: str) -> tuple[bytes, list[tuple[str, st
 
 def common_case(body: bytes) -> tuple[str, str, dt.date | None] | None:
     """(purpose, consent_code, on) if the body is exactly what ninja would validate into a
-    ``ByConsentCode`` with these values; else None."""
+    ``ByConsentCode`` with these values; else None. The statement answers only "valid on
+    D": a body asking another question (``held_for_months``, even as null) or carrying
+    any other field is not the common case, and goes to Django."""
     try:
         data = json.loads(body)  # as ninja's parser does
     except Exception:  # ValueError, or RecursionError for deep nesting: ninja's 400

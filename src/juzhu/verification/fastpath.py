@@ -1,6 +1,7 @@
-"""The common case in one statement (PostgreSQL): a valid key asks about today or a later
-date with a valid, unused consent code of its own, for a purpose it may ask, and the holder
-has not locked verification.
+"""The common case in one statement (PostgreSQL): a valid key of a party neither withdrawn
+nor suspended asks "valid on D" (never ``held_for_months``: ``dispatch.common_case``) about
+today or a later date with a valid, unused consent code of its own, for a purpose it may
+ask, and the holder has not locked verification.
 
 One data-modifying statement checks all of that, consumes the code, writes the receipt,
 the audit row and the usage count, and returns the answer: one round trip instead of two.
@@ -30,7 +31,7 @@ WITH k AS (
   JOIN registry_relyingparty rp ON rp.id = k.party_id
   WHERE k.key_hash = %(key_hash)s::text
     AND k.revoked_at IS NULL AND (k.not_after IS NULL OR k.not_after > %(now)s::timestamptz)
-    AND rp.revoked_at IS NULL
+    AND rp.revoked_at IS NULL AND rp.suspended_at IS NULL
     AND rp.allowed_purposes @> to_jsonb(%(purpose)s::text)
     AND NOT EXISTS (
       SELECT 1 FROM verification_usagecounter u WHERE u.key_id = k.id AND u.day = %(day)s::timestamptz

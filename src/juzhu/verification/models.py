@@ -121,6 +121,10 @@ class Verification(models.Model):
         blank=True,
         related_name="+",
     )
+    # The question asked: null for "valid on D", N for "held continuously for at least N
+    # months up to D" (questions.py). Nullable so that adding it kept the table (and its
+    # append-only triggers) as it was, and the fast path writes null without naming it.
+    held_for_months = models.PositiveSmallIntegerField(null=True, blank=True)
 
     # Indexes: the primary key (ids follow time: a party's statement for a period is an id
     # range) and ``reference`` (the holder's receipt points here). Nothing more on the hot path.
@@ -198,3 +202,31 @@ class StatusList(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["city", "version"], name="one_status_list_version")
         ]
+
+
+class PartyAction(models.Model):
+    """What an operator or an admin officer did to a relying party or its keys: the audit
+    trail of onboarding. One row per act, written in the same transaction as the act
+    (``services.py``); the key's public prefix only, never the key."""
+
+    ACTIONS = [
+        ("registered", "registered"),
+        ("key_issued", "key issued"),
+        ("key_rotated", "key rotated"),
+        ("key_revoked", "key revoked"),
+        ("suspended", "suspended"),
+        ("resumed", "resumed"),
+        ("withdrawn", "withdrawn"),
+    ]
+
+    id = models.BigAutoField(primary_key=True)
+    party = models.ForeignKey(RelyingParty, on_delete=models.PROTECT, related_name="actions")
+    city = models.CharField(max_length=32)
+    action = models.CharField(max_length=16, choices=ACTIONS)
+    key_prefix = models.CharField(max_length=16, default="", blank=True)
+    note = models.CharField(max_length=200, default="", blank=True)
+    actor = models.CharField(max_length=64)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["party", "at"])]

@@ -26,6 +26,8 @@ CATALOGUE: dict[str, tuple[int, str]] = {
     "api-key-expired": (401, "The API key was replaced and its grace period is over"),
     "party-revoked": (403, "The relying party's registration was withdrawn"),
     "purpose-not-allowed": (403, "The relying party may not verify for this purpose"),
+    "party-suspended": (403, "The relying party is suspended"),
+    "question-not-allowed": (403, "The relying party's purpose does not allow this question"),
     "rate-limited": (429, "Too many requests this minute"),
     "daily-quota-exceeded": (429, "The daily quota is used up"),
     "date-out-of-range": (422, "The date cannot be answered"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Schema
 from pydantic import BaseModel, ConfigDict, Field
@@ -26,6 +26,19 @@ class StrictBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+HeldForMonths = Annotated[
+    int | None,
+    Field(
+        ge=1,
+        le=120,
+        description="ask instead: was the permit held continuously, under the city's continuity "
+        "rules, for at least this many months up to `on`? Only for purposes that allow it "
+        "(school_enrollment, public_rental_housing, points_hukou)",
+        examples=[12],
+    ),
+]
+
+
 class ByConsentCode(StrictBody):
     """Ask with the one-time code the holder made for you (8 characters, 10 minutes)."""
 
@@ -39,6 +52,7 @@ class ByConsentCode(StrictBody):
         description="the holder's code, e.g. 7KQ4-XM2P (hyphens and spaces are ignored)",
         examples=["7KQ4-XM2P"],
     )
+    held_for_months: HeldForMonths = None
 
 
 class ByCredential(StrictBody):
@@ -51,6 +65,7 @@ class ByCredential(StrictBody):
     credential: str = Field(
         min_length=1, max_length=2048, description="the token read from the QR code (JZ1.…)"
     )
+    held_for_months: HeldForMonths = None
 
 
 class VerifyAnswer(Strict):
@@ -63,6 +78,38 @@ class VerifyAnswer(Strict):
     on: dt.date
     city: str
     checked_at: dt.datetime
+
+
+class HeldReason(Strict):
+    """One reason for a no to ``held_for_months``. Dates only, never personal details."""
+
+    code: Literal["not-valid-on-date", "held-from", "gap", "no-history"] = Field(
+        description="not-valid-on-date: the permit is not valid on `on`; held-from: the "
+        "permit, or its continuous residence after a late endorsement, starts on `start`, "
+        "inside the period; gap: from `start` until `end` (not counted) the permit was "
+        "suspended or ended; no-history: the permit was imported from the earlier system "
+        "without its history, so continuity cannot be shown"
+    )
+    start: dt.date | None = Field(description="the first day the reason is about")
+    end: dt.date | None = Field(
+        description="for a gap, the day counting resumed (the gap is [start, end)); else null"
+    )
+    detail: str
+    detail_zh: str
+
+
+class HeldAnswer(VerifyAnswer):
+    """The answer to `held_for_months`: yes or no, the period asked about, and for a no
+    why. Nothing else: no ID number, name or address."""
+
+    valid: bool = Field(
+        description="true: the permit was held continuously in your city, under the city's "
+        "continuity rules, from `period_start` to `on`"
+    )
+    question: Literal["held_for_months"]
+    held_for_months: int
+    period_start: dt.date = Field(description="`on` minus `held_for_months` months")
+    reasons: list[HeldReason] = Field(description="empty for yes")
 
 
 class PublicKey(Strict):

@@ -45,10 +45,15 @@ FIELDS = (
     "problem",
     "permit_id",
     "person_id",
+    "held_for_months",
 )
 
 
 def _line(row: tuple[Any, ...]) -> str:
+    if row[-1] is None:
+        # "valid on D" (no held_for_months): the line is the one sealed before the question
+        # had a column, so older seals still match
+        row = row[:-1]
     values = []
     for value in row:
         if isinstance(value, dt.datetime):

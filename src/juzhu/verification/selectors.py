@@ -29,6 +29,7 @@ class HolderReceipt:
     method: str
     outcome: str  # yes | no | refused
     problem: str  # why it was refused, e.g. consent-code-used
+    held_for_months: int | None = None  # the question: None for "valid on D"
 
 
 def receipts_for_holder(person: Person, limit: int = 200) -> list[HolderReceipt]:
@@ -37,17 +38,19 @@ def receipts_for_holder(person: Person, limit: int = 200) -> list[HolderReceipt]
         .filter(viewer_kind="relying_party", record_type="verification")
         .values_list("at", "viewer_id", "viewer_name", "purpose", "record_id")[:limit]
     )
-    audit: dict[uuid.UUID | None, tuple[str, str, str]] = {
-        ref: (method, outcome, problem)
-        for ref, method, outcome, problem in Verification.objects.filter(
+    audit: dict[uuid.UUID | None, tuple[str, str, str, int | None]] = {
+        ref: (method, outcome, problem, months)
+        for ref, method, outcome, problem, months in Verification.objects.filter(
             reference__in=[row[4] for row in logs]
-        ).values_list("reference", "method", "outcome", "problem")
+        ).values_list("reference", "method", "outcome", "problem", "held_for_months")
     }
     receipts = []
     for at, party_id, party_name, purpose, ref in logs:
-        method, outcome, problem = audit.get(ref, ("", "", ""))
+        method, outcome, problem, months = audit.get(ref, ("", "", "", None))
         receipts.append(
-            HolderReceipt(at, party_id, party_name, purpose, str(ref), method, outcome, problem)
+            HolderReceipt(
+                at, party_id, party_name, purpose, str(ref), method, outcome, problem, months
+            )
         )
     return receipts
 

@@ -25,7 +25,7 @@ from juzhu.registry.events import NewEvent, build_events
 from juzhu.registry.models import Event, Permit, Person, RelyingParty
 from juzhu.registry.services import Actor, Conflict, Refused
 from juzhu.verification import credentials, keys
-from juzhu.verification.models import ApiKey, ConsentCode, StatusEntry
+from juzhu.verification.models import ApiKey, ConsentCode, PartyAction, StatusEntry
 from juzhu.verification.verify import CONSENT_MINUTES, Answer, do_verify
 
 __all__ = ["Answer", "do_verify", "CONSENT_MINUTES"]
@@ -37,7 +37,24 @@ PARTY_KINDS = dict(RelyingParty.KINDS)
 # -- relying parties and keys --------------------------------------------------------------
 
 
-def check_register_party(city: str, name: str, kind: str, purposes: Sequence[str]) -> None:
+def _audit(
+    party: RelyingParty, action: str, actor: Actor, *, key: ApiKey | None = None, note: str = ""
+) -> None:
+    """One ``PartyAction`` row, in the transaction of the act it records."""
+    PartyAction.objects.create(
+        party=party,
+        city=party.city,
+        action=action,
+        key_prefix=key.prefix if key else "",
+        note=note[:200],
+        actor=str(actor)[:64],
+        at=timezone.now(),
+    )
+
+
+def check_register_party(
+    city: str, name: str, kind: str, purposes: Sequence[str], contact: str = ""
+) -> None:
     from juzhu.rules.loader import load_policies
 
     cities = load_policies().ids()
@@ -57,15 +74,34 @@ def check_register_party(city: str, name: str, kind: str, purposes: Sequence[str
             f"unknown: {', '.join(unknown) or '(none given)'}",
             "purposes",
         )
+    if len(name.strip()) > 128 or len(contact.strip()) > 200:
+        raise Refused(
+            "单位名称最多128个字，联系人最多200个字",
+            "the name takes at most 128 characters and the contact at most 200",
+            "name" if len(name.strip()) > 128 else "contact",
+        )
 
 
+@transaction.atomic
 def do_register_party(
-    city: str, name: str, kind: str, purposes: Sequence[str], *, actor: Actor
+    city: str,
+    name: str,
+    kind: str,
+    purposes: Sequence[str],
+    *,
+    actor: Actor,
+    contact: str = "",
 ) -> RelyingParty:
-    check_register_party(city, name, kind, purposes)
-    return RelyingParty.objects.create(
-        city=city, name=name.strip(), kind=kind, allowed_purposes=sorted(set(purposes))
+    check_register_party(city, name, kind, purposes, contact)
+    party = RelyingParty.objects.create(
+        city=city,
+        name=name.strip(),
+        kind=kind,
+        allowed_purposes=sorted(set(purposes)),
+        contact=contact.strip(),
     )
+    _audit(party, "registered", actor, note=", ".join(party.allowed_purposes))
+    return party
 
 
 @dataclass(frozen=True)
@@ -77,8 +113,11 @@ class IssuedKey:
 def _check_party_active(party: RelyingParty) -> None:
     if party.revoked_at is not None:
         raise Refused("该核验单位的登记已撤回", "this relying party's registration was withdrawn", "party")  # fmt: skip
+    if party.suspended_at is not None:
+        raise Refused("该核验单位已暂停核验，请先恢复", "this relying party is suspended; resume it first", "party")  # fmt: skip
 
 
+@transaction.atomic
 def do_issue_api_key(
     party: RelyingParty,
     *,
@@ -103,6 +142,7 @@ def do_issue_api_key(
         per_day=per_day,
         created_by=str(actor),
     )
+    _audit(party, "key_issued", actor, key=key, note=label)
     return IssuedKey(key, secret)
 
 
@@ -129,23 +169,56 @@ def do_rotate_api_key(
     ApiKey.objects.filter(pk=old.pk).update(
         not_after=now + dt.timedelta(hours=max(hours, 0)), replaced_by=issued.key
     )
+    _audit(old.party, "key_rotated", actor, key=old, note=f"replaced by {issued.key.prefix}")
     return issued
 
 
+@transaction.atomic
 def do_revoke_api_key(key: ApiKey, *, actor: Actor, now: dt.datetime | None = None) -> None:
-    """Takes effect on the key's next request (no cache stands in the way)."""
-    ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(
+    """Takes effect on the key's next request (no cache stands in the way). Revoking a key
+    already revoked changes (and records) nothing."""
+    if ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(
         revoked_at=now or timezone.now(), revoked_by=str(actor)
-    )
+    ):
+        _audit(key.party, "key_revoked", actor, key=key)
 
 
 @transaction.atomic
 def do_withdraw_party(party: RelyingParty, *, actor: Actor, now: dt.datetime | None = None) -> None:
+    """For good: the registration and every key. Withdrawing twice records nothing more."""
     now = now or timezone.now()
-    RelyingParty.objects.filter(pk=party.pk, revoked_at__isnull=True).update(revoked_at=now)
+    if not RelyingParty.objects.filter(pk=party.pk, revoked_at__isnull=True).update(revoked_at=now):
+        return
     ApiKey.objects.filter(party=party, revoked_at__isnull=True).update(
         revoked_at=now, revoked_by=str(actor)
     )
+    party.revoked_at = now
+    _audit(party, "withdrawn", actor)
+
+
+@transaction.atomic
+def do_suspend_party(
+    party: RelyingParty, *, actor: Actor, reason: str, now: dt.datetime | None = None
+) -> None:
+    """Every key of the party is refused (``party-suspended``) until ``do_resume_party``;
+    the keys stay as they are, so nothing has to be redeployed after."""
+    if party.revoked_at is not None:
+        raise Refused("该核验单位的登记已撤回，不能暂停", "this relying party was withdrawn; there is nothing to suspend", "party")  # fmt: skip
+    if not reason.strip():
+        raise Refused("请写明暂停的理由", "give the reason for the suspension (it is recorded)", "reason")  # fmt: skip
+    now = now or timezone.now()
+    if RelyingParty.objects.filter(pk=party.pk, suspended_at__isnull=True, revoked_at__isnull=True).update(suspended_at=now):  # fmt: skip
+        party.suspended_at = now
+        _audit(party, "suspended", actor, note=reason.strip())
+
+
+@transaction.atomic
+def do_resume_party(party: RelyingParty, *, actor: Actor) -> None:
+    if party.revoked_at is not None:
+        raise Refused("该核验单位的登记已撤回，不能恢复；请重新登记", "this relying party was withdrawn; register it again instead", "party")  # fmt: skip
+    if RelyingParty.objects.filter(pk=party.pk, suspended_at__isnull=False).update(suspended_at=None):  # fmt: skip
+        party.suspended_at = None
+        _audit(party, "resumed", actor)
 
 
 # -- the holder's side -----------------------------------------------------------------------

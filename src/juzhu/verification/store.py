@@ -46,7 +46,7 @@ SELECT k.id, k.party_id, k.revoked_at, k.not_after, k.per_minute, k.per_day,
           FROM verification_usagecounter u WHERE u.key_id = k.id AND u.day = %s),
        {code_columns},
        p.id, p.person_id, p.city, p.status, p.issued_on, p.expires_on, p.next_due_on,
-       p.verification_locked
+       p.verification_locked, rp.suspended_at
 FROM verification_apikey k
 JOIN registry_relyingparty rp ON rp.id = k.party_id
 {joins}
@@ -92,6 +92,7 @@ class Found:
     expires_on: dt.date | None
     next_due_on: dt.date | None
     locked: bool
+    party_suspended_at: dt.datetime | None = None
 
 
 def _param(value: Any) -> Any:
@@ -162,6 +163,7 @@ def _found(row: tuple[Any, ...] | None) -> Found | None:
         expires_on=_date(row[21]),
         next_due_on=_date(row[22]),
         locked=bool(row[23]),
+        party_suspended_at=_aware(row[24]),
     )
 
 
@@ -245,6 +247,7 @@ class Record:
     consume: int | None = None
     receipt: bool = False
     count: bool = True
+    held_for_months: int | None = None  # the question: None for "valid on D"
 
 
 _RECEIPT_COLUMNS = (
@@ -254,9 +257,9 @@ _RECEIPT_COLUMNS = (
 _RECEIPT_VALUES = "%s, %s, 'relying_party', %s, %s, %s, 'verification', %s, %s"
 _AUDIT_COLUMNS = (
     "verification_verification (reference, at, city, party_id, key_id, method, purpose, "
-    "on_date, outcome, problem, permit_id, person_id)"
+    "on_date, outcome, problem, permit_id, person_id, held_for_months)"
 )
-_AUDIT_VALUES = "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s"
+_AUDIT_VALUES = "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s"
 _USAGE = (
     "INSERT INTO verification_usagecounter (key_id, day, slot, n_day, minute, n_minute) "
     "VALUES (%s, %s, %s, 1, %s, 1) "
@@ -296,6 +299,7 @@ def _audit_params(r: Record) -> list[Any]:
         r.problem,
         _param(f.permit_id),
         _param(f.person_id),
+        r.held_for_months,
     ]
 
 

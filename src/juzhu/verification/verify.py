@@ -1,8 +1,13 @@
 """The verify use case: a relying party asks "is this permit valid for purpose P on date D?"
 with the holder's consent code or credential, and gets yes/no plus a reference.
 
+A purpose that allows it may ask instead "held continuously for at least N months up to
+D" (``held_for_months``, ``questions.py``): the same checks, then the city's continuity rule
+over the permit's history; a no says why.
+
 Order of checks (each refusal is a ``Problem``, never personal data): the key and its party
-→ rate limit and daily quota → the purpose is one the party may ask about → the date →
+(withdrawn, suspended) → rate limit and daily quota → the purpose is one the party may ask
+about, and the question one its purpose allows → the date →
 the consent code or credential → the holder's lock → the answer. Every query from a known
 party leaves an audit row (``Verification``); every query that reached a holder's permit
 also leaves a receipt in the holder's "who verified my permit" list (``AccessLog``),
@@ -25,7 +30,7 @@ from django.db import connection
 from django.utils import timezone
 
 from juzhu.domain.vocabulary import label
-from juzhu.verification import credentials, fastpath, keys, store, validity
+from juzhu.verification import credentials, fastpath, keys, questions, store, validity
 from juzhu.verification.problems import Problem
 
 log = logging.getLogger("juzhu.verification")
@@ -42,6 +47,11 @@ class Answer:
     on: dt.date
     city: str
     checked_at: dt.datetime
+    # asked "held continuously for at least N months up to D" (questions.py): N, the first
+    # day of the period and, for a no, why
+    held_for_months: int | None = None
+    period_start: dt.date | None = None
+    reasons: tuple[questions.Reason, ...] = ()
 
 
 def new_reference(now: dt.datetime) -> uuid.UUID:
@@ -76,6 +86,7 @@ class _Query:
     minute: dt.datetime
     day: dt.datetime
     holder_known: bool = False
+    held_for_months: int | None = None
 
     def refuse(
         self, code: str, en: str, zh: str, *, count: bool = True, retry_after: int | None = None
@@ -110,6 +121,7 @@ class _Query:
             consume=consume,
             receipt=self.holder_known,
             count=count,
+            held_for_months=self.held_for_months,
         )
 
 
@@ -150,6 +162,14 @@ def _check_key(found: store.Found | None, api_key: str, now: dt.datetime) -> sto
             "该核验单位的登记已被撤回，请联系登记机关",
             api_key,
         )
+    if found.party_suspended_at is not None:
+        raise _unauthenticated(
+            "party-suspended",
+            "this relying party is suspended by the registry; your keys work again once it "
+            "is resumed — contact the registry operator",
+            "该核验单位已被登记机关暂停核验，恢复后密钥即可继续使用，请联系登记机关",
+            api_key,
+        )
     return found
 
 
@@ -185,6 +205,16 @@ def _check_purpose_and_date(q: _Query, today: dt.date) -> None:
             "purpose-not-allowed",
             f"your registration allows verification for {allowed} only, not {q.purpose!r}",
             f"贵单位登记的核验用途为：{allowed}，不包括“{label(q.purpose)}”",
+        )
+    asked = questions.VALID_ON if q.held_for_months is None else questions.HELD_FOR_MONTHS
+    if asked not in questions.allowed_questions(q.purpose):
+        raise q.refuse(
+            "question-not-allowed",
+            f"the purpose {q.purpose!r} may ask only whether the permit is valid on a date; "
+            "leave out held_for_months, or ask under a purpose that allows it ("
+            + ", ".join(sorted(questions.QUESTIONS_BY_PURPOSE))
+            + ")",
+            f"“{label(q.purpose)}”用途只能查询居住证在某日是否有效，不能查询连续持证时长",
         )
     if q.on > today + dt.timedelta(days=MAX_DAYS_AHEAD):
         raise q.refuse(
@@ -323,16 +353,26 @@ def do_verify(
     credential: str | None = None,
     now: dt.datetime | None = None,
     fast: bool = True,
+    held_for_months: int | None = None,
 ) -> Answer:
     """Answer one query or raise ``Problem``. Exactly one of ``consent_code`` and
     ``credential`` is given (the API schema enforces it). ``fast=False``: the one-statement
-    path was tried for this request already (``dispatch.py``) and found nothing to do."""
+    path was tried for this request already (``dispatch.py``) and found nothing to do.
+    ``held_for_months``: ask "held continuously for at least N months up to ``on``"
+    instead of "valid on ``on``" (``questions.py``); the one-statement path never answers it."""
     if (consent_code is None) == (credential is None):
         raise Problem(
             "invalid-request",
             "give either consent_code or credential, not both and not neither",
             "请提供核验码或电子凭证其中之一",
         )
+    if held_for_months is not None and not 1 <= held_for_months <= questions.MAX_MONTHS:
+        raise Problem(
+            "invalid-request",
+            f"held_for_months must be a whole number of months from 1 to {questions.MAX_MONTHS}",
+            f"held_for_months 须为1至{questions.MAX_MONTHS}之间的整数（月数）",
+        )
+    fast = fast and held_for_months is None
     now = now or timezone.now()
     today = timezone.localdate(now)
     minute, day = windows(now)
@@ -363,6 +403,7 @@ def do_verify(
         found = store.find_by_index(key_hash, city, idx, minute, day)
 
     q = _Query(_check_key(found, api_key, now), now, method, purpose, on or today, minute, day)
+    q.held_for_months = held_for_months
     _check_quota(q)
     _check_purpose_and_date(q, today)
     consume = _check_code(q, malformed) if method == "consent_code" else None
@@ -375,6 +416,13 @@ def do_verify(
             "持证人已锁定核验，需持证人解锁后才能核验",
         )
     valid = _is_valid(q, today)
+    held = None
+    if held_for_months is not None:
+        assert q.found.permit_id is not None  # a holder was reached
+        held = questions.held_for_months(
+            q.found.permit_id, q.found.party_city, held_for_months, q.on, valid_on=valid
+        )
+        valid = held.valid
     reference = new_reference(now)
     if not store.write(q._record(reference, "yes" if valid else "no", "", consume=consume)):
         # Another request used the same code between our read and our write.
@@ -384,4 +432,16 @@ def do_verify(
             "该核验码已使用过，请持证人重新生成",
             count=False,
         )
-    return Answer(valid, reference, purpose, q.on, q.found.party_city, now)
+    if held is None:
+        return Answer(valid, reference, purpose, q.on, q.found.party_city, now)
+    return Answer(
+        valid,
+        reference,
+        purpose,
+        q.on,
+        q.found.party_city,
+        now,
+        held_for_months=held_for_months,
+        period_start=held.period_start,
+        reasons=held.reasons,
+    )
