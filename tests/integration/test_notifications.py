@@ -25,6 +25,7 @@ from django.test import override_settings
 from django.utils import timezone
 from typer.testing import CliRunner
 
+from fixtures.applications import heard
 from fixtures.clock import frozen
 from fixtures.people import make_person
 from fixtures.permits import make_permit
@@ -188,6 +189,7 @@ def every_notice(alice: Person) -> list[Notification]:
         make_person(), kind="first_issue", on=on, **place
     )
     step(services.do_accept_application, officer_refused, "2026-09-02")
+    heard(officer_refused, grounds=["registration_too_short"], facts="居住登记始于2026年6月")
     step(
         decisions.refuse, officer_refused, "2026-09-09",
         grounds=["registration_too_short"], facts="居住登记始于2026年6月",

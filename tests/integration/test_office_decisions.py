@@ -19,7 +19,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from fixtures.applications import RECENT, make_application
+from fixtures.applications import RECENT, heard, make_application
 from fixtures.clock import frozen
 from fixtures.officers import make_office, officer, signed_in
 from fixtures.people import make_person
@@ -113,7 +113,7 @@ def test_a_refusal_gives_a_letter_with_grounds_law_respondent_and_both_deadlines
     reviewer: Client,
 ) -> None:
     # registered in September: the engine finds the residence clock short, as the officer does
-    app = make_application(status="accepted", facts=RECENT)
+    app = heard(make_application(status="accepted", facts=RECENT))
     form = reviewer.get(url("application_decide", app.pk)).content.decode()
     assert 'name="grounds" value="registration_too_short"' in form
     assert "《深圳经济特区居住证条例》第十九条第一项" in form  # the law beside each ground

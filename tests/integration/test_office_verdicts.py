@@ -15,7 +15,7 @@ from django.http import QueryDict
 from django.test import Client
 from django.urls import reverse
 
-from fixtures.applications import CLERK, FACTS, RECENT, make_application
+from fixtures.applications import CLERK, FACTS, RECENT, heard, make_application
 from fixtures.clock import frozen
 from fixtures.officers import make_office, officer, signed_in
 from fixtures.people import make_id, make_person
@@ -116,7 +116,9 @@ def test_approving_against_the_engine_needs_a_reason_and_a_second_officer() -> N
 
 
 def test_refusing_an_eligible_applicant_needs_a_countersign_too() -> None:
-    app = make_application(status="accepted")
+    app = heard(
+        make_application(status="accepted"), grounds=["false_materials"], facts="合同系伪造"
+    )
     on = dt.date(2026, 12, 2)
     a, b = Actor("officer:a"), Actor("officer:b")
     with pytest.raises(Refused, match="countersign"):

@@ -81,6 +81,9 @@ class ApplicationCommand(StrEnum):
     # A decision against the rules engine's verdict, proposed by one officer with the reason;
     # it takes effect only when a second officer countersigns it (approve / refuse).
     PROPOSE = "propose"
+    # 陈述申辩: the notice of an intended refusal, and the applicant's answer to it.
+    INTEND_REFUSAL = "intend_refusal"
+    ANSWER_INTENT = "answer_intent"
 
 
 class RegistrationCommand(StrEnum):
@@ -141,6 +144,8 @@ APPLICATION_TRANSITIONS: Table = {
     **{(s, AC.REFUSE): (A.REFUSED, "ApplicationRefused") for s in _UNDECIDED},
     (A.ACCEPTED, AC.APPROVE): (A.APPROVED, "ApplicationApproved"),
     (A.ACCEPTED, AC.PROPOSE): (A.ACCEPTED, "ApplicationDecisionProposed"),
+    (A.ACCEPTED, AC.INTEND_REFUSAL): (A.ACCEPTED, "ApplicationRefusalIntended"),
+    (A.ACCEPTED, AC.ANSWER_INTENT): (A.ACCEPTED, "ApplicationIntentAnswered"),
     (A.APPROVED, AC.START_PRODUCTION): (A.IN_PRODUCTION, "ApplicationProductionStarted"),
     (A.APPROVED, AC.MARK_READY): (A.READY_FOR_PICKUP, "ApplicationMarkedReady"),
     (A.IN_PRODUCTION, AC.MARK_READY): (A.READY_FOR_PICKUP, "ApplicationMarkedReady"),

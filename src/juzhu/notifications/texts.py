@@ -38,6 +38,7 @@ PARAMS: Mapping[str, Mapping[str, str]] = {
     "application_accepted": {"case_number": "text", "due": "date"},
     "application_needs_supplement": {"case_number": "text", "missing": "materials"},
     "application_refused": {"case_number": "text", "reasons": "lines"},
+    "refusal_intended": {"case_number": "text", "reasons": "lines", "respond_by": "date"},
     "application_ready": {"case_number": "text"},
     "appeal_decided": {"outcome": "outcome"},
     "endorsement_reminder": {"number": "text", "due": "date"},
@@ -100,6 +101,23 @@ _REMEDY_SMS_EN = "To contest: reconsideration within 60 days, or sue within 6 mo
 
 # name -> lang -> {"title", "body", "sms"}
 TEXTS: Mapping[str, Mapping[str, Mapping[str, str]]] = {
+    "refusal_intended": {
+        "zh": {
+            "title": "拟不予签发告知：请在期限内陈述申辩",
+            "body": "你的申请（受理编号{case_number}）经审核，拟不予签发居住证，理由和事实：{reasons}。"
+            "你有权陈述和申辩：请在{respond_by}前登录平台“我的申请”提交你的说明和材料，"
+            "我们会在作出决定前听取。期满未答复的，将依法作出决定。",
+            "sms": "你的居住证申请拟不予签发，可在{respond_by}前登录平台陈述申辩。",
+        },
+        "en": {
+            "title": "Intended refusal: you may answer",
+            "body": "After review, the office intends to refuse your application "
+            "({case_number}). Reasons and facts: {reasons}. You have the right to state your "
+            "case: answer by {respond_by} under My applications, with any documents; the "
+            "office will hear you before it decides. Without an answer by then, it decides.",
+            "sms": "Your permit application may be refused. Answer by {respond_by} online.",
+        },
+    },
     "login_code": {
         "zh": {
             "title": "登录验证码",

@@ -16,4 +16,19 @@ LETTERS: dict[str, tuple[str, str]] = {
     "letter_seal": ("签章文件", "Seal file"),
     "letter_of_notice": ("查看决定书", "See the decision letter"),
     "letter_issued": ("出具日期", "Issued"),
+    # 陈述申辩 on the application page
+    "intent_title": ("拟不予签发：你可以陈述申辩", "Intended refusal: you may state your case"),
+    "intent_reasons": ("理由和事实", "Reasons and facts"),
+    "colon_sep": ("：", ": "),
+    "intent_answered": ("你已提交陈述申辩，日期", "You answered on"),
+    "intent_answer_label": ("你的陈述和申辩", "Your statement"),
+    "intent_answer_hint": (
+        "说明你不同意的理由，可以补充事实和材料。截止日期：",
+        "Say why you disagree; add facts and documents. Last day:",
+    ),
+    "intent_submit": ("提交陈述申辩", "Send my statement"),
+    "intent_closed": (
+        "陈述申辩的期限已届满，截止日期：",
+        "The time to answer has ended. Last day:",
+    ),
 }

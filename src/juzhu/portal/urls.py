@@ -39,6 +39,7 @@ urlpatterns = [
     path(
         "me/applications/<uuid:app_id>/withdraw/", views_apply.withdraw, name="application_withdraw"
     ),
+    path("me/applications/<uuid:app_id>/answer/", views_apply.answer, name="application_answer"),
     path(
         "me/applications/<uuid:app_id>/appeal/", views_apply.appeal_refusal, name="appeal_refusal"
     ),

@@ -261,10 +261,25 @@ def _my_application(request: auth.HolderRequest, app_id: str) -> Application:
 def application(request: auth.HolderRequest, app_id: str) -> HttpResponse:
     lang = prefs.activate(request)
     app = _my_application(request, app_id)
+    return _application_page(request, app, lang)
+
+
+def _application_page(
+    request: auth.HolderRequest, app: Application, lang: str, status: int = 200, **extra: Any
+) -> HttpResponse:
+    intent = app.intent or {}
+    known = services.decision_policy(app, today()).get("refusal.grounds") or {} if intent else {}
+    reasons = [known.get(g, {}).get(lang, g) for g in intent.get("grounds", [])] + (
+        [intent["facts"]] if intent.get("facts") else []
+    )
     return _page(
         request,
         "portal/application.html",
+        status=status,
         app=app,
+        intent_reasons=("；" if lang == "zh" else "; ").join(reasons),
+        intent_open=bool(intent) and today().isoformat() <= intent.get("respond_by", ""),
+        **extra,
         kind_label=kind_title(app.kind, lang),
         next_3=say(NEXT_3.get(app.kind, "next_3"), lang),
         can_contest=app.status == ApplicationStatus.REFUSED,
@@ -273,6 +288,26 @@ def application(request: auth.HolderRequest, app_id: str) -> HttpResponse:
         events=holder.timeline("application", app.pk, lang),
         can_withdraw=apply.withdrawable(app),
     )
+
+
+@require_POST
+@auth.holder_required
+def answer(request: auth.HolderRequest, app_id: str) -> HttpResponse:
+    """The applicant's 陈述申辩 to a notice of intended refusal."""
+    lang = prefs.activate(request)
+    app = _my_application(request, app_id)
+    text = request.POST.get("answer", "")
+    try:
+        services.do_answer_intent(
+            app, answer=text, on=today(), actor=services.Actor(f"holder:{request.person.pk}"),
+            expected_version=app.version,
+        )  # fmt: skip
+    except services.Conflict:
+        return redirect("portal:application", app_id=app.pk)
+    except services.Refused as exc:
+        error = exc.en if lang == "en" else exc.zh
+        return _application_page(request, app, lang, 400, answer_error=error, answer_posted=text)
+    return redirect("portal:application", app_id=app.pk)
 
 
 @require_POST

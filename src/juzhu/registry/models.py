@@ -157,6 +157,9 @@ class Application(Jurisdictional, Chained):
     # A decision against the engine's verdict waiting for a second officer's countersign:
     # {"outcome", "reason", "grounds", "facts", "by", "on"} (``services.do_propose_decision``).
     proposal = models.JSONField(null=True, blank=True)
+    # 陈述申辩: the notice of an intended refusal and the answer to it: {"grounds", "facts",
+    # "notified_on", "respond_by", "answer", "answered_on"} (``services.hearing``).
+    intent = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

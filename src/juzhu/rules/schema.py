@@ -126,6 +126,11 @@ _SPECS = [
     ),
     ParameterSpec("issuing.time_limit", check_period, "time to issue after acceptance"),
     ParameterSpec(
+        "decision.hearing_period",
+        check_period,
+        "time a person has to answer a notice of an intended adverse decision (陈述申辩)",
+    ),
+    ParameterSpec(
         "issuing.max_extended", check_period_or_null, "longest extension of the issuing time"
     ),
     ParameterSpec(

@@ -8,6 +8,7 @@ urlpatterns: list[URLPattern] = [
     path("applications/<uuid:pk>/decide", v.decide, name="application_decide"),
     path("applications/<uuid:pk>/approve", v.approve, name="application_approve"),
     path("applications/<uuid:pk>/refuse", v.refuse, name="application_refuse"),
+    path("applications/<uuid:pk>/intend", v.intend, name="application_intend"),
     path("applications/<uuid:pk>/production", v.start_production, name="application_production"),
     path("applications/<uuid:pk>/ready", v.mark_ready, name="application_ready"),
     path("applications/<uuid:pk>/collect", v.collect, name="application_collect"),

@@ -31,6 +31,7 @@ from juzhu.backoffice.views import (
     today,
 )
 from juzhu.domain.vocabulary import PermitStatus
+from juzhu.registry import services
 from juzhu.registry.models import Application, Permit
 from juzhu.registry.selectors import access_application, access_permit
 from juzhu.registry.services import Conflict, Refused
@@ -107,6 +108,25 @@ def refuse(request: OfficerRequest, pk: Any) -> HttpResponse:
             actor=actor_of(request),
             expected_version=v,
             override_reason=request.POST.get("override_reason", ""),
+        ),
+        "refuse",
+    )
+
+
+@office_view("decide", kind="application", methods=("POST",))
+def intend(request: OfficerRequest, pk: Any) -> HttpResponse:
+    """The notice of the intended refusal (陈述申辩), before the refusal itself."""
+    app = access_application(request.viewer, pk, purpose="office_decide")
+    return _act(
+        request,
+        app,
+        lambda v: services.do_intend_refusal(
+            app,
+            grounds=request.POST.getlist("grounds"),
+            facts=request.POST.get("facts", ""),
+            on=today(),
+            actor=actor_of(request),
+            expected_version=v,
         ),
         "refuse",
     )

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0009_decisions_from_the_engine'),
+        ('registry', '0010_letters_move_to_the_registry'),
     ]
 
     operations = [

@@ -45,6 +45,12 @@ from juzhu.registry.services.base import (
     statutory_due,
     work_calendar,
 )
+from juzhu.registry.services.hearing import (
+    check_heard,
+    do_answer_intent,
+    do_intend_refusal,
+    respond_by,
+)
 from juzhu.registry.services.issuing import (
     CARD_KINDS,
     IDENTITY_METHODS,
@@ -87,6 +93,10 @@ from juzhu.registry.services.verdicts import (
 )
 
 __all__ = [
+    "check_heard",
+    "do_answer_intent",
+    "do_intend_refusal",
+    "respond_by",
     "decision_inputs",
     "decision_record",
     "do_propose_decision",

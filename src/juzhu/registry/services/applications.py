@@ -26,6 +26,7 @@ from juzhu.registry.services.base import (
     statutory_due,
 )
 from juzhu.registry.services.commit import apply_transition
+from juzhu.registry.services.hearing import check_heard
 from juzhu.registry.services.verdicts import decision_policy, decision_record
 from juzhu.rules.engine import Policy
 
@@ -335,6 +336,7 @@ def do_refuse_application(
         return []
     facts = facts.strip()
     policy, chosen = check_refuse_application(app, grounds, facts, on)
+    check_heard(app, on)
     record = decision_record(app, "refuse", on, actor, policy)
     stored = [*(g["id"] for g in chosen), *reasons, *([facts] if facts else [])]
     lang = "en" if app.person.lang.startswith("en") else "zh"

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0010_relyingparty_contact_and_suspension'),
+        ('registry', '0011_relyingparty_contact_and_suspension'),
         ('verification', '0002_storage'),
     ]
 

@@ -1,0 +1,139 @@
+"""陈述申辩: before refusing an application the office tells the applicant the intended
+decision, its grounds and facts, and a period to answer; the answer joins the case, and only
+once it is given, or the period has run, may the refusal be made (行政许可法 Arts. 7, 36;
+the period is the policy's ``decision.hearing_period``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import transaction
+
+from juzhu.domain.lifecycle import Machine
+from juzhu.domain.vocabulary import ApplicationStatus
+from juzhu.registry.models import Application
+from juzhu.registry.services.base import Actor, Refused, work_calendar
+from juzhu.registry.services.commit import apply_transition
+from juzhu.registry.services.verdicts import decision_policy
+
+MAX_ANSWER = 2000
+
+
+def respond_by(app: Application, on: dt.date) -> dt.date:
+    period = decision_policy(app, on).period("decision.hearing_period")
+    assert period is not None  # the schema requires a period
+    return work_calendar().period_end(on, period).date
+
+
+@transaction.atomic
+def do_intend_refusal(
+    app: Application,
+    *,
+    grounds: Sequence[str],
+    facts: str,
+    on: dt.date,
+    actor: Actor,
+    expected_version: int,
+) -> dict[str, Any]:
+    """Notify the applicant of the intended refusal (grounds from the policy, the facts) and
+    the last day to answer; returns the intent recorded on the case."""
+    from juzhu.registry.services.applications import check_refuse_application
+
+    if app.status != ApplicationStatus.ACCEPTED:
+        raise Refused("只有已受理、待审核的申请才能告知拟作决定", "only an accepted case", "status")
+    policy, chosen = check_refuse_application(app, grounds, facts, on)
+    facts = facts.strip()
+    if len(facts) < 4:
+        raise Refused(
+            "请写明认定的事实（告知书和决定书都要写明）",
+            "state the facts found (the notice and the letter both print them)",
+            "facts",
+        )
+    last = respond_by(app, on)
+    intent = {
+        "grounds": [g["id"] for g in chosen],
+        "facts": facts,
+        "notified_on": on.isoformat(),
+        "respond_by": last.isoformat(),
+        "answer": "",
+        "answered_on": None,
+    }
+    lang = "en" if app.person.lang.startswith("en") else "zh"
+    apply_transition(
+        app,
+        Machine.APPLICATION,
+        "intend_refusal",
+        on=on,
+        actor=actor,
+        expected_version=expected_version,
+        policy=policy,
+        inputs={"intent": intent},
+        trace=[policy.step("decision.hearing_period", {"notified_on": on.isoformat()}).as_dict()],
+        changes={"intent": intent},
+        notice="refusal_intended",
+        notice_context={
+            "case_number": app.case_number,
+            "reasons": [*(g[lang] for g in chosen), facts],
+            "respond_by": last.isoformat(),
+        },
+    )
+    return intent
+
+
+@transaction.atomic
+def do_answer_intent(
+    app: Application, *, answer: str, on: dt.date, actor: Actor, expected_version: int
+) -> None:
+    """The applicant's statement and defence (陈述申辩), once, within the period."""
+    intent = app.intent or {}
+    if not intent:
+        raise Refused(
+            "这件申请没有拟作决定的告知", "there is no intended decision to answer", "answer"
+        )
+    if intent.get("answered_on"):
+        raise Refused("你已经提交过陈述申辩", "you have already answered", "answer")
+    if on > dt.date.fromisoformat(intent["respond_by"]):
+        raise Refused(
+            f"陈述申辩的期限已于{intent['respond_by']}届满",
+            f"the time to answer ended on {intent['respond_by']}",
+            "answer",
+        )
+    answer = answer.strip()
+    if not 5 <= len(answer) <= MAX_ANSWER:
+        raise Refused(
+            f"请写下你的陈述和申辩（5到{MAX_ANSWER}个字）",
+            f"write your statement (5 to {MAX_ANSWER} characters)",
+            "answer",
+        )
+    answered = {**intent, "answer": answer, "answered_on": on.isoformat()}
+    apply_transition(
+        app,
+        Machine.APPLICATION,
+        "answer_intent",
+        on=on,
+        actor=actor,
+        expected_version=expected_version,
+        inputs={"answer": answer},
+        changes={"intent": answered},
+    )
+
+
+def check_heard(app: Application, on: dt.date) -> None:
+    """Refuse a refusal the applicant has not been heard on: no notice of it yet, or the
+    period to answer still running and no answer given."""
+    intent = app.intent or {}
+    if not intent:
+        raise Refused(
+            "作出不予签发决定前，须先告知申请人拟作决定的理由和事实，听取陈述申辩",
+            "before refusing, notify the applicant of the intended refusal and hear them",
+            "intent",
+        )
+    last = dt.date.fromisoformat(intent["respond_by"])
+    if not intent.get("answered_on") and on <= last:
+        raise Refused(
+            f"申请人可在{last.isoformat()}前陈述申辩，期满或收到答复后才能作出决定",
+            f"the applicant may answer until {last.isoformat()}; decide after that or their answer",
+            "intent",
+        )
