@@ -73,18 +73,24 @@ class UploadRefused(ValueError):
 
 
 def city_of(person: Person) -> tuple[str, str, str]:
-    """Where the application goes: the station of the person's latest permit, else of
-    their residence registration, else the city alone (a clerk assigns it)."""
-    for model in (Permit, ResidenceRegistration):
-        row = (
-            model.objects.filter(person=person)
-            .order_by("-pk" if model is ResidenceRegistration else "-issued_on")
-            .values_list("city", "district", "station")
-            .first()
-        )
-        if row:
-            return row
-    return person.city, "", ""
+    """Where the application goes: where the person lives now — the station of their live
+    residence registration — else of their latest permit, else the city alone (a clerk
+    assigns it). Never an old permit's station when they have registered elsewhere since."""
+    live = (
+        ResidenceRegistration.objects.filter(person=person, status="active")
+        .order_by("-registered_on")
+        .values_list("city", "district", "station")
+        .first()
+    )
+    if live:
+        return live
+    row = (
+        Permit.objects.filter(person=person)
+        .order_by("-issued_on")
+        .values_list("city", "district", "station")
+        .first()
+    )
+    return row or (person.city, "", "")
 
 
 def live_permit(person: Person) -> Permit | None:

@@ -18,6 +18,7 @@ from juzhu.portal.texts_account import APPEALS, CONSENT, EPERMIT, LOGIN, MY_PERM
 from juzhu.portal.texts_apply import APPLY
 from juzhu.portal.texts_letters import LETTERS
 from juzhu.portal.texts_planner import PLAN, QUESTIONS
+from juzhu.portal.texts_registration import REGISTRATION
 
 # The frame of every page, and the portal home.
 FRAME: dict[str, tuple[str, str]] = {
@@ -77,7 +78,17 @@ def _merge(*families: Mapping[str, tuple[str, str]]) -> dict[str, tuple[str, str
 
 
 UI: Mapping[str, tuple[str, str]] = _merge(
-    FRAME, QUESTIONS, PLAN, LOGIN, MY_PERMIT, APPLY, EPERMIT, CONSENT, APPEALS, LETTERS
+    FRAME,
+    QUESTIONS,
+    PLAN,
+    LOGIN,
+    MY_PERMIT,
+    APPLY,
+    EPERMIT,
+    CONSENT,
+    APPEALS,
+    LETTERS,
+    REGISTRATION,
 )
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from juzhu.portal import letters, views, views_apply, views_consent
+from juzhu.portal import letters, registration, views, views_apply, views_consent
 
 app_name = "portal"
 
@@ -20,6 +20,13 @@ urlpatterns = [
     path("me/", views.me, name="me"),
     path("me/permits/<uuid:permit_id>/", views.permit_detail, name="permit"),
     path("me/inbox/", views.inbox, name="inbox"),
+    path("me/registration/", registration.registration, name="registration"),
+    path(
+        "me/registration/<uuid:pk>/certificate.pdf",
+        registration.certificate,
+        name="registration_certificate",
+    ),
+    path("r/<str:token>/", registration.check, name="registration_check"),
     path("me/letters/", letters.letter_list, name="letters"),
     path("me/letters/<uuid:pk>/", letters.letter_html, name="letter"),
     path("me/letters/<uuid:pk>.pdf", letters.letter_pdf, name="letter_pdf"),

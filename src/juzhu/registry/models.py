@@ -84,6 +84,10 @@ class ResidenceRegistration(Jurisdictional, Chained):
     housing = models.CharField(max_length=24, choices=_choices(Housing))
     status = models.CharField(max_length=16, choices=_choices(RegistrationStatus), default="active")
     registered_on = models.DateField()
+    # The day the person began living at the address (the reporting period counts from it).
+    arrived_on = models.DateField(null=True, blank=True)
+    # The proof of the address shown, by material id (``materials.by_housing``).
+    evidence = models.JSONField(default=list, blank=True)
     deregistered_on = models.DateField(null=True, blank=True)
     deregistered_by = models.CharField(max_length=16, default="", blank=True)
 

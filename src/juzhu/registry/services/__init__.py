@@ -83,6 +83,12 @@ from juzhu.registry.services.permits import (
     next_anniversary_from,
     next_due_after,
 )
+from juzhu.registry.services.registration import (
+    do_change_address,
+    do_register,
+    evidence_for,
+    live_registration,
+)
 from juzhu.registry.services.verdicts import (
     decision_inputs,
     decision_policy,
@@ -93,6 +99,10 @@ from juzhu.registry.services.verdicts import (
 )
 
 __all__ = [
+    "do_change_address",
+    "do_register",
+    "evidence_for",
+    "live_registration",
     "check_heard",
     "do_answer_intent",
     "do_intend_refusal",

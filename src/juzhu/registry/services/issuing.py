@@ -98,6 +98,8 @@ def do_approve_application(
         )
     elif app.kind in ("change", "replacement") and permit is not None:
         change = app.kind == "change"
+        if change and app.facts.get("address"):
+            _move_registration(app, on, actor)
         apply_transition(
             permit,
             Machine.PERMIT,
@@ -113,6 +115,23 @@ def do_approve_application(
             },
         )
     return permit
+
+
+def _move_registration(app: Application, on: dt.date, actor: Actor) -> None:
+    """A change of address really changes the stored address: the live registration in the
+    city takes it (a move inside the city), with the proof the clerk accepted."""
+    from juzhu.registry.services.registration import do_change_address, live_registration
+
+    reg = live_registration(app.person, app.city)
+    if reg is None:
+        return
+    proof = list(
+        app.materials.filter(provided=True).values_list("material", flat=True)
+    )  # accepted at the counter, with the application
+    do_change_address(
+        reg, address=str(app.facts["address"]), housing=app.housing, on=on, actor=actor,
+        expected_version=reg.version, evidence=proof,
+    )  # fmt: skip
 
 
 def _jsonable(value: Any) -> Any:

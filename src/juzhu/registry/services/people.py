@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from django.db import IntegrityError, transaction
 
@@ -89,7 +91,13 @@ def do_register_residence(
     housing: str,
     on: dt.date,
     actor: Actor,
+    arrived_on: dt.date | None = None,
+    evidence: Sequence[str] = (),
+    inputs: Mapping[str, Any] | None = None,
+    trace: Sequence[Any] = (),
 ) -> ResidenceRegistration:
+    """Record a registration as given (imports, the demo); the checked workflow is
+    ``registration.do_register``, which calls this after its checks."""
     if not address.strip():
         raise Refused("请填写居住地址", "the address is required", "address")
     reg = ResidenceRegistration(
@@ -100,6 +108,8 @@ def do_register_residence(
         address=address.strip(),
         housing=housing,
         registered_on=on,
+        arrived_on=arrived_on,
+        evidence=list(evidence),
     )
     apply_transition(
         reg,
@@ -109,7 +119,8 @@ def do_register_residence(
         actor=actor,
         expected_version=None,
         policy=policy_of(city, on),
-        inputs={"housing": housing},
+        inputs={"housing": housing, **dict(inputs or {})},
+        trace=trace,
     )
     return reg
 

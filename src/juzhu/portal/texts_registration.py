@@ -1,0 +1,50 @@
+"""The words of residence registration (居住登记) in the portal."""
+
+from __future__ import annotations
+
+REGISTRATION: dict[str, tuple[str, str]] = {
+    "reg_title": ("居住登记", "Residence registration"),
+    "reg_intro": (
+        "到一个城市居住，应在规定期限内办理居住登记；居住时间从登记之日起计算，申领居住证"
+        "要看它。搬家请办理变更，不要重新登记。",
+        "When you come to live in a city, register your address within the time the law sets: "
+        "your time of residence counts from the day you register, and the residence permit "
+        "depends on it. When you move, change the address; do not register again.",
+    ),
+    "reg_current": ("你的居住登记", "Your registrations"),
+    "reg_none": ("你还没有居住登记。", "You have no residence registration yet."),
+    "reg_address": ("居住地址", "Address"),
+    "reg_housing": ("住房类型", "Housing"),
+    "reg_since": ("登记日期", "Registered on"),
+    "reg_status_active": ("有效", "In force"),
+    "reg_status_ended": ("已注销", "Ended"),
+    "reg_certificate": ("下载居住登记凭证", "Download the registration certificate"),
+    "reg_new": ("办理居住登记", "Register an address"),
+    "reg_change": ("变更居住地址（搬家）", "Change the address (moving)"),
+    "reg_end": ("注销居住登记（离开本市）", "End the registration (leaving the city)"),
+    "reg_end_hint": (
+        "离开本市后才注销；注销后居住时间不再累计。",
+        "Only when you leave the city: your time of residence stops counting.",
+    ),
+    "reg_station": ("所属派出所或受理点", "Police station or service point"),
+    "reg_arrived": ("开始在这里居住的日期", "The day you began living there"),
+    "reg_arrived_hint": (
+        "按 年-月-日 填写；法规要求在开始居住后的规定期限内登记（一般为3日）。",
+        "Year-month-day; the law asks you to register within a set time of arriving "
+        "(usually 3 days).",
+    ),
+    "reg_evidence": ("你能出示的住所证明", "Proof of your address you can show"),
+    "reg_evidence_hint": (
+        "按住房类型需要的证明，核验时请出示原件。",
+        "What your housing needs; show the originals when asked.",
+    ),
+    "reg_submit": ("提交居住登记", "Register"),
+    "reg_change_submit": ("提交变更", "Change the address"),
+    "reg_check_title": ("居住登记核验", "Residence registration check"),
+    "reg_check_valid": ("这份居住登记有效。", "This residence registration is in force."),
+    "reg_check_ended": ("这份居住登记已注销。", "This residence registration has ended."),
+    "reg_check_bad": (
+        "二维码无效或已被篡改，无法核验。",
+        "The code is not valid or has been altered; it cannot be checked.",
+    ),
+}
