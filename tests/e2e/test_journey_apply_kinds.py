@@ -39,6 +39,14 @@ def test_a_holder_endorses_a_suspended_permit_online(
     page.get_by_label("居住证签注").check()
     page.get_by_role("button", name="继续").click()
 
+    # Shenzhen re-checks work and social insurance at the endorsement (Art. 24)
+    expect(page.locator("h1")).to_have_text("你的就业、社保和就读情况")
+    audit(page, "endorse-facts", elder=elder)
+    page.get_by_role("group", name="你是否在本市稳定就业？").get_by_label("是").check()
+    page.get_by_label("近24个月在本市缴纳社保的月数").fill("24")
+    page.get_by_role("group", name="社保是否连续缴纳至今、没有断缴？").get_by_label("是").check()
+    page.get_by_role("button", name="继续").click()
+
     expect(page.locator("h1")).to_have_text("上传材料")
     expect(page.locator("main")).to_contain_text("原居住证")
     expect(page.locator("main")).to_contain_text("社保缴纳证明")  # Shenzhen re-proves

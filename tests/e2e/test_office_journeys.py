@@ -25,7 +25,7 @@ def test_an_officer_signs_in_with_password_and_code(office_page: Any, live_serve
     office_page.shots.take(office_page, "home")
 
 
-def _online_application(missing_filing: bool = True) -> Any:
+def _online_application(missing_filing: bool = True, **facts: Any) -> Any:
     """An online first-issue application at 华强北派出所, the lease filing certificate
     missing."""
     import datetime as dt
@@ -48,7 +48,7 @@ def _online_application(missing_filing: bool = True) -> Any:
         on=timezone.localdate(), actor=Actor(f"holder:{person.pk}"), basis="employment",
         housing="rented", materials=materials,
         facts={"registered_since": "2024-01-01", "employed": True,
-               "social_insurance_months": 26, "social_insurance_continuous": True},
+               "social_insurance_months": 26, "social_insurance_continuous": True, **facts},
     )  # fmt: skip
 
 
@@ -110,13 +110,13 @@ def test_a_clerk_issues_one_complete_notice_then_accepts_with_a_receipt(
     assert f"{app.due_on.year}年{app.due_on.month}月{app.due_on.day}日" in text
 
 
-def _accepted_application() -> Any:
+def _accepted_application(**facts: Any) -> Any:
     from django.utils import timezone
 
     from juzhu.registry import services
     from juzhu.registry.services import Actor
 
-    app = _online_application(missing_filing=False)
+    app = _online_application(missing_filing=False, **facts)
     services.do_accept_application(
         app, on=timezone.localdate(), actor=Actor("officer:clerk"), expected_version=app.version
     )
@@ -127,24 +127,44 @@ def _accepted_application() -> Any:
 def test_a_reviewer_refuses_with_grounds_and_the_letter_states_remedies(
     office_page: Any, live_server: Any
 ) -> None:
+    import datetime as dt
+
     page = office_page
     make_offices()
-    app = _accepted_application()
+    # 13 months of social insurance with two breaks: short of 12 continuous or 18 in 24
+    app = _accepted_application(social_insurance_months=13, social_insurance_continuous=False)
     reviewer = make_office_officer("reviewer-diana", "reviewer", station="")
     office_sign_in(page, live_server.url, reviewer)
     page.get_by_role("link", name="待审核").first.click()
     page.get_by_role("link", name=app.case_number).click()
     expect(page.locator(".status")).to_contain_text("已受理")
     audit(page, "office-review", elder=False)
-    # refusing without a ground is refused, beside the field, nothing written
-    page.get_by_role("button", name="不予签发").click()
-    expect(page.locator("#grounds-error")).to_be_visible()
+    # the engine's unmet condition is pre-selected as the ground; without the facts found
+    # the notice is refused, beside the field, and nothing is written
+    expect(page.get_by_label("社会保险不满12个月", exact=False)).to_be_checked()
+    page.get_by_role("button", name="告知拟不予签发（陈述申辩）").click()
+    expect(page.locator("#facts-error")).to_be_visible()
     assert page.locator(".status").inner_text().startswith("已受理")
     page.shots.take(page, "refusal-needs-a-ground")
     page.get_by_label("社会保险不满12个月", exact=False).check()
     page.get_by_label("认定的事实（写入决定书）").fill(
         "社保系统查询：2025年10月起在深圳参保，至今13个月中断2次。"
     )
+    # first the notice of the intended refusal (陈述申辩), then the applicant answers
+    page.get_by_role("button", name="告知拟不予签发（陈述申辩）").click()
+    expect(page.locator("#intent")).to_contain_text("已告知拟不予签发")
+    audit(page, "office-intended", elder=False)
+    app.refresh_from_db()
+    from juzhu.registry import services
+    from juzhu.registry.services import Actor
+
+    services.do_answer_intent(
+        app, answer="我一直在这家公司上班，中断是公司补缴造成的。",
+        on=dt.date.fromisoformat(app.intent["notified_on"]),
+        actor=Actor(f"holder:{app.person_id}"), expected_version=app.version,
+    )  # fmt: skip
+    page.reload()
+    expect(page.locator("#intent")).to_contain_text("公司补缴")
     page.get_by_role("button", name="不予签发").click()
     expect(page.locator(".status")).to_have_text("不予签发")
     audit(page, "office-refused", elder=False)

@@ -46,6 +46,18 @@ EVENT_WORDS.update(
         "ApplicationCollected": ("已领证", "Collected"),
         "ApplicationWithdrawn": ("撤回申请", "Withdrawn"),
         "ApplicationReopened": ("原不予签发决定被撤销，重新审核", "Reopened after appeal"),
+        "ApplicationDecisionProposed": (
+            "提议与规则引擎判定不同的决定，待会签",
+            "Decision against the rules engine proposed, awaiting a countersign",
+        ),
+        "ApplicationRefusalIntended": (
+            "告知拟不予签发，听取陈述申辩",
+            "Told of the intended refusal; may state their case",
+        ),
+        "ApplicationIntentAnswered": ("申请人提交陈述申辩", "The applicant stated their case"),
+        "ResidenceRegistered": ("居住登记", "Residence registered"),
+        "ResidenceAddressChanged": ("变更居住地址", "Address changed"),
+        "ResidenceDeregistered": ("注销居住登记", "Registration ended"),
         "AppealFiled": ("提出申诉或复议", "Appeal filed"),
         "AppealAccepted": ("已受理", "Appeal accepted"),
         "AppealRejected": ("不予受理", "Appeal not accepted"),

@@ -35,6 +35,7 @@ def verdict_context(app: Application, on: dt.date) -> dict[str, Any]:
     conditions = [{**c, "words": RULE_WORDS.get(c["rule"], c["rule"])} for c in verdict.conditions]
     return {
         "verdict": verdict,
+        "verdict_city": policy.name.get("zh", policy.id),
         "verdict_conditions": conditions,
         "verdict_facts": facts,
         "proposal": app.proposal,

@@ -27,7 +27,7 @@ from juzhu.registry.services.base import (
 )
 from juzhu.registry.services.commit import apply_transition
 from juzhu.registry.services.hearing import check_heard
-from juzhu.registry.services.verdicts import decision_policy, decision_record
+from juzhu.registry.services.verdicts import decision_inputs, decision_policy, decision_record
 from juzhu.rules.engine import Policy
 
 # -- applications --------------------------------------------------------------------------
@@ -312,8 +312,11 @@ def do_refuse_application(
     chosen grounds (``{"id", "zh", "en", "law"}``), empty for plain reasons.
     """
     if reasons and not grounds and not facts.strip():
+        # Plain sentences: a decision made elsewhere (an import, the demo's history). The
+        # engine's verdict is recorded for replay, not enforced: the surfaces refuse on
+        # grounds, which are heard (陈述申辩) and checked against the engine below.
         policy = policy_of(app.city, on)
-        record = decision_record(app, "refuse", on, actor, policy)
+        record = decision_inputs(app, on, policy)
         apply_transition(
             app,
             Machine.APPLICATION,
