@@ -40,6 +40,41 @@ REGISTRATION: dict[str, tuple[str, str]] = {
     ),
     "reg_submit": ("提交居住登记", "Register"),
     "reg_change_submit": ("提交变更", "Change the address"),
+    "signup_title": ("第一次使用：注册", "First time here: sign up"),
+    "signup_intro": (
+        "填写身份证号、姓名和手机号，用短信验证码确认手机。网上注册的身份为“本人申报”，"
+        "到受理点核验身份证（或申请被受理）后即为已核验。",
+        "Give your ID number, name and mobile number, and confirm the phone with the SMS code. "
+        "An online sign-up is self-declared until a service counter sees your ID card (or "
+        "accepts your application).",
+    ),
+    "signup_name": ("姓名（与身份证一致）", "Name (as on the ID card)"),
+    "signup_phone": ("手机号", "Mobile number"),
+    "signup_city": ("你居住的城市", "The city you live in"),
+    "signup_submit": ("获取验证码", "Get a code"),
+    "signup_link": ("第一次使用？注册", "First time? Sign up"),
+    "assurance_self_declared": (
+        "你的身份为本人申报：请携带身份证到受理点核验（或在申请受理时核验）。",
+        "Your identity is self-declared: have your ID card checked at a service counter "
+        "(or when your application is accepted).",
+    ),
+    "phone_title": ("更换手机号", "Change my phone number"),
+    "phone_intro": (
+        "验证码会发到你现在登记的手机上；输入后，新号码替换旧号码。旧手机已不能用的，"
+        "请携带身份证到受理点更换。",
+        "A code goes to the phone now on record; with it, the new number replaces the old one. "
+        "If the old phone is gone, change it at a service counter with your ID card.",
+    ),
+    "phone_new": ("新手机号", "New mobile number"),
+    "phone_code_sent": (
+        "验证码已发到你现在登记的手机，请输入。",
+        "A code was sent to the phone now on record.",
+    ),
+    "phone_confirm": ("确认更换", "Change the number"),
+    "phone_counter_only": (
+        "网上注册的账户请携带身份证到受理点更换手机号。",
+        "An account signed up online changes its phone at a service counter, with the ID card.",
+    ),
     "reg_check_title": ("居住登记核验", "Residence registration check"),
     "reg_check_valid": ("这份居住登记有效。", "This residence registration is in force."),
     "reg_check_ended": ("这份居住登记已注销。", "This residence registration has ended."),

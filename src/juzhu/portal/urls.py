@@ -1,6 +1,6 @@
 from django.urls import path
 
-from juzhu.portal import letters, registration, views, views_apply, views_consent
+from juzhu.portal import letters, phone, registration, signup, views, views_apply, views_consent
 
 app_name = "portal"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("planner/plan/", views.plan, name="plan"),
     path("planner/plan.pdf", views.plan_pdf, name="plan_pdf"),
     path("login/", views.login, name="login"),
+    path("signup/", signup.signup, name="signup"),
     path("login/code/", views.login_code, name="login_code"),
     path("login/resend/", views.login_resend, name="login_resend"),
     path("logout/", views.logout, name="logout"),
@@ -27,6 +28,7 @@ urlpatterns = [
         name="registration_certificate",
     ),
     path("r/<str:token>/", registration.check, name="registration_check"),
+    path("me/phone/", phone.change_phone, name="phone"),
     path("me/letters/", letters.letter_list, name="letters"),
     path("me/letters/<uuid:pk>/", letters.letter_html, name="letter"),
     path("me/letters/<uuid:pk>.pdf", letters.letter_pdf, name="letter_pdf"),

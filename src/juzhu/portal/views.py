@@ -23,6 +23,7 @@ from juzhu.portal.present import present_plan
 from juzhu.portal.questions import PAGES, previous_page, structurally_relevant
 from juzhu.portal.summary import answer_rows
 from juzhu.portal.texts import say
+from juzhu.registry import services
 from juzhu.registry.selectors import NotFound, access_permit
 
 
@@ -170,6 +171,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
             except auth.LoginRefused as exc:
                 form.add_error("code", exc.message(lang))
             else:
+                services.do_confirm_signup(person)  # a sign-up's phone is now proven
                 auth.log_in(request, person)
                 return redirect(pending.get("next") or reverse("portal:me"))
     return _page(

@@ -71,6 +71,10 @@ class Person(models.Model):
     email = models.CharField(max_length=254, default="", blank=True)
     lang = models.CharField(max_length=8, default="zh")
     birth_date = models.DateField(null=True, blank=True)
+    # How sure the registry is that this record is this person (``services/signup.py``):
+    # verified (an ID card seen at a counter, or an import of such records), self_declared
+    # (signed up online with a phone proven by SMS), pending (signed up, phone not yet proven).
+    assurance = models.CharField(max_length=16, default="verified")
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

@@ -188,6 +188,9 @@ def do_intake(
                 person = services.do_register_person(
                     form.id_number, form.name, city=officer.city, phone=form.phone
                 )
+            # The clerk has the ID card in hand: the record is verified, and a phone given
+            # here replaces one typed online (changing a number at the counter).
+            services.do_confirm_identity(person, actor=actor, phone=form.phone)
             return services.do_submit_application(
                 person,
                 kind=form.kind,

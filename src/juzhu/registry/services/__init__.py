@@ -89,6 +89,12 @@ from juzhu.registry.services.registration import (
     evidence_for,
     live_registration,
 )
+from juzhu.registry.services.signup import (
+    do_change_phone,
+    do_confirm_identity,
+    do_confirm_signup,
+    do_start_signup,
+)
 from juzhu.registry.services.verdicts import (
     decision_inputs,
     decision_policy,
@@ -99,6 +105,10 @@ from juzhu.registry.services.verdicts import (
 )
 
 __all__ = [
+    "do_change_phone",
+    "do_confirm_identity",
+    "do_confirm_signup",
+    "do_start_signup",
     "do_change_address",
     "do_register",
     "evidence_for",

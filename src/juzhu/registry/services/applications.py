@@ -244,6 +244,11 @@ def do_accept_application(
     accepted_on = accepted_on or on
     policy = policy_of(app.city, on)
     due = statutory_due(policy, accepted_on)
+    if str(actor).startswith("officer:") and app.person.assurance != "verified":
+        # accepted at the counter with the ID card seen: the identity is confirmed
+        from juzhu.registry.services.signup import do_confirm_identity
+
+        do_confirm_identity(app.person, actor=actor)
     apply_transition(
         app,
         Machine.APPLICATION,
