@@ -29,11 +29,11 @@ from django.utils import timezone
 
 from juzhu.domain.lifecycle import Machine, transition
 from juzhu.domain.months import add_months
-from juzhu.domain.vocabulary import PermitStatus, RegistrationStatus
+from juzhu.domain.vocabulary import PermitStatus
 from juzhu.registry import pii, services
+from juzhu.registry.demo_ledger_facts import LedgerFacts
 from juzhu.registry.events import NewEvent, build_events
 from juzhu.registry.idnumbers import mask_phone, parse_id_number
-from juzhu.registry.letters import remedy_rights
 from juzhu.registry.models import (
     Appeal,
     Application,
@@ -60,7 +60,7 @@ class Place(NamedTuple):
     station: str
 
 
-class Ledger:
+class Ledger(LedgerFacts):
     """Each method takes the arguments of the ``do_*`` use case of the same name, minus
     ``expected_version`` (nothing else writes while the demo loads in one transaction), and
     moves the record exactly as that use case does. ``check_*`` guards that only query the
@@ -246,10 +246,6 @@ class Ledger:
             Endorsement(id=self.uuid(), city=permit.city, permit=permit, endorsed_on=on, late=late)
         )
 
-    def remedy(self, city: str, on: dt.date) -> dict[str, str]:
-        rights = remedy_rights(self.policy(city, on), served_on=on, cal=self.calendar)
-        return {k: rights[k] for k in ("reconsideration_by", "litigation_by")}
-
     def _sweep_step(
         self, category: str, permit: Permit, *, on: dt.date, actor: str, reason: str = "",
         inputs: Mapping[str, Any] | None = None, **options: Any,
@@ -321,20 +317,6 @@ class Ledger:
             app, Machine.APPLICATION, command, on=on, actor=actor,
             notice=notice and f"application_{notice}", notice_context=context, **options,
         )  # fmt: skip
-
-    def registry_facts(self, person: Person, city: str, on: dt.date) -> dict[str, Any]:
-        """``eligibility.registry_facts``, from the records this ledger holds."""
-        held = [r for r in self.held.get(person.pk, []) if r.city == city]
-        since = [
-            r.registered_on
-            for r in held
-            if isinstance(r, ResidenceRegistration)
-            and r.status == RegistrationStatus.ACTIVE
-            and r.registered_on <= on
-        ]
-        facts: dict[str, Any] = {"registered_since": min(since).isoformat()} if since else {}
-        facts["previous_permits"] = sum(isinstance(r, Permit) for r in held)
-        return facts
 
     def submit_application(
         self, person: Person, place: Place, *, kind: str, on: dt.date, actor: str,
@@ -421,23 +403,6 @@ class Ledger:
         elif app.kind == "voluntary_cancellation" and permit is not None:
             self.cancel_permit(permit, reason="voluntary", on=on, actor=actor)
         return permit
-
-    def decision_inputs(
-        self, app: Application, outcome: str, on: dt.date, actor: str, policy: Policy
-    ) -> dict[str, Any]:
-        """What ``services.decision_record`` stores. A demo decision against the engine's
-        verdict carries the countersign a real one needs (a demo supervisor's)."""
-        record = services.decision_inputs(app, on, policy)
-        verdict = record.get("verdict", {}).get("eligible")
-        if (outcome == "approve" and verdict is False) or (outcome == "refuse" and verdict):
-            record["override"] = {
-                "outcome": outcome,
-                "reason": "演示数据：材料经人工核实，与系统记录不一致",
-                "by": actor,
-                "on": on.isoformat(),
-                "countersigned_by": "officer:demo-supervisor",
-            }
-        return record
 
     def advance_application(
         self, app: Application, command: str, *, on: dt.date, actor: str
