@@ -23,6 +23,14 @@ LOGIN: dict[str, tuple[str, str]] = {
         "If this ID number has a phone number on file, a code has been sent to it. It is valid for 5 minutes.",
     ),
     "code": ("6位验证码", "6-digit code"),
+    "demo_code": (
+        "演示模式，本机不发真实短信。模拟短信网关收到的验证码：",
+        "Demo mode: no real SMS is sent from this machine. The code the fake SMS gateway got: ",
+    ),
+    "demo_code_where": (
+        "它也写在 var/outbox/sms/messages.jsonl 里。正式系统不会在页面上显示验证码。",
+        "It is also in var/outbox/sms/messages.jsonl. A real system never shows the code on a page.",
+    ),
     "code_hint": (
         "只填数字。工作人员不会向你索要验证码。",
         "Digits only. Staff never ask for your code.",

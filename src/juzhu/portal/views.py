@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -147,6 +148,7 @@ def login(request: HttpRequest) -> HttpResponse:
                     "id": str(started.challenge_id),
                     "sent": started.sent_at.isoformat(),
                     "next": _safe_next(request, reverse("portal:me")),
+                    "demo_code": started.demo_code,
                 }
                 return redirect("portal:login_code")
     return _page(request, "portal/login.html", status=status, form=form)
@@ -178,6 +180,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
         status=status,
         form=form,
         wait=auth.resend_wait(pending["sent"]),
+        demo_code=pending.get("demo_code", "") if settings.DEMO else "",
     )
 
 
@@ -200,7 +203,9 @@ def login_resend(request: HttpRequest) -> HttpResponse:
             resend_error=exc.message(lang),
             wait=auth.resend_wait(pending["sent"]),
         )
-    pending.update(id=str(started.challenge_id), sent=started.sent_at.isoformat())
+    pending.update(
+        id=str(started.challenge_id), sent=started.sent_at.isoformat(), demo_code=started.demo_code
+    )
     request.session[auth.CHALLENGE_KEY] = pending
     return redirect("portal:login_code")
 
