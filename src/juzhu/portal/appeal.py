@@ -33,7 +33,7 @@ from juzhu.domain.vocabulary import AppealStatus, ApplicationStatus, PermitStatu
 from juzhu.notifications.models import Notification
 from juzhu.portal import apply
 from juzhu.portal.flow import today
-from juzhu.portal.holder import permit_card
+from juzhu.portal.holder import permit_card, refusal_reasons
 from juzhu.portal.models import Evidence
 from juzhu.portal.present import day
 from juzhu.portal.texts import ui
@@ -168,22 +168,6 @@ def reconsideration_deadline(policy: Policy, notified_on: dt.date) -> dt.date | 
     return services.work_calendar().period_end(notified_on, period).date
 
 
-def refusal_reasons(app: Application) -> list[str]:
-    """The refusal's reasons in Chinese: a policy ground id as its text (with the law),
-    free text as it is."""
-    on = app.decided_on or app.submitted_on or today()
-    known: Any = Policy.of(app.city, on).get("refusal.grounds") or {}
-    out = []
-    for reason in app.decision_reasons or []:
-        ground = known.get(reason) if isinstance(reason, str) else None
-        if ground:
-            law = (ground.get("law") or {}).get("zh", "")
-            out.append(f"{ground['zh']}（{law}）" if law else ground["zh"])
-        elif str(reason).strip():
-            out.append(str(reason).strip())
-    return out
-
-
 def _offices(city: str, district: str, station: str, policy: Policy) -> dict[str, str]:
     from juzhu.registry.offices import office_names
 
@@ -216,7 +200,7 @@ def draft_context(appeal: Appeal, lang: str) -> dict[str, Any]:
         deadline = day(due, lang) if due else ""
         act = "不予签发居住证"
         act_on = app.decided_on
-        reasons = refusal_reasons(app)
+        reasons = refusal_reasons(app, "zh")
         place = (app.city, app.district, app.station)
     offices = _offices(*place, policy)
     return {

@@ -26,6 +26,7 @@ from juzhu.registry.selectors import (
     access_log_for_holder,
     access_permit,
 )
+from juzhu.rules.engine import Policy
 
 APPLICATION_STATUS: dict[str, tuple[str, str]] = {
     "draft": ("草稿", "draft"),
@@ -94,6 +95,34 @@ def timeline(
 ) -> list[dict[str, str]]:
     """The record's events in words, as the holder sees them (an officer masked)."""
     return history.timeline(record_type, record_id, lang, who or (lambda a: actor_words(a, lang)))
+
+
+def refusal_reasons(app: Application, lang: str, *, with_law: bool = True) -> list[str]:
+    """The refusal's reasons in ``lang``: a policy ground id as its text (with the law),
+    the officer's own words as they are."""
+    on = app.decided_on or app.submitted_on or today()
+    known: Any = Policy.of(app.city, on).get("refusal.grounds") or {}
+    out = []
+    for reason in app.decision_reasons or []:
+        ground = known.get(reason) if isinstance(reason, str) else None
+        if ground:
+            text, law = ground[lang], (ground.get("law") or {}).get(lang, "")
+            out.append(
+                f"{text}{say('lp', lang)}{law}{say('rp', lang)}" if law and with_law else text
+            )
+        elif str(reason).strip():
+            out.append(str(reason).strip())
+    return out
+
+
+def application_timeline(app: Application, lang: str) -> list[dict[str, str]]:
+    """The application's events; a refusal's reasons in ``lang`` (the event keeps the
+    grounds' Chinese words)."""
+    events = timeline("application", app.pk, lang)
+    for e in events:
+        if e["name"] == "ApplicationRefused":
+            e["why"] = say("semicolon", lang).join(refusal_reasons(app, lang, with_law=False))
+    return events
 
 
 def notice_day(person: Person, permit: Permit) -> dt.date | None:
@@ -187,11 +216,21 @@ def verified_by(person: Person, lang: str) -> list[dict[str, str]]:
 
 
 def inbox(person: Person, lang: str, mark_read: bool = True) -> list[dict[str, Any]]:
-    rows = Notification.objects.filter(person=person, channel="inbox").order_by("-created_at")
+    rows = (
+        Notification.objects.filter(person=person, channel="inbox")
+        .select_related("event")
+        .order_by("-created_at")
+    )
     out = []
     for n in rows[:100]:
+        context = n.context
+        if n.template.startswith("application_refused") and n.event is not None:
+            # the notice was worded in the person's language then; read in ``lang`` now
+            app = Application.objects.filter(person=person, pk=n.event.record_id).first()
+            if app is not None:
+                context = {**context, "reasons": refusal_reasons(app, lang, with_law=False)}
         try:
-            r = render(n.template, lang, n.context)
+            r = render(n.template, lang, context)
             title, body = r.title, r.body
         except TemplateError:
             title = "通知" if lang == "zh" else "Notice"

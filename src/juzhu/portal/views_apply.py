@@ -245,7 +245,7 @@ def application(request: auth.HolderRequest, app_id: str) -> HttpResponse:
         can_contest=app.status == ApplicationStatus.REFUSED,
         status_label=holder.application_status(app.status, lang),
         limits=apply.statutory(app, lang),
-        events=holder.timeline("application", app.pk, lang),
+        events=holder.application_timeline(app, lang),
         can_withdraw=apply.withdrawable(app),
     )
 
