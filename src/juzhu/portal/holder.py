@@ -11,7 +11,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from juzhu.domain.vocabulary import LABELS, PermitStatus, label
+from juzhu.domain.vocabulary import LABELS, AppealStatus, PermitStatus, label
 from juzhu.notifications.models import Notification
 from juzhu.notifications.render import TemplateError, render
 from juzhu.planner.situation import SituationError
@@ -19,7 +19,7 @@ from juzhu.portal.flow import plan_for, today
 from juzhu.portal.present import day, present_plan
 from juzhu.portal.texts import say
 from juzhu.registry import history
-from juzhu.registry.models import Application, Permit, Person
+from juzhu.registry.models import Appeal, Application, Permit, Person
 from juzhu.registry.selectors import (
     Viewer,
     access_application,
@@ -141,9 +141,21 @@ def notice_day(person: Person, permit: Permit) -> dt.date | None:
     return timezone.localtime(first).date() if first else None
 
 
-def situation_of(permit: Permit) -> dict[str, Any]:
-    """The planner situation from the permit's own data (the facts of its last decision)."""
+OPEN_APPEAL = (AppealStatus.FILED, AppealStatus.ACCEPTED)
+
+
+def open_appeal(permit: Permit) -> Appeal | None:
+    """The holder's challenge of this permit's cancellation still being handled, if any."""
+    rows = Appeal.objects.filter(permit=permit, status__in=OPEN_APPEAL)
+    return rows.order_by("-filed_on", "-pk").first()
+
+
+def situation_of(permit: Permit, *, follow_appeal: bool = True) -> dict[str, Any]:
+    """The planner situation from the permit's own data (the facts of its last decision),
+    with a challenge already filed: the plan follows it, and offers it no second time
+    (``follow_appeal=False``: as before it was filed, for the periods it had to meet)."""
     told = notice_day(permit.person, permit)
+    filed = open_appeal(permit) if follow_appeal else None
     p: dict[str, Any] = {
         "status": permit.status,
         "issued_on": permit.issued_on.isoformat(),
@@ -157,7 +169,14 @@ def situation_of(permit: Permit) -> dict[str, Any]:
         p["notified_on"] = (told or permit.cancelled_on or today()).isoformat()
         # Our cancellation and revocation notices state the remedy rights (notifications/texts.py).
         p["informed_of_remedy_rights"] = True if told else None
+    challenge: dict[str, Any] = {}
+    if filed is not None:
+        challenge = {
+            "appeal": {"path": filed.kind, "filed_on": filed.filed_on.isoformat()},
+            "disputes_cancellation": True,
+        }
     return {
+        **challenge,
         "city": permit.city,
         "as_of": today().isoformat(),
         "permit": {k: v for k, v in p.items() if v is not None},
@@ -180,7 +199,9 @@ def situation_of(permit: Permit) -> dict[str, Any]:
     }
 
 
-def permit_card(permit: Permit, lang: str, with_plan: bool) -> dict[str, Any]:
+def permit_card(
+    permit: Permit, lang: str, with_plan: bool, *, follow_appeal: bool = True
+) -> dict[str, Any]:
     card: dict[str, Any] = {
         "permit": permit,
         "status_label": label(permit.status, lang),
@@ -194,7 +215,8 @@ def permit_card(permit: Permit, lang: str, with_plan: bool) -> dict[str, Any]:
     }
     if with_plan:
         try:
-            card["plan"] = present_plan(plan_for(situation_of(permit), lang))
+            situation = situation_of(permit, follow_appeal=follow_appeal)
+            card["plan"] = present_plan(plan_for(situation, lang))
         except SituationError:
             card["plan"] = None  # inconsistent stored facts: show the record, not a wrong plan
     return card

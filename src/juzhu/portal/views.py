@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from juzhu.domain.vocabulary import PermitStatus
+from juzhu.portal import appeal as appeal_flow
 from juzhu.portal import auth, flow, holder, prefs
 from juzhu.portal.forms import PAGE_FORMS, PAGE_TITLES, CodeForm, IdNumberForm
 from juzhu.portal.pdf import pdf_response
@@ -238,6 +239,7 @@ def me(request: auth.HolderRequest) -> HttpResponse:
         apply_link=_apply_link(person, lang),
         verified=holder.verified_by(person, lang),
         unread=holder.unread_count(person),
+        appeals=appeal_flow.my_appeals(person, lang),
     )
 
 
@@ -266,6 +268,13 @@ def permit_detail(request: auth.HolderRequest, permit_id: str) -> HttpResponse:
         events=holder.timeline("permit", permit.pk, lang),
         # the consent page speaks for the latest permit only (the one a code binds to)
         consent_here=holder.latest_permit_id(person) == permit.pk,
+        appeals=[
+            item
+            for item in appeal_flow.my_appeals(person, lang)
+            if item["appeal"].permit_id == permit.pk
+        ],
+        can_contest=permit.status in appeal_flow.CONTESTABLE
+        and bool(appeal_flow.kinds_left(permit)),
     )
 
 

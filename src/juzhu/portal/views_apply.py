@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_POST
 from juzhu.domain.vocabulary import ApplicationStatus, label
 from juzhu.portal import appeal as appeal_flow
 from juzhu.portal import apply, auth, holder, prefs
-from juzhu.portal.apply_forms import APPLY_FORMS, AppealForm, KindForm
+from juzhu.portal.apply_forms import APPLY_FORMS, KINDS, AppealForm, KindForm
 from juzhu.portal.flow import today
 from juzhu.portal.models import Draft
 from juzhu.portal.texts import say
@@ -276,11 +277,20 @@ def _my_appeal(request: auth.HolderRequest, appeal_id: str) -> Appeal:
 
 
 def _contest(
-    request: HttpRequest, *, file: Any, title: str, lead: str, back_url: str, action: str
+    request: HttpRequest,
+    *,
+    file: Any,
+    title: str,
+    lead: str,
+    back_url: str,
+    action: str,
+    kinds: Sequence[str] = KINDS,
 ) -> HttpResponse:
     """The appeal form (reasons and evidence); ``file(kind, grounds, files)`` records it."""
     lang = prefs.activate(request)
-    form = AppealForm(request.POST or None, request.FILES or None, lang=lang, today=today)
+    form = AppealForm(
+        request.POST or None, request.FILES or None, lang=lang, today=today, kinds=kinds
+    )
     status = 200
     if request.method == "POST":
         status = 400
@@ -319,8 +329,14 @@ def appeal_new(request: auth.HolderRequest, permit_id: str) -> HttpResponse:
         raise Http404 from None
     if permit.status not in appeal_flow.CONTESTABLE:
         raise Http404
+    kinds = appeal_flow.kinds_left(permit)
+    if not kinds:  # already being handled: follow it, never file it twice
+        running = holder.open_appeal(permit)
+        assert running is not None
+        return redirect("portal:appeal", appeal_id=running.pk)
     return _contest(
         request,
+        kinds=kinds,
         file=lambda kind, grounds, files: appeal_flow.do_file(permit, person, kind, grounds, files),
         title="appeal_title",
         lead="appeal_lead",
@@ -357,6 +373,7 @@ def appeal_detail(request: auth.HolderRequest, appeal_id: str) -> HttpResponse:
         request,
         "portal/appeal.html",
         a=appeal_flow.draft_context(appeal, lang),
+        item=appeal_flow.appeal_item(appeal, lang),
         events=holder.timeline("appeal", appeal.pk, lang),
     )
 
@@ -367,6 +384,7 @@ def appeal_pdf(request: auth.HolderRequest, appeal_id: str) -> HttpResponse:
     lang = prefs.activate(request)
     appeal = _my_appeal(request, appeal_id)
     response = HttpResponse(appeal_flow.draft_pdf(appeal, lang), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="fuyi-{appeal.filed_on}.pdf"'
+    name = "shensu" if appeal.kind == "appeal" else "fuyi"  # 申诉书 / 复议申请书
+    response["Content-Disposition"] = f'attachment; filename="{name}-{appeal.filed_on}.pdf"'
     response["Cache-Control"] = "no-store"
     return response
