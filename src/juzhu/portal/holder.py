@@ -9,9 +9,10 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+from django.db.models import F
 from django.utils import timezone
 
-from juzhu.domain.vocabulary import LABELS, AppealStatus, PermitStatus, label
+from juzhu.domain.vocabulary import AppealStatus, PermitStatus, label
 from juzhu.notifications.models import Notification
 from juzhu.notifications.render import TemplateError, render
 from juzhu.planner.situation import SituationError
@@ -23,7 +24,6 @@ from juzhu.registry.models import Appeal, Application, Permit, Person
 from juzhu.registry.selectors import (
     Viewer,
     access_application,
-    access_log_for_holder,
     access_permit,
 )
 from juzhu.rules.engine import Policy
@@ -222,26 +222,12 @@ def permit_card(
     return card
 
 
-def verified_by(person: Person, lang: str) -> list[dict[str, str]]:
-    rows = []
-    for log in access_log_for_holder(person)[:50]:
-        purpose = label(log.purpose, lang) if log.purpose in LABELS else log.purpose
-        kind = say("actor_officer", lang) if log.viewer_kind == "officer" else log.viewer_name
-        rows.append(
-            {
-                "when": timezone.localtime(log.at).strftime("%Y-%m-%d %H:%M"),
-                "who": kind if log.viewer_kind == "officer" else (log.viewer_name or kind),
-                "purpose": purpose,
-            }
-        )
-    return rows
-
-
 def inbox(person: Person, lang: str, mark_read: bool = True) -> list[dict[str, Any]]:
     rows = (
         Notification.objects.filter(person=person, channel="inbox")
         .select_related("event")
-        .order_by("-created_at")
+        # by the day the thing happened (a record loaded or imported later keeps its day)
+        .order_by(F("event__on_date").desc(nulls_last=True), "-created_at", "-pk")
     )
     out = []
     for n in rows[:100]:
@@ -265,7 +251,9 @@ def inbox(person: Person, lang: str, mark_read: bool = True) -> list[dict[str, A
             {
                 "title": title,
                 "body": body,
-                "at": timezone.localtime(n.created_at).strftime("%Y-%m-%d %H:%M"),
+                "at": day(n.event.on_date, lang)
+                if n.event is not None
+                else day(timezone.localtime(n.created_at).date(), lang),
                 "unread": n.read_at is None,
             }
         )

@@ -71,10 +71,22 @@ MY_PERMIT: dict[str, tuple[str, str]] = {
     "remedy_deadlines": ("救济期限", "Deadlines to contest"),
     "full_plan": ("完整补救计划", "Full remedy plan"),
     "verified_by": ("谁查验过我的居住证", "Who checked my permit"),
+    "endorse_now": ("去签注", "Endorse now"),
+    "endorse_due": ("你的居住证需要签注，截止日期", "Your permit needs its endorsement, due by"),
+    "endorse_late": (
+        "签注已过期限，居住证使用功能中止：补办签注即可恢复",
+        "The endorsement is overdue and the permit's use is suspended: endorse late to restore it",
+    ),
     "verified_none": ("还没有单位查验过你的居住证。", "Nobody has checked your permit yet."),
     "verified_when": ("时间", "When"),
     "verified_who": ("查验方", "Who"),
     "verified_why": ("用途", "Purpose"),
+    "verified_asked_about": ("问的日期", "Date asked about"),
+    "verified_answer": ("回答", "Answer"),
+    "verified_yes": ("有效", "yes, valid"),
+    "verified_no": ("无效", "no, not valid"),
+    "verified_refused": ("没有回答", "no answer given"),
+    "verified_because": ("原因", "Because"),
     "inbox": ("通知消息", "Notices"),
     "inbox_empty": ("暂时没有通知。", "No notices yet."),
     "unread": ("未读", "new"),
@@ -213,6 +225,10 @@ APPEALS: dict[str, tuple[str, str]] = {
         "social-insurance record, endorsement receipt.",
     ),
     "evidence_list": ("你提交的证据", "Your evidence"),
+    "evidence_held": (
+        "这些证据已经收到，不用再选；提交时会一起交上：",
+        "These files are kept, so there is no need to choose them again; they go in when you submit:",
+    ),
     "refused_act": ("不予签发的决定", "The refusal"),
     "appeal_lead": (
         "认为居住证被错误注销的，可以申请行政复议，或先向原办理机关申诉（申诉不会让复议期限停下来）。"

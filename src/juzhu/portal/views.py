@@ -19,8 +19,10 @@ from django.views.decorators.http import require_POST
 from juzhu.domain.vocabulary import PermitStatus
 from juzhu.portal import appeal as appeal_flow
 from juzhu.portal import auth, flow, holder, prefs
+from juzhu.portal.checks import checks_of
 from juzhu.portal.forms import PAGE_FORMS, PAGE_TITLES, CodeForm, IdNumberForm
 from juzhu.portal.pdf import pdf_response
+from juzhu.portal.present import day as present_day
 from juzhu.portal.present import present_plan
 from juzhu.portal.questions import PAGES, previous_page, structurally_relevant
 from juzhu.portal.summary import answer_rows
@@ -237,10 +239,25 @@ def me(request: auth.HolderRequest) -> HttpResponse:
             for a in holder.my_applications(person)
         ],
         apply_link=_apply_link(person, lang),
-        verified=holder.verified_by(person, lang),
+        endorse=_endorsement_due(person, lang),
+        verified=checks_of(person, lang),
         unread=holder.unread_count(person),
         appeals=appeal_flow.my_appeals(person, lang),
     )
+
+
+def _endorsement_due(person: Any, lang: str) -> dict[str, str]:
+    """When the live permit's endorsement window is open, or it is suspended for want of
+    one: the page then shows one clear 去签注 (with the due day, or that it is late)."""
+    from juzhu.portal import apply
+
+    permit = apply.live_permit(person)
+    if permit is None or not apply.endorsement_open(permit, flow.today()):
+        return {}
+    if permit.status == PermitStatus.SUSPENDED or not permit.next_due_on:
+        return {"heading": say("endorse_late", lang)}
+    due = present_day(permit.next_due_on, lang)
+    return {"heading": say("endorse_due", lang) + say("colon", lang) + due}
 
 
 def _apply_link(person: Any, lang: str) -> str:

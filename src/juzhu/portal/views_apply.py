@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from juzhu.domain.vocabulary import ApplicationStatus, label
 from juzhu.portal import appeal as appeal_flow
-from juzhu.portal import apply, auth, holder, prefs
+from juzhu.portal import apply, auth, held, holder, prefs
 from juzhu.portal.apply_forms import APPLY_FORMS, KINDS, AppealForm, KindForm
 from juzhu.portal.flow import today
 from juzhu.portal.models import Draft
@@ -292,21 +292,27 @@ def _contest(
         request.POST or None, request.FILES or None, lang=lang, today=today, kinds=kinds
     )
     status = 200
-    if request.method == "POST":
+    if request.method != "POST":
+        held.release(request, action)  # a fresh form starts with nothing held
+    else:
         status = 400
         if form.is_valid():
+            evidence = [*held.files(request, action), *form.cleaned_data["evidence"]]
             try:
-                filed = file(
-                    form.cleaned_data["kind"],
-                    form.cleaned_data["grounds"],
-                    form.cleaned_data["evidence"],
-                )
+                filed = file(form.cleaned_data["kind"], form.cleaned_data["grounds"], evidence)
             except apply.UploadRefused as exc:
                 form.add_error("evidence", exc.message(lang))
             except services.Refused as exc:
                 form.add_error("grounds", exc.en if lang == "en" else exc.zh)
             else:
+                held.release(request, action)
                 return redirect("portal:appeal", appeal_id=filed.pk)
+        elif "evidence" not in form.errors:
+            # another field is wrong: keep the good files so they need not be chosen again
+            try:
+                held.hold(request, action, form.cleaned_data.get("evidence") or [])
+            except apply.UploadRefused as exc:
+                form.add_error("evidence", exc.message(lang))
     return _page(
         request,
         "portal/appeal_form.html",
@@ -316,6 +322,7 @@ def _contest(
         lead=say(lead, lang),
         back_url=back_url,
         action=action,
+        held=held.held(request, action),
     )
 
 
