@@ -25,4 +25,5 @@ urlpatterns = [
     path("", include("juzhu.backoffice.acceptance.urls")),
     path("", include("juzhu.backoffice.decisions.urls")),
     path("", include("juzhu.backoffice.oversight.urls")),
+    path("", include("juzhu.backoffice.ratings")),
 ]

@@ -19,6 +19,20 @@ from juzhu.registry.selectors import access_log_for_holder
 from juzhu.verification.models import Verification
 from juzhu.verification.validity import status_on
 
+# why an officer read the record (the back office's purposes), never shown as an id
+OFFICE_PURPOSES = {
+    "office_case": ("办理你的业务时查看", "while handling your case"),
+    "office_checklist": ("核对你的申请材料", "checking your application's documents"),
+    "office_upload": ("查看你上传的材料", "looking at a document you uploaded"),
+    "office_decide": ("审核你的申请", "reviewing your application"),
+    "office_handover": ("发证时核对身份", "checking identity at handover"),
+    "office_intake": ("窗口代办时查找", "looking you up at the counter"),
+    "office_person": ("查阅你的登记信息", "looking at your registration"),
+    "office_cancel": ("处理注销或撤销", "handling a cancellation or revocation"),
+    "office_appeal": ("办理你的申诉或复议", "handling your complaint or reconsideration"),
+    "office_rating": ("回访你的评价", "following up your rating"),
+    "": ("工作需要查看", "for official work"),
+}
 # why a "no": the permit's state on the date asked about
 NO_BECAUSE = {
     None: ("该日居住证还没有签发", "the permit had not been issued on that date"),
@@ -63,6 +77,12 @@ def _say(pair: tuple[str, str], lang: str) -> str:
     return pair[1] if lang == "en" else pair[0]
 
 
+def _purpose(purpose: str, lang: str) -> str:
+    if purpose in LABELS:
+        return label(purpose, lang)
+    return _say(OFFICE_PURPOSES.get(purpose, OFFICE_PURPOSES[""]), lang)
+
+
 def why_no(permit: Permit | None, on: dt.date, lang: str) -> str:
     """Why the answer for ``on`` was no: the permit's state that day, from its events."""
     if permit is None:
@@ -99,7 +119,7 @@ def checks_of(person: Person, lang: str, limit: int = 50) -> list[dict[str, str]
             "who": say("actor_officer", lang)
             if officer
             else (log.viewer_name or say("actor_party", lang)),  # fmt: skip
-            "purpose": label(log.purpose, lang) if log.purpose in LABELS else log.purpose,
+            "purpose": _purpose(log.purpose, lang),
             "answer": "",
             "asked_about": "",
             "why": "",

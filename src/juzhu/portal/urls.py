@@ -35,6 +35,7 @@ urlpatterns = [
     path(
         "me/applications/<uuid:app_id>/withdraw/", views_apply.withdraw, name="application_withdraw"
     ),
+    path("me/applications/<uuid:app_id>/rate/", views_apply.rate, name="application_rate"),
     path(
         "me/applications/<uuid:app_id>/appeal/", views_apply.appeal_refusal, name="appeal_refusal"
     ),

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from juzhu.domain.vocabulary import ApplicationStatus, label
 from juzhu.portal import appeal as appeal_flow
-from juzhu.portal import apply, auth, held, holder, prefs
+from juzhu.portal import apply, auth, held, holder, prefs, rating
 from juzhu.portal.apply_forms import APPLY_FORMS, KINDS, AppealForm, KindForm
 from juzhu.portal.flow import today
 from juzhu.portal.models import Draft
@@ -22,6 +22,7 @@ from juzhu.portal.texts import say
 from juzhu.registry import services
 from juzhu.registry.models import Appeal, Application
 from juzhu.registry.selectors import NotFound, access_application, access_permit
+from juzhu.registry.services.ratings import do_rate_service
 
 
 def _page(request: HttpRequest, template: str, status: int = 200, **ctx: Any) -> HttpResponse:
@@ -235,11 +236,21 @@ def _my_application(request: auth.HolderRequest, app_id: str) -> Application:
 @never_cache
 @auth.holder_required
 def application(request: auth.HolderRequest, app_id: str) -> HttpResponse:
+    return _application_page(request, _my_application(request, app_id))
+
+
+def _application_page(
+    request: auth.HolderRequest,
+    app: Application,
+    rating_form: rating.RatingForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     lang = prefs.activate(request)
-    app = _my_application(request, app_id)
     return _page(
         request,
         "portal/application.html",
+        status=status,
+        rate=rating.rating_context(app, lang, rating_form),
         app=app,
         kind_label=kind_title(app.kind, lang),
         next_3=say(NEXT_3.get(app.kind, "next_3"), lang),
@@ -249,6 +260,26 @@ def application(request: auth.HolderRequest, app_id: str) -> HttpResponse:
         events=holder.application_timeline(app, lang),
         can_withdraw=apply.withdrawable(app),
     )
+
+
+@require_POST
+@auth.holder_required
+def rate(request: auth.HolderRequest, app_id: str) -> HttpResponse:
+    """好差评: the holder's rating of a finished application (the registry records it)."""
+    lang = prefs.activate(request)
+    app = _my_application(request, app_id)
+    form = rating.RatingForm(request.POST, lang=lang, today=today)
+    if form.is_valid():
+        try:
+            do_rate_service(
+                app, person=request.person, score=int(form.cleaned_data["score"]),
+                comment=form.cleaned_data["comment"], on=today(),
+            )  # fmt: skip
+        except services.Refused as exc:
+            form.add_error(exc.field or "score", exc.en if lang == "en" else exc.zh)
+        else:
+            return redirect(reverse("portal:application", args=[app.pk]) + "#rating")
+    return _application_page(request, app, rating_form=form, status=400)
 
 
 @require_POST
