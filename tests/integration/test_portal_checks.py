@@ -16,7 +16,8 @@ from fixtures.portal import login
 from fixtures.verification import ask, code_for
 from juzhu.portal.checks import checks_of
 from juzhu.registry import services
-from juzhu.registry.models import Permit, Person, RelyingParty
+from juzhu.registry.models import Officer, Permit, Person, RelyingParty
+from juzhu.registry.selectors import Viewer, access_permit
 
 pytestmark = frozen
 
@@ -71,3 +72,14 @@ def test_a_suspended_permit_says_so_and_a_refused_check_says_they_learned_nothin
     assert checks_of(alice, "en")[0]["why"] == (
         "on that date its use was suspended (not endorsed on time)"
     )
+
+
+def test_an_officers_read_is_named_in_words_never_by_its_purpose_id(
+    alice: Person, permit: Permit, bob: Officer, outbox: None
+) -> None:
+    access_permit(Viewer.of_officer(bob), permit.pk, purpose="office_case")
+    access_permit(Viewer.of_officer(bob), permit.pk, purpose="office_something_new")
+    newer, older = checks_of(alice, "zh")
+    assert (older["who"], older["purpose"]) == ("公安机关工作人员", "办理你的业务时查看")
+    assert newer["purpose"] == "工作需要查看" and "office" not in newer["purpose"]
+    assert checks_of(alice, "en")[1]["purpose"] == "while handling your case"
