@@ -40,6 +40,8 @@ def test_a_finished_service_can_be_rated_once_with_five_levels(
     client: Client, alice: Person, refused: Application
 ) -> None:
     login(client, alice)
+    me = client.get("/portal/me/").content.decode()
+    assert f'href="/portal/me/applications/{refused.pk}/#rating">评价这次办理' in me
     page = client.get(f"/portal/me/applications/{refused.pk}/").content.decode()
     assert "评价这次办理" in page
     for level in ("非常满意", "满意", "基本满意", "不满意", "非常不满意"):
@@ -52,6 +54,7 @@ def test_a_finished_service_can_be_rated_once_with_five_levels(
     assert "你的评价" in page and "满意" in page and "评价这次办理" not in page
     assert "办理单位应在此前回访答复" not in page  # a good rating needs no follow-up
     assert rate(client, refused, "1", "再评一次").status_code == 400
+    assert "#rating" not in client.get("/portal/me/").content.decode()  # rated: no prompt
     assert ServiceRating.objects.count() == 1
 
 

@@ -28,6 +28,7 @@ from juzhu.portal.questions import PAGES, previous_page, structurally_relevant
 from juzhu.portal.summary import answer_rows
 from juzhu.portal.texts import say
 from juzhu.registry.selectors import NotFound, access_permit
+from juzhu.registry.services.ratings import can_rate
 
 
 def _page(request: HttpRequest, template: str, status: int = 200, **ctx: Any) -> HttpResponse:
@@ -235,7 +236,7 @@ def me(request: auth.HolderRequest) -> HttpResponse:
         person=person,
         cards=[holder.permit_card(p, lang, with_plan=i == 0) for i, p in enumerate(permits)],
         applications=[
-            {"app": a, "status": holder.application_status(a.status, lang)}
+            {"app": a, "status": holder.application_status(a.status, lang), "rate": can_rate(a)}
             for a in holder.my_applications(person)
         ],
         apply_link=_apply_link(person, lang),
