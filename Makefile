@@ -26,11 +26,11 @@ $(BENCH_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	@touch $@
 
-run: $(STAMP) ## migrate the embedded database, load the demo city, serve on http://127.0.0.1:8000
+run: $(STAMP) ## migrate the embedded database, load the demo city, serve on http://127.0.0.1:8000 (demo mode: prints how to sign in)
 	$(BIN)/juzhu policy check
 	$(BIN)/juzhu migrate
 	$(BIN)/juzhu demo --if-empty
-	$(BIN)/juzhu serve
+	JUZHU_DEMO=1 $(BIN)/juzhu serve
 
 test: $(STAMP) ## every check and test: lint, types, unit, scenarios; integration and browser suites on SQLite and PostgreSQL
 	$(MAKE) --no-print-directory lint typecheck

@@ -71,3 +71,14 @@ def alice_with_a_refused_application() -> tuple[Person, Application]:
         facts="居住登记自今年6月起，不满12个月",
     )
     return alice, app
+
+
+def contest_cancellation(page: Any, way: str, grounds: str, files: list[dict[str, Any]]) -> None:
+    """From 我的居住证: the permit's page, 对注销有异议, the ``way`` (its label), the reasons
+    and the evidence files, submitted."""
+    page.get_by_role("link", name="查看详情和办理记录").click()
+    page.get_by_role("link", name="对注销有异议").click()
+    page.get_by_label(way).check()
+    page.get_by_label("事实和理由").fill(grounds)
+    page.get_by_label("证据材料（可不传）").set_input_files(files)
+    page.get_by_role("button", name="提交并生成申请书").click()

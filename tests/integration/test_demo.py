@@ -442,12 +442,13 @@ def test_every_link_on_the_landing_page_leads_somewhere(db: Any) -> None:
     client = Client()
     html = client.get("/").content.decode()
     links = set(re.findall(r'(?:href|src)="([^"#]+)"', html))
-    assert {"/admin/", "/healthz"} <= links
+    assert {"/admin/", "/healthz", "/office/", "/portal/"} <= links
     for link in links:
         assert link.startswith("/"), f"{link}: only links to what this service serves"
         assert client.get(link, follow=True).status_code == 200, link
-    for coming in ("居民门户", "民警工作台", "核验接口文档"):  # named, not linked, until they exist
+    for coming in ("居民门户", "民警工作台", "核验接口文档"):  # each named, and linked above
         assert coming in html
+    assert "即将推出" not in html and "Coming" not in html  # the back office is linked
 
 
 def test_the_health_check_answers_with_the_database_in_use(db: Any) -> None:

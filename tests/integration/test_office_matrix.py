@@ -31,9 +31,9 @@ from juzhu.registry.models import AccessLog, Appeal, Application, Event, Permit
 from juzhu.registry.services import Actor
 
 SPEC = {
-    "clerk": {"any", "view", "claim", "accept", "handover"},
-    "reviewer": {"any", "view", "claim", "decide", "handover", "cancel", "appeal"},
-    "supervisor": {"any", "view", "claim", "accept", "decide", "handover", "cancel", "appeal", "audit"},
+    "clerk": {"any", "view", "claim", "accept", "handover", "follow_up"},
+    "reviewer": {"any", "view", "claim", "decide", "handover", "cancel", "appeal", "follow_up"},
+    "supervisor": {"any", "view", "claim", "accept", "decide", "handover", "cancel", "appeal", "audit", "follow_up"},
     "auditor": {"any", "view", "audit"},
     "admin": {"any", "manage"},
 }  # fmt: skip

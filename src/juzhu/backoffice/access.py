@@ -44,6 +44,8 @@ ACTIONS: dict[str, frozenset[str]] = {
     "handover": frozenset({"clerk", "reviewer", "supervisor"}),
     "cancel": frozenset({"reviewer", "supervisor"}),
     "appeal": frozenset({"reviewer", "supervisor"}),
+    # 好差评: follow up a poor rating of a finished service and reply to the holder
+    "follow_up": frozenset({"clerk", "reviewer", "supervisor"}),
     # who read what: access logs, refused attempts, sign-ins
     "audit": frozenset({"auditor", "supervisor"}),
     # the office directory and working-day overrides; no casework

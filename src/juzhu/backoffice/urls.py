@@ -27,4 +27,5 @@ urlpatterns = [
     path("", include("juzhu.backoffice.decisions.urls")),
     path("", include("juzhu.backoffice.oversight.urls")),
     path("", include("juzhu.backoffice.parties.urls")),
+    path("", include("juzhu.backoffice.ratings")),
 ]

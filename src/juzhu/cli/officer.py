@@ -45,3 +45,13 @@ def officer_disable(username: Annotated[str, typer.Argument()]) -> None:
     from juzhu.cli.officer_runs import run_disable
 
     run_disable(username)
+
+
+@officer_app.command("totp")
+def officer_totp(username: Annotated[str, typer.Argument()]) -> None:
+    """Demo only (JUZHU_DEMO=1): print an officer's current TOTP code, for trying the back
+    office without an authenticator app. Refused otherwise."""
+    setup_django()
+    from juzhu.cli.officer_runs import run_totp
+
+    run_totp(username)

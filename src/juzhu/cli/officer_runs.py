@@ -10,8 +10,10 @@ import secrets
 from typing import Any, NoReturn
 
 import typer
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rich.console import Console
 
@@ -65,6 +67,23 @@ def run_reset_otp(username: str) -> None:
     user = _user(username)
     n, _ = TOTPDevice.objects.filter(user=user).delete()
     console.print(f"{username}: {n} authenticator(s) removed; they enrol again at next sign-in")
+
+
+def run_totp(username: str) -> None:
+    if not settings.DEMO:
+        _refuse(
+            "officer totp: only in demo mode (JUZHU_DEMO=1, a development machine); an officer "
+            "reads the code from their own authenticator app"
+        )
+    user = _user(username)
+    device = TOTPDevice.objects.filter(user=user).order_by("-confirmed").first()
+    if device is None:
+        _refuse(
+            f"{username} has no authenticator yet: sign in at /office/ with the password first "
+            "(the first sign-in creates it), then run this again"
+        )
+    token = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token()
+    console.print(f"{username}: {token:0{device.digits}d} (changes every {device.step} s)")
 
 
 def run_disable(username: str) -> None:

@@ -61,10 +61,41 @@ def serve(
         "on",
         *([] if access_log else ["--no-access-log"]),
     ]
+    if _demo_on():
+        if host not in {"127.0.0.1", "localhost", "::1"}:
+            typer.echo(
+                f"--host {host}: JUZHU_DEMO=1 shows login codes on the page, so it serves this "
+                "machine only; use --host 127.0.0.1 or unset JUZHU_DEMO",
+                err=True,
+            )
+            raise typer.Exit(2)
+        print_guide()
     typer.echo(f"juzhu serving on http://{host}:{port}/ (Ctrl-C to stop)")
     if notify:
         start_worker()
     os.execv(args[0], args)
+
+
+def _demo_on() -> bool:
+    import os
+
+    return os.environ.get("JUZHU_DEMO", "").lower() in {"1", "true", "yes", "on"}
+
+
+def print_guide() -> None:
+    """The demo's sign-in guide (``cli/demo_guide.py``), then the database is let go of
+    before this process becomes uvicorn."""
+    from rich.console import Console
+
+    from juzhu.cli.django_setup import setup_django
+
+    setup_django()
+    from django.db import connections
+
+    from juzhu.cli.demo_guide import print_signin_guide
+
+    print_signin_guide(Console(soft_wrap=True))  # commands stay on one line to copy
+    connections.close_all()
 
 
 def start_worker() -> None:

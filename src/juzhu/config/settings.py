@@ -40,6 +40,20 @@ LETTER_DIR = Path(os.environ.get("JUZHU_LETTER_DIR", str(VAR_DIR / "letters")))
 ALLOWED_HOSTS = os.environ.get("JUZHU_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 SITE_URL = os.environ.get("JUZHU_SITE_URL", "http://127.0.0.1:8000")
 
+# The demo flag (``make run`` sets it): the login-code page also shows the code the fake
+# SMS gateway was given, so a newcomer can sign in as a demo holder. Off by default, and
+# refused anywhere but a development machine: a host other than this machine in
+# JUZHU_ALLOWED_HOSTS, or a real SMS gateway, means it is not one.
+DEMO = env_bool("JUZHU_DEMO", False)
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]", "testserver"}
+if DEMO and (set(ALLOWED_HOSTS) - LOCAL_HOSTS or os.environ.get("JUZHU_SMS_GATEWAY")):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "JUZHU_DEMO=1 shows login codes on the page and is for a development machine only; "
+        "unset JUZHU_DEMO (JUZHU_ALLOWED_HOSTS and JUZHU_SMS_GATEWAY say this is not one)"
+    )
+
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -12,3 +12,6 @@ urlpatterns = [
     path("office/", include("juzhu.backoffice.urls")),
     path("api/", api.urls),
 ]
+
+handler404 = "juzhu.config.errors.page_not_found"
+handler500 = "juzhu.config.errors.server_error"

@@ -1,5 +1,7 @@
 """Contest a cancellation, a revocation or a refusal online: record the appeal, keep the
-evidence files, and generate the draft 行政复议申请书.
+evidence files, and generate the draft 行政复议申请书 (a reconsideration) or 申诉书 (a
+complaint, addressed to the office that decided). A challenge being handled is followed on
+我的居住证 (``my_appeals``), and not offered again (``kinds_left``).
 
 A cancellation, a revocation or the refusal of an application is recorded through the
 registry's use case (``services.do_file_appeal``); for a refusal the appeal names the
@@ -32,8 +34,9 @@ from django.utils import timezone
 from juzhu.domain.vocabulary import AppealStatus, ApplicationStatus, PermitStatus, label
 from juzhu.notifications.models import Notification
 from juzhu.portal import apply
+from juzhu.portal.apply_forms import KINDS
 from juzhu.portal.flow import today
-from juzhu.portal.holder import permit_card
+from juzhu.portal.holder import permit_card, refusal_reasons
 from juzhu.portal.models import Evidence
 from juzhu.portal.present import day
 from juzhu.portal.texts import ui
@@ -42,7 +45,6 @@ from juzhu.registry.files import upload_root
 from juzhu.registry.models import Appeal, Application, Permit, Person
 from juzhu.rules.engine import Policy
 
-KINDS = ("reconsideration", "appeal")
 CONTESTABLE = ("cancelled", "revoked")
 MAX_EVIDENCE = 10
 
@@ -168,22 +170,6 @@ def reconsideration_deadline(policy: Policy, notified_on: dt.date) -> dt.date | 
     return services.work_calendar().period_end(notified_on, period).date
 
 
-def refusal_reasons(app: Application) -> list[str]:
-    """The refusal's reasons in Chinese: a policy ground id as its text (with the law),
-    free text as it is."""
-    on = app.decided_on or app.submitted_on or today()
-    known: Any = Policy.of(app.city, on).get("refusal.grounds") or {}
-    out = []
-    for reason in app.decision_reasons or []:
-        ground = known.get(reason) if isinstance(reason, str) else None
-        if ground:
-            law = (ground.get("law") or {}).get("zh", "")
-            out.append(f"{ground['zh']}（{law}）" if law else ground["zh"])
-        elif str(reason).strip():
-            out.append(str(reason).strip())
-    return out
-
-
 def _offices(city: str, district: str, station: str, policy: Policy) -> dict[str, str]:
     from juzhu.registry.offices import office_names
 
@@ -195,7 +181,8 @@ def draft_context(appeal: Appeal, lang: str) -> dict[str, Any]:
     deadline = ""
     if permit is not None:
         policy = services.policy_of(permit.city, permit.cancelled_on or appeal.filed_on)
-        card = permit_card(permit, lang, with_plan=True)
+        # the deadline the filing had to meet: the plan as it stood before it was filed
+        card = permit_card(permit, lang, with_plan=True, follow_appeal=False)
         if card["plan"]:
             deadline = next(
                 (
@@ -216,7 +203,7 @@ def draft_context(appeal: Appeal, lang: str) -> dict[str, Any]:
         deadline = day(due, lang) if due else ""
         act = "不予签发居住证"
         act_on = app.decided_on
-        reasons = refusal_reasons(app)
+        reasons = refusal_reasons(app, "zh")
         place = (app.city, app.district, app.station)
     offices = _offices(*place, policy)
     return {
@@ -225,6 +212,7 @@ def draft_context(appeal: Appeal, lang: str) -> dict[str, Any]:
         "permit": permit,
         "application": app,
         "respondent": offices["bureau"],
+        "station": offices["station"],
         "body": offices["government"],
         "act": act,
         "act_on": day(act_on, "zh"),
@@ -239,9 +227,82 @@ def draft_context(appeal: Appeal, lang: str) -> dict[str, Any]:
     }
 
 
+def _due_dates(appeal: Appeal, lang: str) -> list[dict[str, str]]:
+    """When an open challenge must be answered, and for a complaint the reconsideration
+    deadline it does not stop: a permit's from its plan, a refusal's from the policy."""
+    say = ui(lang)
+    if appeal.permit is not None:
+        plan = permit_card(appeal.permit, lang, with_plan=True)["plan"]
+        pending = (plan or {}).get("pending") or {}
+        dates = [{"term": d["term"], "text": d["text"]} for d in pending.get("dates", [])]
+        recon = next((o for o in (plan or {}).get("contest", []) if o["path"] == "reconsideration"), None)  # fmt: skip
+        deadline = recon["deadline_text"] if recon else ""
+    else:
+        assert appeal.application is not None
+        app = appeal.application
+        policy = services.policy_of(app.city, app.decided_on or appeal.filed_on)
+        dates = [{"term": say["pending_filed_on"], "text": day(appeal.filed_on, lang)}]
+        for key, term in (
+            ("acceptance", "pending_accept_by"),
+            ("decision", "pending_decision_due"),
+        ):
+            period = policy.period(f"remedy.reconsideration.{key}")
+            if appeal.kind == "reconsideration" and period is not None:
+                answer = services.work_calendar().period_end(appeal.filed_on, period).date
+                dates.append({"term": say[term], "text": day(answer, lang)})
+        due = reconsideration_deadline(policy, refusal_notified_on(app))
+        deadline = day(due, lang) if due else ""
+    if appeal.kind == "appeal" and deadline:
+        dates.append({"term": say["appeal_recon_clock"], "text": deadline})
+    return dates
+
+
+def appeal_item(appeal: Appeal, lang: str) -> dict[str, Any]:
+    """A challenge as the holder follows it: what it is against, its status, the evidence
+    handed in and, while it runs, its dates."""
+    say = ui(lang)
+    if appeal.permit is not None:
+        against = say["appeal_against_permit"].format(number=appeal.permit.number)
+    else:
+        assert appeal.application is not None
+        against = say["appeal_against_refusal"].format(number=appeal.application.case_number)
+    running = appeal.status in AppealStatus.open()
+    return {
+        "appeal": appeal,
+        "kind": label(appeal.kind, lang),
+        "against": against,
+        "status": say.get(f"appeal_status_{appeal.status}", appeal.status),
+        "open": running,
+        "filed": day(appeal.filed_on, lang),
+        "documents": [e.name for e in evidence_of(appeal)],
+        "dates": _due_dates(appeal, lang) if running else [],
+    }
+
+
+def my_appeals(person: Person, lang: str) -> list[dict[str, Any]]:
+    """Every challenge the person filed, newest first."""
+    rows = Appeal.objects.filter(person=person).select_related("permit", "application")
+    return [appeal_item(a, lang) for a in rows.order_by("-filed_on", "-pk")]
+
+
+def kinds_left(permit: Permit) -> list[str]:
+    """The ways of contesting ``permit``'s cancellation not already being handled (a
+    complaint does not stop the reconsideration clock, so one may still follow it)."""
+    running = set(
+        Appeal.objects.filter(permit=permit, status__in=AppealStatus.open()).values_list(
+            "kind", flat=True
+        )
+    )
+    if "reconsideration" in running:  # the act is before the reconsideration body
+        return []
+    return [k for k in KINDS if k not in running]
+
+
 def draft_pdf(appeal: Appeal, lang: str) -> bytes:
     from weasyprint import HTML
 
-    html = render_to_string("portal/appeal_pdf.html", draft_context(appeal, lang))
+    # a complaint (申诉) goes to the office that decided; a reconsideration to its body
+    template = "portal/complaint_pdf.html" if appeal.kind == "appeal" else "portal/appeal_pdf.html"
+    html = render_to_string(template, draft_context(appeal, lang))
     pdf: bytes = HTML(string=html).write_pdf()
     return pdf

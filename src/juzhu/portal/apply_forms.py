@@ -157,17 +157,21 @@ class EvidenceField(forms.FileField):
         return [super(EvidenceField, self).clean(d, initial) for d in items if d]
 
 
+KINDS = ("reconsideration", "appeal")  # the ways to contest online, in the order offered
+
+
 class AppealForm(PortalForm):
     kind = forms.ChoiceField(widget=forms.RadioSelect, choices=[])
     grounds = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 8}))
     evidence = EvidenceField()
     hints = {"grounds": "appeal_grounds_hint", "evidence": "evidence_hint"}
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, kinds: Sequence[str] = KINDS, **kwargs: Any) -> None:
+        """``kinds``: the ways still open (one already being handled is not offered)."""
         super().__init__(*args, **kwargs)
         self.fields["kind"].label = say("appeal_kind", self.lang)
         self.choice_field("kind").choices = self.choices(
-            [("reconsideration", "appeal_kind_reconsideration"), ("appeal", "appeal_kind_appeal")]
+            [(k, f"appeal_kind_{k}") for k in KINDS if k in kinds]
         )
         self.fields["grounds"].label = say("appeal_grounds", self.lang)
         self.fields["evidence"].label = say("evidence", self.lang)

@@ -9,9 +9,10 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+from django.db.models import F
 from django.utils import timezone
 
-from juzhu.domain.vocabulary import LABELS, PermitStatus, label
+from juzhu.domain.vocabulary import AppealStatus, PermitStatus, label
 from juzhu.notifications.models import Notification
 from juzhu.notifications.render import TemplateError, render
 from juzhu.planner.situation import SituationError
@@ -19,13 +20,13 @@ from juzhu.portal.flow import plan_for, today
 from juzhu.portal.present import day, present_plan
 from juzhu.portal.texts import say
 from juzhu.registry import history
-from juzhu.registry.models import Application, Permit, Person
+from juzhu.registry.models import Appeal, Application, Permit, Person
 from juzhu.registry.selectors import (
     Viewer,
     access_application,
-    access_log_for_holder,
     access_permit,
 )
+from juzhu.rules.engine import Policy
 
 APPLICATION_STATUS: dict[str, tuple[str, str]] = {
     "draft": ("草稿", "draft"),
@@ -96,6 +97,43 @@ def timeline(
     return history.timeline(record_type, record_id, lang, who or (lambda a: actor_words(a, lang)))
 
 
+def refusal_reasons(app: Application, lang: str, *, with_law: bool = True) -> list[str]:
+    """The refusal's reasons in ``lang``: a policy ground id as its text (with the law),
+    the officer's own words as they are."""
+    on = app.decided_on or app.submitted_on or today()
+    known: Any = Policy.of(app.city, on).get("refusal.grounds") or {}
+    out = []
+    for reason in app.decision_reasons or []:
+        ground = known.get(reason) if isinstance(reason, str) else None
+        if ground:
+            text, law = ground[lang], (ground.get("law") or {}).get(lang, "")
+            out.append(
+                f"{text}{say('lp', lang)}{law}{say('rp', lang)}" if law and with_law else text
+            )
+        elif str(reason).strip():
+            out.append(str(reason).strip())
+    return out
+
+
+def intended_reasons(app: Application, lang: str) -> list[str]:
+    """The grounds of an intended refusal in ``lang``, then the facts as the officer wrote."""
+    intent = app.intent or {}
+    on = dt.date.fromisoformat(intent.get("notified_on") or today().isoformat())
+    known: Any = Policy.of(app.city, on).get("refusal.grounds") or {}
+    reasons = [known.get(g, {}).get(lang, g) for g in intent.get("grounds", [])]
+    return reasons + ([intent["facts"]] if intent.get("facts") else [])
+
+
+def application_timeline(app: Application, lang: str) -> list[dict[str, str]]:
+    """The application's events; a refusal's reasons in ``lang`` (the event keeps the
+    grounds' Chinese words)."""
+    events = timeline("application", app.pk, lang)
+    for e in events:
+        if e["name"] == "ApplicationRefused":
+            e["why"] = say("semicolon", lang).join(refusal_reasons(app, lang, with_law=False))
+    return events
+
+
 def notice_day(person: Person, permit: Permit) -> dt.date | None:
     """The day the person was told of the cancellation: the inbox notice of it."""
     first = (
@@ -112,9 +150,21 @@ def notice_day(person: Person, permit: Permit) -> dt.date | None:
     return timezone.localtime(first).date() if first else None
 
 
-def situation_of(permit: Permit) -> dict[str, Any]:
-    """The planner situation from the permit's own data (the facts of its last decision)."""
+OPEN_APPEAL = (AppealStatus.FILED, AppealStatus.ACCEPTED)
+
+
+def open_appeal(permit: Permit) -> Appeal | None:
+    """The holder's challenge of this permit's cancellation still being handled, if any."""
+    rows = Appeal.objects.filter(permit=permit, status__in=OPEN_APPEAL)
+    return rows.order_by("-filed_on", "-pk").first()
+
+
+def situation_of(permit: Permit, *, follow_appeal: bool = True) -> dict[str, Any]:
+    """The planner situation from the permit's own data (the facts of its last decision),
+    with a challenge already filed: the plan follows it, and offers it no second time
+    (``follow_appeal=False``: as before it was filed, for the periods it had to meet)."""
     told = notice_day(permit.person, permit)
+    filed = open_appeal(permit) if follow_appeal else None
     p: dict[str, Any] = {
         "status": permit.status,
         "issued_on": permit.issued_on.isoformat(),
@@ -128,7 +178,14 @@ def situation_of(permit: Permit) -> dict[str, Any]:
         p["notified_on"] = (told or permit.cancelled_on or today()).isoformat()
         # Our cancellation and revocation notices state the remedy rights (notifications/texts.py).
         p["informed_of_remedy_rights"] = True if told else None
+    challenge: dict[str, Any] = {}
+    if filed is not None:
+        challenge = {
+            "appeal": {"path": filed.kind, "filed_on": filed.filed_on.isoformat()},
+            "disputes_cancellation": True,
+        }
     return {
+        **challenge,
         "city": permit.city,
         "as_of": today().isoformat(),
         "permit": {k: v for k, v in p.items() if v is not None},
@@ -151,7 +208,9 @@ def situation_of(permit: Permit) -> dict[str, Any]:
     }
 
 
-def permit_card(permit: Permit, lang: str, with_plan: bool) -> dict[str, Any]:
+def permit_card(
+    permit: Permit, lang: str, with_plan: bool, *, follow_appeal: bool = True
+) -> dict[str, Any]:
     card: dict[str, Any] = {
         "permit": permit,
         "status_label": label(permit.status, lang),
@@ -165,33 +224,34 @@ def permit_card(permit: Permit, lang: str, with_plan: bool) -> dict[str, Any]:
     }
     if with_plan:
         try:
-            card["plan"] = present_plan(plan_for(situation_of(permit), lang))
+            situation = situation_of(permit, follow_appeal=follow_appeal)
+            card["plan"] = present_plan(plan_for(situation, lang))
         except SituationError:
             card["plan"] = None  # inconsistent stored facts: show the record, not a wrong plan
     return card
 
 
-def verified_by(person: Person, lang: str) -> list[dict[str, str]]:
-    rows = []
-    for log in access_log_for_holder(person)[:50]:
-        purpose = label(log.purpose, lang) if log.purpose in LABELS else log.purpose
-        kind = say("actor_officer", lang) if log.viewer_kind == "officer" else log.viewer_name
-        rows.append(
-            {
-                "when": timezone.localtime(log.at).strftime("%Y-%m-%d %H:%M"),
-                "who": kind if log.viewer_kind == "officer" else (log.viewer_name or kind),
-                "purpose": purpose,
-            }
-        )
-    return rows
-
-
 def inbox(person: Person, lang: str, mark_read: bool = True) -> list[dict[str, Any]]:
-    rows = Notification.objects.filter(person=person, channel="inbox").order_by("-created_at")
+    rows = (
+        Notification.objects.filter(person=person, channel="inbox")
+        .select_related("event")
+        # by the day the thing happened (a record loaded or imported later keeps its day)
+        .order_by(F("event__on_date").desc(nulls_last=True), "-created_at", "-pk")
+    )
     out = []
     for n in rows[:100]:
+        context = n.context
+        if n.template.startswith("application_refused") and n.event is not None:
+            # the notice was worded in the person's language then; read in ``lang`` now
+            app = Application.objects.filter(person=person, pk=n.event.record_id).first()
+            if app is not None:
+                context = {**context, "reasons": refusal_reasons(app, lang, with_law=False)}
+        elif n.template == "refusal_intended" and n.event is not None:
+            app = Application.objects.filter(person=person, pk=n.event.record_id).first()
+            if app is not None and app.intent:
+                context = {**context, "reasons": intended_reasons(app, lang)}
         try:
-            r = render(n.template, lang, n.context)
+            r = render(n.template, lang, context)
             title, body = r.title, r.body
         except TemplateError:
             title = "通知" if lang == "zh" else "Notice"
@@ -206,7 +266,9 @@ def inbox(person: Person, lang: str, mark_read: bool = True) -> list[dict[str, A
                 "title": title,
                 "body": body,
                 "letter": letter,
-                "at": timezone.localtime(n.created_at).strftime("%Y-%m-%d %H:%M"),
+                "at": day(n.event.on_date, lang)
+                if n.event is not None
+                else day(timezone.localtime(n.created_at).date(), lang),
                 "unread": n.read_at is None,
             }
         )

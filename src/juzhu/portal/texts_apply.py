@@ -148,4 +148,24 @@ APPLY: dict[str, tuple[str, str]] = {
         "A withdrawn application is closed; you can apply again later.",
     ),
     "withdrawn": ("申请已撤回。", "The application was withdrawn."),
+    # rating a finished service (好差评)
+    "rating_title": ("评价这次办理", "Rate this service"),
+    "rating_lead": (
+        "政务服务“好差评”：你的评价直接交给办理单位；不满意的，办理单位会回访、整改并答复你。",
+        "Your rating goes straight to the office; if you are not satisfied, it follows up, puts it right and replies to you.",
+    ),
+    "rating_score": ("你对这次办理满意吗？", "How satisfied are you with this service?"),
+    "rating_comment": (
+        "说说原因（可不填；不满意的请填写）",
+        "Why? (optional; required if not satisfied)",
+    ),
+    "rating_comment_hint": (
+        "例如：等了多久、材料是否一次说清、工作人员态度。不要写身份证号。",
+        "E.g. how long you waited, whether the documents were explained at once, how staff treated you. Do not write your ID number.",
+    ),
+    "rating_submit": ("提交评价", "Send rating"),
+    "rating_yours": ("你的评价", "Your rating"),
+    "rating_reply_due": ("办理单位应在此前回访答复", "The office must follow up and reply by"),
+    "rating_reply": ("办理单位的答复", "The office's reply"),
+    "rating_thanks": ("谢谢你的评价。", "Thank you for rating this service."),
 }

@@ -49,6 +49,7 @@ urlpatterns = [
         "me/applications/<uuid:app_id>/withdraw/", views_apply.withdraw, name="application_withdraw"
     ),
     path("me/applications/<uuid:app_id>/answer/", views_apply.answer, name="application_answer"),
+    path("me/applications/<uuid:app_id>/rate/", views_apply.rate, name="application_rate"),
     path(
         "me/applications/<uuid:app_id>/appeal/", views_apply.appeal_refusal, name="appeal_refusal"
     ),

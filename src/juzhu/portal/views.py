@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,15 +17,19 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from juzhu.domain.vocabulary import PermitStatus
+from juzhu.portal import appeal as appeal_flow
 from juzhu.portal import auth, flow, holder, prefs
+from juzhu.portal.checks import checks_of
 from juzhu.portal.forms import PAGE_FORMS, PAGE_TITLES, CodeForm, IdNumberForm
 from juzhu.portal.pdf import pdf_response
+from juzhu.portal.present import day as present_day
 from juzhu.portal.present import present_plan
 from juzhu.portal.questions import PAGES, previous_page, structurally_relevant
 from juzhu.portal.summary import answer_rows
 from juzhu.portal.texts import say
 from juzhu.registry import services
 from juzhu.registry.selectors import NotFound, access_permit
+from juzhu.registry.services.ratings import can_rate
 
 
 def _page(request: HttpRequest, template: str, status: int = 200, **ctx: Any) -> HttpResponse:
@@ -148,6 +153,7 @@ def login(request: HttpRequest) -> HttpResponse:
                     "id": str(started.challenge_id),
                     "sent": started.sent_at.isoformat(),
                     "next": _safe_next(request, reverse("portal:me")),
+                    "demo_code": started.demo_code,
                 }
                 return redirect("portal:login_code")
     return _page(request, "portal/login.html", status=status, form=form)
@@ -180,6 +186,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
         status=status,
         form=form,
         wait=auth.resend_wait(pending["sent"]),
+        demo_code=pending.get("demo_code", "") if settings.DEMO else "",
     )
 
 
@@ -202,7 +209,9 @@ def login_resend(request: HttpRequest) -> HttpResponse:
             resend_error=exc.message(lang),
             wait=auth.resend_wait(pending["sent"]),
         )
-    pending.update(id=str(started.challenge_id), sent=started.sent_at.isoformat())
+    pending.update(
+        id=str(started.challenge_id), sent=started.sent_at.isoformat(), demo_code=started.demo_code
+    )
     request.session[auth.CHALLENGE_KEY] = pending
     return redirect("portal:login_code")
 
@@ -229,13 +238,29 @@ def me(request: auth.HolderRequest) -> HttpResponse:
         person=person,
         cards=[holder.permit_card(p, lang, with_plan=i == 0) for i, p in enumerate(permits)],
         applications=[
-            {"app": a, "status": holder.application_status(a.status, lang)}
+            {"app": a, "status": holder.application_status(a.status, lang), "rate": can_rate(a)}
             for a in holder.my_applications(person)
         ],
         apply_link=_apply_link(person, lang),
-        verified=holder.verified_by(person, lang),
+        endorse=_endorsement_due(person, lang),
+        verified=checks_of(person, lang),
         unread=holder.unread_count(person),
+        appeals=appeal_flow.my_appeals(person, lang),
     )
+
+
+def _endorsement_due(person: Any, lang: str) -> dict[str, str]:
+    """When the live permit's endorsement window is open, or it is suspended for want of
+    one: the page then shows one clear 去签注 (with the due day, or that it is late)."""
+    from juzhu.portal import apply
+
+    permit = apply.live_permit(person)
+    if permit is None or not apply.endorsement_open(permit, flow.today()):
+        return {}
+    if permit.status == PermitStatus.SUSPENDED or not permit.next_due_on:
+        return {"heading": say("endorse_late", lang)}
+    due = present_day(permit.next_due_on, lang)
+    return {"heading": say("endorse_due", lang) + say("colon", lang) + due}
 
 
 def _apply_link(person: Any, lang: str) -> str:
@@ -263,6 +288,13 @@ def permit_detail(request: auth.HolderRequest, permit_id: str) -> HttpResponse:
         events=holder.timeline("permit", permit.pk, lang),
         # the consent page speaks for the latest permit only (the one a code binds to)
         consent_here=holder.latest_permit_id(person) == permit.pk,
+        appeals=[
+            item
+            for item in appeal_flow.my_appeals(person, lang)
+            if item["appeal"].permit_id == permit.pk
+        ],
+        can_contest=permit.status in appeal_flow.CONTESTABLE
+        and bool(appeal_flow.kinds_left(permit)),
     )
 
 

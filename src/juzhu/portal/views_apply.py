@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -13,14 +14,15 @@ from django.views.decorators.http import require_POST
 
 from juzhu.domain.vocabulary import ApplicationStatus, label
 from juzhu.portal import appeal as appeal_flow
-from juzhu.portal import apply, auth, holder, prefs
-from juzhu.portal.apply_forms import APPLY_FORMS, AppealForm, KindForm
+from juzhu.portal import apply, auth, held, holder, prefs, rating
+from juzhu.portal.apply_forms import APPLY_FORMS, KINDS, AppealForm, KindForm
 from juzhu.portal.flow import today
 from juzhu.portal.models import Draft
 from juzhu.portal.texts import say
 from juzhu.registry import services
 from juzhu.registry.models import Appeal, Application
 from juzhu.registry.selectors import NotFound, access_application, access_permit
+from juzhu.registry.services.ratings import do_rate_service
 
 
 def _page(request: HttpRequest, template: str, status: int = 200, **ctx: Any) -> HttpResponse:
@@ -259,34 +261,35 @@ def _my_application(request: auth.HolderRequest, app_id: str) -> Application:
 @never_cache
 @auth.holder_required
 def application(request: auth.HolderRequest, app_id: str) -> HttpResponse:
-    lang = prefs.activate(request)
-    app = _my_application(request, app_id)
-    return _application_page(request, app, lang)
+    return _application_page(request, _my_application(request, app_id))
 
 
 def _application_page(
-    request: auth.HolderRequest, app: Application, lang: str, status: int = 200, **extra: Any
+    request: auth.HolderRequest,
+    app: Application,
+    rating_form: rating.RatingForm | None = None,
+    status: int = 200,
+    **extra: Any,
 ) -> HttpResponse:
+    lang = prefs.activate(request)
     intent = app.intent or {}
-    known = services.decision_policy(app, today()).get("refusal.grounds") or {} if intent else {}
-    reasons = [known.get(g, {}).get(lang, g) for g in intent.get("grounds", [])] + (
-        [intent["facts"]] if intent.get("facts") else []
-    )
+    reasons = holder.intended_reasons(app, lang) if intent else []
     return _page(
         request,
         "portal/application.html",
         status=status,
+        rate=rating.rating_context(app, lang, rating_form),
         app=app,
         intent_reasons=("；" if lang == "zh" else "; ").join(reasons),
         intent_open=bool(intent) and today().isoformat() <= intent.get("respond_by", ""),
-        **extra,
         kind_label=kind_title(app.kind, lang),
         next_3=say(NEXT_3.get(app.kind, "next_3"), lang),
         can_contest=app.status == ApplicationStatus.REFUSED,
         status_label=holder.application_status(app.status, lang),
         limits=apply.statutory(app, lang),
-        events=holder.timeline("application", app.pk, lang),
+        events=holder.application_timeline(app, lang),
         can_withdraw=apply.withdrawable(app),
+        **extra,
     )
 
 
@@ -306,8 +309,28 @@ def answer(request: auth.HolderRequest, app_id: str) -> HttpResponse:
         return redirect("portal:application", app_id=app.pk)
     except services.Refused as exc:
         error = exc.en if lang == "en" else exc.zh
-        return _application_page(request, app, lang, 400, answer_error=error, answer_posted=text)
+        return _application_page(request, app, status=400, answer_error=error, answer_posted=text)
     return redirect("portal:application", app_id=app.pk)
+
+
+@require_POST
+@auth.holder_required
+def rate(request: auth.HolderRequest, app_id: str) -> HttpResponse:
+    """好差评: the holder's rating of a finished application (the registry records it)."""
+    lang = prefs.activate(request)
+    app = _my_application(request, app_id)
+    form = rating.RatingForm(request.POST, lang=lang, today=today)
+    if form.is_valid():
+        try:
+            do_rate_service(
+                app, person=request.person, score=int(form.cleaned_data["score"]),
+                comment=form.cleaned_data["comment"], on=today(),
+            )  # fmt: skip
+        except services.Refused as exc:
+            form.add_error(exc.field or "score", exc.en if lang == "en" else exc.zh)
+        else:
+            return redirect(reverse("portal:application", args=[app.pk]) + "#rating")
+    return _application_page(request, app, rating_form=form, status=400)
 
 
 @require_POST
@@ -336,27 +359,42 @@ def _my_appeal(request: auth.HolderRequest, appeal_id: str) -> Appeal:
 
 
 def _contest(
-    request: HttpRequest, *, file: Any, title: str, lead: str, back_url: str, action: str
+    request: HttpRequest,
+    *,
+    file: Any,
+    title: str,
+    lead: str,
+    back_url: str,
+    action: str,
+    kinds: Sequence[str] = KINDS,
 ) -> HttpResponse:
     """The appeal form (reasons and evidence); ``file(kind, grounds, files)`` records it."""
     lang = prefs.activate(request)
-    form = AppealForm(request.POST or None, request.FILES or None, lang=lang, today=today)
+    form = AppealForm(
+        request.POST or None, request.FILES or None, lang=lang, today=today, kinds=kinds
+    )
     status = 200
-    if request.method == "POST":
+    if request.method != "POST":
+        held.release(request, action)  # a fresh form starts with nothing held
+    else:
         status = 400
         if form.is_valid():
+            evidence = [*held.files(request, action), *form.cleaned_data["evidence"]]
             try:
-                filed = file(
-                    form.cleaned_data["kind"],
-                    form.cleaned_data["grounds"],
-                    form.cleaned_data["evidence"],
-                )
+                filed = file(form.cleaned_data["kind"], form.cleaned_data["grounds"], evidence)
             except apply.UploadRefused as exc:
                 form.add_error("evidence", exc.message(lang))
             except services.Refused as exc:
                 form.add_error("grounds", exc.en if lang == "en" else exc.zh)
             else:
+                held.release(request, action)
                 return redirect("portal:appeal", appeal_id=filed.pk)
+        elif "evidence" not in form.errors:
+            # another field is wrong: keep the good files so they need not be chosen again
+            try:
+                held.hold(request, action, form.cleaned_data.get("evidence") or [])
+            except apply.UploadRefused as exc:
+                form.add_error("evidence", exc.message(lang))
     return _page(
         request,
         "portal/appeal_form.html",
@@ -366,6 +404,7 @@ def _contest(
         lead=say(lead, lang),
         back_url=back_url,
         action=action,
+        held=held.held(request, action),
     )
 
 
@@ -379,8 +418,14 @@ def appeal_new(request: auth.HolderRequest, permit_id: str) -> HttpResponse:
         raise Http404 from None
     if permit.status not in appeal_flow.CONTESTABLE:
         raise Http404
+    kinds = appeal_flow.kinds_left(permit)
+    if not kinds:  # already being handled: follow it, never file it twice
+        running = holder.open_appeal(permit)
+        assert running is not None
+        return redirect("portal:appeal", appeal_id=running.pk)
     return _contest(
         request,
+        kinds=kinds,
         file=lambda kind, grounds, files: appeal_flow.do_file(permit, person, kind, grounds, files),
         title="appeal_title",
         lead="appeal_lead",
@@ -417,6 +462,7 @@ def appeal_detail(request: auth.HolderRequest, appeal_id: str) -> HttpResponse:
         request,
         "portal/appeal.html",
         a=appeal_flow.draft_context(appeal, lang),
+        item=appeal_flow.appeal_item(appeal, lang),
         events=holder.timeline("appeal", appeal.pk, lang),
     )
 
@@ -427,6 +473,7 @@ def appeal_pdf(request: auth.HolderRequest, appeal_id: str) -> HttpResponse:
     lang = prefs.activate(request)
     appeal = _my_appeal(request, appeal_id)
     response = HttpResponse(appeal_flow.draft_pdf(appeal, lang), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="fuyi-{appeal.filed_on}.pdf"'
+    name = "shensu" if appeal.kind == "appeal" else "fuyi"  # 申诉书 / 复议申请书
+    response["Content-Disposition"] = f'attachment; filename="{name}-{appeal.filed_on}.pdf"'
     response["Cache-Control"] = "no-store"
     return response

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from juzhu.domain.vocabulary import ApplicationStatus
+from juzhu.registry import pii
 from juzhu.registry.demo_city import MIN_PEOPLE, SEED, STATIONS, DemoCity
 from juzhu.registry.models import (
     Office,
@@ -56,6 +57,17 @@ RELYING_PARTIES = (
     ("深圳市住房保障署", "housing_bureau", ["public_rental_housing", "home_purchase"]),
 )
 OPEN = ApplicationStatus.open()
+# The named holders to sign in as (``demo_city``'s cast): name → their station, and what
+# their record shows (zh, en).
+CAST = {
+    "艾丽斯": ("sz-futian-1", "签注30天内到期，可以在线签注", "endorsement due within 30 days"),
+    "林晓梅": (
+        "sz-futian-1",
+        "居住证被注销，行政复议已受理",
+        "cancelled; reconsideration accepted",
+    ),
+    "周建国": ("sz-nanshan-3", "居住证被注销，已向发证机关申诉", "cancelled; complaint filed"),
+}
 
 
 class DemoRefused(Exception):
@@ -116,6 +128,36 @@ def load_demo(people: int, *, today: dt.date | None = None, seed: int = SEED) ->
         people, time.monotonic() - started, officer_password, admin_password, officers,
         city.showcase,
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CastMember:
+    """A demo holder to sign in as: the full ID number (demo data, for the sign-in guide
+    only) and whether they have a mobile number to receive the login code."""
+
+    name: str
+    id_number: str
+    phone_masked: str
+    about: tuple[str, str]
+
+
+def demo_cast() -> list[CastMember]:
+    """The cast present in this registry (none when the demo was not loaded)."""
+    cast = []
+    for name, (station, zh, en) in CAST.items():
+        p = Person.objects.filter(name=name, permits__station=station).order_by("pk").first()
+        if p is not None:
+            number = pii.decrypt(bytes(p.id_number_enc), purpose="id_number")
+            cast.append(CastMember(name, number, p.phone_masked, (zh, en)))
+    return cast
+
+
+def sign_in_officers() -> list[Officer]:
+    """The officers who can sign in (a usable password), in ``OFFICERS``' order."""
+    names = [o[0] for o in OFFICERS]
+    rows = Officer.objects.select_related("user").filter(user__username__in=names)
+    usable = [o for o in rows if o.user.has_usable_password()]
+    return sorted(usable, key=lambda o: names.index(o.user.get_username()))
 
 
 def _create_officers(password: str) -> tuple[list[Officer], dict[str, str]]:

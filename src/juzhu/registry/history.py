@@ -102,6 +102,7 @@ def timeline(
         at = timezone.localtime(row.occurred_at)
         out.append(
             {
+                "name": row.name,
                 "what": en if lang == "en" else zh,
                 "on": _day(row.on_date, lang),
                 "at": at.strftime("%Y-%m-%d %H:%M"),

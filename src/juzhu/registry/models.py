@@ -74,7 +74,7 @@ class Person(models.Model):
     # How sure the registry is that this record is this person (``services/signup.py``):
     # verified (an ID card seen at a counter, or an import of such records), self_declared
     # (signed up online with a phone proven by SMS), pending (signed up, phone not yet proven).
-    assurance = models.CharField(max_length=16, default="verified")
+    assurance = models.CharField(max_length=16, default="verified", db_default="verified")
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -404,6 +404,7 @@ from juzhu.registry.models_documents import (  # noqa: E402
     Notification,
     PolicyText,
 )
+from juzhu.registry.models_rating import ServiceRating  # noqa: E402
 
 __all__ = [
     "CLAIMABLE",
@@ -426,6 +427,7 @@ __all__ = [
     "PolicyText",
     "RelyingParty",
     "ResidenceRegistration",
+    "ServiceRating",
     "Upload",
     "WorkingDayOverride",
 ]

@@ -18,6 +18,8 @@ from django.urls import NoReverseMatch, reverse
 from juzhu.backoffice import appeals as ap
 from juzhu.backoffice import oversight
 from juzhu.backoffice.access import OfficerRequest, office_view
+from juzhu.backoffice.ratings import LEVEL_NAMES as RATING_LEVELS
+from juzhu.backoffice.ratings import by_station as ratings_by_station
 from juzhu.backoffice.views import (
     actor_of,
     appeal_context,
@@ -260,6 +262,8 @@ def dashboard(request: OfficerRequest) -> HttpResponse:
             "processing": oversight.processing(viewer, start, end, cal),
             "overdue": oversight.overdue(viewer, today(), cal),
             "appeals": oversight.appeal_outcomes(viewer, start, end),
+            "ratings": ratings_by_station(viewer, start, end),
+            "rating_levels": RATING_LEVELS,
         },
     )
 

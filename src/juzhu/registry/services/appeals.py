@@ -9,7 +9,7 @@ from typing import Any
 from django.db import transaction
 
 from juzhu.domain.lifecycle import Machine
-from juzhu.domain.vocabulary import ApplicationStatus, PermitStatus
+from juzhu.domain.vocabulary import AppealStatus, ApplicationStatus, PermitStatus
 from juzhu.registry.models import (
     Appeal,
     Application,
@@ -54,6 +54,18 @@ def do_file_appeal(
         subject = permit
     if not grounds.strip():
         raise Refused("请写明理由", "give your reasons", "grounds")
+    running = Appeal.objects.filter(kind=kind, status__in=AppealStatus.open())
+    if application is not None:
+        running = running.filter(application=application)
+    else:
+        running = running.filter(permit=permit)
+    if running.exists():
+        raise Refused(
+            "你已就这一决定提出同样的异议，正在办理中，不必再次提交",
+            "you have already filed this challenge of the decision; it is being handled, "
+            "so there is no need to file it again",
+            "kind",
+        )
     appeal = Appeal(
         permit=permit if application is None else None,
         application=application,
