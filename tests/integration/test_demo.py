@@ -464,3 +464,21 @@ def test_every_decision_of_the_demo_replays_with_no_difference(demo: Loaded) -> 
 
     report = replay_decisions()
     assert report.replayed > 0 and report.differences == []
+
+
+def test_the_demo_has_a_case_in_every_state_of_the_decision_workflow(demo: Loaded) -> None:
+    from juzhu.registry.models import Letter, ResidenceRegistration
+
+    # signed up online: one only self-declared; the two whose applications a clerk accepted
+    # had their ID cards seen then, so they are verified
+    assert list(
+        Person.objects.filter(assurance="self_declared").values_list("name", flat=True)
+    ) == ["许新来"]
+    newcomers = Person.objects.filter(name__in=["许新来", "何待辩", "钱会签"])
+    assert ResidenceRegistration.objects.filter(person__in=newcomers).count() == 3
+    waiting = Application.objects.filter(intent__isnull=False, status="accepted")
+    assert waiting.count() == 1 and waiting.get().intent["answered_on"] is None
+    proposed = Application.objects.filter(proposal__isnull=False, status="accepted")
+    assert proposed.count() == 1 and proposed.get().proposal["outcome"] == "approve"
+    kinds = set(Letter.objects.values_list("kind", flat=True))
+    assert {"suspension", "cancellation"} <= kinds  # the demo sweep's decisions, with letters

@@ -22,6 +22,7 @@ from django.utils import timezone
 from juzhu.domain.vocabulary import ApplicationStatus
 from juzhu.registry import pii
 from juzhu.registry.demo_city import MIN_PEOPLE, SEED, STATIONS, DemoCity
+from juzhu.registry.demo_decisions import SHOWCASE_PEOPLE, showcase_decisions
 from juzhu.registry.models import (
     Office,
     Officer,
@@ -122,8 +123,11 @@ def load_demo(people: int, *, today: dt.date | None = None, seed: int = SEED) ->
             RelyingParty.objects.create(
                 city="shenzhen", name=name, kind=kind, allowed_purposes=purposes
             )
-        city = DemoCity(people, today, actors, seed=seed)
+        # the decision workflow's newcomers are among the ``people`` asked for
+        city = DemoCity(people - SHOWCASE_PEOPLE, today, actors, seed=seed)
         city.build().flush(today=today)
+        # the decision workflow's cases, through the registry's services
+        showcase_decisions(today, actors)
     return Loaded(
         people, time.monotonic() - started, officer_password, admin_password, officers,
         city.showcase,

@@ -90,12 +90,13 @@ def issue(
     context: dict[str, Any],
     number: str | None = None,
     event: Any = None,
+    offices: dict[str, str] | None = None,
 ) -> Letter:
     """Create the letter (call inside the decision's transaction). ``context`` holds the
     values specific to the kind; the common ones (names, offices, dates) are added here.
     ``number``: one the holder was already told (the sweep's); ``event``: the decision."""
     policy = policy_of(record.city, on)
-    offices = office_names(record.city, record.district, record.station, policy)
+    offices = offices or office_names(record.city, record.district, record.station, policy)
     common = {
         "person": {"name": person.name, "id_masked": person.id_number_masked},
         "offices": offices,

@@ -13,6 +13,7 @@ transaction. The PDF and its seal are made when someone first asks for it
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -22,6 +23,7 @@ from django.db import transaction
 from juzhu.domain.vocabulary import label
 from juzhu.registry.letters import issue, remedy_rights
 from juzhu.registry.models import Event, Letter, Notification, Permit
+from juzhu.registry.offices import office_names
 from juzhu.registry.services import Actor, policy_of
 from juzhu.registry.sweep_rules import SWEEP
 
@@ -40,13 +42,24 @@ def _law(citation: Mapping[str, Any], article: str = "") -> str:
     return f"《{citation['title']}》{article or citation['article']}"
 
 
+@functools.lru_cache(maxsize=4096)
+def _rights(city: str, on: dt.date) -> dict[str, Any]:
+    """The remedy paragraph's values for a decision served ``on`` (the same for a whole
+    city's night: computed once)."""
+    return remedy_rights(policy_of(city, on), served_on=on)
+
+
+@functools.lru_cache(maxsize=4096)
+def _offices(city: str, district: str, station: str, on: dt.date) -> dict[str, str]:
+    return office_names(city, district, station, policy_of(city, on))
+
+
 def context_for(event: Event, permit: Permit, notice: Mapping[str, Any]) -> dict[str, Any]:
     """What the letter prints, from the event, the permit, the policy and the notice."""
     body = json.loads(event.body)
     on = event.on_date
     policy = policy_of(permit.city, on)
-    served_on = on
-    rights = remedy_rights(policy, served_on=served_on)
+    rights = dict(_rights(permit.city, on))
     # the notice told the holder these dates: the letter repeats them, never recomputes
     for key in ("reconsideration_by", "litigation_by"):
         if notice.get(key):
@@ -94,6 +107,8 @@ def issue_missing(
     """Issue the letters the sweep's decisions lack; return how many. Safe to repeat and to
     run beside another: a letter is unique per event (a second pass skips it)."""
     issued = 0
+    _rights.cache_clear()  # a new run reads the calendar and the directory afresh
+    _offices.cache_clear()
     while True:
         events = list(missing(city).order_by("id")[:batch])
         if not events:
@@ -104,6 +119,8 @@ def issue_missing(
 
 def issue_missing_for(person: Any) -> int:
     """The person's own sweep letters not issued yet (the portal asks before listing)."""
+    _rights.cache_clear()
+    _offices.cache_clear()
     permits = Permit.objects.filter(person=person).values_list("pk", flat=True)
     events = list(missing().filter(record_id__in=list(permits)).order_by("id"))
     return _issue_batch(events) if events else 0
@@ -123,6 +140,7 @@ def _issue_batch(events: Iterable[Event]) -> int:
             if permit is None or Letter.objects.filter(event=event).exists():
                 continue
             notice = notices.get(event.pk, {})
+            places = (permit.city, permit.district, permit.station, event.on_date)
             letter = issue(
                 KIND_OF[event.name],
                 person=permit.person,
@@ -133,6 +151,7 @@ def _issue_batch(events: Iterable[Event]) -> int:
                 context=context_for(event, permit, notice),
                 number=notice.get("letter") or None,
                 event=event,
+                offices=_offices(*places),
             )
             count += bool(letter)
     return count
