@@ -35,6 +35,11 @@ def _materials(city: str, lang: str) -> list[dict[str, Any]]:
     return list(seen.values())
 
 
+def _deadline(city: str, lang: str) -> str:
+    period = services.policy_of(city, today()).period("registration.deadline")
+    return period.describe(lang) if period else ""
+
+
 def _page(request: auth.HolderRequest, status: int = 200, **extra: Any) -> HttpResponse:
     lang = prefs.activate(request)
     person = request.person
@@ -47,6 +52,7 @@ def _page(request: auth.HolderRequest, status: int = 200, **extra: Any) -> HttpR
         "stations": list(Office.objects.filter(city=city).order_by("district", "station")),
         "housings": [(h.value, label(h.value, lang)) for h in Housing],
         "materials": _materials(city, lang),
+        "deadline": _deadline(city, lang),
         **extra,
     }
     return render(request, "portal/registration.html", prefs.frame(request, **ctx), status=status)

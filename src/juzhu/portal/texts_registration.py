@@ -29,9 +29,8 @@ REGISTRATION: dict[str, tuple[str, str]] = {
     "reg_station": ("所属派出所或受理点", "Police station or service point"),
     "reg_arrived": ("开始在这里居住的日期", "The day you began living there"),
     "reg_arrived_hint": (
-        "按 年-月-日 填写；法规要求在开始居住后的规定期限内登记（一般为3日）。",
-        "Year-month-day; the law asks you to register within a set time of arriving "
-        "(usually 3 days).",
+        "按 年-月-日 填写。本市要求开始居住后这么久内登记：",
+        "Year-month-day. The city asks you to register within this time of arriving:",
     ),
     "reg_evidence": ("你能出示的住所证明", "Proof of your address you can show"),
     "reg_evidence_hint": (
