@@ -46,17 +46,8 @@ from juzhu.registry.models import Appeal, Application, Permit, Person
 from juzhu.rules.engine import Policy
 
 CONTESTABLE = ("cancelled", "revoked")
-MAX_EVIDENCE = 10
-
-
-def check_evidence(files: Sequence[UploadedFile]) -> list[str]:
-    """Each file's real content type; ``apply.UploadRefused`` for a bad file or too many."""
-    if len(files) > MAX_EVIDENCE:
-        raise apply.UploadRefused(
-            f"最多上传{MAX_EVIDENCE}个证据文件，请只选最重要的",
-            f"At most {MAX_EVIDENCE} evidence files; choose the most important ones",
-        )
-    return [apply.check_file(f) for f in files]
+MAX_EVIDENCE = apply.MAX_EVIDENCE
+check_evidence = apply.check_evidence  # the check lives with the other upload checks
 
 
 def evidence_folder(appeal: Appeal) -> Path:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -268,6 +269,19 @@ def check_file(f: UploadedFile) -> str:
             f"“{f.name}” is not really a JPG, PNG or PDF (renaming does not change it)",
         )
     return kind
+
+
+MAX_EVIDENCE = 10  # evidence files of an appeal
+
+
+def check_evidence(files: Sequence[UploadedFile]) -> list[str]:
+    """Each evidence file's real content type; ``UploadRefused`` for a bad file or too many."""
+    if len(files) > MAX_EVIDENCE:
+        raise UploadRefused(
+            f"最多上传{MAX_EVIDENCE}个证据文件，请只选最重要的",
+            f"At most {MAX_EVIDENCE} evidence files; choose the most important ones",
+        )
+    return [check_file(f) for f in files]
 
 
 def store_file(target: Path, f: UploadedFile) -> str:

@@ -200,11 +200,11 @@ class AppealForm(PortalForm):
         return text
 
     def clean_evidence(self) -> list[Any]:
-        from juzhu.portal import appeal, apply
+        from juzhu.portal import apply
 
         files = self.cleaned_data.get("evidence") or []
         try:
-            appeal.check_evidence(files)
+            apply.check_evidence(files)
         except apply.UploadRefused as exc:
             raise ValidationError(exc.message(self.lang)) from None
         return files

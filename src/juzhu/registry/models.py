@@ -9,7 +9,6 @@ the event they follow from (``services.py``); ``juzhu audit verify`` checks the 
 from __future__ import annotations
 
 import uuid
-from enum import StrEnum
 
 from django.conf import settings
 from django.db import models
@@ -26,35 +25,7 @@ from juzhu.domain.vocabulary import (
     RegistrationStatus,
     Role,
 )
-
-GENESIS_HASH = "0" * 64
-
-
-def _choices(enum: type[StrEnum]) -> list[tuple[str, str]]:
-    return [(m.value, m.value) for m in enum]
-
-
-class Jurisdictional(models.Model):
-    city = models.CharField(max_length=32, db_index=True)
-    district = models.CharField(max_length=32, default="", blank=True)
-    station = models.CharField(max_length=32, default="", blank=True)
-
-    class Meta:
-        abstract = True
-
-
-class Chained(models.Model):
-    """A record whose events form a hash chain; the head is kept here for O(1) appends and
-    for set-based appends in SQL. ``version`` is the optimistic-lock counter."""
-
-    version = models.PositiveIntegerField(default=1)
-    last_event_seq = models.PositiveIntegerField(default=0)
-    last_event_hash = models.CharField(max_length=64, default=GENESIS_HASH)
-    # Every chained record is also Jurisdictional: its events are filed under its city.
-    city: str
-
-    class Meta:
-        abstract = True
+from juzhu.registry.models_base import GENESIS_HASH, Chained, Jurisdictional, _choices
 
 
 class Person(models.Model):

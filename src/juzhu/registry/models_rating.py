@@ -9,7 +9,7 @@ import uuid
 
 from django.db import models
 
-from juzhu.registry.models import Application, Jurisdictional, Person
+from juzhu.registry.models_base import Jurisdictional
 
 # 5 = 非常满意 … 1 = 非常不满意 (国办发〔2019〕51号: 非常满意、满意、基本满意、不满意、非常不满意)
 LEVELS: dict[int, tuple[str, str]] = {
@@ -26,8 +26,10 @@ class ServiceRating(Jurisdictional):
     """One rating per finished application, at the place that handled it."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="rating")
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="ratings")
+    application = models.OneToOneField(
+        "registry.Application", on_delete=models.PROTECT, related_name="rating"
+    )
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="ratings")
     score = models.PositiveSmallIntegerField()
     comment = models.TextField(default="", blank=True)
     rated_on = models.DateField()

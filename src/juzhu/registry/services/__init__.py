@@ -23,7 +23,6 @@ from juzhu.registry.services.appeals import (
     do_withdraw_appeal,
 )
 from juzhu.registry.services.applications import (
-    check_refuse_application,
     check_submit_application,
     do_accept_application,
     do_amend_application,
@@ -96,6 +95,7 @@ from juzhu.registry.services.signup import (
     do_start_signup,
 )
 from juzhu.registry.services.verdicts import (
+    check_refuse_application,
     decision_inputs,
     decision_policy,
     decision_record,

@@ -27,8 +27,11 @@ from juzhu.registry.services.base import (
 )
 from juzhu.registry.services.commit import apply_transition
 from juzhu.registry.services.hearing import check_heard
-from juzhu.registry.services.verdicts import decision_inputs, decision_policy, decision_record
-from juzhu.rules.engine import Policy
+from juzhu.registry.services.verdicts import (
+    check_refuse_application,
+    decision_inputs,
+    decision_record,
+)
 
 # -- applications --------------------------------------------------------------------------
 
@@ -268,31 +271,6 @@ def do_accept_application(
         notice="application_accepted",
         notice_context={"case_number": app.case_number, "due": due.isoformat()},
     )
-
-
-def check_refuse_application(
-    app: Application, grounds: Sequence[str], facts: str, on: dt.date
-) -> tuple[Policy, list[dict[str, Any]]]:
-    """The refusal grounds, each from the policy ``refusal.grounds`` with its legal basis.
-    Returns the policy applied and the grounds as ``{"id", "zh", "en", "law": {zh, en}}``."""
-    policy = decision_policy(app, on)
-    known: Mapping[str, Any] = policy.get("refusal.grounds") or {}
-    unknown = [g for g in grounds if g not in known]
-    if unknown:
-        raise Refused(
-            f"“{'、'.join(unknown)}”不是本市政策规定的不予签发理由",
-            f"{', '.join(unknown)} is not a refusal ground in this city's policy; use one of "
-            f"{', '.join(known)}",
-            "grounds",
-        )
-    if not grounds:
-        raise Refused(
-            "请至少选择一项不予签发的理由（须有法律依据）",
-            "choose at least one refusal ground from the policy (each has its legal basis)",
-            "grounds",
-        )
-    chosen = [{"id": g, **dict(known[g])} for g in dict.fromkeys(grounds)]
-    return policy, chosen
 
 
 @transaction.atomic

@@ -16,7 +16,7 @@ from juzhu.domain.vocabulary import ApplicationStatus
 from juzhu.registry.models import Application
 from juzhu.registry.services.base import Actor, Refused, work_calendar
 from juzhu.registry.services.commit import apply_transition
-from juzhu.registry.services.verdicts import decision_policy
+from juzhu.registry.services.verdicts import check_refuse_application, decision_policy
 
 MAX_ANSWER = 2000
 
@@ -39,8 +39,6 @@ def do_intend_refusal(
 ) -> dict[str, Any]:
     """Notify the applicant of the intended refusal (grounds from the policy, the facts) and
     the last day to answer; returns the intent recorded on the case."""
-    from juzhu.registry.services.applications import check_refuse_application
-
     if app.status != ApplicationStatus.ACCEPTED:
         raise Refused("只有已受理、待审核的申请才能告知拟作决定", "only an accepted case", "status")
     policy, chosen = check_refuse_application(app, grounds, facts, on)

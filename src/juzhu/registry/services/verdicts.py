@@ -10,7 +10,7 @@ against the engine, who proposed it, why, and who countersigned.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import transaction
@@ -48,6 +48,31 @@ def decision_policy(app: Application, on: dt.date) -> Policy:
     old = evaluate_eligibility(started, facts).eligible
     new = evaluate_eligibility(today, facts).eligible
     return today if (new and not old) else started
+
+
+def check_refuse_application(
+    app: Application, grounds: Sequence[str], facts: str, on: dt.date
+) -> tuple[Policy, list[dict[str, Any]]]:
+    """The refusal grounds, each from the policy ``refusal.grounds`` with its legal basis.
+    Returns the policy applied and the grounds as ``{"id", "zh", "en", "law": {zh, en}}``."""
+    policy = decision_policy(app, on)
+    known: Mapping[str, Any] = policy.get("refusal.grounds") or {}
+    unknown = [g for g in grounds if g not in known]
+    if unknown:
+        raise Refused(
+            f"“{'、'.join(unknown)}”不是本市政策规定的不予签发理由",
+            f"{', '.join(unknown)} is not a refusal ground in this city's policy; use one of "
+            f"{', '.join(known)}",
+            "grounds",
+        )
+    if not grounds:
+        raise Refused(
+            "请至少选择一项不予签发的理由（须有法律依据）",
+            "choose at least one refusal ground from the policy (each has its legal basis)",
+            "grounds",
+        )
+    chosen = [{"id": g, **dict(known[g])} for g in dict.fromkeys(grounds)]
+    return policy, chosen
 
 
 def verdict_of(app: Application, on: dt.date, policy: Policy | None = None) -> Verdict | None:
