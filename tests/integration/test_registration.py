@@ -223,3 +223,40 @@ def test_journey_arrival_to_a_won_appeal(client: Client, frozen_clock: Any) -> N
     assert re.search(r"ApplicationReopened", " ".join(
         Event.objects.filter(record_id=app.pk).values_list("name", flat=True)
     ))  # fmt: skip
+
+
+def test_the_counter_registers_changes_and_ends_at_the_clerk_s_station() -> None:
+    from django.urls import reverse
+
+    from fixtures.officers import officer, signed_in
+    from fixtures.permits import make_permit
+
+    person = make_person()
+    Person = type(person)
+    Person.objects.filter(pk=person.pk).update(assurance="self_declared")
+    make_permit(person)  # a record in the station's scope: the person page opens
+    clerk = signed_in(officer("clerk"))
+    url = reverse("backoffice:person_registration", args=[person.pk])
+    page = clerk.get(reverse("backoffice:person", args=[person.pk])).content.decode()
+    assert "在本受理点办理居住登记" in page
+    r = clerk.post(url, {"action": "register", "address": "福田区福华路1号", "housing": "rented"})
+    assert r.status_code == 400 and "租赁" in r.content.decode()  # the proof, said at once
+    r = clerk.post(
+        url,
+        {"action": "register", "address": "福田区福华路1号", "housing": "rented",
+         "evidence": RENTED_PROOF},
+    )  # fmt: skip
+    assert r.status_code == 302
+    reg = ResidenceRegistration.objects.get(person=person)
+    assert (reg.station, reg.registered_on) == ("sz-futian-1", ON)
+    person.refresh_from_db()
+    assert person.assurance == "verified"  # the ID card seen at the counter
+    r = clerk.post(url, {"action": "end", "registration": str(reg.pk)})
+    assert r.status_code == 302
+    reg.refresh_from_db()
+    assert reg.status == "deregistered" and reg.deregistered_by == "station"
+    # a reviewer (not the acceptance point) may not; another station's clerk cannot reach it
+    reviewer = signed_in(officer("reviewer", name="rv-reg"))
+    assert reviewer.post(url, {"action": "register"}).status_code == 403
+    other = signed_in(officer("clerk", district="nanshan", station="sz-nanshan-3", name="c2"))
+    assert other.post(url, {"action": "register"}).status_code == 404

@@ -17,6 +17,7 @@ from juzhu.backoffice.oversight.core import (
     denials,
     has_record_in_scope,
     in_scope_people,
+    live_registration,
     officers_in_scope,
     overdue,
     processing,
@@ -28,6 +29,7 @@ from juzhu.backoffice.oversight.core import (
 )
 
 __all__ = [
+    "live_registration",
     "ID_RE",
     "PHONE_RE",
     "IN_PROGRESS",

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import (
     Case,
     CharField,
@@ -45,8 +46,9 @@ from juzhu.registry.models import (
     Officer,
     Permit,
     Person,
+    ResidenceRegistration,
 )
-from juzhu.registry.selectors import Viewer, scoped
+from juzhu.registry.selectors import NotFound, Viewer, scoped
 from juzhu.registry.services import policy_of
 
 ID_RE = re.compile(r"^\d{17}[\dXx]$|^\d{15}$")
@@ -76,10 +78,14 @@ class Query:
 
 
 def in_scope_people(viewer: Viewer) -> QuerySet[Person]:
-    """People with a permit or an application in the viewer's jurisdiction."""
+    """People with a permit, an application or a residence registration in the viewer's
+    jurisdiction."""
     permits = scoped(viewer, Permit.objects.filter(person=OuterRef("pk")))
     apps = scoped(viewer, Application.objects.filter(person=OuterRef("pk")))
-    return scoped(viewer, Person.objects.all()).filter(Q(Exists(permits)) | Q(Exists(apps)))
+    regs = scoped(viewer, ResidenceRegistration.objects.filter(person=OuterRef("pk")))
+    return scoped(viewer, Person.objects.all()).filter(
+        Q(Exists(permits)) | Q(Exists(apps)) | Q(Exists(regs))
+    )
 
 
 def classify(raw: str) -> Query:
@@ -133,6 +139,11 @@ def records_of(viewer: Viewer, person: Person) -> dict[str, Any]:
             scoped(viewer, Appeal.objects.filter(person=person))
             .select_related("permit", "application")
             .order_by("-filed_on")
+        ),
+        "registrations": list(
+            scoped(viewer, ResidenceRegistration.objects.filter(person=person)).order_by(
+                "-registered_on"
+            )
         ),
     }
 
@@ -352,3 +363,17 @@ def denials(viewer: Viewer) -> QuerySet[Denial]:
 def sign_ins(viewer: Viewer) -> QuerySet[SignInAttempt]:
     names = officers_in_scope(viewer).values("user__username")
     return SignInAttempt.objects.filter(username__in=names).order_by("-at", "-id")
+
+
+def live_registration(viewer: Viewer, person: Person, pk: str) -> ResidenceRegistration:
+    """The person's live registration ``pk`` in the viewer's scope, or ``NotFound``."""
+    try:
+        found = scoped(viewer, ResidenceRegistration.objects.filter(person=person)).filter(
+            pk=pk, status="active"
+        )
+        reg = found.first()
+    except (ValueError, ValidationError):
+        reg = None
+    if reg is None:
+        raise NotFound(f"no live registration {pk}")
+    return reg

@@ -12,6 +12,7 @@ urlpatterns = [
     path("permits/<uuid:pk>/appeals/record", v.permit_appeal_record, name="permit_appeal_record"),
     path("search/", v.search, name="search"),
     path("people/<uuid:pk>/", v.person, name="person"),
+    path("people/<uuid:pk>/registration", v.person_registration, name="person_registration"),
     path("dashboard/", v.dashboard, name="dashboard"),
     path("audit/", v.audit, name="audit"),
 ]

@@ -28,9 +28,12 @@ from juzhu.backoffice.views import (
     posted_version,
     today,
 )
+from juzhu.domain.vocabulary import Housing
+from juzhu.registry import services
 from juzhu.registry.models import Appeal
 from juzhu.registry.selectors import NotFound, access_appeal, access_permit, access_person
 from juzhu.registry.services import Conflict, Refused, work_calendar
+from juzhu.registry.services.people import do_deregister_residence
 
 
 def url_or_none(name: str, *args: Any) -> str | None:
@@ -208,9 +211,26 @@ def person_page(
     return page(
         request,
         "backoffice/oversight/person.html",
-        {"person": person, "refusal_appeals": refusal_appeals, **records, **extra},
+        {
+            "person": person,
+            "refusal_appeals": refusal_appeals,
+            "housings": [h.value for h in Housing],
+            "proof_materials": proof_materials(request.officer.city),
+            **records,
+            **extra,
+        },
         status,
     )
+
+
+def proof_materials(city: str) -> list[str]:
+    """Every proof of address the city's policy lists (for the counter's checkboxes)."""
+    policy = services.policy_of(city, today())
+    seen: dict[str, None] = {}
+    for housing in Housing:
+        for alts in services.evidence_for(policy, housing.value):
+            seen.update(dict.fromkeys(alts))
+    return list(seen)
 
 
 @office_view("view", kind="person")
@@ -221,6 +241,47 @@ def person(request: OfficerRequest, pk: Any) -> HttpResponse:
     if not oversight.has_record_in_scope(viewer, pk):
         raise NotFound(f"no person {pk}")
     return person_page(request, access_person(viewer, pk, purpose="office_person"), {})
+
+
+@office_view("accept", kind="person", methods=("POST",))
+def person_registration(request: OfficerRequest, pk: Any) -> HttpResponse:
+    """居住登记 at the counter: register, change or end a registration of the person, at the
+    clerk's own station (the person in front of them, the ID card and the proof in hand);
+    the identity is thereby verified."""
+    viewer = request.viewer
+    if not oversight.has_record_in_scope(viewer, pk):
+        raise NotFound(f"no person {pk}")
+    person = access_person(viewer, pk, purpose="office_person")
+    officer, post, on = request.officer, request.POST, today()
+    actor = actor_of(request)
+    try:
+        action = post.get("action", "")
+        if action == "register":
+            services.do_register(
+                person, city=officer.city, district=officer.district,
+                station=officer.station, address=post.get("address", ""),
+                housing=post.get("housing", ""), on=on, actor=actor,
+                evidence=post.getlist("evidence"),
+            )  # fmt: skip
+            services.do_confirm_identity(person, actor=actor)
+        elif action == "change":
+            reg = oversight.live_registration(viewer, person, post.get("registration", ""))
+            services.do_change_address(
+                reg, address=post.get("address", ""), housing=post.get("housing", ""),
+                on=on, actor=actor, expected_version=reg.version,
+                evidence=post.getlist("evidence"),
+            )  # fmt: skip
+        elif action == "end":
+            reg = oversight.live_registration(viewer, person, post.get("registration", ""))
+            do_deregister_residence(
+                reg, by="station", on=on, actor=actor, expected_version=reg.version
+            )
+        else:
+            raise Refused("请选择要办理的事项（登记、变更或注销）", "choose an action", "action")
+    except (Refused, Conflict) as exc:
+        message = exc.zh if isinstance(exc, Refused) else "记录已被他人修改，请刷新后重试"
+        return person_page(request, person, {"registration_error": message}, 400)
+    return redirect("backoffice:person", pk=person.pk)
 
 
 # -- dashboard -----------------------------------------------------------------------------
