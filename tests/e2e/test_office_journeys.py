@@ -211,6 +211,18 @@ def test_a_reviewer_cancels_a_permit_after_previewing_impacts_and_letter(
     page.get_by_label("认定的事实和证据摘要", exact=False).fill(
         "户籍系统比对：持证人已于2026年10月迁入深圳市福田区户籍。"
     )
+    # first the notice of the intended cancellation (陈述申辩), then the holder answers
+    page.get_by_role("button", name="告知拟注销或撤销（陈述申辩）").click()
+    expect(page.locator("#intent")).to_contain_text("已告知拟注销或撤销")
+    audit(page, "office-permit-intended", elder=False)
+    permit.refresh_from_db()
+    services.do_answer_permit_intent(
+        permit, answer="我确实已经落户，没有异议。", on=dt.date.fromisoformat(
+            permit.intent["notified_on"]), actor=Actor(f"holder:{person.pk}"),
+        expected_version=permit.version,
+    )  # fmt: skip
+    page.reload()
+    expect(page.locator("#intent")).to_contain_text("没有异议")
     page.get_by_role("button", name="预览影响和决定书").click()
     expect(page.locator("h1")).to_contain_text("预览：注销居住证")
     expect(page.locator("#impacts")).to_be_visible()

@@ -280,6 +280,23 @@ class ViaServices:
             notice_extra=self.served("suspended", permit, kw["on"], kw["actor"]),
         )  # fmt: skip
 
+    def revoke_permit(self, permit: Permit, **kw: Any) -> None:
+        """Heard first, as the services require of an officer's revocation."""
+        from juzhu.registry.demo_ledger_facts import DEMO_ANSWER
+
+        on, actor = kw["on"], Actor(kw["actor"])
+        services.do_intend_permit_decision(
+            permit, ground="ineligible_or_false_info", facts=kw["evidence"], on=on,
+            actor=actor, expected_version=permit.version,
+        )  # fmt: skip
+        permit.refresh_from_db()
+        services.do_answer_permit_intent(
+            permit, answer=DEMO_ANSWER, on=on, actor=Actor(f"holder:{permit.person_id}"),
+            expected_version=permit.version,
+        )  # fmt: skip
+        permit.refresh_from_db()
+        services.do_revoke_permit(permit, expected_version=permit.version, **{**kw, "actor": actor})
+
     def cancel_permit(self, permit: Permit, **kw: Any) -> None:
         extra = self.served("cancelled", permit, kw["on"], kw["actor"])
         kw["actor"] = Actor(kw["actor"])

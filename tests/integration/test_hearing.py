@@ -119,3 +119,58 @@ def test_once_the_period_has_run_without_an_answer_the_office_decides(
             app, answer="太晚了但还是想说明一下情况", on=dt.date(2026, 12, 10),
             actor=services.Actor("holder:x"), expected_version=app.version,
         )  # fmt: skip
+
+
+def test_an_officer_s_cancellation_is_heard_first_and_the_holder_answers_in_the_portal(
+    client: Client,
+) -> None:
+    from fixtures.permits import make_permit
+
+    permit = make_permit()
+    facts = "户籍系统比对：持证人已于本月落户深圳。"
+    reviewer = signed_in(officer("reviewer", name="rv-permit"))
+
+    def post(name: str, **data: Any) -> Any:
+        permit.refresh_from_db()
+        return reviewer.post(
+            reverse(f"backoffice:{name}", args=[permit.pk]), {"version": permit.version, **data}
+        )
+
+    # straight to the decision: refused, nothing written
+    with pytest.raises(services.Refused, match="notify the holder"):
+        services.do_cancel_permit(
+            permit, reason="hukou_settled", on=dt.date(2026, 12, 2), actor=services.Actor("o:1"),
+            expected_version=permit.version, evidence=facts,
+        )  # fmt: skip
+    r = post("permit_intend", ground="hukou_settled", facts=facts)
+    assert r.status_code == 302
+    permit.refresh_from_db()
+    assert permit.status == "active" and permit.intent["ground"] == "hukou_settled"
+    assert Notification.objects.filter(template="decision_intended", channel="inbox").exists()
+    # the holder sees it on the permit's page and answers
+    login(client, permit.person)
+    page = client.get(f"/portal/me/permits/{permit.pk}/").content.decode()
+    assert "拟注销或撤销" in page and "2026-12-09" in page
+    r = client.post(
+        f"/portal/me/permits/{permit.pk}/answer/", {"answer": "我没有落户，户口还在老家。"}
+    )
+    assert r.status_code == 302
+    permit.refresh_from_db()
+    assert permit.intent["answered_on"] == "2026-12-02"
+    # heard: the preview and the decision follow, and the intent is cleared with it
+    assert post("permit_cancel_preview", ground="hukou_settled", facts=facts).status_code == 200
+    assert post("permit_cancel", ground="hukou_settled", facts=facts).status_code == 302
+    permit.refresh_from_db()
+    assert permit.status == "cancelled" and permit.intent is None
+
+
+def test_a_death_is_decided_without_a_notice_of_intent() -> None:
+    from fixtures.permits import make_permit
+
+    permit = make_permit()
+    services.check_permit_heard(permit, "holder_deceased", dt.date(2026, 12, 2))
+    with pytest.raises(services.Refused, match="needs no notice"):
+        services.do_intend_permit_decision(
+            permit, ground="holder_deceased", facts="死亡证明", on=dt.date(2026, 12, 2),
+            actor=services.Actor("o:1"), expected_version=permit.version,
+        )  # fmt: skip

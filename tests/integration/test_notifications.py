@@ -28,7 +28,7 @@ from typer.testing import CliRunner
 from fixtures.applications import heard
 from fixtures.clock import frozen
 from fixtures.people import make_person
-from fixtures.permits import make_permit
+from fixtures.permits import heard_permit, make_permit
 from juzhu.backoffice import decisions
 from juzhu.notifications import worker
 from juzhu.notifications.backends import ConsoleBackend, FileBackend, KeyedLog, SmtpBackend
@@ -168,7 +168,13 @@ def every_notice(alice: Person) -> list[Notification]:
     step(services.do_decide_appeal, appeal, "2025-05-06", outcome="revoked_act")
     hz = make_permit(make_person(city="hangzhou"), city="hangzhou", station="hz-1", on=day)
     step(services.do_cancel_permit, hz, "2025-06-01", reason="voluntary")  # a ground there
-    step(services.do_revoke_permit, make_permit(on=day), "2024-05-01", evidence="伪造合同")
+    revoked = heard_permit(
+        make_permit(on=day),
+        ground=decisions.REVOCATION_GROUND,
+        facts="伪造合同",
+        on=dt.date(2024, 5, 1),
+    )
+    step(services.do_revoke_permit, revoked, "2024-05-01", evidence="伪造合同")
     third = make_permit(on=day)
     third.expires_on = dt.date(2026, 3, 1)
     step(services.do_expire_permit, third, "2026-03-01")
@@ -195,7 +201,9 @@ def every_notice(alice: Person) -> list[Notification]:
         grounds=["registration_too_short"], facts="居住登记始于2026年6月",
     )  # fmt: skip
     for ground in ("hukou_settled", decisions.REVOCATION_GROUND):
-        ended = make_permit(on=day)
+        ended = heard_permit(
+            make_permit(on=day), ground=ground, facts="户籍系统比对", on=dt.date(2026, 10, 12)
+        )
         step(
             decisions.cancel, ended, "2026-10-12", ground=ground, facts="户籍系统比对", files=[]
         )  # fmt: skip

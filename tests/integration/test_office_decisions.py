@@ -23,7 +23,7 @@ from fixtures.applications import RECENT, heard, make_application
 from fixtures.clock import frozen
 from fixtures.officers import make_office, officer, signed_in
 from fixtures.people import make_person
-from fixtures.permits import make_permit
+from fixtures.permits import heard_permit, make_permit
 from juzhu.backoffice import letters
 from juzhu.backoffice.letters import zh_date
 from juzhu.backoffice.models import Denial, Letter
@@ -359,6 +359,7 @@ def test_cancellation_preview_shows_impacts_and_draft_then_confirm_decides_with_
 ) -> None:
     person, permit = holder_with_permit()
     open_app = make_application(person, kind="endorsement", permit=permit, status="submitted")
+    permit = heard_permit(permit, ground="hukou_settled", facts="持证人已于本月办理深圳户籍登记。")
     page = reviewer.get(url("permit", permit.pk)).content.decode()
     assert 'value="hukou_settled"' in page and "预览影响和决定书" in page
     before = written()
@@ -441,8 +442,8 @@ def test_revocation_needs_the_evidence_of_fraud(reviewer: Client) -> None:
 
 
 def test_revocation_with_evidence_revokes_and_cites_the_licensing_law(reviewer: Client) -> None:
-    permit = make_permit()
     facts = "申领时提交的劳动合同经用人单位核实系伪造。"
+    permit = heard_permit(make_permit(), ground="ineligible_or_false_info", facts=facts)
     r = post(reviewer, "permit_cancel_preview", permit, ground="ineligible_or_false_info", facts=facts)  # fmt: skip
     assert r.status_code == 200 and "撤销居住证决定书" in r.content.decode()
     r = post(reviewer, "permit_cancel", permit, ground="ineligible_or_false_info", facts=facts)

@@ -62,6 +62,9 @@ class PermitCommand(StrEnum):
     REINSTATE = "reinstate"
     REPLACE_CARD = "replace_card"  # 补领 / 换领: a new card, the same permit
     CHANGE_DETAILS = "change_details"  # 变更: address, housing or basis on the permit
+    # 陈述申辩 before an officer's cancellation or revocation: the notice and the answer
+    INTEND_DECISION = "intend_decision"
+    ANSWER_INTENT = "answer_intent"
 
 
 class ApplicationCommand(StrEnum):
@@ -127,6 +130,14 @@ PERMIT_TRANSITIONS: Table = {
     (P.CANCELLED, PC.REINSTATE): (P.ACTIVE, "PermitReinstated"),
     **{(s, PC.REPLACE_CARD): (s, "PermitCardReplaced") for s in (P.ACTIVE, P.SUSPENDED)},
     **{(s, PC.CHANGE_DETAILS): (s, "PermitDetailsChanged") for s in (P.ACTIVE, P.SUSPENDED)},
+    **{
+        (s, PC.INTEND_DECISION): (s, "PermitDecisionIntended")
+        for s in (P.ACTIVE, P.SUSPENDED, P.EXPIRED)
+    },
+    **{
+        (s, PC.ANSWER_INTENT): (s, "PermitIntentAnswered")
+        for s in (P.ACTIVE, P.SUSPENDED, P.EXPIRED)
+    },
     (P.REVOKED, PC.REINSTATE): (P.ACTIVE, "PermitReinstated"),
 }
 

@@ -39,6 +39,7 @@ PARAMS: Mapping[str, Mapping[str, str]] = {
     "application_needs_supplement": {"case_number": "text", "missing": "materials"},
     "application_refused": {"case_number": "text", "reasons": "lines"},
     "refusal_intended": {"case_number": "text", "reasons": "lines", "respond_by": "date"},
+    "decision_intended": {"number": "text", "reasons": "lines", "respond_by": "date"},
     "application_ready": {"case_number": "text"},
     "appeal_decided": {"outcome": "outcome"},
     "endorsement_reminder": {"number": "text", "due": "date"},
@@ -101,6 +102,23 @@ _REMEDY_SMS_EN = "To contest: reconsideration within 60 days, or sue within 6 mo
 
 # name -> lang -> {"title", "body", "sms"}
 TEXTS: Mapping[str, Mapping[str, Mapping[str, str]]] = {
+    "decision_intended": {
+        "zh": {
+            "title": "拟注销或撤销居住证告知：请在期限内陈述申辩",
+            "body": "经核查，拟注销（或撤销）你的居住证（证号{number}），情形和事实：{reasons}。"
+            "你有权陈述和申辩：请在{respond_by}前登录平台“我的居住证”提交你的说明和材料，"
+            "我们会在作出决定前听取。期满未答复的，将依法作出决定。",
+            "sms": "你的居住证拟被注销或撤销，可在{respond_by}前登录平台陈述申辩。",
+        },
+        "en": {
+            "title": "Intended cancellation: you may answer",
+            "body": "After checking, the office intends to cancel (or revoke) your residence "
+            "permit ({number}). The ground and facts: {reasons}. You have the right to state "
+            "your case: answer by {respond_by} under My permit, with any documents; the "
+            "office will hear you before it decides. Without an answer by then, it decides.",
+            "sms": "Your permit may be cancelled. Answer by {respond_by} online.",
+        },
+    },
     "refusal_intended": {
         "zh": {
             "title": "拟不予签发告知：请在期限内陈述申辩",

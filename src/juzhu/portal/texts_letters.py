@@ -19,6 +19,10 @@ LETTERS: dict[str, tuple[str, str]] = {
     # 陈述申辩 on the application page
     "intent_title": ("拟不予签发：你可以陈述申辩", "Intended refusal: you may state your case"),
     "intent_reasons": ("理由和事实", "Reasons and facts"),
+    "permit_intent_title": (
+        "拟注销或撤销：你可以陈述申辩",
+        "Intended cancellation: you may state your case",
+    ),
     "colon_sep": ("：", ": "),
     "intent_answered": ("你已提交陈述申辩，日期", "You answered on"),
     "intent_answer_label": ("你的陈述和申辩", "Your statement"),

@@ -20,6 +20,7 @@ urlpatterns = [
     path("logout/", views.logout, name="logout"),
     path("me/", views.me, name="me"),
     path("me/permits/<uuid:permit_id>/", views.permit_detail, name="permit"),
+    path("me/permits/<uuid:permit_id>/answer/", views.permit_answer, name="permit_answer"),
     path("me/inbox/", views.inbox, name="inbox"),
     path("me/registration/", registration.registration, name="registration"),
     path(

@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from juzhu.domain.vocabulary import PermitStatus
+from juzhu.domain.vocabulary import PermitStatus, label
 from juzhu.portal import appeal as appeal_flow
 from juzhu.portal import auth, flow, holder, prefs
 from juzhu.portal.checks import checks_of
@@ -275,15 +275,29 @@ def _apply_link(person: Any, lang: str) -> str:
 @never_cache
 @auth.holder_required
 def permit_detail(request: auth.HolderRequest, permit_id: str) -> HttpResponse:
+    return _permit_page(request, permit_id)
+
+
+def _permit_page(
+    request: auth.HolderRequest, permit_id: str, status: int = 200, **extra: Any
+) -> HttpResponse:
     lang = prefs.activate(request)
     person = request.person
     try:
         permit = access_permit(holder.viewer(person), permit_id)
     except NotFound:
         raise Http404 from None
+    intent = permit.intent or {}
+    reasons = (
+        [label(intent["ground"], lang), intent.get("facts", "")] if intent.get("ground") else []
+    )
     return _page(
         request,
         "portal/permit.html",
+        status=status,
+        intent_reasons=say("semicolon", lang).join(r for r in reasons if r),
+        intent_open=bool(intent) and flow.today().isoformat() <= intent.get("respond_by", ""),
+        **extra,
         card=holder.permit_card(permit, lang, with_plan=True),
         events=holder.timeline("permit", permit.pk, lang),
         # the consent page speaks for the latest permit only (the one a code binds to)
@@ -296,6 +310,29 @@ def permit_detail(request: auth.HolderRequest, permit_id: str) -> HttpResponse:
         can_contest=permit.status in appeal_flow.CONTESTABLE
         and bool(appeal_flow.kinds_left(permit)),
     )
+
+
+@require_POST
+@auth.holder_required
+def permit_answer(request: auth.HolderRequest, permit_id: str) -> HttpResponse:
+    """The holder's 陈述申辩 to an intended cancellation or revocation."""
+    lang = prefs.activate(request)
+    try:
+        permit = access_permit(holder.viewer(request.person), permit_id)
+    except NotFound:
+        raise Http404 from None
+    text = request.POST.get("answer", "")
+    try:
+        services.do_answer_permit_intent(
+            permit, answer=text, on=flow.today(),
+            actor=services.Actor(f"holder:{request.person.pk}"), expected_version=permit.version,
+        )  # fmt: skip
+    except services.Conflict:
+        pass
+    except services.Refused as exc:
+        error = exc.en if lang == "en" else exc.zh
+        return _permit_page(request, permit_id, 400, answer_error=error, answer_posted=text)
+    return redirect("portal:permit", permit_id=permit.pk)
 
 
 @never_cache

@@ -290,11 +290,13 @@ class Ledger(LedgerFacts):
         )  # fmt: skip
 
     def revoke_permit(self, permit: Permit, *, on: dt.date, actor: str, evidence: str) -> None:
+        """Heard first (陈述申辩, ``services.hearing``), as every officer's revocation is."""
         reason = "ineligible_or_false_info"
+        self.hear(permit, reason, evidence, on=on, actor=actor)
         self._permit_step(
             permit, "revoke", on=on, actor=actor, notice="revoked", reason=reason,
             data={"reason": reason}, inputs={"evidence": evidence},
-            changes={"cancelled_on": on, "cancellation_reason": reason},
+            changes={"cancelled_on": on, "cancellation_reason": reason, "intent": None},
         )  # fmt: skip
 
     def reinstate_permit(self, permit: Permit, *, appeal: Appeal, on: dt.date, actor: str) -> None:

@@ -9,11 +9,14 @@ from collections.abc import Callable
 from typing import Any
 
 from juzhu.domain.days import WorkCalendar
-from juzhu.domain.vocabulary import RegistrationStatus
+from juzhu.domain.lifecycle import Machine
+from juzhu.domain.vocabulary import RegistrationStatus, label
 from juzhu.registry import services
 from juzhu.registry.letters import remedy_rights
 from juzhu.registry.models import Application, Permit, Person, ResidenceRegistration
 from juzhu.rules.engine import Policy
+
+DEMO_ANSWER = "我对认定的事实有异议，请核查后再作决定。"
 
 
 class LedgerFacts:
@@ -21,6 +24,7 @@ class LedgerFacts:
     held: dict[Any, list[ResidenceRegistration | Permit]]
     calendar: WorkCalendar
     policy: Callable[[str, dt.date], Policy]
+    commit: Callable[..., Any]
 
     def registry_facts(self, person: Person, city: str, on: dt.date) -> dict[str, Any]:
         """``eligibility.registry_facts``, from the records this ledger holds."""
@@ -56,3 +60,31 @@ class LedgerFacts:
     def remedy(self, city: str, on: dt.date) -> dict[str, str]:
         rights = remedy_rights(self.policy(city, on), served_on=on, cal=self.calendar)
         return {k: rights[k] for k in ("reconsideration_by", "litigation_by")}
+
+    def hear(self, permit: Permit, ground: str, facts: str, *, on: dt.date, actor: str) -> None:
+        """``services.do_intend_permit_decision`` and the holder's answer the same day."""
+        policy = self.policy(permit.city, on)
+        period = policy.period("decision.hearing_period")
+        assert period is not None
+        last = self.calendar.period_end(on, period).date
+        intent: dict[str, Any] = {
+            "ground": ground, "facts": facts.strip(), "notified_on": on.isoformat(),
+            "respond_by": last.isoformat(), "answer": "", "answered_on": None,
+        }  # fmt: skip
+        lang = "en" if permit.person.lang.startswith("en") else "zh"
+        self.commit(
+            permit, Machine.PERMIT, "intend_decision", on=on, actor=actor, policy=policy,
+            inputs={"intent": intent},
+            trace=[policy.step("decision.hearing_period", {"notified_on": on.isoformat()})
+                   .as_dict()],
+            changes={"intent": intent}, notice="decision_intended",
+            notice_context={"number": permit.number,
+                            "reasons": [label(ground, lang), facts.strip()],
+                            "respond_by": last.isoformat()},
+        )  # fmt: skip
+        answered = {**intent, "answer": DEMO_ANSWER, "answered_on": on.isoformat()}
+        self.commit(
+            permit, Machine.PERMIT, "answer_intent", on=on,
+            actor=f"holder:{permit.person_id}", inputs={"answer": DEMO_ANSWER},
+            changes={"intent": answered},
+        )  # fmt: skip

@@ -28,6 +28,11 @@ EVENT_WORDS: dict[str, tuple[str, str]] = {
     "PermitExpiryReminded": ("到期提醒已发送", "Expiry reminder sent"),
     "PermitCardReplaced": ("补领/换领新证", "New card issued (replacement)"),
     "PermitDetailsChanged": ("变更登记事项", "Details changed"),
+    "PermitDecisionIntended": (
+        "告知拟注销或撤销，听取陈述申辩",
+        "Told of an intended cancellation; may answer",
+    ),
+    "PermitIntentAnswered": ("持证人提交陈述申辩", "The holder stated their case"),
 }
 EVENT_WORDS.update(
     {

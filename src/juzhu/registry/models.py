@@ -96,6 +96,9 @@ class Permit(Jurisdictional, Chained):
     verification_locked = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # 陈述申辩 before an officer's cancellation or revocation (``services.hearing``).
+    intent = models.JSONField(null=True, blank=True)
+
     class Meta:
         indexes = [
             models.Index(fields=["city", "status", "next_due_on"]),

@@ -15,4 +15,5 @@ urlpatterns: list[URLPattern] = [
     path("permits/<uuid:pk>/", v.permit, name="permit"),
     path("permits/<uuid:pk>/cancel/preview", v.cancel_preview, name="permit_cancel_preview"),
     path("permits/<uuid:pk>/cancel", v.cancel_confirm, name="permit_cancel"),
+    path("permits/<uuid:pk>/intend", v.permit_intend, name="permit_intend"),
 ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -35,6 +35,7 @@ from juzhu.registry import services
 from juzhu.registry.models import Application, Permit
 from juzhu.registry.selectors import access_application, access_permit
 from juzhu.registry.services import Conflict, Refused
+from juzhu.registry.services.hearing import NOT_HEARD
 
 # -- applications -------------------------------------------------------------------------
 
@@ -254,6 +255,30 @@ def cancel_preview(request: OfficerRequest, pk: Any) -> HttpResponse:
             "remedy": context["remedy"],
         },
     )
+
+
+@office_view("cancel", kind="permit", methods=("POST",))
+def permit_intend(request: OfficerRequest, pk: Any) -> HttpResponse:
+    """Before a cancellation or revocation: the notice of it, with the facts, and the last
+    day for the holder to answer (陈述申辩)."""
+    if request.POST.get("ground", "") in NOT_HEARD:
+        # a death (or the holder's own request) is not heard: straight to the preview
+        return cast(HttpResponse, cancel_preview(request, pk))
+    item = access_permit(request.viewer, pk, purpose="office_cancel")
+    back = reverse("backoffice:permit", args=[item.pk])
+    version = posted_version(request)
+    if version != item.version:
+        return conflict(request, back)
+    try:
+        services.do_intend_permit_decision(
+            item, ground=request.POST.get("ground", ""), facts=request.POST.get("facts", ""),
+            on=today(), actor=actor_of(request), expected_version=version,
+        )  # fmt: skip
+    except Conflict:
+        return conflict(request, back)
+    except Refused as exc:
+        return _permit_form_error(request, item, exc)
+    return redirect(back)
 
 
 @office_view("cancel", kind="permit", methods=("POST",))

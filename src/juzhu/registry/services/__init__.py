@@ -46,7 +46,10 @@ from juzhu.registry.services.base import (
 )
 from juzhu.registry.services.hearing import (
     check_heard,
+    check_permit_heard,
     do_answer_intent,
+    do_answer_permit_intent,
+    do_intend_permit_decision,
     do_intend_refusal,
     respond_by,
 )
@@ -105,6 +108,9 @@ from juzhu.registry.services.verdicts import (
 )
 
 __all__ = [
+    "check_permit_heard",
+    "do_answer_permit_intent",
+    "do_intend_permit_decision",
     "do_change_phone",
     "do_confirm_identity",
     "do_confirm_signup",

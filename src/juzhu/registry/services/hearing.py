@@ -12,11 +12,12 @@ from typing import Any
 from django.db import transaction
 
 from juzhu.domain.lifecycle import Machine
-from juzhu.domain.vocabulary import ApplicationStatus
-from juzhu.registry.models import Application
-from juzhu.registry.services.base import Actor, Refused, work_calendar
+from juzhu.domain.vocabulary import ApplicationStatus, label
+from juzhu.registry.models import Application, Permit
+from juzhu.registry.services.base import Actor, R, Refused, policy_of, work_calendar
 from juzhu.registry.services.commit import apply_transition
 from juzhu.registry.services.verdicts import check_refuse_application, decision_policy
+from juzhu.rules.engine import Policy
 
 MAX_ANSWER = 2000
 
@@ -25,6 +26,37 @@ def respond_by(app: Application, on: dt.date) -> dt.date:
     period = decision_policy(app, on).period("decision.hearing_period")
     assert period is not None  # the schema requires a period
     return work_calendar().period_end(on, period).date
+
+
+def _notify(
+    record: R,
+    machine: Machine,
+    command: str,
+    *,
+    intent: dict[str, Any],
+    policy: Policy,
+    on: dt.date,
+    actor: Actor,
+    expected_version: int,
+    notice: str,
+    notice_context: dict[str, Any],
+) -> dict[str, Any]:
+    """Record the notice of an intended adverse decision on the case and tell the person."""
+    apply_transition(
+        record,
+        machine,
+        command,
+        on=on,
+        actor=actor,
+        expected_version=expected_version,
+        policy=policy,
+        inputs={"intent": intent},
+        trace=[policy.step("decision.hearing_period", {"notified_on": on.isoformat()}).as_dict()],
+        changes={"intent": intent},
+        notice=notice,
+        notice_context={**notice_context, "respond_by": intent["respond_by"]},
+    )
+    return intent
 
 
 @transaction.atomic
@@ -59,25 +91,13 @@ def do_intend_refusal(
         "answered_on": None,
     }
     lang = "en" if app.person.lang.startswith("en") else "zh"
-    apply_transition(
-        app,
-        Machine.APPLICATION,
-        "intend_refusal",
-        on=on,
-        actor=actor,
-        expected_version=expected_version,
-        policy=policy,
-        inputs={"intent": intent},
-        trace=[policy.step("decision.hearing_period", {"notified_on": on.isoformat()}).as_dict()],
-        changes={"intent": intent},
-        notice="refusal_intended",
+    return _notify(
+        app, Machine.APPLICATION, "intend_refusal", intent=intent, policy=policy, on=on,
+        actor=actor, expected_version=expected_version, notice="refusal_intended",
         notice_context={
-            "case_number": app.case_number,
-            "reasons": [*(g[lang] for g in chosen), facts],
-            "respond_by": last.isoformat(),
+            "case_number": app.case_number, "reasons": [*(g[lang] for g in chosen), facts],
         },
-    )
-    return intent
+    )  # fmt: skip
 
 
 @transaction.atomic
@@ -86,25 +106,8 @@ def do_answer_intent(
 ) -> None:
     """The applicant's statement and defence (陈述申辩), once, within the period."""
     intent = app.intent or {}
-    if not intent:
-        raise Refused(
-            "这件申请没有拟作决定的告知", "there is no intended decision to answer", "answer"
-        )
-    if intent.get("answered_on"):
-        raise Refused("你已经提交过陈述申辩", "you have already answered", "answer")
-    if on > dt.date.fromisoformat(intent["respond_by"]):
-        raise Refused(
-            f"陈述申辩的期限已于{intent['respond_by']}届满",
-            f"the time to answer ended on {intent['respond_by']}",
-            "answer",
-        )
+    _check_answer(intent, answer, on)
     answer = answer.strip()
-    if not 5 <= len(answer) <= MAX_ANSWER:
-        raise Refused(
-            f"请写下你的陈述和申辩（5到{MAX_ANSWER}个字）",
-            f"write your statement (5 to {MAX_ANSWER} characters)",
-            "answer",
-        )
     answered = {**intent, "answer": answer, "answered_on": on.isoformat()}
     apply_transition(
         app,
@@ -116,6 +119,27 @@ def do_answer_intent(
         inputs={"answer": answer},
         changes={"intent": answered},
     )
+
+
+def _check_answer(intent: dict[str, Any], answer: str, on: dt.date) -> None:
+    if not intent:
+        raise Refused(
+            "没有拟作决定的告知需要答复", "there is no intended decision to answer", "answer"
+        )
+    if intent.get("answered_on"):
+        raise Refused("你已经提交过陈述申辩", "you have already answered", "answer")
+    if on > dt.date.fromisoformat(intent["respond_by"]):
+        raise Refused(
+            f"陈述申辩的期限已于{intent['respond_by']}届满",
+            f"the time to answer ended on {intent['respond_by']}",
+            "answer",
+        )
+    if not 5 <= len(answer.strip()) <= MAX_ANSWER:
+        raise Refused(
+            f"请写下你的陈述和申辩（5到{MAX_ANSWER}个字）",
+            f"write your statement (5 to {MAX_ANSWER} characters)",
+            "answer",
+        )
 
 
 def check_heard(app: Application, on: dt.date) -> None:
@@ -133,5 +157,109 @@ def check_heard(app: Application, on: dt.date) -> None:
         raise Refused(
             f"申请人可在{last.isoformat()}前陈述申辩，期满或收到答复后才能作出决定",
             f"the applicant may answer until {last.isoformat()}; decide after that or their answer",
+            "intent",
+        )
+
+
+# -- before an officer cancels or revokes a permit -------------------------------------------
+
+# Grounds the holder cannot be heard on: a death (the record is corrected, not contested
+# here) and the holder's own request.
+NOT_HEARD = frozenset({"holder_deceased", "voluntary"})
+REVOCATION_GROUND = "ineligible_or_false_info"
+
+
+def permit_ground_text(ground: str, lang: str) -> str:
+    """A cancellation or revocation ground in words (the vocabulary's label)."""
+    return label(ground, lang)
+
+
+@transaction.atomic
+def do_intend_permit_decision(
+    permit: Permit,
+    *,
+    ground: str,
+    facts: str,
+    on: dt.date,
+    actor: Actor,
+    expected_version: int,
+) -> dict[str, Any]:
+    """Notify the holder of an intended cancellation (a ground of the city's law) or
+    revocation (fraud), with the facts and the last day to answer (陈述申辩)."""
+    policy = policy_of(permit.city, on)
+    grounds = policy.get("cancellation.grounds") or {}
+    if ground in NOT_HEARD:
+        raise Refused(
+            "这一情形无需告知和听取陈述申辩，可直接办理",
+            "this ground needs no notice of intent; decide directly",
+            "ground",
+        )
+    if ground not in grounds and ground != REVOCATION_GROUND:
+        raise Refused(
+            "这不是本市法规规定的注销情形", f"{ground} is not a ground in the city's law", "ground"
+        )
+    facts = facts.strip()
+    if len(facts) < 4:
+        raise Refused(
+            "请写明认定的事实（告知书和决定书都要写明）", "state the facts found", "facts"
+        )
+    period = policy.period("decision.hearing_period")
+    assert period is not None
+    last = work_calendar().period_end(on, period).date
+    intent = {
+        "ground": ground,
+        "facts": facts,
+        "notified_on": on.isoformat(),
+        "respond_by": last.isoformat(),
+        "answer": "",
+        "answered_on": None,
+    }
+    lang = "en" if permit.person.lang.startswith("en") else "zh"
+    return _notify(
+        permit, Machine.PERMIT, "intend_decision", intent=intent, policy=policy, on=on,
+        actor=actor, expected_version=expected_version, notice="decision_intended",
+        notice_context={
+            "number": permit.number, "reasons": [permit_ground_text(ground, lang), facts],
+        },
+    )  # fmt: skip
+
+
+@transaction.atomic
+def do_answer_permit_intent(
+    permit: Permit, *, answer: str, on: dt.date, actor: Actor, expected_version: int
+) -> None:
+    """The holder's statement against an intended cancellation or revocation."""
+    intent = permit.intent or {}
+    _check_answer(intent, answer, on)
+    answered = {**intent, "answer": answer.strip(), "answered_on": on.isoformat()}
+    apply_transition(
+        permit,
+        Machine.PERMIT,
+        "answer_intent",
+        on=on,
+        actor=actor,
+        expected_version=expected_version,
+        inputs={"answer": answer.strip()},
+        changes={"intent": answered},
+    )
+
+
+def check_permit_heard(permit: Permit, ground: str, on: dt.date) -> None:
+    """An officer's cancellation or revocation on ``ground`` only after the holder was told
+    of it and heard (or the period ran), on that same ground."""
+    if ground in NOT_HEARD:
+        return
+    intent = permit.intent or {}
+    if not intent or intent.get("ground") != ground:
+        raise Refused(
+            "作出注销或撤销决定前，须先告知持证人拟作决定的情形和事实，听取陈述申辩",
+            "before cancelling or revoking, notify the holder of it and hear them",
+            "intent",
+        )
+    last = dt.date.fromisoformat(intent["respond_by"])
+    if not intent.get("answered_on") and on <= last:
+        raise Refused(
+            f"持证人可在{last.isoformat()}前陈述申辩，期满或收到答复后才能作出决定",
+            f"the holder may answer until {last.isoformat()}; decide after that or their answer",
             "intent",
         )

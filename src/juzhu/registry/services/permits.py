@@ -33,6 +33,7 @@ from juzhu.registry.services.base import (
     statutory_due,
 )
 from juzhu.registry.services.commit import apply_transition
+from juzhu.registry.services.hearing import check_permit_heard
 from juzhu.rules.engine import Policy
 
 # -- permits -------------------------------------------------------------------------------
@@ -272,8 +273,13 @@ def do_cancel_permit(
     """注销 on a ground of the city's policy. ``evidence`` is the officer's summary of the
     facts; ``evidence_files`` the stored files (name, sha256, size), recorded on the event.
     ``notice_extra`` adds to the holder's notice what the decision letter says (its number,
-    the last days for reconsideration and litigation)."""
+    the last days for reconsideration and litigation). An officer's cancellation on the
+    evidence they found (``evidence``) is made only after the holder was heard on it
+    (``hearing.check_permit_heard``); the sweep's, a death and the holder's own request are not.
+    """
     policy = check_cancel_permit(permit, reason, on)
+    if evidence.strip():
+        check_permit_heard(permit, reason, on)
     apply_transition(
         permit,
         Machine.PERMIT,
@@ -284,7 +290,11 @@ def do_cancel_permit(
         policy=policy,
         reason=reason,
         data={"reason": CancellationReason(reason)},
-        changes={"cancelled_on": on, "cancellation_reason": reason},
+        changes={
+            "cancelled_on": on,
+            "cancellation_reason": reason,
+            **({"intent": None} if permit.intent else {}),
+        },
         inputs={"evidence": evidence, **_files_input(evidence_files)},
         trace=[policy.step("cancellation.grounds", {"reason": reason}).as_dict(), *trace],
         dedupe_key=f"cancel:{on}",
@@ -316,6 +326,7 @@ def do_revoke_permit(
             "撤销须附上认定骗领的证据", "revocation needs the evidence of fraud", "evidence"
         )
     policy = policy_of(permit.city, on)
+    check_permit_heard(permit, "ineligible_or_false_info", on)
     apply_transition(
         permit,
         Machine.PERMIT,
@@ -327,7 +338,11 @@ def do_revoke_permit(
         reason="ineligible_or_false_info",
         data={"reason": "ineligible_or_false_info"},
         inputs={"evidence": evidence, **_files_input(evidence_files)},
-        changes={"cancelled_on": on, "cancellation_reason": "ineligible_or_false_info"},
+        changes={
+            "cancelled_on": on,
+            "cancellation_reason": "ineligible_or_false_info",
+            **({"intent": None} if permit.intent else {}),
+        },
         notice="permit_revoked",
         notice_context={"number": permit.number, "on": on.isoformat(), **dict(notice_extra or {})},
     )
