@@ -199,6 +199,9 @@ def test_allowed_commands_from_active_permit() -> None:
         PermitCommand.REVOKE,
         PermitCommand.REPLACE_CARD,
         PermitCommand.CHANGE_DETAILS,
+        # 陈述申辩 before an officer's cancellation or revocation
+        PermitCommand.INTEND_DECISION,
+        PermitCommand.ANSWER_INTENT,
     }
     assert allowed_commands(Machine.PERMIT, None) == {PermitCommand.ISSUE}
 
@@ -215,6 +218,8 @@ def test_permit_event_names_are_past_tense() -> None:
         "PermitReinstated",
         "PermitCardReplaced",
         "PermitDetailsChanged",
+        "PermitDecisionIntended",
+        "PermitIntentAnswered",
     }
 
 

@@ -118,10 +118,15 @@ def endorsement_open(permit: Permit, on: dt.date) -> bool:
     return on >= opens
 
 
-def kinds_for(person: Person) -> list[str]:
+def kinds_for(person: Person, permits: list[Permit] | None = None) -> list[str]:
     """The kinds valid for the person now: the permit kinds while a permit is live, else
-    re-application after a permit ended here, or first issue if none was ever held here."""
-    permit = live_permit(person)
+    re-application after a permit ended here, or first issue if none was ever held here.
+    ``permits``: the person's permits when the caller has them (newest first)."""
+    permit = (
+        live_permit(person)
+        if permits is None
+        else next((p for p in permits if p.status in LIVE), None)
+    )
     if permit is not None:
         kinds = ["change", "replacement", "voluntary_cancellation"]
         return ["endorsement", *kinds] if endorsement_open(permit, today()) else kinds

@@ -241,20 +241,20 @@ def me(request: auth.HolderRequest) -> HttpResponse:
             {"app": a, "status": holder.application_status(a.status, lang), "rate": can_rate(a)}
             for a in holder.my_applications(person)
         ],
-        apply_link=_apply_link(person, lang),
-        endorse=_endorsement_due(person, lang),
+        apply_link=_apply_link(person, lang, permits),
+        endorse=_endorsement_due(person, lang, permits),
         verified=checks_of(person, lang),
         unread=holder.unread_count(person),
         appeals=appeal_flow.my_appeals(person, lang),
     )
 
 
-def _endorsement_due(person: Any, lang: str) -> dict[str, str]:
+def _endorsement_due(person: Any, lang: str, permits: list[Any]) -> dict[str, str]:
     """When the live permit's endorsement window is open, or it is suspended for want of
     one: the page then shows one clear 去签注 (with the due day, or that it is late)."""
     from juzhu.portal import apply
 
-    permit = apply.live_permit(person)
+    permit = next((p for p in permits if p.status in apply.LIVE), None)
     if permit is None or not apply.endorsement_open(permit, flow.today()):
         return {}
     if permit.status == PermitStatus.SUSPENDED or not permit.next_due_on:
@@ -263,12 +263,12 @@ def _endorsement_due(person: Any, lang: str) -> dict[str, str]:
     return {"heading": say("endorse_due", lang) + say("colon", lang) + due}
 
 
-def _apply_link(person: Any, lang: str) -> str:
+def _apply_link(person: Any, lang: str, permits: list[Any]) -> str:
     """The words of the link to the online applications: the one kind that fits, or all."""
     from juzhu.portal import apply
     from juzhu.portal.views_apply import kind_title
 
-    kinds = apply.kinds_for(person)
+    kinds = apply.kinds_for(person, permits)
     return kind_title(kinds[0], lang) if len(kinds) == 1 else say("apply_any_title", lang)
 
 
