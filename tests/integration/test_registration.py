@@ -17,7 +17,7 @@ from django.test import Client
 
 from fixtures.clock import frozen
 from fixtures.officers import make_office
-from fixtures.people import make_person
+from fixtures.people import make_id, make_person
 from fixtures.portal import login
 from juzhu.registry import services
 from juzhu.registry.eligibility import registry_facts
@@ -260,3 +260,30 @@ def test_the_counter_registers_changes_and_ends_at_the_clerk_s_station() -> None
     assert reviewer.post(url, {"action": "register"}).status_code == 403
     other = signed_in(officer("clerk", district="nanshan", station="sz-nanshan-3", name="c2"))
     assert other.post(url, {"action": "register"}).status_code == 404
+
+
+def test_a_newcomer_is_registered_at_the_counter() -> None:
+    from django.urls import reverse
+
+    from fixtures.officers import officer, signed_in
+
+    clerk = signed_in(officer("clerk", name="counter-clerk"))
+    url = reverse("backoffice:counter_registration")
+    assert "居住登记（窗口办理）" in clerk.get(url).content.decode()
+    data = {
+        "id_number": make_id(), "name": "新来的人", "phone": "13600009999",
+        "address": "福田区福华路2号", "housing": "rented",
+    }  # fmt: skip
+    r = clerk.post(url, data)
+    assert r.status_code == 400 and "租赁" in r.content.decode()
+    assert not ResidenceRegistration.objects.exists()  # nothing half-way
+    r = clerk.post(url, {**data, "evidence": RENTED_PROOF})
+    assert r.status_code == 302
+    reg = ResidenceRegistration.objects.get()
+    assert (reg.person.name, reg.person.assurance, reg.station) == (
+        "新来的人",
+        "verified",
+        "sz-futian-1",
+    )
+    reviewer = signed_in(officer("reviewer", name="counter-rv"))
+    assert reviewer.post(url, data).status_code == 403

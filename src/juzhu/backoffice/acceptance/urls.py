@@ -3,6 +3,7 @@ uploads, counter intake. Included under /office/ in the ``backoffice`` namespace
 
 from django.urls import URLPattern, path
 
+from juzhu.backoffice.acceptance import registration
 from juzhu.backoffice.acceptance import views as v
 
 urlpatterns: list[URLPattern] = [
@@ -13,4 +14,9 @@ urlpatterns: list[URLPattern] = [
     path("applications/<uuid:pk>/amend", v.amend, name="application_amend"),
     path("applications/<uuid:pk>/supplement", v.supplement, name="application_supplement"),
     path("counter/intake/", v.intake, name="intake"),
+    path(
+        "counter/registration/",
+        registration.counter_registration,
+        name="counter_registration",
+    ),
 ]
