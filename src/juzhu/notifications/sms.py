@@ -33,7 +33,7 @@ from juzhu.notifications.backends import (
 from juzhu.notifications.models import SmsThrottle
 from juzhu.notifications.render import registered_sms_templates
 from juzhu.registry import pii
-from juzhu.registry.idnumbers import mask_phone
+from juzhu.registry.idnumbers import is_mobile, mask_phone
 from juzhu.registry.outbox import LOGIN_CODE
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -103,7 +103,7 @@ class FakeSmsGateway:
         if self.fail_next > 0:
             self.fail_next -= 1
             raise DeliveryError("fake sms gateway: simulated outage (HTTP 503)")
-        if not (phone.isdigit() and len(phone) == 11 and phone.startswith("1")):
+        if not is_mobile(phone):
             raise PermanentError(f"fake sms gateway: {mask_phone(phone)} is not a mobile number")
         if template_id not in self.templates:
             raise PermanentError(f"fake sms gateway: template {template_id!r} is not registered")

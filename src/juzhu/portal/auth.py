@@ -276,6 +276,16 @@ def held(seconds: float) -> Callable[[Callable[..., HttpResponse]], Callable[...
     return wrap
 
 
+def remember_challenge(request: HttpRequest, started: Started, next_url: str) -> None:
+    """The code page's state in the session: which challenge, when sent, where to go after."""
+    request.session[CHALLENGE_KEY] = {
+        "id": str(started.challenge_id),
+        "sent": started.sent_at.isoformat(),
+        "next": next_url,
+        "demo_code": started.demo_code,
+    }
+
+
 def log_in(request: HttpRequest, person: Person) -> None:
     request.session.cycle_key()  # a new session id at login (no fixation)
     request.session.pop(CHALLENGE_KEY, None)

@@ -21,6 +21,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from juzhu.portal.texts import say
+from juzhu.registry.idnumbers import is_mobile
 
 Today = Callable[[], dt.date]
 _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
@@ -32,6 +33,14 @@ LATEST_AHEAD_YEARS = 10
 
 def msg(lang: str, zh: str, en: str) -> str:
     return en if lang == "en" else zh
+
+
+def clean_mobile(raw: str, lang: str) -> str:
+    """A mobile number typed by a person, or ``ValidationError`` saying how to write it."""
+    phone = raw.strip()
+    if not is_mobile(phone):
+        raise ValidationError(msg(lang, "手机号应为11位数字，以1开头", "11 digits starting with 1"))
+    return phone
 
 
 def parse_day(raw: str, lang: str, today: dt.date, *, ahead: bool = False) -> dt.date:

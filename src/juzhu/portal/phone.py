@@ -12,7 +12,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
 from juzhu.portal import auth, flow, prefs
-from juzhu.portal.forms import CodeForm, PortalForm, msg
+from juzhu.portal.form_base import clean_mobile
+from juzhu.portal.forms import CodeForm, PortalForm
 from juzhu.portal.texts import say
 from juzhu.registry import pii, services
 
@@ -29,12 +30,7 @@ class PhoneForm(PortalForm):
         self.fields["phone"].label = say("phone_new", self.lang)
 
     def clean_phone(self) -> str:
-        phone = str(self.cleaned_data["phone"]).strip()
-        if not (phone.isdigit() and len(phone) == 11 and phone.startswith("1")):
-            raise forms.ValidationError(
-                msg(self.lang, "手机号应为11位数字，以1开头", "11 digits starting with 1")
-            )
-        return phone
+        return clean_mobile(str(self.cleaned_data["phone"]), self.lang)
 
 
 @never_cache

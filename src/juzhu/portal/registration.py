@@ -23,16 +23,10 @@ from juzhu.registry.registration_certificate import registration_of, render_pdf
 from juzhu.registry.services.people import do_deregister_residence
 
 
-def _materials(city: str, lang: str) -> list[dict[str, Any]]:
-    """Every proof of address the city's policy lists, by housing (for the checkboxes)."""
+def _materials(city: str, lang: str) -> list[dict[str, str]]:
+    """Every proof of address the city's policy lists (for the checkboxes)."""
     policy = services.policy_of(city, today())
-    seen: dict[str, dict[str, Any]] = {}
-    for housing in Housing:
-        for alts in services.evidence_for(policy, housing.value):
-            for m in alts:
-                seen.setdefault(m, {"id": m, "text": label(m, lang), "housing": []})
-                seen[m]["housing"].append(housing.value)
-    return list(seen.values())
+    return [{"id": m, "text": label(m, lang)} for m in services.all_evidence(policy)]
 
 
 def _deadline(city: str, lang: str) -> str:

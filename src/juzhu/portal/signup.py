@@ -15,7 +15,8 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
 from juzhu.portal import auth, flow, prefs
-from juzhu.portal.forms import IdNumberForm, msg
+from juzhu.portal.form_base import clean_mobile
+from juzhu.portal.forms import IdNumberForm
 from juzhu.portal.texts import say
 from juzhu.registry import services
 from juzhu.rules.loader import load_policies
@@ -49,12 +50,7 @@ class SignupForm(IdNumberForm):
         self.choice_field("city").choices = cities(self.lang)
 
     def clean_phone(self) -> str:
-        phone = str(self.cleaned_data["phone"]).strip()
-        if not (phone.isdigit() and len(phone) == 11 and phone.startswith("1")):
-            raise forms.ValidationError(
-                msg(self.lang, "手机号应为11位数字，以1开头", "11 digits starting with 1")
-            )
-        return phone
+        return clean_mobile(str(self.cleaned_data["phone"]), self.lang)
 
 
 @never_cache
@@ -78,10 +74,6 @@ def signup(request: HttpRequest) -> HttpResponse:
             except auth.LoginRefused as exc:
                 form.add_error("id_number", exc.message(lang))
             else:
-                request.session[auth.CHALLENGE_KEY] = {
-                    "id": str(started.challenge_id),
-                    "sent": started.sent_at.isoformat(),
-                    "next": reverse("portal:registration"),
-                }
+                auth.remember_challenge(request, started, reverse("portal:registration"))
                 return redirect("portal:login_code")
     return render(request, "portal/signup.html", prefs.frame(request, form=form), status=status)

@@ -149,12 +149,7 @@ def login(request: HttpRequest) -> HttpResponse:
             except auth.LoginRefused as exc:
                 form.add_error("id_number", exc.message(lang))
             else:
-                request.session[auth.CHALLENGE_KEY] = {
-                    "id": str(started.challenge_id),
-                    "sent": started.sent_at.isoformat(),
-                    "next": _safe_next(request, reverse("portal:me")),
-                    "demo_code": started.demo_code,
-                }
+                auth.remember_challenge(request, started, _safe_next(request, reverse("portal:me")))
                 return redirect("portal:login_code")
     return _page(request, "portal/login.html", status=status, form=form)
 
@@ -296,7 +291,7 @@ def _permit_page(
         "portal/permit.html",
         status=status,
         intent_reasons=say("semicolon", lang).join(r for r in reasons if r),
-        intent_open=bool(intent) and flow.today().isoformat() <= intent.get("respond_by", ""),
+        intent_open=services.answer_open(intent, flow.today()),
         **extra,
         card=holder.permit_card(permit, lang, with_plan=True),
         events=holder.timeline("permit", permit.pk, lang),

@@ -281,7 +281,7 @@ def _application_page(
         rate=rating.rating_context(app, lang, rating_form),
         app=app,
         intent_reasons=("；" if lang == "zh" else "; ").join(reasons),
-        intent_open=bool(intent) and today().isoformat() <= intent.get("respond_by", ""),
+        intent_open=services.answer_open(intent, today()),
         kind_label=kind_title(app.kind, lang),
         next_3=say(NEXT_3.get(app.kind, "next_3"), lang),
         can_contest=app.status == ApplicationStatus.REFUSED,

@@ -64,13 +64,7 @@ class LedgerFacts:
     def hear(self, permit: Permit, ground: str, facts: str, *, on: dt.date, actor: str) -> None:
         """``services.do_intend_permit_decision`` and the holder's answer the same day."""
         policy = self.policy(permit.city, on)
-        period = policy.period("decision.hearing_period")
-        assert period is not None
-        last = self.calendar.period_end(on, period).date
-        intent: dict[str, Any] = {
-            "ground": ground, "facts": facts.strip(), "notified_on": on.isoformat(),
-            "respond_by": last.isoformat(), "answer": "", "answered_on": None,
-        }  # fmt: skip
+        intent = services.new_intent(policy, facts, on, self.calendar, ground=ground)
         lang = "en" if permit.person.lang.startswith("en") else "zh"
         self.commit(
             permit, Machine.PERMIT, "intend_decision", on=on, actor=actor, policy=policy,
@@ -80,7 +74,7 @@ class LedgerFacts:
             changes={"intent": intent}, notice="decision_intended",
             notice_context={"number": permit.number,
                             "reasons": [label(ground, lang), facts.strip()],
-                            "respond_by": last.isoformat()},
+                            "respond_by": intent["respond_by"]},
         )  # fmt: skip
         answered = {**intent, "answer": DEMO_ANSWER, "answered_on": on.isoformat()}
         self.commit(

@@ -95,6 +95,11 @@ def mask_id_number(value: str) -> str:
     )
 
 
+def is_mobile(phone: str) -> bool:
+    """A mainland mobile number: 11 digits starting with 1."""
+    return phone.isdigit() and len(phone) == 11 and phone.startswith("1")
+
+
 def mask_phone(value: str) -> str:
     """138****5678."""
     digits = value.strip()

@@ -17,9 +17,6 @@ from juzhu.registry import services
 from juzhu.registry.models import Event, Notification, Permit
 from juzhu.registry.sweep_rules import AHEAD, LAPSED, PAST_GRACE, SWEEP, CityPlan, Rule, Tally
 
-# a transition's use case, by the permit machine's command (a cancellation is on a ground)
-_LAPSES = {"expire": services.do_expire_permit}
-
 
 def rule_filter(rule: Rule, plan: CityPlan) -> Q | None:
     """The permits ``rule`` picks tonight, or None when it cannot pick any."""
@@ -57,7 +54,8 @@ def apply_one(rule: Rule, permit: Permit, plan: CityPlan) -> None:
             notice_extra=served,
         )  # fmt: skip
     else:
-        _LAPSES[rule.command](
+        assert rule.command == "expire", f"sweep rule {rule.category!r}: no use case"
+        services.do_expire_permit(
             permit, on=on, actor=SWEEP, expected_version=permit.version, policy=plan.policy
         )
     _check(rule, permit, due, on)

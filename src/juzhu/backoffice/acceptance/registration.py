@@ -21,11 +21,7 @@ from juzhu.registry.services import Refused
 def counter_registration(request: OfficerRequest) -> HttpResponse:
     officer = request.officer
     on = office.today()
-    policy = services.policy_of(officer.city, on)
-    materials: dict[str, None] = {}
-    for housing in Housing:
-        for alts in services.evidence_for(policy, housing.value):
-            materials.update(dict.fromkeys(alts))
+    materials = services.all_evidence(services.policy_of(officer.city, on))
     error, field = "", ""
     post = request.POST
     if request.method == "POST":
@@ -58,7 +54,7 @@ def counter_registration(request: OfficerRequest) -> HttpResponse:
         "backoffice/acceptance/registration.html",
         {
             "housings": [h.value for h in Housing],
-            "materials": list(materials),
+            "materials": materials,
             "error": error,
             "field": field,
             "v": {k: post.get(k, "") for k in post} if request.method == "POST" else {},

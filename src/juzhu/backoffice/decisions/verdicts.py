@@ -9,9 +9,10 @@ from typing import Any
 
 from juzhu.domain.vocabulary import ApplicationStatus
 from juzhu.registry import services
-from juzhu.registry.eligibility import against_engine, needed_facts
+from juzhu.registry.eligibility import needed_facts
 from juzhu.registry.models import Application
-from juzhu.registry.services import Actor, Refused
+from juzhu.registry.services import Actor
+from juzhu.registry.services.verdicts import UNPROPOSED, countersign_state
 
 RULE_WORDS: Mapping[str, str] = {
     "eligibility.residence_months": "居住登记时间",
@@ -24,10 +25,12 @@ RULE_WORDS: Mapping[str, str] = {
 def verdict_context(app: Application, on: dt.date) -> dict[str, Any]:
     """The engine's verdict for the case page: each condition with its value, the facts it
     used and its citation; the stored facts, and those missing; a pending countersign."""
-    verdict = services.verdict_of(app, on) if app.status in ApplicationStatus.undecided() else None
-    if verdict is None:
+    if app.status not in ApplicationStatus.undecided():
         return {}
     policy = services.decision_policy(app, on)
+    verdict = services.verdict_of(app, on, policy)
+    if verdict is None:
+        return {}
     facts = [
         {"spec": spec, "value": app.facts.get(spec.id), "known": spec.id in app.facts}
         for spec in needed_facts(policy, app.kind, app.basis)
@@ -46,15 +49,4 @@ def needs_proposal(app: Application, outcome: str, on: dt.date, actor: Actor) ->
     """Whether deciding ``outcome`` now only proposes it (against the engine, and not a
     second officer countersigning the same proposal)."""
     verdict = services.verdict_of(app, on)
-    if verdict is None or not against_engine(verdict, outcome):
-        return False
-    proposal = app.proposal or {}
-    if proposal.get("outcome") == outcome and proposal.get("by") != str(actor):
-        return False  # the countersign: the decision itself
-    if proposal.get("outcome") == outcome:
-        raise Refused(
-            "你已提出这一决定，须由另一名工作人员会签",
-            "you proposed this decision; another officer must countersign it",
-            "override",
-        )
-    return True
+    return countersign_state(app, verdict, outcome, actor) == UNPROPOSED

@@ -225,12 +225,7 @@ def person_page(
 
 def proof_materials(city: str) -> list[str]:
     """Every proof of address the city's policy lists (for the counter's checkboxes)."""
-    policy = services.policy_of(city, today())
-    seen: dict[str, None] = {}
-    for housing in Housing:
-        for alts in services.evidence_for(policy, housing.value):
-            seen.update(dict.fromkeys(alts))
-    return list(seen)
+    return services.all_evidence(services.policy_of(city, today()))
 
 
 @office_view("view", kind="person")

@@ -45,13 +45,14 @@ from juzhu.registry.services.base import (
     work_calendar,
 )
 from juzhu.registry.services.hearing import (
+    answer_open,
     check_heard,
     check_permit_heard,
     do_answer_intent,
     do_answer_permit_intent,
     do_intend_permit_decision,
     do_intend_refusal,
-    respond_by,
+    new_intent,
 )
 from juzhu.registry.services.issuing import (
     CARD_KINDS,
@@ -86,6 +87,7 @@ from juzhu.registry.services.permits import (
     next_due_after,
 )
 from juzhu.registry.services.registration import (
+    all_evidence,
     do_change_address,
     do_register,
     evidence_for,
@@ -108,6 +110,8 @@ from juzhu.registry.services.verdicts import (
 )
 
 __all__ = [
+    "answer_open",
+    "all_evidence",
     "check_permit_heard",
     "do_answer_permit_intent",
     "do_intend_permit_decision",
@@ -122,7 +126,7 @@ __all__ = [
     "check_heard",
     "do_answer_intent",
     "do_intend_refusal",
-    "respond_by",
+    "new_intent",
     "decision_inputs",
     "decision_record",
     "do_propose_decision",

@@ -11,21 +11,46 @@ from typing import Any
 
 from django.db import transaction
 
+from juzhu.domain.days import WorkCalendar
 from juzhu.domain.lifecycle import Machine
 from juzhu.domain.vocabulary import ApplicationStatus, label
 from juzhu.registry.models import Application, Permit
 from juzhu.registry.services.base import Actor, R, Refused, policy_of, work_calendar
 from juzhu.registry.services.commit import apply_transition
-from juzhu.registry.services.verdicts import check_refuse_application, decision_policy
+from juzhu.registry.services.verdicts import check_refuse_application
 from juzhu.rules.engine import Policy
 
 MAX_ANSWER = 2000
 
 
-def respond_by(app: Application, on: dt.date) -> dt.date:
-    period = decision_policy(app, on).period("decision.hearing_period")
+def new_intent(
+    policy: Policy,
+    facts: str,
+    on: dt.date,
+    calendar: WorkCalendar | None = None,
+    **which: Any,
+) -> dict[str, Any]:
+    """The intent recorded on a case when the person is told of an intended adverse
+    decision: ``which`` (its grounds or ground), the facts, the day told, the last day to
+    answer (``decision.hearing_period`` on the working-day calendar), no answer yet."""
+    facts = facts.strip()
+    if len(facts) < 4:
+        raise Refused(
+            "请写明认定的事实（告知书和决定书都要写明）",
+            "state the facts found (the notice and the letter both print them)",
+            "facts",
+        )
+    period = policy.period("decision.hearing_period")
     assert period is not None  # the schema requires a period
-    return work_calendar().period_end(on, period).date
+    last = (calendar or work_calendar()).period_end(on, period).date
+    return {
+        **which,
+        "facts": facts,
+        "notified_on": on.isoformat(),
+        "respond_by": last.isoformat(),
+        "answer": "",
+        "answered_on": None,
+    }
 
 
 def _notify(
@@ -74,28 +99,14 @@ def do_intend_refusal(
     if app.status != ApplicationStatus.ACCEPTED:
         raise Refused("只有已受理、待审核的申请才能告知拟作决定", "only an accepted case", "status")
     policy, chosen = check_refuse_application(app, grounds, facts, on)
-    facts = facts.strip()
-    if len(facts) < 4:
-        raise Refused(
-            "请写明认定的事实（告知书和决定书都要写明）",
-            "state the facts found (the notice and the letter both print them)",
-            "facts",
-        )
-    last = respond_by(app, on)
-    intent = {
-        "grounds": [g["id"] for g in chosen],
-        "facts": facts,
-        "notified_on": on.isoformat(),
-        "respond_by": last.isoformat(),
-        "answer": "",
-        "answered_on": None,
-    }
+    intent = new_intent(policy, facts, on, grounds=[g["id"] for g in chosen])
     lang = "en" if app.person.lang.startswith("en") else "zh"
     return _notify(
         app, Machine.APPLICATION, "intend_refusal", intent=intent, policy=policy, on=on,
         actor=actor, expected_version=expected_version, notice="refusal_intended",
         notice_context={
-            "case_number": app.case_number, "reasons": [*(g[lang] for g in chosen), facts],
+            "case_number": app.case_number,
+            "reasons": [*(g[lang] for g in chosen), intent["facts"]],
         },
     )  # fmt: skip
 
@@ -119,6 +130,13 @@ def do_answer_intent(
         inputs={"answer": answer},
         changes={"intent": answered},
     )
+
+
+def answer_open(intent: dict[str, Any] | None, on: dt.date) -> bool:
+    """Whether the person may still answer the notice ``intent`` on ``on``."""
+    if not intent or intent.get("answered_on"):
+        return False
+    return on.isoformat() <= str(intent["respond_by"])
 
 
 def _check_answer(intent: dict[str, Any], answer: str, on: dt.date) -> None:
@@ -198,28 +216,14 @@ def do_intend_permit_decision(
         raise Refused(
             "这不是本市法规规定的注销情形", f"{ground} is not a ground in the city's law", "ground"
         )
-    facts = facts.strip()
-    if len(facts) < 4:
-        raise Refused(
-            "请写明认定的事实（告知书和决定书都要写明）", "state the facts found", "facts"
-        )
-    period = policy.period("decision.hearing_period")
-    assert period is not None
-    last = work_calendar().period_end(on, period).date
-    intent = {
-        "ground": ground,
-        "facts": facts,
-        "notified_on": on.isoformat(),
-        "respond_by": last.isoformat(),
-        "answer": "",
-        "answered_on": None,
-    }
+    intent = new_intent(policy, facts, on, ground=ground)
     lang = "en" if permit.person.lang.startswith("en") else "zh"
     return _notify(
         permit, Machine.PERMIT, "intend_decision", intent=intent, policy=policy, on=on,
         actor=actor, expected_version=expected_version, notice="decision_intended",
         notice_context={
-            "number": permit.number, "reasons": [permit_ground_text(ground, lang), facts],
+            "number": permit.number,
+            "reasons": [permit_ground_text(ground, lang), intent["facts"]],
         },
     )  # fmt: skip
 

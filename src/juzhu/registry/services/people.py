@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from juzhu.domain.lifecycle import Machine
 from juzhu.domain.vocabulary import PermitStatus
 from juzhu.registry import pii
-from juzhu.registry.idnumbers import InvalidIdNumber, mask_phone, parse_id_number
+from juzhu.registry.idnumbers import InvalidIdNumber, is_mobile, mask_phone, parse_id_number
 from juzhu.registry.models import (
     Permit,
     Person,
@@ -31,7 +31,7 @@ def check_register_person(id_number: str, name: str, phone: str = "") -> None:
         raise Refused(exc.zh, exc.en, "id_number") from None
     if not name.strip():
         raise Refused("请填写姓名", "the name is required", "name")
-    if phone and not (phone.isdigit() and len(phone) == 11 and phone.startswith("1")):
+    if phone and not is_mobile(phone):
         raise Refused(
             "手机号应为11位数字，以1开头", "a mobile number has 11 digits starting with 1", "phone"
         )

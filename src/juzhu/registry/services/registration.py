@@ -39,6 +39,16 @@ def evidence_for(policy: Policy, housing: str) -> list[list[str]]:
     return out
 
 
+def all_evidence(policy: Policy) -> list[str]:
+    """Every proof of address the policy lists for any housing, once each, in order (the
+    choices a form offers; ``check_evidence`` says which the chosen housing needs)."""
+    seen: dict[str, None] = {}
+    for housing in Housing:
+        for alternatives in evidence_for(policy, housing.value):
+            seen.update(dict.fromkeys(alternatives))
+    return list(seen)
+
+
 def check_address(address: str, housing: str) -> str:
     address = " ".join(address.split())
     if not 4 <= len(address) <= 200 or _UNSAFE.search(address):

@@ -19,7 +19,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from juzhu.registry import pii
-from juzhu.registry.idnumbers import mask_phone, parse_id_number
+from juzhu.registry.idnumbers import is_mobile, mask_phone, parse_id_number
 from juzhu.registry.models import Person
 from juzhu.registry.services.base import Actor, Refused
 from juzhu.registry.services.people import check_register_person
@@ -28,7 +28,7 @@ PENDING, SELF_DECLARED, VERIFIED = "pending", "self_declared", "verified"
 
 
 def _check_phone(phone: str) -> None:
-    if not (phone.isdigit() and len(phone) == 11 and phone.startswith("1")):
+    if not is_mobile(phone):
         raise Refused(
             "手机号应为11位数字，以1开头", "a mobile number has 11 digits starting with 1", "phone"
         )

@@ -104,11 +104,14 @@ def keep_policy_text(policy: Policy) -> str:
     return digest
 
 
-def decision_inputs(app: Application, on: dt.date, policy: Policy) -> dict[str, Any]:
+def decision_inputs(
+    app: Application, on: dt.date, policy: Policy, verdict: Verdict | None = None
+) -> dict[str, Any]:
     """What a decision event stores so that ``juzhu audit replay`` can re-run it: the facts,
     the kind and housing, the day and the policy's day, the verdict, the policy's digest
-    (its text kept in ``PolicyText``). Empty for kinds the engine has no say on."""
-    verdict = verdict_of(app, on, policy)
+    (its text kept in ``PolicyText``). Empty for kinds the engine has no say on.
+    ``verdict``: the caller's, when it has computed it already."""
+    verdict = verdict or verdict_of(app, on, policy)
     if verdict is None:
         return {}
     return {
@@ -122,33 +125,46 @@ def decision_inputs(app: Application, on: dt.date, policy: Policy) -> dict[str, 
     }
 
 
+AGREES, COUNTERSIGNED, UNPROPOSED = "agrees", "countersigned", "unproposed"
+
+
+def countersign_state(app: Application, verdict: Verdict | None, outcome: str, actor: Actor) -> str:
+    """Where deciding ``outcome`` stands against the engine: it ``agrees`` (or the engine has
+    no say), it is ``countersigned`` (another officer proposed this very decision), or it is
+    ``unproposed`` (a reason and a second officer are needed). The proposer deciding their
+    own proposal is refused."""
+    if verdict is None or not against_engine(verdict, outcome):
+        return AGREES
+    proposal = app.proposal or {}
+    if proposal.get("outcome") != outcome:
+        return UNPROPOSED
+    if proposal.get("by") == str(actor):
+        raise Refused(
+            "你已提出这一决定，会签须由另一名工作人员办理",
+            "you proposed this decision; a second officer must countersign it",
+            "override",
+        )
+    return COUNTERSIGNED
+
+
 def decision_record(
     app: Application, outcome: str, on: dt.date, actor: Actor, policy: Policy
 ) -> dict[str, Any]:
     """Check ``outcome`` against the engine and return what the decision event records.
     Raises ``Refused`` for a decision against the engine that no second officer has
     countersigned (``do_propose_decision`` first)."""
-    record = decision_inputs(app, on, policy)
-    if not record:
-        return {}
     verdict = verdict_of(app, on, policy)
-    assert verdict is not None
-    if against_engine(verdict, outcome):
-        proposal = app.proposal or {}
-        if proposal.get("outcome") != outcome:
-            raise Refused(
-                "这一决定与规则引擎的判定不一致：请填写理由，提交第二名工作人员会签",
-                "this decision goes against the rules engine's verdict: record why and have a "
-                "second officer countersign it",
-                "override",
-            )
-        if proposal.get("by") == str(actor):
-            raise Refused(
-                "会签须由另一名工作人员办理，提出人不能自己会签",
-                "a second officer must countersign; the proposer cannot countersign",
-                "override",
-            )
-        record["override"] = {**proposal, "countersigned_by": str(actor)}
+    state = countersign_state(app, verdict, outcome, actor)
+    if state == UNPROPOSED:
+        raise Refused(
+            "这一决定与规则引擎的判定不一致：请填写理由，提交第二名工作人员会签",
+            "this decision goes against the rules engine's verdict: record why and have a "
+            "second officer countersign it",
+            "override",
+        )
+    record = decision_inputs(app, on, policy, verdict)
+    if state == COUNTERSIGNED:
+        record["override"] = {**(app.proposal or {}), "countersigned_by": str(actor)}
     return record
 
 
