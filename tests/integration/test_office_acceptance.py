@@ -495,3 +495,41 @@ def test_nav_links_to_intake_for_those_who_accept(clerk: Any) -> None:
     assert reverse("backoffice:intake") in home
     auditor = signed_in(officer("auditor")).get(reverse("backoffice:home")).content.decode()
     assert reverse("backoffice:intake") not in auditor
+
+
+def test_intake_does_not_find_a_person_on_record_in_another_city(clerk: Any) -> None:
+    """Counter intake looks people up in the clerk's jurisdiction only (issue 14): a number
+    on record in Beijing reads as "not found here", the Beijing record's name never shows,
+    nothing is written, and the attempt is a Denial (scope) row for the auditor. Without
+    the scope the clerk would see the "name does not match" hint (or file an application
+    on the Beijing person)."""
+    id_number = make_id(dt.date(1988, 8, 8))
+    make_person(id_number=id_number, name="北京人", city="beijing")
+    r = signed_in(clerk).post(
+        reverse("backoffice:intake"), _intake(id_number=id_number, name="冒名")
+    )
+    page = r.content.decode()
+    assert r.status_code == 400 and "在你的辖区内没有找到这个身份号码的记录" in page
+    assert "北京人" not in page
+    assert not Application.objects.exists() and Person.objects.count() == 1
+    denial = Denial.objects.get()
+    assert (denial.why, denial.action, denial.user_id) == ("scope", "accept", clerk.user_id)
+    # a person of the clerk's own city is still found (the name check still applies)
+    local = make_id(dt.date(1988, 8, 9))
+    make_person(id_number=local, name="本市人")
+    r = signed_in(clerk).post(reverse("backoffice:intake"), _intake(id_number=local, name="冒名"))
+    assert r.status_code == 400 and "姓名与该身份号码已登记的姓名不一致" in r.content.decode()
+    assert Denial.objects.count() == 1
+
+
+def test_counter_registration_refuses_a_number_on_record_in_another_city(clerk: Any) -> None:
+    """居住登记 at the counter does not register (and then show) a person whose record is
+    held by another city: "not found here", a Denial row, nothing written."""
+    id_number = make_id(dt.date(1987, 7, 7))
+    person = make_person(id_number=id_number, name="北京人", city="beijing")
+    data = {"id_number": id_number, "name": "北京人", "phone": "13600009998",
+            "address": "福田区福华路2号", "housing": "owned"}  # fmt: skip
+    r = signed_in(clerk).post(reverse("backoffice:counter_registration"), data)
+    assert r.status_code == 400 and "在你的辖区内没有找到这个身份号码的记录" in r.content.decode()
+    assert not person.registrations.exists()
+    assert Denial.objects.get().why == "scope"

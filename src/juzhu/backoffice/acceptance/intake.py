@@ -16,7 +16,7 @@ from juzhu.backoffice.acceptance.materials import NEEDS_PERMIT, actor_of, known_
 from juzhu.domain.vocabulary import ApplicationKind, Basis, Housing
 from juzhu.registry import services
 from juzhu.registry.idnumbers import InvalidIdNumber
-from juzhu.registry.models import Application, Office, Officer, Permit
+from juzhu.registry.models import Application, Office, Officer, Permit, Person
 from juzhu.registry.selectors import NotFound, Viewer, access_permit, scoped
 from juzhu.registry.services import Refused
 
@@ -24,9 +24,36 @@ from juzhu.registry.services import Refused
 class FormErrors(Exception):
     """Several fields are wrong; ``errors`` maps field name → message."""
 
-    def __init__(self, errors: dict[str, str]) -> None:
+    def __init__(self, errors: dict[str, str], *, denied: bool = False) -> None:
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
         self.errors = errors
+        # True when the form named a person outside the officer's jurisdiction: the view
+        # writes a ``Denial`` row (scope) for the auditor.
+        self.denied = denied
+
+
+# A person is looked up only inside the officer's city (the registry's person scope): a
+# number held by a record elsewhere reads as "not found here", never shows that record's
+# name, and cannot be registered again (the ID number is unique nationwide).
+OUT_OF_SCOPE_ZH = (
+    "在你的辖区内没有找到这个身份号码的记录，也不能在此新登记。"
+    "请核对身份证；如申请人的户籍或登记在其他城市，请其先在本市办理居住登记。"
+    " / No record with this ID number in your jurisdiction, and it cannot be registered"
+    " here: check the ID card; a person on record in another city registers residence here"
+    " first."
+)
+
+
+def find_person_in_scope(viewer: Viewer, id_number: str) -> Person | None:
+    """The person with this ID number inside the viewer's scope, or ``None`` when there is
+    none anywhere. A record outside the scope raises ``NotFound`` (the caller refuses and
+    logs the attempt); nothing about it is returned."""
+    person = services.find_person(id_number)
+    if person is None:
+        return None
+    if not scoped(viewer, Person.objects.filter(pk=person.pk)).exists():
+        raise NotFound("person outside the officer's jurisdiction")
+    return person
 
 
 def stations_for(officer: Officer) -> list[Office]:
@@ -154,9 +181,11 @@ def do_intake(
     form = parse_intake(officer, data, on)
     errors: dict[str, str] = {}
     try:
-        person = services.find_person(form.id_number)
+        person = find_person_in_scope(viewer, form.id_number)
     except InvalidIdNumber as exc:  # checked above; kept for safety
         raise FormErrors({"id_number": exc.zh}) from None
+    except NotFound:
+        raise FormErrors({"id_number": OUT_OF_SCOPE_ZH}, denied=True) from None
     if person is None and not form.name:
         errors["name"] = "新登记的申请人须填写姓名（与身份证一致）"
     elif person is not None and form.name and person.name != form.name:

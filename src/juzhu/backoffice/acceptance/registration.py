@@ -11,9 +11,12 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 
 from juzhu.backoffice import views as office
-from juzhu.backoffice.access import OfficerRequest, office_view
+from juzhu.backoffice.acceptance.intake import OUT_OF_SCOPE_ZH, find_person_in_scope
+from juzhu.backoffice.access import OfficerRequest, deny, office_view
 from juzhu.domain.vocabulary import Housing
 from juzhu.registry import services
+from juzhu.registry.idnumbers import InvalidIdNumber
+from juzhu.registry.selectors import NotFound
 from juzhu.registry.services import Refused
 
 
@@ -29,9 +32,18 @@ def counter_registration(request: OfficerRequest) -> HttpResponse:
         try:
             if not officer.station:
                 raise Refused("你的账户不属于某个受理点，不能在窗口办理居住登记", "no station", "")
+            number = post.get("id_number", "").strip().upper()
+            services.check_register_person(number, post.get("name", ""), post.get("phone", ""))
+            try:
+                # a number on record in another city is "not found here" (the Denial row is
+                # written outside the transaction below, so the refusal keeps it)
+                find_person_in_scope(request.viewer, number)
+            except InvalidIdNumber as exc:  # checked above; kept for safety
+                raise Refused(exc.zh, exc.en, "id_number") from None
+            except NotFound:
+                deny(request, "accept", "scope", officer)
+                raise Refused(OUT_OF_SCOPE_ZH, "outside your jurisdiction", "id_number") from None
             with transaction.atomic():
-                number = post.get("id_number", "").strip().upper()
-                services.check_register_person(number, post.get("name", ""), post.get("phone", ""))
                 person = services.do_register_person(
                     number, post.get("name", "").strip(), city=officer.city,
                     phone=post.get("phone", "").strip(),

@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from juzhu.backoffice import acceptance
 from juzhu.backoffice import views as office
-from juzhu.backoffice.access import OfficerRequest, office_view
+from juzhu.backoffice.access import OfficerRequest, deny, office_view
 from juzhu.domain.vocabulary import ApplicationKind, Basis, Housing, label
 from juzhu.registry import services
 from juzhu.registry.files import upload_root
@@ -237,6 +237,8 @@ def intake(request: OfficerRequest) -> HttpResponse:
             )
         except acceptance.FormErrors as exc:
             errors = exc.errors
+            if exc.denied:
+                deny(request, "accept", "scope", request.officer)
         else:
             return redirect(_case_url(app))
     context = _intake_context(request)
