@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import re
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth import logout
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -169,11 +171,28 @@ def home(request: OfficerRequest) -> HttpResponse:
     return page(request, "backoffice/home.html", context)
 
 
+# 11 or more digits in a row (full-width too): a phone or an ID number, never for a URL.
+# A case number (two letters and 16 digits) is not one.
+LONG_NUMBER = re.compile(r"\d{11,}")
+CASE_NUMBER = re.compile(r"\s*[A-Za-z]{2}\d{8,}\s*")
+
+
+def _personal_number(text: str) -> bool:
+    return bool(LONG_NUMBER.search(text)) and not CASE_NUMBER.fullmatch(text)
+
+
 @office_view("view")
 def queue(request: OfficerRequest, key: str) -> HttpResponse:
     q = BY_KEY.get(key)
     if q is None:
         raise Http404("没有这个队列")
+    if _personal_number(request.GET.get("q", "")):
+        # An ID or phone number typed into the queue's box would stay in the address bar,
+        # the browser history and proxy logs: drop it and point to the POST search.
+        messages.warning(request, "证件号码和手机号码不能放在网址里，请用「查询」页提交。")
+        kept = request.GET.copy()
+        kept.pop("q")
+        return redirect(f"{request.path}?{kept.urlencode()}" if kept else request.path)
     rows = queue_rows(request.viewer, q)
     is_app = q.model is Application
     filt = (ApplicationFilter if is_app else AppealFilter)(request.GET or None, queryset=rows)

@@ -164,10 +164,14 @@ EMAIL_HOST = os.environ.get("JUZHU_EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("JUZHU_EMAIL_PORT", "25"))
 DEFAULT_FROM_EMAIL = os.environ.get("JUZHU_FROM_EMAIL", "noreply@juzhu.example")
 
+# Every record of the process is masked and its control characters escaped when it is made
+# (``juzhu.config.logs.configure`` installs the record factory); the handler filter catches
+# records a library builds itself.
+LOGGING_CONFIG = "juzhu.config.logs.configure"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"mask_pii": {"()": "juzhu.registry.pii.MaskingFilter"}},
+    "filters": {"mask_pii": {"()": "juzhu.registry.logsafe.SafeLogFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_pii"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("JUZHU_LOG_LEVEL", "WARNING")},
 }

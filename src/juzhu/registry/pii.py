@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import logging
 import os
 import re
 from functools import cache
@@ -65,14 +64,3 @@ def mask_text(text: str) -> str:
     """Mask anything that looks like an ID or mobile number inside free text (logs)."""
     text = _ID_RE.sub(lambda m: mask_id_number(m.group(0)), text)
     return _PHONE_RE.sub(lambda m: mask_phone(m.group(0)), text)
-
-
-class MaskingFilter(logging.Filter):
-    """Logging filter: no ID or phone number reaches a log line unmasked."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        masked = mask_text(message)
-        if masked != message:
-            record.msg, record.args = masked, ()
-        return True
