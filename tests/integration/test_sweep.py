@@ -467,3 +467,25 @@ def test_the_command_shows_what_it_did_and_refuses_an_unknown_city(alice_permit:
     assert fresh(alice_permit).status == "suspended"
     refused = runner.invoke(app, ["sweep", "--on", "2025-03-05", "--city", "atlantis"])
     assert refused.exit_code == 2 and "unknown policy id 'atlantis'" in refused.output
+
+
+def test_the_command_bounds_the_sweep_date(alice_permit: Permit, frozen_clock: Any) -> None:
+    """``juzhu sweep --on`` (issue 14): a day after today in the service's time zone, a day
+    before the last sweep's day, or before 2016-01-01 is refused with a message naming the
+    bound (exit 2), and nothing is written. Without the bounds a typo such as 2062 would
+    expire and cancel every permit at once."""
+    from typer.testing import CliRunner
+
+    from juzhu.cli import app
+
+    runner = CliRunner()
+    events = Event.objects.count()
+    future = runner.invoke(app, ["sweep", "--on", "2026-12-03"])  # the frozen today: 12-02
+    assert future.exit_code == 2 and "after today (2026-12-02" in future.output
+    early = runner.invoke(app, ["sweep", "--on", "2015-12-31"])
+    assert early.exit_code == 2 and "before 2016-01-01" in early.output
+    assert Event.objects.count() == events and fresh(alice_permit).status == "active"
+    assert runner.invoke(app, ["sweep", "--on", "2025-03-05"]).exit_code == 0
+    back = runner.invoke(app, ["sweep", "--on", "2025-03-04"])
+    assert back.exit_code == 2 and "before the last sweep's day (2025-03-0" in back.output
+    assert runner.invoke(app, ["sweep"]).exit_code == 0  # today, no --on: always allowed

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from juzhu.cli.common import parse_date
+from juzhu.cli.common import fail, parse_date
 from juzhu.cli.django_setup import setup_django
 
 notify_app = typer.Typer(help="Deliver queued notices (the outbox).", no_args_is_help=True)
@@ -27,7 +27,16 @@ def sweep(
     from juzhu.cli.jobs_runs import run_sweep_cli
 
     # the registry's day (Asia/Shanghai), even on a server clock in UTC
-    run_sweep_cli(on=parse_date(on, "--on") if on else timezone.localdate(), city=city or None)
+    today = timezone.localdate()
+    if on:
+        day = parse_date(on, "--on")
+        from juzhu.registry.sweep import SweepError, check_sweep_date
+
+        try:
+            check_sweep_date(day, today, city or None)
+        except SweepError as exc:
+            fail(str(exc))
+    run_sweep_cli(on=day if on else today, city=city or None)
 
 
 def office_deem(

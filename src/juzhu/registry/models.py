@@ -324,6 +324,18 @@ class WorkingDayOverride(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
 
+class SweepRun(models.Model):
+    """A nightly sweep finished for a city and a day (``registry.sweep``). The latest day
+    bounds the next ``juzhu sweep --on`` from below: the sweep only goes forward."""
+
+    city = models.CharField(max_length=32)
+    on = models.DateField()
+    finished_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["city", "on"], name="one_sweep_run")]
+
+
 # -- the outbox ------------------------------------------------------------------------------
 # One row per (event, channel, recipient), written by the registry in the same transaction as
 # the state change it reports (registry/outbox.py); the notifications app only renders and
@@ -402,6 +414,7 @@ __all__ = [
     "RelyingParty",
     "ResidenceRegistration",
     "ServiceRating",
+    "SweepRun",
     "Upload",
     "WorkingDayOverride",
 ]

@@ -53,7 +53,7 @@ from juzhu.rules.loader import PolicyError, UnknownPolicy
 
 __all__ = ["CATEGORIES", "EVENTS", "ONE_DAY", "REASON", "RULES", "SWEEP", "CityPlan"]
 __all__ += ["Progress", "SweepError", "SweepReport", "grace_cutoff", "plan_city", "sweep"]
-__all__ += ["chunk_committed", "CHUNK_ENV", "PAUSE_ENV", "DEFAULT_CHUNK"]
+__all__ += ["chunk_committed", "CHUNK_ENV", "PAUSE_ENV", "DEFAULT_CHUNK", "check_sweep_date"]
 
 CHUNK_ENV = "JUZHU_SWEEP_CHUNK"
 PAUSE_ENV = "JUZHU_SWEEP_PAUSE_MS"  # breathing room for daytime OLTP load between chunks
@@ -108,6 +108,59 @@ class _Task:
         chunk_committed(self.category, self.city, moved)
         if self.pause:
             time.sleep(self.pause)
+
+
+# The earliest day a sweep may be asked for: the State Council's 居住证暂行条例 (令第663号)
+# took effect on 2016-01-01; no permit of this registry predates it.
+SWEEP_FLOOR = dt.date(2016, 1, 1)
+
+
+def _record_run(city: str, on: dt.date) -> None:
+    """A city swept to the end for ``on`` (``SweepRun``): the floor of the next ``--on``."""
+    from django.utils import timezone
+
+    from juzhu.registry.models import SweepRun
+
+    SweepRun.objects.update_or_create(city=city, on=on, defaults={"finished_at": timezone.now()})
+
+
+def last_sweep_day(city: str | None = None) -> dt.date | None:
+    """The latest day a sweep finished for, in the city or in any."""
+    from django.db.models import Max
+
+    from juzhu.registry.models import SweepRun
+
+    runs = SweepRun.objects.all()
+    if city:
+        runs = runs.filter(city=city)
+    day: dt.date | None = runs.aggregate(day=Max("on"))["day"]
+    return day
+
+
+def check_sweep_date(on: dt.date, today: dt.date, city: str | None = None) -> None:
+    """An explicit ``--on`` is bounded: not after ``today`` (the service's day, in its time
+    zone), not before the last sweep's day, not before ``SWEEP_FLOOR``. A sweep for a day
+    that has not come would expire and cancel permits early; one for a day before the last
+    run would send reminders that are no longer true. Raises ``SweepError`` naming the
+    bound and the fix; writes nothing."""
+    if on > today:
+        raise SweepError(
+            f"--on {on.isoformat()} is after today ({today.isoformat()} in the service's time "
+            "zone): a sweep cannot act on a day that has not come. Leave out --on to sweep "
+            "today. / --on 不能晚于今天"
+        )
+    if on < SWEEP_FLOOR:
+        raise SweepError(
+            f"--on {on.isoformat()} is before {SWEEP_FLOOR.isoformat()}, when 居住证暂行条例 took "
+            "effect: check the date (write it as 2026-12-21). / --on 日期过早"
+        )
+    last = last_sweep_day(city)
+    if last is not None and on < last:
+        raise SweepError(
+            f"--on {on.isoformat()} is before the last sweep's day ({last.isoformat()}"
+            f"{' for ' + city if city else ''}): the sweep only goes forward. Run it for "
+            f"{last.isoformat()} or later. / --on 不能早于上次批处理的日期"
+        )
 
 
 # -- orchestration -------------------------------------------------------------------------
@@ -198,6 +251,7 @@ def sweep(
                 task = _Task(plan.city, rule.category, report, progress, pause)
                 run(plan, size, rule, task)
                 task.tell(0, task.advanced)  # the true total: the bar ends full
+            _record_run(plan.city, on)
     report.seconds = time.perf_counter() - started
     return report
 
