@@ -4,6 +4,7 @@ claims, and the 403 / 404 split between role and jurisdiction."""
 from __future__ import annotations
 
 import base64
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -170,3 +171,58 @@ def test_the_case_timeline_names_the_officer_who_acted(db: Any) -> None:
     page = signed_in(clerk).get(reverse("backoffice:application", args=[app.pk])).content.decode()
     assert "王小窗（受理窗口）" in page and "申请人本人" in page
     assert "你本人" not in page  # the holder's wording stays in the portal
+
+
+def test_office_and_working_day_edits_are_audited_and_the_calendar_is_city_admins_only(
+    db: Any,
+) -> None:
+    """Issue 14: office and working-day edits are shared reference data. Each change is an
+    AdminChange row (who, city, what, before → after) written with the change; the national
+    working-day calendar may be changed only by a city-level admin — a district admin gets
+    404 (outside their jurisdiction) and a Denial row, and the calendar is unchanged."""
+    from juzhu.backoffice.models import AdminChange, Denial
+    from juzhu.registry.models import Office, WorkingDayOverride
+
+    mine = Office.objects.create(
+        city="shenzhen", district="futian", station="sz-futian-1", name_zh="华强北派出所",
+        bureau_zh="深圳市公安局福田分局", government_zh="深圳市福田区人民政府",
+    )  # fmt: skip
+    city_admin = officer("admin", district="", station="", name="city-admin")
+    admin = signed_in(city_admin)
+    r = admin.post(
+        reverse("backoffice:manage_office", args=[mine.pk]),
+        {"name_zh": "新名称派出所", "bureau_zh": mine.bureau_zh,
+         "government_zh": mine.government_zh, "address": "", "phone": "0755-1"},
+    )  # fmt: skip
+    assert r.status_code == 302
+    change = AdminChange.objects.get()
+    assert (change.user_id, change.city, change.what, change.action) == (
+        city_admin.user_id, "shenzhen", "office", "update",
+    )  # fmt: skip
+    assert change.key == "shenzhen/futian/sz-futian-1"
+    assert change.before == {"name_zh": "华强北派出所", "phone": ""}
+    assert change.after == {"name_zh": "新名称派出所", "phone": "0755-1"}
+
+    add = reverse("backoffice:manage_override_add")
+    data = {"day": "2027-02-20", "is_workday": "1", "note": "国务院办公厅通知"}
+    assert admin.post(add, data).status_code == 302
+    assert admin.post(add, {**data, "is_workday": "0"}).status_code == 302
+    delete = reverse("backoffice:manage_override_delete", args=["2027-02-20"])
+    assert admin.post(delete).status_code == 302
+    days = AdminChange.objects.filter(what="working_day").order_by("pk")
+    assert [(c.action, c.before.get("is_workday"), c.after.get("is_workday")) for c in days] == [
+        ("create", None, True), ("update", True, False), ("delete", False, None),
+    ]  # fmt: skip
+    page = admin.get(reverse("backoffice:manage")).content.decode()
+    assert "修改记录" in page and "2027-02-20" in page
+
+    district_admin = signed_in(officer("admin", station="", name="district-admin"))
+    assert district_admin.post(add, data).status_code == 404
+    saturday = dt.date(2027, 2, 21)
+    WorkingDayOverride.objects.create(day=saturday, is_workday=True, note="x")
+    assert district_admin.post(reverse(
+        "backoffice:manage_override_delete", args=["2027-02-21"])).status_code == 404  # fmt: skip
+    assert WorkingDayOverride.objects.filter(day=saturday).exists()
+    assert not WorkingDayOverride.objects.filter(day=dt.date(2027, 2, 20)).exists()
+    assert Denial.objects.filter(why="scope", action="manage").count() == 2
+    assert AdminChange.objects.count() == 4

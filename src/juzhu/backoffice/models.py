@@ -12,7 +12,7 @@ from django.db import models
 
 from juzhu.registry.models import Letter
 
-__all__ = ["Claim", "Denial", "Letter", "SignInAttempt"]
+__all__ = ["AdminChange", "Claim", "Denial", "Letter", "SignInAttempt"]
 
 
 class Claim(models.Model):
@@ -58,3 +58,21 @@ class Denial(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["city", "at"])]
+
+
+class AdminChange(models.Model):
+    """An admin changed shared reference data: an office's directory row (the names the
+    letters print) or the working-day calendar every deadline is counted with. Who, when,
+    from which city, what, and the values before and after (``{}`` for none)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    city = models.CharField(max_length=32, default="", blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+    what = models.CharField(max_length=16)  # office | working_day
+    key = models.CharField(max_length=64)  # the office's city/district/station, or the day
+    action = models.CharField(max_length=8)  # create | update | delete
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["what", "at"])]
