@@ -542,3 +542,22 @@ def test_the_command_exits_0_when_every_row_is_stored(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["import", str(source)])
     assert result.exit_code == 0, result.output
     assert not (tmp_path / "permits.errors.csv").exists()
+
+
+def test_many_bad_rows_are_counted_and_spooled_not_kept_in_memory(tmp_path: Path) -> None:
+    """Issue 14: the import kept every row error in a list (a file of a million bad rows
+    held millions of objects). Now at most ``ERRORS_KEPT`` stay in memory for the summary;
+    every error is counted and streamed to a spool file, and the report has them all, in
+    line order. Fails if the errors list grows with the file."""
+    n = 3000
+    bad = [row(status="x", permit_number=f"SZ2099{i:06d}") for i in range(n)]
+    source = write(tmp_path / "many.csv", bad)
+    report = import_permits(source)
+    assert report.rejected == n and report.error_count == n
+    assert len(report.errors) == legacy_import.ERRORS_KEPT < n
+    assert [e.line for e in report.errors] == list(range(2, legacy_import.ERRORS_KEPT + 2))
+    out = tmp_path / "many.errors.csv"
+    legacy_import.write_report(report, out)
+    lines = list(csv.reader(out.read_text(encoding="utf-8-sig").splitlines()))
+    assert len(lines) == n + 1 and lines[-1][:2] == [str(n + 1), "status"]
+    assert [int(r[0]) for r in lines[1:]] == list(range(2, n + 2))

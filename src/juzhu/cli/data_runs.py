@@ -161,7 +161,12 @@ def run_import_cli(file: Path, report: Path | None, batch: int) -> None:
     console.print(summary)
     if result.errors:
         kinds = Counter((e.column, e.reason) for e in result.errors)
-        table = Table(title="errors by kind (first 15)")
+        sample = (
+            ""
+            if result.error_count == len(result.errors)
+            else f", of the first {len(result.errors):,} errors"
+        )
+        table = Table(title=f"errors by kind (first 15{sample})")
         for name in ("column", "reason", "rows"):
             table.add_column(name)
         for (column, reason), count in kinds.most_common(15):
@@ -176,7 +181,7 @@ def run_import_cli(file: Path, report: Path | None, batch: int) -> None:
         for e in result.errors[:10]:
             first.add_row(str(e.line), e.column, e.value, e.reason, e.fix)
         console.print(first)
-        console.print(f"every error ({len(result.errors):,}) is in {report_path}")
+        console.print(f"every error ({result.error_count:,}) is in {report_path}")
     if stopped is not None:
         err.print(f"[bold red]stopped:[/] {stopped}")
         raise typer.Exit(3)

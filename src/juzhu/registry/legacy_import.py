@@ -34,6 +34,8 @@ import datetime as dt
 import json
 import multiprocessing
 import os
+import shutil
+import tempfile
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -63,6 +65,7 @@ __all__ = ["COLUMNS", "ImportFileError", "ImportInterrupted", "ImportReport", "R
 __all__ += ["import_permits", "write_report"]
 CHUNK_BYTES = 1 << 21  # ~12,000 rows: amortises a worker round trip, bounds memory
 PARALLEL_FROM = 4 * CHUNK_BYTES  # smaller files are checked in-process (no spawn cost)
+ERRORS_KEPT = 1000  # errors kept in memory for the summary; the rest go to the spool file
 
 # -- results ---------------------------------------------------------------------------------
 
@@ -75,14 +78,41 @@ class ImportReport:
     already_stored: int = 0  # good rows whose permit number was already in the registry
     people_created: int = 0
     rejected: int = 0  # rows with at least one error; nothing of them is stored
+    # The first ``ERRORS_KEPT`` errors, in line order; every error is counted in
+    # ``error_count`` and written to a spool file (``write_report`` copies it): a file of a
+    # million bad rows costs disk, not memory.
     errors: list[RowError] = field(default_factory=list)
+    error_count: int = 0
     batches: int = 0
     seconds: float = 0.0
     store_seconds: float = 0.0  # of which in the database (the rest is reading and checking)
+    _spool: Any = field(default=None, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
         return self.rejected == 0
+
+    def add_errors(self, errors: list[RowError]) -> None:
+        """Record errors given in line order (one chunk's worth at a time)."""
+        if not errors:
+            return
+        if self._spool is None:
+            # lives as long as the report (closed when it is collected)
+            self._spool = tempfile.TemporaryFile("w+", encoding="utf-8", newline="")  # noqa: SIM115
+        out = csv.writer(self._spool)
+        for e in errors:
+            out.writerow([e.line, e.column, e.value, e.reason, e.fix])
+        self.error_count += len(errors)
+        room = ERRORS_KEPT - len(self.errors)
+        if room > 0:
+            self.errors.extend(errors[:room])
+
+    def copy_errors(self, target: Any) -> None:
+        """Every error, as CSV rows, into the open text file ``target``."""
+        if self._spool is not None:
+            self._spool.flush()
+            self._spool.seek(0)
+            shutil.copyfileobj(self._spool, target)
 
 
 class ImportFileError(Exception):
@@ -334,7 +364,7 @@ def import_permits(
         for part in _checked(chunks, ctx, workers):
             report.rows += part.rows
             report.rejected += part.rejected
-            report.errors.extend(part.errors)
+            errors = list(part.errors)  # this chunk's, merged with its duplicates below
             good = part.data.split(b"\n")[:-1] if ctx.copy else part.data
             numbers, lines = part.numbers, part.lines
             if len(set(numbers)) == len(numbers) and seen.keys().isdisjoint(numbers):
@@ -349,7 +379,7 @@ def import_permits(
                         at.append(line)
                         continue
                     report.rejected += 1
-                    report.errors.append(
+                    errors.append(
                         RowError(
                             line,
                             "permit_number",
@@ -358,6 +388,7 @@ def import_permits(
                             "a permit appears once: remove or correct one of the two rows",
                         )
                     )
+            report.add_errors(sorted(errors, key=lambda e: e.line))
             while len(rows) >= batch and store.store(rows[:batch], at[0]):
                 rows, at = rows[batch:], at[batch:]
             if store.failed is not None:
@@ -373,7 +404,6 @@ def import_permits(
         report.store_seconds = store.seconds
     if store.failed is not None:
         raise ImportInterrupted(report, *store.failed)
-    report.errors.sort(key=lambda e: e.line)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -386,5 +416,5 @@ def write_report(report: ImportReport, path: Path) -> None:
     with path.open("w", encoding="utf-8-sig", newline="") as f:
         out = csv.writer(f)
         out.writerow(["line", "column", "value", "reason", "fix"])
-        for e in report.errors:
-            out.writerow([e.line, e.column, e.value, e.reason, e.fix])
+        f.flush()
+        report.copy_errors(f)
