@@ -290,10 +290,9 @@ def kinds_left(permit: Permit) -> list[str]:
 
 
 def draft_pdf(appeal: Appeal, lang: str) -> bytes:
-    from weasyprint import HTML
-
     # a complaint (申诉) goes to the office that decided; a reconsideration to its body
     template = "portal/complaint_pdf.html" if appeal.kind == "appeal" else "portal/appeal_pdf.html"
     html = render_to_string(template, draft_context(appeal, lang))
-    pdf: bytes = HTML(string=html).write_pdf()
-    return pdf
+    from juzhu.registry.pdf import html_to_pdf
+
+    return html_to_pdf(html)

@@ -14,11 +14,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from juzhu.portal.texts import ui
+from juzhu.registry.pdf import html_to_pdf
 
 
 def plan_pdf(p: dict[str, Any], answers: list[dict[str, str]], lang: str) -> bytes:
-    from weasyprint import HTML  # heavy import (Pango, HarfBuzz): only when a PDF is asked for
-
     html = render_to_string(
         "portal/plan_pdf.html",
         {
@@ -30,8 +29,7 @@ def plan_pdf(p: dict[str, Any], answers: list[dict[str, str]], lang: str) -> byt
             "generated": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
         },
     )
-    pdf: bytes = HTML(string=html).write_pdf()
-    return pdf
+    return html_to_pdf(html)
 
 
 def pdf_response(p: dict[str, Any], answers: list[dict[str, str]], lang: str) -> HttpResponse:

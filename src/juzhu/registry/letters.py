@@ -162,10 +162,9 @@ def render_html(letter: Letter, *, for_print: bool = False, pdf_url: str = "") -
 
 
 def render_pdf(letter: Letter) -> bytes:
-    from weasyprint import HTML
+    from juzhu.registry.pdf import html_to_pdf
 
-    pdf: bytes = HTML(string=render_html(letter, for_print=True)).write_pdf()
-    return pdf
+    return html_to_pdf(render_html(letter, for_print=True))
 
 
 def _stored(letter: Letter) -> Path:

@@ -64,8 +64,6 @@ def context(reg: ResidenceRegistration) -> dict[str, Any]:
 
 
 def render_pdf(reg: ResidenceRegistration) -> bytes:
-    from weasyprint import HTML
+    from juzhu.registry.pdf import html_to_pdf
 
-    html = render_to_string("letters/registration_certificate.html", context(reg))
-    pdf: bytes = HTML(string=html).write_pdf()
-    return pdf
+    return html_to_pdf(render_to_string("letters/registration_certificate.html", context(reg)))
