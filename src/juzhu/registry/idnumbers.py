@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
@@ -17,7 +18,9 @@ from stdnum.cn import ric
 from stdnum.exceptions import ValidationError
 
 HKMOTW_PREFIXES = {"810000": "hk", "820000": "mo", "830000": "tw"}
-_SHAPE = re.compile(r"^\d{17}[\dX]$")
+# ASCII digits only (``\d`` would also take Arabic-Indic or Devanagari digits); full-width
+# digits and Ｘ typed on a Chinese keyboard are folded to ASCII by ``normalise`` first.
+_SHAPE = re.compile(r"[0-9]{17}[0-9X]", re.ASCII)
 
 
 class InvalidIdNumber(ValueError):
@@ -35,13 +38,15 @@ class IdNumber:
 
 
 def normalise(raw: str) -> str:
-    return raw.strip().replace(" ", "").upper()
+    """NFKC (full-width １２３Ｘ → 123X, the ideographic space → a space), no spaces,
+    upper-case X."""
+    return unicodedata.normalize("NFKC", raw).strip().replace(" ", "").upper()
 
 
 def parse_id_number(raw: str, today: dt.date | None = None) -> IdNumber:
     """Validate an 18-character ID number; raise InvalidIdNumber saying what is wrong."""
     value = normalise(raw)
-    if not _SHAPE.match(value):
+    if not _SHAPE.fullmatch(value):
         raise InvalidIdNumber(
             "身份证号应为18位：17位数字加1位数字或X",
             "an ID number has 18 characters: 17 digits then a digit or X",
