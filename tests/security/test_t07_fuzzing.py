@@ -25,6 +25,7 @@ import datetime as dt
 import os
 import re
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
@@ -198,3 +199,36 @@ def test_no_form_answers_5xx_to_generated_input(
         for method in ("post", "get"):
             response = getattr(client, method)(url, values)
             assert response.status_code < 500, (method, url, values, response.status_code)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("url", "data"),
+    [
+        ("/office/login/", {"username": "\x00", "password": "x"}),
+        ("/portal/login/", {"id_number": "1101\x00"}),
+        ("/office/login/?next=%00", {"username": "a", "password": "b"}),
+    ],
+)
+def test_a_nul_character_is_a_clear_400_not_a_database_error(
+    url: str, data: dict[str, str]
+) -> None:
+    """Found by the form fuzzing on PostgreSQL: a NUL in the officer sign-in's username
+    reached an INSERT and PostgreSQL refused it (500). ``RefuseNulMiddleware`` answers 400
+    with a message before any view runs."""
+    for content_type in ("application/x-www-form-urlencoded", None):  # None: multipart
+        if content_type:
+            response = Client().post(url, urlencode(data), content_type=content_type)
+        else:
+            response = Client().post(url, data)
+        assert response.status_code == 400, (url, content_type, response.status_code)
+        if content_type:  # a multipart form may be refused by its form field instead
+            assert "NUL" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_an_overlong_officer_username_is_refused_not_a_database_error() -> None:
+    """Found by the form fuzzing on PostgreSQL: a 400-character username overflowed the
+    sign-in log's column (varchar 150) and answered 500."""
+    response = Client().post("/office/login/", {"username": "9" * 400, "password": "x"})
+    assert response.status_code < 500

@@ -75,6 +75,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # a NUL in any field or the query string: 400, never a database error (T7)
+    "juzhu.config.input_guard.RefuseNulMiddleware",
     # static files (admin CSS, portal CSS) served by the app itself (juzhu serve)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -148,7 +148,7 @@ UPDATE {_TABLE}
                ORDER BY next_attempt_at
                LIMIT %s{{lock}})
 RETURNING id
-"""
+"""  # noqa: S608 (code-constant identifiers, bound values)
 
 
 def give_up_crashed(now: dt.datetime) -> int:
