@@ -94,7 +94,9 @@ def test_a_re_application_goes_in_with_a_case_number_and_the_time_limit(
     assert "申请已提交" in page and app.case_number in page
     assert "受理后15个工作日内办结" in page and "撤回申请" in page
     again = client.post(f"/portal/me/apply/{draft.pk}/check/", {"declaration": "yes"})
-    assert again.status_code == 404 and Application.objects.count() == 1  # no duplicate
+    # a second submit is answered like the first, and makes no duplicate (T16)
+    assert again.status_code == 302 and again["Location"] == r["Location"]
+    assert Application.objects.count() == 1
 
 
 @pytest.mark.parametrize(

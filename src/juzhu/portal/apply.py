@@ -189,6 +189,19 @@ def draft_of(person: Person, draft_id: Any) -> Draft | None:
         return None
 
 
+def submitted_application_id(person: Person, draft_id: Any) -> Any:
+    """The application a draft of ``person``'s already became, or ``None``: a second
+    submit (a double click, a retry after a dropped connection) answers with it."""
+    try:
+        return (
+            Draft.objects.filter(pk=draft_id, person=person, application__isnull=False)
+            .values_list("application_id", flat=True)
+            .first()
+        )
+    except (ValueError, TypeError):
+        return None
+
+
 def next_step(draft: Draft) -> str:
     for step in steps(draft):
         if step not in draft.data:

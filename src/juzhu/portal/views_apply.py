@@ -180,6 +180,9 @@ def materials(request: auth.HolderRequest, draft_id: str) -> HttpResponse:
 @auth.holder_required
 def check(request: auth.HolderRequest, draft_id: str) -> HttpResponse:
     lang = prefs.activate(request)
+    done = apply.submitted_application_id(request.person, draft_id)
+    if done is not None:  # submitted already: the same answer as the first submit (T16)
+        return redirect("portal:application", app_id=done)
     draft = _draft(request, draft_id)
     error = ""
     status = 200
