@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Now
 
 from juzhu.registry.models import Letter
 
@@ -50,7 +51,9 @@ class Denial(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     city = models.CharField(max_length=32, default="", blank=True)
-    at = models.DateTimeField(auto_now_add=True)
+    # The database's clock, not the app server's (T24): several app servers with skewed
+    # clocks still write one time line.
+    at = models.DateTimeField(db_default=Now())
     action = models.CharField(max_length=32)
     method = models.CharField(max_length=8)
     path = models.CharField(max_length=300)
@@ -67,7 +70,7 @@ class AdminChange(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     city = models.CharField(max_length=32, default="", blank=True)
-    at = models.DateTimeField(auto_now_add=True)
+    at = models.DateTimeField(db_default=Now())  # the database's clock (T24)
     what = models.CharField(max_length=16)  # office | working_day
     key = models.CharField(max_length=64)  # the office's city/district/station, or the day
     action = models.CharField(max_length=8)  # create | update | delete
