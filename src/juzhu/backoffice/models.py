@@ -51,9 +51,7 @@ class Denial(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     city = models.CharField(max_length=32, default="", blank=True)
-    # The database's clock, not the app server's (T24): several app servers with skewed
-    # clocks still write one time line.
-    at = models.DateTimeField(db_default=Now())
+    at = models.DateTimeField(auto_now_add=True)
     action = models.CharField(max_length=32)
     method = models.CharField(max_length=8)
     path = models.CharField(max_length=300)
@@ -70,7 +68,9 @@ class AdminChange(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     city = models.CharField(max_length=32, default="", blank=True)
-    at = models.DateTimeField(db_default=Now())  # the database's clock (T24)
+    # The database's clock, not the app server's (T24): app servers with skewed clocks
+    # still write one ordered time line.
+    at = models.DateTimeField(db_default=Now())
     what = models.CharField(max_length=16)  # office | working_day
     key = models.CharField(max_length=64)  # the office's city/district/station, or the day
     action = models.CharField(max_length=8)  # create | update | delete
