@@ -33,7 +33,7 @@ from juzhu.registry.services import Actor
 
 pytestmark = pytest.mark.django_db
 
-NAME = '<img src=x onerror="alert(1)">李</script><script>alert(2)</script>'
+NAME = '<img src=x onerror="alert(1)">李</script><script>alert(2)'  # fits varchar(64)
 ADDRESS = "福田路1号<img src=x onerror=alert(3)></script>"
 RAW = ["<img src=x", "<script>alert", 'onerror="alert(1)">']
 
