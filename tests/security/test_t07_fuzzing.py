@@ -208,6 +208,7 @@ def test_no_form_answers_5xx_to_generated_input(
         ("/office/login/", {"username": "\x00", "password": "x"}),
         ("/portal/login/", {"id_number": "1101\x00"}),
         ("/office/login/?next=%00", {"username": "a", "password": "b"}),
+        ("/api/verification/verify?on=%00", {"purpose": "x"}),  # past the fast dispatch too
     ],
 )
 def test_a_nul_character_is_a_clear_400_not_a_database_error(

@@ -70,8 +70,11 @@ def connect_kwargs() -> dict[str, Any]:
 
 def _meta(scope: Scope) -> dict[str, Any]:
     """The request's headers as a WSGI environ names them (repeated headers joined with
-    commas, as WSGI servers do), and its scheme."""
-    meta: dict[str, Any] = {"wsgi.url_scheme": scope.get("scheme", "http")}
+    commas, as WSGI servers do), its scheme and its query string."""
+    meta: dict[str, Any] = {
+        "wsgi.url_scheme": scope.get("scheme", "http"),
+        "QUERY_STRING": scope.get("query_string", b"").decode("latin-1"),
+    }
     for raw_name, raw_value in scope["headers"]:
         name = raw_name.decode("latin-1").upper().replace("-", "_")
         if name not in ("CONTENT_LENGTH", "CONTENT_TYPE"):

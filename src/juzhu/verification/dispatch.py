@@ -69,6 +69,9 @@ PATH = "/api/verification/verify"
 # below). Any other list: everything goes to Django.
 MIDDLEWARE = (
     "django.middleware.security.SecurityMiddleware",
+    # refuses a NUL in the query string or a form field: reproduced by sending any request
+    # with "%00" in its query string to Django (``common_key``)
+    "juzhu.config.input_guard.RefuseNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -197,6 +200,7 @@ def common_key(meta: Mapping[str, Any]) -> str | None:
         or not config.reproduced
         or (config.hsts and meta.get("wsgi.url_scheme") == "https")
         or "HTTP_COOKIE" in meta
+        or "%00" in meta.get("QUERY_STRING", "")
         or not _host_allowed(meta, config.allowed_hosts)
     ):
         return None
