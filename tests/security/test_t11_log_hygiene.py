@@ -75,11 +75,13 @@ def test_values_cannot_forge_a_line_and_numbers_are_masked(captured: io.StringIO
     log.info("glued: ID%sEND and a 19-digit run 1%s", id_number, id_number)
     log.info("a mapping %(name)s lives at %(address)s", {"name": "王小明", "address": "福田路1号"})
     log.info("extra fields", extra={"id_number": id_number, "full_name": "王小明"})
+    log.info("as numbers: %d and %d, %.1f%%", int(id_number[:17]) * 10, 13812345678, 99.5)
     text = captured.getvalue()
     assert_clean(text)
-    assert len(lines_of(captured)) == 5  # one line per record, whatever the values held
+    assert len(lines_of(captured)) == 6  # one line per record, whatever the values held
     assert "\\n2026-12-07 12:00:00 INFO admin login ok" in text  # escaped, visible
-    assert "\\r\\u001b[31m" in text and "138****5678" in text
+    assert "\\r\\u001b[31m" in text and "138****5678" in text and "99.5%" in text
+    assert "13812345678" not in text
     assert "王小明" not in text and "福田路1号" not in text and "王**" in text
 
 

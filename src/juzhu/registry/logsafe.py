@@ -23,6 +23,7 @@ numbers stay numbers so ``%d`` still formats.
 from __future__ import annotations
 
 import logging
+import numbers
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -76,7 +77,7 @@ def _clean_keyed(key: Any, value: Any) -> Any:
 
 def clean_value(value: Any) -> Any:
     """One argument of a log call, made safe; numbers and None pass unchanged."""
-    if value is None or isinstance(value, (bool, int, float)):
+    if value is None or isinstance(value, numbers.Number):  # %d, %.1f keep working
         return value
     if isinstance(value, Mapping):
         return {k: _clean_keyed(k, v) for k, v in value.items()}
@@ -102,6 +103,12 @@ def sanitise(record: logging.LogRecord) -> logging.LogRecord:
         record.args = {k: _clean_keyed(k, v) for k, v in record.args.items()}
     elif record.args:
         record.args = tuple(clean_value(a) for a in record.args)
+        if any(isinstance(a, int) and abs(a) >= 10**10 for a in record.args):
+            # a number long enough to be a phone or an ID number: format it now and mask
+            try:
+                record.msg, record.args = clean(record.getMessage()), ()
+            except (TypeError, ValueError):
+                pass  # a broken format string: logging reports it as it always does
     if record.exc_info and record.exc_info[1] is not None and not record.exc_text:
         record.exc_text = _FORMATTER.formatException(record.exc_info)
     if record.exc_text:
