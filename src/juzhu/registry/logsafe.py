@@ -22,6 +22,7 @@ numbers stay numbers so ``%d`` still formats.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import numbers
 import re
@@ -105,10 +106,9 @@ def sanitise(record: logging.LogRecord) -> logging.LogRecord:
         record.args = tuple(clean_value(a) for a in record.args)
         if any(isinstance(a, int) and abs(a) >= 10**10 for a in record.args):
             # a number long enough to be a phone or an ID number: format it now and mask
-            try:
+            # (a broken format string is left for logging to report, as it always does)
+            with contextlib.suppress(TypeError, ValueError):
                 record.msg, record.args = clean(record.getMessage()), ()
-            except (TypeError, ValueError):
-                pass  # a broken format string: logging reports it as it always does
     if record.exc_info and record.exc_info[1] is not None and not record.exc_text:
         record.exc_text = _FORMATTER.formatException(record.exc_info)
     if record.exc_text:
