@@ -87,6 +87,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): password + TOTP
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # a read whose access log cannot be written: 503, nothing of the record (security.md T14)
+    "juzhu.config.audit_guard.AuditFailClosedMiddleware",
 ]
 
 ROOT_URLCONF = "juzhu.config.urls"

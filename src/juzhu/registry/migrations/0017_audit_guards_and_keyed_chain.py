@@ -34,7 +34,7 @@ def rekey(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
         "record_type", "record_id", "id", "body", "prev_hash", "hash"
     )
     for record_type, record_id, *link in rows.iterator(chunk_size=5000):
-        chains[(record_type, record_id)].append(tuple(link))  # type: ignore[arg-type]
+        chains[(record_type, record_id)].append(tuple(link))
     with lifted(schema_editor.connection, "registry_event"):
         for (record_type, record_id), links in chains.items():
             rewritten, old_last, new_last = rekey_links(links, chain_hash)
