@@ -37,7 +37,6 @@ from juzhu.registry import audit_key, services
 from juzhu.registry.append_only import AUDIT_TABLES
 from juzhu.registry.events import chain_hash, verify_chains
 from juzhu.registry.models import GENESIS_HASH, AccessLog, Event, Permit, Person
-from juzhu.registry.roles import do_create_app_role
 from juzhu.registry.selectors import Viewer, access_permit
 from juzhu.verification import seals
 from juzhu.verification.models import Verification, VerificationSeal
@@ -177,20 +176,6 @@ def test_every_history_table_refuses_update_and_delete_even_for_its_owner(
 # -- the service's role owns nothing ----------------------------------------------------------
 
 
-@pytest.fixture()
-def as_app_role() -> Any:
-    """The test's connection switched to the role ``juzhu db roles`` made (rolled back with
-    the test's transaction: the role, its grants and the SET ROLE)."""
-    role = f"t13_app_{connection.settings_dict['NAME'][-20:]}".lower().replace("-", "_")
-    do_create_app_role(role, password=None)
-
-    def switch() -> None:
-        with connection.cursor() as cursor:
-            cursor.execute(f"SET ROLE {role}")
-
-    return switch
-
-
 @PG_ONLY
 def test_the_app_role_is_denied_update_delete_truncate_on_every_history_table(
     alice_permit: Permit, as_app_role: Any
@@ -246,7 +231,7 @@ def test_the_service_works_as_the_app_role(
     assert verify_chains()[1] is None and seals.verify_seals()[1] is None
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_user")
-        assert cursor.fetchone()[0].startswith("t13_app_")
+        assert cursor.fetchone()[0].startswith("tapp_")
     assert permit.last_event_seq == 2
 
 
