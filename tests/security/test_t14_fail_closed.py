@@ -11,19 +11,27 @@ returned unlogged (or a bare 500), and these tests fail.
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from django.db import connection
+from a2wsgi import WSGIMiddleware
+from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
 
+from fixtures.dispatch import body, call
 from fixtures.officers import signed_in
-from fixtures.verification import assert_no_personal_data, code_for, problem
+from fixtures.verification import URL, assert_no_personal_data, code_for, problem
+from juzhu.config import wsgi
 from juzhu.registry import audit_health
 from juzhu.registry.models import AccessLog, Permit, Person
+from juzhu.verification import asgi
+from juzhu.verification.models import Verification
 
 pytestmark = pytest.mark.django_db
 PG_ONLY = pytest.mark.skipif(
@@ -134,3 +142,72 @@ def test_reads_are_refused_when_the_app_role_loses_insert_on_the_access_log(
     assert_refused_with_nothing_personal(response, alice, alice_permit)
     assert alerted(caplog)
     assert Client().get("/healthz").status_code == 503
+
+
+async def _asgi_post(app: Any, data: bytes, key: str) -> tuple[int, dict[str, str], bytes]:
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+        "scheme": "http", "path": URL, "raw_path": URL.encode(), "query_string": b"",
+        "root_path": "", "client": ("127.0.0.1", 50000), "server": ("testserver", 80),
+        "headers": [(b"host", b"testserver"), (b"content-type", b"application/json"),
+                    (b"content-length", str(len(data)).encode()),
+                    (b"authorization", f"Bearer {key}".encode())],
+    }  # fmt: skip
+    messages = [{"type": "http.request", "body": data, "more_body": False}]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        if messages:
+            return messages.pop(0)
+        await asyncio.Event().wait()
+        raise AssertionError
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    try:
+        await app(scope, receive, send)
+    finally:
+        await app.close()
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    headers = {k.decode().lower(): v.decode() for k, v in start["headers"]}
+    content = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return start["status"], headers, content
+
+
+@PG_ONLY
+@pytest.mark.django_db(transaction=True)
+def test_the_served_verification_paths_fail_closed_too(
+    _flushable: None,
+    alice: Person,
+    permit: Permit,
+    school: Any,
+    school_key: str,
+    caplog: Any,
+    monkeypatch: Any,
+) -> None:
+    """What ``juzhu serve`` runs: the one-statement dispatch in front of Django (WSGI) and
+    the event loop in front of both (ASGI, asyncpg). Their statement writes the audit row
+    with the answer; when it fails they hand the request to Django, which refuses it."""
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 0)
+    break_the_access_log()
+    try:
+        answer = call(wsgi.application, body(code_for(alice, school, "school_enrollment")), school_key)  # fmt: skip
+        assert answer.code == 503 and dict(answer.headers)["Retry-After"] == "60"
+        assert answer.json()["code"] == "audit-unavailable"
+        assert_no_personal_data(SimpleNamespace(content=answer.body), alice, permit)
+
+        django = WSGIMiddleware(wsgi.application, workers=1)  # type: ignore[arg-type]
+        served = asgi.AsyncVerifyDispatch(django, pool_size=1)
+        data = json.dumps(body(code_for(alice, school, "school_enrollment"))).encode()
+        status, headers, content = asyncio.run(_asgi_post(served, data, school_key))
+        django.executor.submit(connections.close_all).result()
+        django.executor.shutdown(wait=True)
+        assert status == 503 and headers["retry-after"] == "60", content
+        assert_no_personal_data(SimpleNamespace(content=content), alice, permit)
+        assert not Verification.objects.exists() and not AccessLog.objects.exists()
+        assert alerted(caplog)
+    finally:
+        mend_the_access_log()
+        with connection.cursor() as cursor:
+            cursor.execute("DROP FUNCTION t14_full()")
