@@ -36,10 +36,10 @@ from juzhu.registry import anchor as anchors
 from juzhu.registry import audit_key, services
 from juzhu.registry.append_only import AUDIT_TABLES
 from juzhu.registry.events import chain_hash, verify_chains
-from juzhu.registry.models import GENESIS_HASH, AccessLog, Event, Permit, Person
+from juzhu.registry.models import GENESIS_HASH, AccessLog, Event, Permit, Person, PolicyText
 from juzhu.registry.selectors import Viewer, access_permit
 from juzhu.verification import seals
-from juzhu.verification.models import Verification, VerificationSeal
+from juzhu.verification.models import PartyAction, Verification, VerificationSeal
 
 pytestmark = pytest.mark.django_db
 PG_ONLY = pytest.mark.skipif(
@@ -161,8 +161,12 @@ def test_every_history_table_refuses_update_and_delete_even_for_its_owner(
         user=bob.user, city="shenzhen", action="view", method="GET", path="/x", why="scope"
     )
     SignInAttempt.objects.create(username="bob", ok=False)
+    PolicyText.objects.create(digest="p" * 64, files={"x.yaml": "x"})
+    PartyAction.objects.create(party=school, city="shenzhen", action="registered", actor="t",
+                               at=dt.datetime.now(dt.UTC))  # fmt: skip
     for table in AUDIT_TABLES:
-        for sql in (f"UPDATE {table} SET id = id", f"DELETE FROM {table}"):
+        column = "created_at" if table == "registry_policytext" else "id"
+        for sql in (f"UPDATE {table} SET {column} = {column}", f"DELETE FROM {table}"):
             with (
                 pytest.raises(DatabaseError, match="append-only"),
                 transaction.atomic(),
@@ -183,7 +187,9 @@ def test_the_app_role_is_denied_update_delete_truncate_on_every_history_table(
     as_app_role()
     for table in AUDIT_TABLES:
         for sql in (
-            f"UPDATE {table} SET id = id",
+            f"UPDATE {table} SET created_at = created_at"
+            if table == "registry_policytext"
+            else f"UPDATE {table} SET id = id",
             f"DELETE FROM {table}",
             f"TRUNCATE {table}",
         ):

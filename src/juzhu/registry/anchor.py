@@ -37,13 +37,16 @@ from juzhu.registry.events import RECORD_TYPES
 FORMAT = "juzhu-audit-anchor/1"
 BLOCK = 1024
 # Every log of the history: who read what, who was refused, who signed in, what relying
-# parties asked and the seals of that log (app label, model). The events are the chains.
+# parties asked and the seals of that log, what operators did to relying parties (app label,
+# model). The events are the chains; the policy texts check themselves (``audit replay``:
+# each is addressed by its digest).
 LOGS = (
     ("registry", "AccessLog"),
     ("backoffice", "Denial"),
     ("backoffice", "SignInAttempt"),
     ("verification", "Verification"),
     ("verification", "VerificationSeal"),
+    ("verification", "PartyAction"),
 )
 CHAINED = tuple(RECORD_TYPES)  # Permit, Application, Appeal, ResidenceRegistration
 

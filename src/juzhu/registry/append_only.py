@@ -30,7 +30,8 @@ SQLITE_REVERSE = [
 ]
 
 # Every table of the history that must only grow: its events, the logs of who read what, who
-# was refused and who signed in, the verification log and its seals. ``juzhu db roles`` grants
+# was refused and who signed in, the verification log and its seals, the onboarding trail of
+# relying parties, the pinned policy texts. ``juzhu db roles`` grants
 # the service's role INSERT and SELECT only on these; the triggers below stop the owner too
 # (short of dropping them, which is DDL and shows in the owner's own logs).
 AUDIT_TABLES = (
@@ -40,6 +41,8 @@ AUDIT_TABLES = (
     "backoffice_signinattempt",
     "verification_verification",
     "verification_verificationseal",
+    "verification_partyaction",  # what operators did to relying parties and their keys
+    "registry_policytext",  # the policy texts decisions applied (``audit replay``)
 )
 GUARD_FUNCTION = """
 CREATE OR REPLACE FUNCTION juzhu_append_only() RETURNS trigger AS $$

@@ -2,8 +2,8 @@
 
 - Events chained before the audit key existed move onto keyed links (``registry.rekey``):
   each chain as far as its plain links still verify, and its record's head with it.
-- The access log refuses UPDATE, DELETE and TRUNCATE like the event table (one shared
-  trigger function, ``append_only.GUARD_FUNCTION``).
+- The access log and the pinned policy texts refuse UPDATE, DELETE and TRUNCATE like the
+  event table (one shared trigger function, ``append_only.GUARD_FUNCTION``).
 """
 
 from collections import defaultdict
@@ -47,21 +47,27 @@ def rekey(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
                 )
 
 
+TABLES = ("registry_accesslog", "registry_policytext")
+
+
 def guard(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(append_only.GUARD_FUNCTION, params=None)
-        schema_editor.execute(append_only.pg_guard("registry_accesslog"), params=None)
-    elif schema_editor.connection.vendor == "sqlite":
-        for sql in append_only.sqlite_guard("registry_accesslog"):
-            schema_editor.execute(sql)
+    for table in TABLES:
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(append_only.pg_guard(table), params=None)
+        elif schema_editor.connection.vendor == "sqlite":
+            for sql in append_only.sqlite_guard(table):
+                schema_editor.execute(sql)
 
 
 def unguard(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(append_only.pg_unguard("registry_accesslog"), params=None)
-    elif schema_editor.connection.vendor == "sqlite":
-        for sql in append_only.sqlite_unguard("registry_accesslog"):
-            schema_editor.execute(sql)
+    for table in TABLES:
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(append_only.pg_unguard(table), params=None)
+        elif schema_editor.connection.vendor == "sqlite":
+            for sql in append_only.sqlite_unguard(table):
+                schema_editor.execute(sql)
 
 
 class Migration(migrations.Migration):
