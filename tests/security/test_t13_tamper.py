@@ -438,3 +438,15 @@ def test_two_seal_runs_at_once_keep_one_seal_chain(
     assert firsts[0][0] == 1 and all(
         a[1] + 1 == b[0] for a, b in zip(firsts, firsts[1:], strict=False)
     )
+
+
+def test_the_anchor_is_checked_with_the_published_public_key_alone(
+    alice_permit: Permit, tmp_path: Path
+) -> None:
+    """Where the anchor is checked the private key need not be: --public-key is enough."""
+    path = write_anchor(tmp_path)
+    assert path.stat().st_mode & 0o777 == 0o600
+    result = CliRunner().invoke(
+        app, ["audit", "verify", "--anchor", str(path), "--public-key", audit_key.public_key()]
+    )
+    assert result.exit_code == 0, result.output
