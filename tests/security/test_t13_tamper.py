@@ -208,6 +208,7 @@ def test_the_app_role_cannot_lift_the_triggers(alice_permit: Permit, as_app_role
         ("ALTER TABLE registry_event DISABLE TRIGGER USER", "must be owner"),
         ("DROP TRIGGER registry_event_no_update ON registry_event", "must be owner"),
         ("SET session_replication_role = replica", "permission denied"),
+        ("DELETE FROM django_migrations", "permission denied"),
         ("CREATE OR REPLACE FUNCTION juzhu_append_only() RETURNS trigger AS $$ BEGIN "
          "RETURN NEW; END; $$ LANGUAGE plpgsql", "must be owner|permission denied"),
     ):  # fmt: skip

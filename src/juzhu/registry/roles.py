@@ -7,7 +7,7 @@ creates with exactly what the service needs:
 - SELECT, INSERT, UPDATE, DELETE on the ordinary tables;
 - SELECT and INSERT only on the history (``append_only.AUDIT_TABLES``): no UPDATE, DELETE or
   TRUNCATE, so "permission denied" comes before the append-only trigger is even asked;
-- USAGE and SELECT on the sequences (ids of new rows);
+- USAGE and SELECT on the sequences (ids of new rows); SELECT only on ``django_migrations``;
 - the same by default on what the owner creates later (``ALTER DEFAULT PRIVILEGES``); run
   ``juzhu db roles`` again after a migration that adds a history table.
 
@@ -79,6 +79,8 @@ def statements(
         out.append(
             (f"REVOKE UPDATE, DELETE, TRUNCATE, TRIGGER, REFERENCES ON {table} FROM {r}", [])
         )
+    # which migrations ran is the owner's to say: the service only reads it
+    out.append((f"REVOKE INSERT, UPDATE, DELETE ON django_migrations FROM {r}", []))
     return out
 
 
