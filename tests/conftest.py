@@ -15,6 +15,7 @@ os.environ.setdefault("JUZHU_SECRET_KEY", "test-secret-key-not-for-production")
 os.environ.setdefault("JUZHU_DATA_KEY", base64.b64encode(b"d" * 32).decode())
 os.environ.setdefault("JUZHU_INDEX_KEY", base64.b64encode(b"i" * 32).decode())
 os.environ.setdefault("JUZHU_SEAL_KEY", base64.b64encode(b"s" * 32).decode())
+os.environ.setdefault("JUZHU_AUDIT_KEY", base64.b64encode(b"a" * 32).decode())
 
 # The shared fixtures (tests/fixtures/): pytest reads ``pytest_plugins`` only here, in the
 # top-level conftest. Their factories and helpers are imported where they are used.

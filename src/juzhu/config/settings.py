@@ -36,6 +36,8 @@ DATA_KEY = os.environ.get("JUZHU_DATA_KEY") or load_keys(VAR_DIR)["JUZHU_DATA_KE
 INDEX_KEY = os.environ.get("JUZHU_INDEX_KEY") or load_keys(VAR_DIR)["JUZHU_INDEX_KEY"]
 # The seal of the letters (Ed25519 seed, base64 of 32 bytes): ``juzhu letter verify`` checks it.
 SEAL_KEY = os.environ.get("JUZHU_SEAL_KEY") or load_keys(VAR_DIR)["JUZHU_SEAL_KEY"]
+# Keys the history's hash chains and signs its anchors (registry/audit_key.py), base64 of 32 bytes.
+AUDIT_KEY = os.environ.get("JUZHU_AUDIT_KEY") or load_keys(VAR_DIR)["JUZHU_AUDIT_KEY"]
 LETTER_DIR = Path(os.environ.get("JUZHU_LETTER_DIR", str(VAR_DIR / "letters")))
 ALLOWED_HOSTS = os.environ.get("JUZHU_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 SITE_URL = os.environ.get("JUZHU_SITE_URL", "http://127.0.0.1:8000")
@@ -85,6 +87,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): password + TOTP
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # a read whose access log cannot be written: 503, nothing of the record (security.md T14)
+    "juzhu.config.audit_guard.AuditFailClosedMiddleware",
 ]
 
 ROOT_URLCONF = "juzhu.config.urls"
