@@ -5,6 +5,8 @@ they are what failed."""
 
 from __future__ import annotations
 
+import sys
+
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
 from django.utils import translation
@@ -43,9 +45,11 @@ def visitor_lang(request: HttpRequest) -> str:
     return "en" if code.lower().startswith("en") else "zh"
 
 
-def _page(request: HttpRequest, status: int) -> HttpResponse:
+def _page(
+    request: HttpRequest, status: int, texts: dict[str, tuple[str, str]] | None = None
+) -> HttpResponse:
     lang = visitor_lang(request)
-    title, lead = TEXTS[status][lang]
+    title, lead = (texts or TEXTS[status])[lang]
     html = loader.render_to_string(
         "errors/page.html",
         {"lang": lang, "html_lang": "en" if lang == "en" else "zh-Hans", "status": status,
@@ -61,4 +65,12 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return _page(request, 500)
+    """The 500 page — unless the error is the database being away or busy, or an upload the
+    disk or the scanner could not take: those get their own status and message
+    (``failure.py``; they can come from a middleware, where no ``process_exception`` sees
+    them)."""
+    from juzhu.config import failure
+
+    exc = sys.exc_info()[1]
+    response = failure.failure_response(request, exc) if exc is not None else None
+    return response or _page(request, 500)
