@@ -1,4 +1,5 @@
-"""``check_upload``: size, name, virus scan, content — in that order (see ``__init__``)."""
+"""``check_upload``: size, name, pixel count, virus scan, content — in that order (see
+``__init__``)."""
 
 from __future__ import annotations
 
@@ -53,5 +54,6 @@ def check_upload(f: Any, *, max_bytes: int) -> str:
         raise UploadRejected(
             f"文件“{name}”超过{mb(max_bytes)}", f"“{name}” is over {mb(max_bytes)}", 413
         )
+    content.precheck(data, name)
     scan.scan(data, name)
     return content.inspect(data, name)

@@ -76,6 +76,28 @@ def inspect(data: bytes, name: str) -> str:
     return kind
 
 
+def precheck(data: bytes, name: str) -> None:
+    """Cheap checks before the virus scan: an image's size in pixels, from its header only
+    (a 400-megapixel PNG of a few kilobytes would keep the scanner busy decoding it)."""
+    kind = sniff(data)
+    if kind not in PILLOW_FORMAT:
+        return
+    bomb = _refuse(
+        name, "是“解压炸弹”图片，不能接收", "is a decompression bomb and cannot be accepted"
+    )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=[PILLOW_FORMAT[kind]]) as im:
+                pixels = im.width * im.height
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise bomb from None
+    except Exception:
+        return  # judged by ``inspect`` after the scan
+    if pixels > MAX_PIXELS:
+        raise bomb
+
+
 def _inspect_image(data: bytes, name: str, kind: str) -> None:
     damaged = _refuse(
         name,
