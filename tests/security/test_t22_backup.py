@@ -45,7 +45,9 @@ def run(*cmd: str, check: bool = True, timeout: float = 120) -> str:
     argv = list(cmd) if os.geteuid() != 0 else ["runuser", "-u", "postgres", "--", *cmd]
     done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
     if check and done.returncode != 0:
-        raise AssertionError(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+        raise AssertionError(
+            f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
+        )
     return done.stdout
 
 
@@ -98,7 +100,15 @@ def drill() -> Iterator[Drill]:
     finally:
         for data in ("data", "restored"):
             if (home / data / "postmaster.pid").exists():
-                run(str(BIN / "pg_ctl"), "-D", str(home / data), "-m", "immediate", "stop", check=False)
+                run(
+                    str(BIN / "pg_ctl"),
+                    "-D",
+                    str(home / data),
+                    "-m",
+                    "immediate",
+                    "stop",
+                    check=False,
+                )
         shutil.rmtree(home, ignore_errors=True)
 
 

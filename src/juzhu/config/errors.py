@@ -5,8 +5,6 @@ they are what failed."""
 
 from __future__ import annotations
 
-import sys
-
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
 from django.utils import translation
@@ -65,12 +63,4 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    """The 500 page — unless the error is the database being away or busy, or an upload the
-    disk or the scanner could not take: those get their own status and message
-    (``failure.py``; they can come from a middleware, where no ``process_exception`` sees
-    them)."""
-    from juzhu.config import failure
-
-    exc = sys.exc_info()[1]
-    response = failure.failure_response(request, exc) if exc is not None else None
-    return response or _page(request, 500)
+    return _page(request, 500)

@@ -11,13 +11,14 @@
 ``FailureMiddleware`` sits near the top of ``MIDDLEWARE``: it parses a multipart body
 before anything else reads it (so the size limit answers 413 rather than the CSRF check
 failing on half a form) and turns the errors above, raised by a view, into answers.
-``errors.server_error`` (handler500) does the same for errors raised in a middleware."""
+``server_error`` (handler500) does the same for errors raised in a middleware."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import logging
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -126,6 +127,13 @@ def _drop_partial(request: HttpRequest) -> None:
         if partial is not None:
             with contextlib.suppress(OSError):
                 partial.close()
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: the 500 page — unless the error is one of the failures above, raised
+    in a middleware where no ``process_exception`` sees it (the session's save, say)."""
+    response = failure_response(request, sys.exc_info()[1])
+    return response or errors.server_error(request)
 
 
 class FailureMiddleware:
