@@ -101,7 +101,7 @@ def test_an_applicant_contests_a_refusal_and_gets_the_draft(
             {
                 "name": "登记回执.pdf",
                 "mimeType": "application/pdf",
-                "buffer": b"%PDF-1.4\n" + b"0" * 64,
+                "buffer": real_files.PDF,  # a real PDF: uploads are parsed
             }
         ]
     )
