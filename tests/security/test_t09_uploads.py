@@ -25,7 +25,9 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
+from django.core.handlers.wsgi import LimitedStream
+from django.http import HttpResponse
+from django.test import Client, RequestFactory
 from django.urls import reverse
 from PIL import Image
 from pypdf import PdfWriter
@@ -206,10 +208,54 @@ def test_a_50_mb_file_is_stopped_while_streaming_with_413(
     draft = materials_draft(client)
     r = upload(client, draft, "scan.pdf", b"%PDF-1.7\n" + b"0" * (50 * 1024 * 1024))
     assert r.status_code == 413
-    assert "超过5MB" in r.content.decode()
+    assert "每个文件最大5MB" in r.content.decode()  # the stream limit's message, not the form's
     assert not Upload.objects.exists()
     assert not any(p.is_file() for p in scanning.rglob("*"))
     assert not any((tmp_path / "incoming").iterdir())
+
+
+class CountingInput(io.BytesIO):
+    """A request body that counts what the server read of it."""
+
+    consumed = 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        chunk = super().read(size)
+        self.consumed += len(chunk)
+        return chunk
+
+
+def test_the_size_limit_stops_reading_the_body_at_the_limit(settings: Any) -> None:
+    """Without the streaming limit the whole 50 MB would be read (and spooled to disk)
+    before any check; with it, reading stops just past 5 MB."""
+    from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+
+    from juzhu.config.failure import FailureMiddleware
+
+    big = SimpleUploadedFile("scan.pdf", b"%PDF-1.7\n" + b"0" * (50 * 1024 * 1024))
+    body = encode_multipart(BOUNDARY, {"action": "upload", "file": big})
+    settings.UPLOAD_MAX_REQUEST_BYTES = 100 * 1024 * 1024  # only the per-file limit applies
+    stream = CountingInput(body)
+    request = RequestFactory().generic(
+        "POST", "/portal/me/apply/x/materials/", body, content_type=MULTIPART_CONTENT
+    )
+    request._stream = LimitedStream(stream, len(body))  # the body, read through the counter
+    response = FailureMiddleware(lambda r: HttpResponse("the view ran"))(request)
+    assert response.status_code == 413
+    assert stream.consumed < 7 * 1024 * 1024, stream.consumed
+
+
+def test_a_request_declaring_more_than_the_request_limit_is_refused_unread() -> None:
+    from juzhu.config.failure import FailureMiddleware
+
+    stream = CountingInput(b"x" * 1000)
+    request = RequestFactory().generic(
+        "POST", "/office/x/", b"x" * 1000, content_type="multipart/form-data; boundary=BoUnDaRy"
+    )
+    request.META["CONTENT_LENGTH"] = str(500 * 1024 * 1024)  # what the client declares
+    request._stream = LimitedStream(stream, 1000)
+    response = FailureMiddleware(lambda r: HttpResponse("the view ran"))(request)
+    assert response.status_code == 413 and stream.consumed == 0
 
 
 def test_a_path_in_the_name_is_only_a_label_and_the_file_gets_a_server_made_name(
