@@ -236,6 +236,7 @@ def test_batch_commands_get_longer_budgets(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setattr(django, "setup", lambda: None)
     monkeypatch.delenv("JUZHU_DB_STATEMENT_TIMEOUT", raising=False)
     monkeypatch.delenv("JUZHU_DB_LOCK_TIMEOUT", raising=False)
+    monkeypatch.delenv("JUZHU_DB_IDLE_IN_TRANSACTION_TIMEOUT", raising=False)
     django_setup.setup_django(batch=False)
     assert "JUZHU_DB_STATEMENT_TIMEOUT" not in os.environ
     django_setup.setup_django()

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 # A batch command's database budgets (ms): a night's sweep or an import runs statements far
 # longer than a web request's 3 s, and may wait behind an officer's row lock a while.
-# The environment still wins (JUZHU_DB_STATEMENT_TIMEOUT, JUZHU_DB_LOCK_TIMEOUT).
+# The environment still wins (JUZHU_DB_STATEMENT_TIMEOUT, JUZHU_DB_LOCK_TIMEOUT,
+# JUZHU_DB_IDLE_IN_TRANSACTION_TIMEOUT).
 BATCH_STATEMENT_TIMEOUT_MS = "1800000"  # 30 minutes
 BATCH_LOCK_TIMEOUT_MS = "60000"
+BATCH_IDLE_IN_TRANSACTION_MS = "600000"  # a worker may wait on a gateway inside a claim
 
 
 def setup_django(*, batch: bool = True) -> None:
@@ -21,5 +23,6 @@ def setup_django(*, batch: bool = True) -> None:
     if batch:
         os.environ.setdefault("JUZHU_DB_STATEMENT_TIMEOUT", BATCH_STATEMENT_TIMEOUT_MS)
         os.environ.setdefault("JUZHU_DB_LOCK_TIMEOUT", BATCH_LOCK_TIMEOUT_MS)
+        os.environ.setdefault("JUZHU_DB_IDLE_IN_TRANSACTION_TIMEOUT", BATCH_IDLE_IN_TRANSACTION_MS)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "juzhu.config.settings")
     django.setup()
