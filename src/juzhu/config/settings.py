@@ -183,11 +183,13 @@ FILE_UPLOAD_HANDLERS = [
 FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # bigger uploads stream to a temporary file
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2560 * 1024  # the form fields (Django's default, stated)
 FILE_UPLOAD_PERMISSIONS = 0o600
-# ClamAV's daemon; fail closed (503) unless JUZHU_ENV names a development machine.
+# ClamAV's daemon; fail closed (503) unless JUZHU_ENV names a development machine (or the
+# demo runs: it is refused anywhere but this machine).
 CLAMD_SOCKET = os.environ.get("JUZHU_CLAMD_SOCKET", "/run/clamav/clamd.ctl")
 CLAMD_TIMEOUT = float(os.environ.get("JUZHU_CLAMD_TIMEOUT", "30"))
 UPLOAD_SCAN_REQUIRED = env_bool(
-    "JUZHU_UPLOAD_SCAN_REQUIRED", os.environ.get("JUZHU_ENV", "production") == "production"
+    "JUZHU_UPLOAD_SCAN_REQUIRED",
+    os.environ.get("JUZHU_ENV", "production") == "production" and not DEMO,
 )
 # --- end failure ------------------------------------------------------------------------
 
