@@ -1,11 +1,13 @@
 """T22 backup and point-in-time restore drill with pgBackRest (security.md §6, §4).
 
-A scratch PostgreSQL 15 cluster (data checksums on, WAL archived by pgBackRest) gets a
-full backup; rows and a marker are written and acknowledged (committed) at T1; an
-"accidental" ``DELETE`` runs at T2. The cluster is restored into another scratch data
-directory to the moment between the two. Pass: the marker is there and every deleted row
-is back (no acknowledged write lost), ``pgbackrest verify`` finds the repository sound,
-``pg_amcheck`` finds no corrupt index or table, ``pg_checksums`` no bad page; the recovery
+A scratch PostgreSQL 15 cluster (data checksums on, WAL archived by pgBackRest) gets
+juzhu's schema (``juzhu migrate``) and a full backup; permits are then imported (``juzhu
+import``: rows and their hash-chained events) and a marker row written — acknowledged
+(committed) at T1; an "accidental" ``DELETE FROM registry_permit`` runs at T2. The cluster
+is restored into another scratch data directory to the moment between the two. Pass: the
+marker is there and every deleted permit is back (no acknowledged write lost), ``juzhu
+audit verify`` finds every hash chain intact, ``pgbackrest verify`` finds the repository
+sound, ``pg_amcheck`` no corrupt index or table, ``pg_checksums`` no bad page; the recovery
 time (RTO) is measured, printed and within the target. The production set-up is
 docs/howto/backup.md; pgBackRest comes from Debian (``scripts/ensure-pgbackrest.sh``).
 
@@ -18,6 +20,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -26,6 +29,7 @@ from pathlib import Path
 import pytest
 
 BIN = Path("/usr/lib/postgresql/15/bin")
+PERMITS_CSV = Path(__file__).parent.parent / "integration" / "data" / "permits-example.csv"
 RTO_TARGET_S = 60.0  # a drill-sized cluster; production targets are in docs/howto/backup.md
 ROWS = 500
 
@@ -57,6 +61,22 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def juzhu(drill: Drill, port: int, *args: str) -> str:
+    """A ``juzhu`` command against the scratch cluster's ``juzhu`` database."""
+    host = str(drill.socket_dir).replace("/", "%2F")
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://postgres@{host}:{port}/juzhu",
+        "JUZHU_VAR_DIR": str(drill.home / "var"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "juzhu.cli", *args], env=env, capture_output=True, text=True,
+        timeout=180,
+    )  # fmt: skip
+    assert done.returncode == 0, f"juzhu {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
+    return done.stdout
+
+
 class Drill:
     def __init__(self, home: Path) -> None:
         self.home = home
@@ -67,10 +87,10 @@ class Drill:
     def pgbackrest(self, *args: str, timeout: float = 120) -> str:
         return run("pgbackrest", f"--config={self.conf}", "--stanza=drill", *args, timeout=timeout)
 
-    def sql(self, query: str, port: int | None = None) -> str:
+    def sql(self, query: str, port: int | None = None, db: str = "postgres") -> str:
         return run(
             str(BIN / "psql"), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
-            "-h", str(self.socket_dir), "-p", str(port or self.port), "-d", "postgres",
+            "-h", str(self.socket_dir), "-p", str(port or self.port), "-d", db,
             "-c", query,
         ).strip()  # fmt: skip
 
@@ -127,17 +147,23 @@ def test_a_restore_to_just_before_an_accidental_delete_loses_no_acknowledged_wri
     run(str(BIN / "pg_ctl"), "-D", str(data), "-l", str(home / "log" / "pg.log"), "-w", "start")
     drill.pgbackrest("stanza-create")
     drill.pgbackrest("check")
-    drill.sql("CREATE TABLE permit (id serial PRIMARY KEY, number text UNIQUE NOT NULL)")
+    drill.sql("CREATE DATABASE juzhu")
+    juzhu(drill, drill.port, "migrate")
+    drill.sql("CREATE TABLE marker (id serial PRIMARY KEY, note text NOT NULL)")
     drill.pgbackrest("--type=full", "backup", timeout=180)
 
-    # acknowledged writes after the backup: rows, then the marker (T1)
-    drill.sql(f"INSERT INTO permit (number) SELECT 'P' || g FROM generate_series(1, {ROWS}) g")
-    drill.sql("INSERT INTO permit (number) VALUES ('MARKER-T1')")
+    # acknowledged writes after the backup: permits and their events, then the marker (T1)
+    juzhu(drill, drill.port, "import", str(PERMITS_CSV))
+    permits = drill.sql("SELECT count(*) FROM registry_permit", db="juzhu")
+    assert int(permits) == 4
+    drill.sql(f"INSERT INTO marker (note) SELECT 'row ' || g FROM generate_series(1, {ROWS}) g")
+    drill.sql("INSERT INTO marker (note) VALUES ('MARKER-T1')")
     time.sleep(1.1)
     target = drill.sql("SELECT clock_timestamp()")  # between T1 and T2
     time.sleep(1.1)
-    drill.sql("DELETE FROM permit")  # the accident (T2)
-    assert drill.sql("SELECT count(*) FROM permit") == "0"
+    drill.sql("DELETE FROM registry_permit", db="juzhu")  # the accident (T2)
+    drill.sql("DELETE FROM marker")
+    assert drill.sql("SELECT count(*) FROM registry_permit", db="juzhu") == "0"
     drill.sql("SELECT pg_switch_wal()")  # ship the WAL holding the delete (archive_timeout would)
     drill.pgbackrest("check")  # waits until the current WAL segment is archived
 
@@ -159,15 +185,17 @@ def test_a_restore_to_just_before_an_accidental_delete_loses_no_acknowledged_wri
     rto = time.monotonic() - started
     print(f"\nT22 point-in-time restore: RTO {rto:.1f} s (target {RTO_TARGET_S:.0f} s)")
 
-    assert drill.sql("SELECT count(*) FROM permit WHERE number = 'MARKER-T1'", other_port) == "1"
-    assert drill.sql("SELECT count(*) FROM permit", other_port) == str(ROWS + 1)
+    assert drill.sql("SELECT count(*) FROM marker WHERE note = 'MARKER-T1'", other_port) == "1"
+    assert drill.sql("SELECT count(*) FROM marker", other_port) == str(ROWS + 1)
+    assert drill.sql("SELECT count(*) FROM registry_permit", other_port, db="juzhu") == permits
     assert rto <= RTO_TARGET_S
+    assert "intact" in juzhu(drill, other_port, "audit", "verify")
 
     # the repository and the restored cluster are sound
     drill.pgbackrest("verify", timeout=180)
     run(
         str(BIN / "pg_amcheck"), "-h", str(home / "run"), "-p", str(other_port),
-        "--install-missing", "--heapallindexed", "-d", "postgres",
+        "--install-missing", "--heapallindexed", "--all",
     )  # fmt: skip
     run(str(BIN / "pg_ctl"), "-D", str(restored), "-w", "stop")
     out = run(str(BIN / "pg_checksums"), "--check", "-D", str(restored))
