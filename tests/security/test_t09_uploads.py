@@ -371,3 +371,16 @@ def test_real_scans_and_photos_are_accepted() -> None:
 
 def test_clamd_is_on_the_path_make_test_installs() -> None:
     assert shutil.which("clamdscan") or not CLAMD.exists()
+
+
+def test_the_office_evidence_is_refused_with_503_when_the_scanner_is_down(
+    db: Any, scanning: Path, settings: Any, tmp_path: Path
+) -> None:
+    from juzhu.registry.uploads import UploadRejected
+
+    settings.EVIDENCE_DIR = tmp_path / "evidence"
+    settings.CLAMD_SOCKET = str(tmp_path / "no-clamd.sock")
+    with pytest.raises(UploadRejected) as refused:
+        decisions.store_evidence([SimpleUploadedFile("证据.pdf", real_files.PDF)])
+    assert refused.value.status == 503  # answered by config/failure.py, not kept unscanned
+    assert not (tmp_path / "evidence").exists()

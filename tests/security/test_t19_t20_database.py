@@ -241,3 +241,17 @@ def test_batch_commands_get_longer_budgets(monkeypatch: pytest.MonkeyPatch) -> N
     assert "JUZHU_DB_STATEMENT_TIMEOUT" not in os.environ
     django_setup.setup_django()
     assert os.environ["JUZHU_DB_STATEMENT_TIMEOUT"] == django_setup.BATCH_STATEMENT_TIMEOUT_MS
+
+
+def test_sqlite_busy_is_a_409_and_other_database_errors_are_left_alone() -> None:
+    """The embedded database's busy timeout ends as 409 like a PostgreSQL lock timeout;
+    an integrity error is not a failure of the database and stays the view's business."""
+    from django.db import IntegrityError, OperationalError
+
+    assert failure.classify(OperationalError("database is locked")) == "locked"
+    assert failure.classify(IntegrityError("UNIQUE constraint failed")) is None
+    assert failure.classify(ValueError("x")) is None
+    r = failure.failure_response(
+        RequestFactory().post("/office/x/"), OperationalError("database is locked")
+    )
+    assert r is not None and r.status_code == 409 and "正在被别人办理" in r.content.decode()

@@ -102,8 +102,10 @@ def failure_response(request: HttpRequest, exc: BaseException | None) -> HttpRes
     kind = classify(exc) if exc is not None else None
     if kind is None:
         return None
-    log.error("request %s %s failed: %s (%s)", request.method, request.path, kind,
-              type(exc).__name__)  # fmt: skip
+    # the first line of the driver's message (connection or timeout: no personal data)
+    detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+    log.error("request %s %s failed: %s (%s: %r)", request.method, request.path, kind,
+              type(exc).__name__, detail)  # fmt: skip
     return _answer(request, 409 if kind == "locked" else 503, TEXTS[kind])
 
 
