@@ -37,9 +37,11 @@ test: $(STAMP) ## every check and test: lint, types, unit, scenarios; integratio
 	$(BIN)/juzhu policy check
 	scripts/ensure-postgres.sh
 	scripts/ensure-e2e-deps.sh
+	scripts/ensure-clamav.sh
+	scripts/ensure-pgbackrest.sh
 	$(BIN)/pytest tests/unit tests/scenarios
-	$(BIN)/pytest tests/integration tests/e2e
-	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest tests/integration tests/e2e
+	$(BIN)/pytest tests/integration tests/e2e tests/security
+	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest tests/integration tests/e2e tests/security
 
 lint: $(STAMP) ## ruff + import-linter (the pure core imports no Django)
 	$(BIN)/ruff check src tests bench

@@ -77,6 +77,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # failure (issue 14 item 7): 413 while an upload streams in; 503/409/507 with a clear
+    # message when the database, a lock, the scanner or the disk fails (config/failure.py)
+    "juzhu.config.failure.FailureMiddleware",
     # static files (admin CSS, portal CSS) served by the app itself (juzhu serve)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -109,6 +112,35 @@ TEMPLATES = [
 ]
 
 
+# --- failure (issue 14 item 7): PostgreSQL timeouts --------------------------------------
+# Budgets (security.md §4): a statement < 3 s, a lock wait < 2 s, a connection attempt
+# 5 s; a transaction left idle is ended after 30 s. Batch commands (sweep, import, demo,
+# migrate …) get longer budgets: ``juzhu.cli.django_setup`` sets JUZHU_DB_STATEMENT_TIMEOUT
+# and JUZHU_DB_LOCK_TIMEOUT for them before Django starts. Values in milliseconds (0: none).
+DB_STATEMENT_TIMEOUT_MS = int(os.environ.get("JUZHU_DB_STATEMENT_TIMEOUT", "3000"))
+DB_LOCK_TIMEOUT_MS = int(os.environ.get("JUZHU_DB_LOCK_TIMEOUT", "2000"))
+DB_IDLE_IN_TRANSACTION_MS = int(os.environ.get("JUZHU_DB_IDLE_IN_TRANSACTION_TIMEOUT", "30000"))
+DB_CONNECT_TIMEOUT_S = int(os.environ.get("JUZHU_DB_CONNECT_TIMEOUT", "5"))
+
+
+def _timeouts(db: Any) -> None:
+    options = db["OPTIONS"]
+    options.setdefault("connect_timeout", DB_CONNECT_TIMEOUT_S)
+    options["options"] = " ".join(
+        [
+            options.get("options", ""),
+            f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}",
+            f"-c lock_timeout={DB_LOCK_TIMEOUT_MS}",
+            f"-c idle_in_transaction_session_timeout={DB_IDLE_IN_TRANSACTION_MS}",
+        ]
+    ).strip()
+    # a connection the database dropped is noticed and replaced at the next request
+    db["CONN_HEALTH_CHECKS"] = True
+
+
+# --- end failure ------------------------------------------------------------------------
+
+
 def _database() -> dict[str, Any]:
     url = os.environ.get("DATABASE_URL")
     if url:
@@ -116,6 +148,7 @@ def _database() -> dict[str, Any]:
             url, conn_max_age=int(os.environ.get("JUZHU_CONN_MAX_AGE", "60"))
         )
         db.setdefault("OPTIONS", {})
+        _timeouts(db)
         return dict(db)
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     return {
@@ -140,6 +173,29 @@ OTP_TOTP_ISSUER = os.environ.get("JUZHU_OTP_ISSUER", "juzhu 居住证业务系�
 OFFICE_SESSION_SECONDS = int(os.environ.get("JUZHU_OFFICE_SESSION_SECONDS", str(8 * 3600)))
 # Uploaded evidence for cancellations and revocations (kept beside the portal's uploads).
 EVIDENCE_DIR = Path(os.environ.get("JUZHU_EVIDENCE_DIR", VAR_DIR / "evidence"))
+
+# --- failure (issue 14 item 7): uploads (juzhu.registry.uploads) ------------------------
+# Limits enforced while a request streams in (413 past them; nothing more is read).
+PORTAL_UPLOAD_MAX_FILE_BYTES = int(os.environ.get("JUZHU_PORTAL_UPLOAD_MAX_BYTES", 5 * 1024 * 1024))
+UPLOAD_MAX_FILE_BYTES = int(os.environ.get("JUZHU_UPLOAD_MAX_BYTES", 10 * 1024 * 1024))
+UPLOAD_MAX_REQUEST_BYTES = int(os.environ.get("JUZHU_UPLOAD_MAX_REQUEST_BYTES", 55 * 1024 * 1024))
+FILE_UPLOAD_HANDLERS = [
+    "juzhu.registry.uploads.handler.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # bigger uploads stream to a temporary file
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2560 * 1024  # the form fields (Django's default, stated)
+FILE_UPLOAD_PERMISSIONS = 0o600
+# ClamAV's daemon; fail closed (503) unless JUZHU_ENV names a development machine (or the
+# demo runs: it is refused anywhere but this machine).
+CLAMD_SOCKET = os.environ.get("JUZHU_CLAMD_SOCKET", "/run/clamav/clamd.ctl")
+CLAMD_TIMEOUT = float(os.environ.get("JUZHU_CLAMD_TIMEOUT", "30"))
+UPLOAD_SCAN_REQUIRED = env_bool(
+    "JUZHU_UPLOAD_SCAN_REQUIRED",
+    os.environ.get("JUZHU_ENV", "production") == "production" and not DEMO,
+)
+# --- end failure ------------------------------------------------------------------------
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

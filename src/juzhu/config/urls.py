@@ -14,4 +14,4 @@ urlpatterns = [
 ]
 
 handler404 = "juzhu.config.errors.page_not_found"
-handler500 = "juzhu.config.errors.server_error"
+handler500 = "juzhu.config.failure.server_error"  # 503/409/507 for the failures it knows
