@@ -30,6 +30,7 @@ def pytest_configure(config: Any) -> None:
         required = os.environ["JUZHU_UPLOAD_SCAN_REQUIRED"].lower() in {"1", "true", "yes", "on"}
         settings.UPLOAD_SCAN_REQUIRED = required
 
+
 # The shared fixtures (tests/fixtures/): pytest reads ``pytest_plugins`` only here, in the
 # top-level conftest. Their factories and helpers are imported where they are used.
 pytest_plugins = [
