@@ -4,7 +4,8 @@ The rules (issue 4, revised by issue 14; carriers' limits in ecosystem.md §1.2)
 django-ratelimit's in the shared cache (``registry/abuse.py``); none of them locks out the
 holder whose number an attacker knows:
 
-- a 6-digit code, valid 5 minutes, at most 5 tries, one new code per 60 s per number;
+- a 6-digit code, valid 5 minutes, at most 5 tries, one new code per 60 s per number and
+  client;
 - per client (``abuse.client_key``, behind trusted proxies only): 10 codes a minute and 60
   an hour, 30 wrong codes an hour; past that, 429 for that client only;
 - per number: after 3 codes in an hour, or 10 wrong codes in an hour, every further code
@@ -176,7 +177,10 @@ def _start(key: str, client: str, now: dt.datetime, stepped_up: bool) -> Started
     if needs_step_up(key) and not stepped_up:
         _attempt("send", key, client, "step_up", now)
         raise step_up_refusal("id_number")
-    if not abuse.spaced("portal-send:" + key, int(RESEND_AFTER.total_seconds())):
+    # 60 s between two codes for a number *from one client*: per number alone, anyone could
+    # keep the holder's number "just sent" for ever and stop her asking for her own code.
+    spacing = f"portal-send:{key}:{client}"
+    if not abuse.spaced(spacing, int(RESEND_AFTER.total_seconds())):
         _attempt("send", key, client, "spaced", now)
         raise LoginRefused(
             "验证码刚发过，请60秒后再获取",
@@ -186,7 +190,7 @@ def _start(key: str, client: str, now: dt.datetime, stepped_up: bool) -> Started
             status=429,
         )
     if not abuse.take_sms_budget():
-        abuse.release("portal-send:" + key)
+        abuse.release(spacing)
         _attempt("send", key, client, "budget", now)
         raise LoginRefused(
             "短信服务繁忙，请稍后再试，或到派出所窗口办理",
