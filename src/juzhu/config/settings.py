@@ -230,4 +230,4 @@ ADMIN_ENABLED = env_bool("JUZHU_ADMIN", False)
 CAPTCHA_LENGTH = 5
 CAPTCHA_TIMEOUT = 10  # minutes
 CAPTCHA_2X_IMAGE = False
-INSTALLED_APPS += ["django_ratelimit", "captcha"]
+INSTALLED_APPS += ["django_ratelimit", "juzhu.config.apps.StepUpCaptchaConfig"]
