@@ -91,6 +91,7 @@ def _normalised(html: str) -> str:
 def test_existing_and_unknown_usernames_get_the_same_answer_in_the_same_time() -> None:
     known = [make_officer(f"known{i:02d}").user.username for i in range(21)]
     unknown = [f"unknown{i:02d}" for i in range(21)]
+    _post_login(Client(REMOTE_ADDR="192.0.2.250"), "warm-up", "x")  # templates compiled
     timings: dict[str, list[float]] = {"known": [], "unknown": []}
     bodies: dict[str, set[tuple[int, str]]] = {"known": set(), "unknown": set()}
     for i in range(21):  # interleaved, so drift of the machine hits both alike
@@ -116,6 +117,7 @@ def test_registered_and_unregistered_id_numbers_get_the_same_answer_in_the_same_
         for i in range(21)
     ]
     strangers = [make_id(dt.date(1995, 1, 1) + dt.timedelta(days=i)) for i in range(21)]
+    Client(REMOTE_ADDR="192.0.2.250").post("/portal/login/", {"id_number": make_id()})  # warm
     timings: dict[str, list[float]] = {"registered": [], "stranger": []}
     answers: dict[str, set[tuple[int, str]]] = {"registered": set(), "stranger": set()}
     for i in range(21):
@@ -128,7 +130,7 @@ def test_registered_and_unregistered_id_numbers_get_the_same_answer_in_the_same_
     assert answers["registered"] == answers["stranger"] == {(302, "/portal/login/code/")}
     gap = statistics.median(timings["registered"]) - statistics.median(timings["stranger"])
     assert abs(gap) < 0.050, timings
-    assert max(timings["registered"] + timings["stranger"]) < 0.4  # nothing sleeps
+    assert statistics.median(timings["registered"] + timings["stranger"]) < 0.2  # no sleep
 
 
 def test_a_thousand_portal_logins_over_two_hundred_numbers_from_one_address(
