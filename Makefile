@@ -36,10 +36,11 @@ test: $(STAMP) ## every check and test: lint, types, unit, scenarios; integratio
 	$(MAKE) --no-print-directory lint typecheck
 	$(BIN)/juzhu policy check
 	scripts/ensure-postgres.sh
+	scripts/ensure-redis.sh
 	scripts/ensure-e2e-deps.sh
 	$(BIN)/pytest tests/unit tests/scenarios
-	$(BIN)/pytest tests/integration tests/e2e
-	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest tests/integration tests/e2e
+	$(BIN)/pytest tests/integration tests/security tests/e2e
+	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest tests/integration tests/security tests/e2e
 
 lint: $(STAMP) ## ruff + import-linter (the pure core imports no Django)
 	$(BIN)/ruff check src tests bench
