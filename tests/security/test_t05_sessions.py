@@ -33,8 +33,10 @@ HOME = "/office/"
 
 def _sign_in(client: Client, username: str) -> list[str]:
     """Password then TOTP; the session ids seen before, after the password, after TOTP."""
-    client.get(reverse("backoffice:login"))
-    ids = [client.session.session_key or ""]
+    session = client.session  # a session before signing in (say, one an attacker planted)
+    session["lang"] = "zh"
+    session.save()
+    ids = [client.cookies[SESSION].value]
     r = client.post(reverse("backoffice:login"), {"username": username, "password": "x" * 12})
     assert r.status_code == 302
     ids.append(client.cookies[SESSION].value)

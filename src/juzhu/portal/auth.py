@@ -171,6 +171,18 @@ def needs_step_up(key: str) -> bool:
     )
 
 
+def check_start(id_number: str, client: str, *, stepped_up: bool = False) -> None:
+    """Refuse now (counting nothing) what ``start_login`` would refuse for this client or
+    number: for a caller that writes something first (the sign-up), so a refusal leaves
+    nothing half-way."""
+    key, now = id_key(id_number), timezone.now()
+    if any(abuse.over(None, f"portal-send-{r}", client, r) for r in CLIENT_SENDS):
+        raise _too_many(client, key, "send", now)
+    if needs_step_up(key) and not stepped_up:
+        _attempt("send", key, client, "step_up", now)
+        raise step_up_refusal("id_number")
+
+
 def _start(key: str, client: str, now: dt.datetime, stepped_up: bool) -> Started:
     if any(abuse.hit(None, f"portal-send-{r}", client, r) for r in CLIENT_SENDS):
         raise _too_many(client, key, "send", now)

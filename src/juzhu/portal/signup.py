@@ -64,6 +64,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
+                auth.check_start(data["id_number"], auth.ip_key(request), stepped_up=stepped_up)
                 services.do_start_signup(
                     data["id_number"], data["name"], data["phone"], city=data["city"], lang=lang
                 )
