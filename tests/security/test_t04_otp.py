@@ -19,7 +19,7 @@ from django.test import Client
 from fixtures.clock import frozen
 from fixtures.outbox import last_code, sent_sms
 from fixtures.people import make_id, make_person
-from fixtures.step_up import solved, to_window_start
+from fixtures.step_up import challenge_key, solved, to_window_start
 from juzhu.portal import auth
 from juzhu.portal.models import LoginAttempt, LoginChallenge
 from juzhu.registry import pii
@@ -141,6 +141,8 @@ def test_an_attacker_who_knows_her_number_cannot_burn_her_codes(
     phone = Client(REMOTE_ADDR="100.64.0.2")
     r = phone.post("/portal/login/", {"id_number": number_of(alice)})
     assert r.status_code == 400 and "图片中的字符" in r.content.decode()
+    image = phone.get(f"/captcha/image/{challenge_key(r.content.decode())}/")
+    assert image.status_code == 200 and image.content.startswith(b"\x89PNG")
     r = phone.post("/portal/login/", {"id_number": number_of(alice), **solved(r.content.decode())})
     assert r.status_code == 302
     r = phone.post("/portal/login/code/", {"code": last_code(outbox)})
