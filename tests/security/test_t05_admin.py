@@ -7,6 +7,7 @@ access-log row like any other read.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -115,3 +116,12 @@ def test_roles_cities_parties_users_and_authenticators_cannot_be_changed_there(
     for path in ("registry/officer", "registry/relyingparty", "registry/office", "auth/user"):
         assert client.get(f"/admin/{path}/add/").status_code == 403, path
     assert Officer.objects.count() == 1
+
+
+def test_the_admins_session_ends_after_fifteen_idle_minutes(
+    superuser: Any, admin_on: None, frozen_clock: Any
+) -> None:
+    client = _verified(superuser)
+    assert client.get("/admin/").status_code == 200
+    frozen_clock.shift(dt.timedelta(minutes=16))
+    assert client.get("/admin/").status_code == 302
