@@ -93,6 +93,12 @@ def test_with_both_factors_the_admin_opens_and_each_person_shown_is_logged(
         str(superuser.pk),
         permit.pk,
     )
+    # and the holder sees it among who viewed her data, without the admin's name
+    from juzhu.portal.checks import checks_of
+
+    seen = checks_of(permit.person, "zh")
+    assert any("系统管理员" in row["purpose"] for row in seen)
+    assert all(superuser.username not in str(row) for row in seen)
 
 
 def test_roles_cities_parties_users_and_authenticators_cannot_be_changed_there(
