@@ -128,6 +128,7 @@ def new_step_up() -> dict[str, str]:
     from captcha.helpers import captcha_image_url
     from captcha.models import CaptchaStore
 
+    CaptchaStore.remove_expired()  # the store holds only live challenges
     key = CaptchaStore.generate_key()
     return {"key": key, "image": captcha_image_url(key)}
 
