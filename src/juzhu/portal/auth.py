@@ -184,7 +184,8 @@ def check_start(id_number: str, client: str, *, stepped_up: bool = False) -> Non
 
 
 def _start(key: str, client: str, now: dt.datetime, stepped_up: bool) -> Started:
-    if any(abuse.hit(None, f"portal-send-{r}", client, r) for r in CLIENT_SENDS):
+    overs = [abuse.hit(None, f"portal-send-{r}", client, r) for r in CLIENT_SENDS]  # each counts
+    if any(overs):
         raise _too_many(client, key, "send", now)
     if needs_step_up(key) and not stepped_up:
         _attempt("send", key, client, "step_up", now)
