@@ -61,7 +61,7 @@ def _record(request: HttpRequest, username: str, ok: bool, step: str) -> None:
     SignInAttempt.objects.create(username=username[:150], ok=ok, step=step, client=_client(request))
 
 
-def _guard(request: HttpRequest, username: str, step: str, stepped_up: bool) -> None:
+def _guard(request: HttpRequest, username: str, stepped_up: bool) -> None:
     """Refuse before checking anything when this client is over its limit (429), or when
     the username needs the step-up challenge and the request did not pass it."""
     client = abuse.client_key(request)
@@ -93,7 +93,7 @@ def check_password(
     username = username.strip()
     if not username or not password:
         raise SignInRefused("请输入用户名和密码", "username" if not username else "password")
-    _guard(request, username, "password", stepped_up)
+    _guard(request, username, stepped_up)
     user = authenticate(request, username=username, password=password)
     if user is None or not user.is_active or not _may_sign_in(user):
         _failed(request, username, "password")
@@ -169,7 +169,7 @@ def check_enrolment_token(
     request: HttpRequest, user: Any, token: str, *, stepped_up: bool = False
 ) -> None:
     """The token handed to this officer, unused and in time: the page may show the QR."""
-    _guard(request, user.get_username(), "enrol", stepped_up)
+    _guard(request, user.get_username(), stepped_up)
     row = EnrolmentToken.objects.filter(
         user=user,
         token_hash=_token_hash(token),
@@ -205,7 +205,7 @@ def check_code(request: HttpRequest, user: Any, token: str, *, stepped_up: bool 
     """Second factor: a confirmed device, or the one being enrolled after a valid enrolment
     token (then confirm it and use the token up)."""
     token = "".join(token.split())
-    _guard(request, user.get_username(), "otp", stepped_up)
+    _guard(request, user.get_username(), stepped_up)
     device = confirmed_device(user)
     enrolling = device is None
     if enrolling:
