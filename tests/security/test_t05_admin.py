@@ -131,3 +131,14 @@ def test_the_admins_session_ends_after_fifteen_idle_minutes(
     assert client.get("/admin/").status_code == 200
     frozen_clock.shift(dt.timedelta(minutes=16))
     assert client.get("/admin/").status_code == 302
+
+
+def test_the_admin_never_shows_an_events_body(superuser: Any, admin_on: None) -> None:
+    from juzhu.registry.models import Event
+
+    make_permit(make_person(name="爱丽丝"))
+    event = Event.objects.order_by("id").first()
+    assert event is not None
+    page = _verified(superuser).get(f"/admin/registry/event/{event.pk}/change/")
+    assert page.status_code == 200 and "field-body" not in page.content.decode()
+    assert "field-hash" in page.content.decode()  # the rest is shown
