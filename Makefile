@@ -30,12 +30,13 @@ run: $(STAMP) ## migrate the embedded database, load the demo city, serve on htt
 	$(BIN)/juzhu policy check
 	$(BIN)/juzhu migrate
 	$(BIN)/juzhu demo --if-empty
-	JUZHU_DEMO=1 $(BIN)/juzhu serve
+	JUZHU_CACHE_URL=$${JUZHU_CACHE_URL:-locmem://} JUZHU_DEMO=1 $(BIN)/juzhu serve
 
 test: $(STAMP) ## every check and test: lint, types, unit, scenarios; integration and browser suites on SQLite and PostgreSQL
 	$(MAKE) --no-print-directory lint typecheck
 	$(BIN)/juzhu policy check
 	scripts/ensure-postgres.sh
+	scripts/ensure-redis.sh
 	scripts/ensure-e2e-deps.sh
 	scripts/ensure-clamav.sh
 	scripts/ensure-pgbackrest.sh

@@ -53,6 +53,20 @@ def pytest_report_header() -> str:
 _LIFTED: list[str] = []  # SQL of the SQLite triggers lifted for a flush; "pg" on PostgreSQL
 
 
+@pytest.fixture(autouse=True)
+def _fresh_counters(settings: Any) -> Iterator[None]:
+    """Each test gets its own empty cache in this process's memory (production: Redis):
+    no rate-limit counters, SMS budget or cached counts left by another test, and the
+    frozen clock (time-machine) is the cache's clock too."""
+    from django.core.cache import cache
+
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "t"}
+    }
+    cache.clear()
+    yield
+
+
 @pytest.fixture()
 def _flushable(transactional_db: Any) -> Iterator[None]:
     """A transactional test (``live_server``, threads) empties the database after each test with a flush, which the

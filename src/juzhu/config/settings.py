@@ -248,3 +248,46 @@ VERIFY_STATUS_LIST_HOURS = int(os.environ.get("JUZHU_VERIFY_STATUS_LIST_HOURS", 
 VERIFY_KEY_PER_MINUTE = int(os.environ.get("JUZHU_VERIFY_KEY_PER_MINUTE", "600"))
 VERIFY_KEY_PER_DAY = int(os.environ.get("JUZHU_VERIFY_KEY_PER_DAY", "20000"))
 VERIFY_ROTATION_GRACE_HOURS = int(os.environ.get("JUZHU_VERIFY_ROTATION_GRACE_HOURS", "24"))
+
+# -- Abuse and privileged access (issue 14, helper "auth") ---------------------------------
+# The shared cache holds the rate-limit counters (django-ratelimit), the global SMS budget
+# and the landing page's counts. Production: Redis (django-redis; every process and machine
+# shares the counters). ``locmem://`` (one process) is for tests and a development machine.
+CACHE_URL = os.environ.get(
+    "JUZHU_CACHE_URL",
+    "locmem://" if os.environ.get("JUZHU_ENV") == "development" else "redis://127.0.0.1:6379/0",
+)
+CACHES: dict[str, dict[str, Any]]
+if CACHE_URL.startswith("locmem://"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # django-ratelimit warns that a per-process cache is not shared: true, and said above.
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": CACHE_URL,
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
+        }
+    }
+RATELIMIT_USE_CACHE = "default"
+# The client's address: REMOTE_ADDR, unless it is one of these reverse proxies (addresses or
+# networks, comma-separated); then X-Forwarded-For is read from the right, skipping trusted
+# proxies, and the first address not trusted is the client. Nothing else trusts the header.
+TRUSTED_PROXIES = [p.strip() for p in os.environ.get("JUZHU_TRUSTED_PROXIES", "").split(",") if p.strip()]  # fmt: skip
+RATELIMIT_IP_META_KEY = "juzhu.registry.abuse.client_ip"
+# The whole service's SMS budget: no flood can send more codes than this (the bill).
+SMS_BUDGET_PER_HOUR = int(os.environ.get("JUZHU_SMS_BUDGET_PER_HOUR", "2000"))
+SMS_BUDGET_PER_DAY = int(os.environ.get("JUZHU_SMS_BUDGET_PER_DAY", "20000"))
+# Officers: signed out after this many idle seconds (the absolute limit stays
+# OFFICE_SESSION_SECONDS); an enrolment token for a new authenticator lives this long.
+OFFICE_IDLE_SECONDS = int(os.environ.get("JUZHU_OFFICE_IDLE_SECONDS", str(15 * 60)))
+OFFICE_ENROL_TOKEN_HOURS = int(os.environ.get("JUZHU_OFFICE_ENROL_TOKEN_HOURS", "72"))
+# The Django admin: off unless JUZHU_ADMIN=1; when on, only for a superuser who signed in at
+# /office/ with password + TOTP, and read-only for officers and relying parties.
+ADMIN_ENABLED = env_bool("JUZHU_ADMIN", False)
+# Step-up: the image CAPTCHA (django-simple-captcha) asked after too many attempts.
+CAPTCHA_LENGTH = 5
+CAPTCHA_TIMEOUT = 10  # minutes
+CAPTCHA_2X_IMAGE = False
+INSTALLED_APPS += ["django_ratelimit", "juzhu.config.apps.StepUpCaptchaConfig"]
