@@ -69,6 +69,8 @@ PATH = "/api/verification/verify"
 # below). Any other list: everything goes to Django.
 MIDDLEWARE = (
     "django.middleware.security.SecurityMiddleware",
+    # adds nothing to an answer: it only parses multipart bodies and answers failures
+    "juzhu.config.failure.FailureMiddleware",
     # refuses a NUL in the query string or a form field: reproduced by sending any request
     # with "%00" in its query string to Django (``common_key``)
     "juzhu.config.input_guard.RefuseNulMiddleware",
@@ -81,6 +83,9 @@ MIDDLEWARE = (
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # acts only on an exception (an audit write that failed): the fast paths hand any
+    # exception to Django, which then answers through it (503)
+    "juzhu.config.audit_guard.AuditFailClosedMiddleware",
 )
 MAX_BODY = 1024  # a common-case body is under 100 bytes
 _FIELDS = frozenset({"purpose", "consent_code", "on"})
