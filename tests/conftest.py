@@ -9,12 +9,20 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
+import django
 import pytest
 
+# Development mode: plain http for the test client and live server, and the fixed keys
+# below. Production (the default) refuses to start without its keys
+# (tests/security/test_keys_startup.py), so the settings are loaded here, after these lines,
+# and not by pytest-django from an ini option before any conftest runs.
+os.environ["JUZHU_ENV"] = "development"
 os.environ.setdefault("JUZHU_SECRET_KEY", "test-secret-key-not-for-production")
 os.environ.setdefault("JUZHU_DATA_KEY", base64.b64encode(b"d" * 32).decode())
 os.environ.setdefault("JUZHU_INDEX_KEY", base64.b64encode(b"i" * 32).decode())
 os.environ.setdefault("JUZHU_SEAL_KEY", base64.b64encode(b"s" * 32).decode())
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "juzhu.config.settings")
+django.setup()  # pytest-django blocks the database from its pytest_configure on
 
 # The shared fixtures (tests/fixtures/): pytest reads ``pytest_plugins`` only here, in the
 # top-level conftest. Their factories and helpers are imported where they are used.

@@ -68,7 +68,11 @@ def test_wrong_passwords_pause_sign_in(db: Any) -> None:
     client = Client()
     for _ in range(5):
         r = client.post(
-            reverse("backoffice:login"), {"username": clerk.user.username, "password": "wrong"}
+            reverse("backoffice:login"),
+            {
+                "username": clerk.user.username,
+                "password": "wrong",  # pragma: allowlist secret (wrong on purpose)
+            },
         )
         assert "用户名或密码不正确" in r.content.decode()
     r = client.post(

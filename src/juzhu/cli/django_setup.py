@@ -5,10 +5,27 @@ from __future__ import annotations
 
 
 def setup_django() -> None:
-    """Configure Django for commands that use the registry (not needed by plan/policy)."""
+    """Configure Django for commands that use the registry (not needed by plan/policy).
+
+    Refuses to go on, with one line naming the variable and exit code 2, when a key is
+    missing or malformed (production: ``juzhu.config.keys``) or is not the key the database
+    was written with (``registry.keycheck``): no command or worker runs with other keys."""
+    import contextlib
     import os
 
     import django
+    import typer
+    from django.core.exceptions import ImproperlyConfigured
+    from django.db import DatabaseError
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "juzhu.config.settings")
-    django.setup()
+    try:
+        django.setup()
+        from juzhu.registry import keycheck
+
+        # the database unreachable now: checked again before the first write (pii)
+        with contextlib.suppress(DatabaseError):
+            keycheck.ensure_keys()
+    except ImproperlyConfigured as exc:
+        typer.echo(f"juzhu: {exc}", err=True)
+        raise typer.Exit(2) from None
