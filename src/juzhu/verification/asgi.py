@@ -25,7 +25,8 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from collections.abc import Awaitable, Callable, MutableMapping
+import ssl
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
 
 import asyncpg
@@ -54,10 +55,28 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
+def ssl_argument(options: Mapping[str, Any]) -> str | ssl.SSLContext | None:
+    """asyncpg's ``ssl`` for the libpq options Django is given (``DATABASE_URL``'s
+    ``?sslmode=…&sslrootcert=…&sslcert=…&sslkey=…``): the fast path must not talk to the
+    database with less TLS than Django does. None: asyncpg's default (libpq's ``prefer``)."""
+    mode = options.get("sslmode")
+    files = {k: options[k] for k in ("sslrootcert", "sslcert", "sslkey") if options.get(k)}
+    if not mode and not files:
+        return None
+    if mode in (None, "verify-ca", "verify-full") and files:
+        # our own context: the CA file and the client certificate Django's libpq uses
+        context = ssl.create_default_context(cafile=files.get("sslrootcert"))
+        context.check_hostname = mode != "verify-ca"
+        if "sslcert" in files:
+            context.load_cert_chain(files["sslcert"], files.get("sslkey"))
+        return context
+    return str(mode)  # disable, allow, prefer, require, verify-ca, verify-full: as libpq
+
+
 def connect_kwargs() -> dict[str, Any]:
-    """asyncpg's connection arguments for Django's default database."""
+    """asyncpg's connection arguments for Django's default database, TLS included."""
     db = settings.DATABASES["default"]
-    return {
+    kwargs = {
         "host": db.get("HOST") or None,
         "port": int(db["PORT"]) if db.get("PORT") else None,
         "user": db.get("USER") or None,
@@ -66,6 +85,10 @@ def connect_kwargs() -> dict[str, Any]:
         "command_timeout": 10,
         "server_settings": {"application_name": "juzhu-verify"},
     }
+    tls = ssl_argument(db.get("OPTIONS") or {})
+    if tls is not None:
+        kwargs["ssl"] = tls
+    return kwargs
 
 
 def _meta(scope: Scope) -> dict[str, Any]:
