@@ -73,9 +73,10 @@ def ssl_argument(options: Mapping[str, Any]) -> str | ssl.SSLContext | None:
     return str(mode)  # disable, allow, prefer, require, verify-ca, verify-full: as libpq
 
 
-def connect_kwargs() -> dict[str, Any]:
-    """asyncpg's connection arguments for Django's default database, TLS included."""
-    db = settings.DATABASES["default"]
+def connect_kwargs(db: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """asyncpg's connection arguments for Django's default database (or ``db``, a database
+    setting of the same shape), TLS included."""
+    db = settings.DATABASES["default"] if db is None else db
     kwargs = {
         "host": db.get("HOST") or None,
         "port": int(db["PORT"]) if db.get("PORT") else None,
