@@ -42,6 +42,7 @@ from juzhu.verification.dispatch import (
     body_length,
     common_case,
     common_key,
+    is_secure,
     request_language,
 )
 from juzhu.verification.verify import fast_answer, fast_query
@@ -209,7 +210,7 @@ class AsyncVerifyDispatch:
             # A refusal: nothing was written; the view finds out what is wrong.
             await self.app({**scope, FAST_PATH_TRIED: True}, receive, send)
             return
-        content, headers = answer_200(answer, request_language(meta))
+        content, headers = answer_200(answer, request_language(meta), secure=is_secure(meta))
         await send(
             {
                 "type": "http.response.start",
