@@ -90,17 +90,22 @@ def ensure_keys() -> None:
     from juzhu.registry.models import Person
     from juzhu.registry.models_keys import KeyCheck
 
-    fresh = not Person.objects.exists()
-    KeyCheck.objects.bulk_create(
-        [
-            KeyCheck(name=DATA, value=data_value(settings.DATA_KEY)),
-            KeyCheck(name=INDEX, value=index_value(settings.INDEX_KEY)),
-            # an empty database never holds a layout-1 ciphertext: refuse them from the start
-            *([KeyCheck(name=LAYOUT, value="2")] if fresh else []),
-        ],
-        ignore_conflicts=True,
-    )
     values = dict(KeyCheck.objects.values_list("name", "value"))
+    provisional = False
+    if DATA not in values or INDEX not in values:  # the first use of this database
+        fresh = not Person.objects.exists()
+        KeyCheck.objects.bulk_create(
+            [
+                KeyCheck(name=DATA, value=data_value(settings.DATA_KEY)),
+                KeyCheck(name=INDEX, value=index_value(settings.INDEX_KEY)),
+                # an empty database never holds a layout-1 ciphertext: refused from the start
+                *([KeyCheck(name=LAYOUT, value="2")] if fresh else []),
+            ],
+            ignore_conflicts=True,  # another process may have written them first
+        )
+        values = dict(KeyCheck.objects.values_list("name", "value"))
+        # inside a transaction that may yet roll back: compare again next time
+        provisional = connection.in_atomic_block
     data_keys = [settings.DATA_KEY, *_old("DATA_KEYS_OLD")]
     if not any(data_matches(values[DATA], k) for k in data_keys):
         raise WrongKey(
@@ -115,8 +120,9 @@ def ensure_keys() -> None:
             "(its key-check value does not match): start with the right key; nothing was "
             "written"
         )
-    _state["checked"] = current
     _state["legacy_retired"] = values.get(LAYOUT) == "2"
+    if not provisional:
+        _state["checked"] = current
 
 
 def legacy_retired() -> bool:
