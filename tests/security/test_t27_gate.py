@@ -38,6 +38,13 @@ def test_the_gate_passes_on_this_tree() -> None:
     assert "gate passed" in result.stdout
 
 
+def test_make_test_runs_the_gate_and_the_security_suite() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    test_target = makefile.split("\ntest:", 1)[1].split("\n\n", 1)[0]
+    assert " gate" in test_target.splitlines()[1]  # $(MAKE) lint typecheck gate
+    assert test_target.count("tests/security") == 2  # on SQLite and on PostgreSQL
+
+
 def deploy_check(**extra: str) -> subprocess.CompletedProcess[str]:
     env = {
         "PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT / "src"),
