@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -156,9 +157,16 @@ def test_rotation_re_encrypts_in_batches_and_resumes_after_an_interruption(db: A
     """Fails without the checkpoint (the rerun would start again from the first person) or
     without re-encryption under the new keys (the old key would still be needed)."""
     from django.conf import settings
+    from django.utils import timezone
+
+    from juzhu.registry.models import Notification
+    from juzhu.registry.outbox import do_enqueue_login_code, unsealed
 
     people = [make_person() for _ in range(7)]
     numbers = {p.pk: id_number(p) for p in people}
+    soon = timezone.now() + dt.timedelta(minutes=5)
+    queued = do_enqueue_login_code(people[0], "246810", expires_at=soon)  # sealed, not yet sent
+    assert queued is not None
     old_data, old_index = settings.DATA_KEY, settings.INDEX_KEY
     new_data, new_index = a_key(), a_key()
     rotating = {"DATA_KEY": new_data, "DATA_KEYS_OLD": [old_data],
@@ -187,6 +195,8 @@ def test_rotation_re_encrypts_in_batches_and_resumes_after_an_interruption(db: A
         for person in Person.objects.all():  # every row reads without the old key
             assert id_number(person) == numbers[person.pk]
             assert services.find_person(numbers[person.pk]) == person  # new blind index
+        notice = Notification.objects.get(pk=queued.pk)  # the queued code, sealed again
+        assert unsealed(notice.context, notice.person)["code"] == "246810"
     keycheck.forget()
     old_only = override_settings(DATA_KEY=old_data, INDEX_KEY=old_index)
     with old_only, pytest.raises(keycheck.WrongKey, match="JUZHU_DATA_KEY"):

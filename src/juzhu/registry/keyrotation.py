@@ -5,7 +5,8 @@ index key, in batches, resumable.
 How a rotation goes (README, "Rotating keys"): start every process with the new keys in
 ``JUZHU_DATA_KEY`` / ``JUZHU_INDEX_KEY`` and the old ones in ``JUZHU_DATA_KEY_OLD`` /
 ``JUZHU_INDEX_KEY_OLD`` (old ciphertexts still read), run ``juzhu keys rotate``, then drop
-the old keys. The rotation first moves the key-check values to the new keys, so a process
+the old keys. Notices still queued (a login code sealed for its worker) are sealed again
+at the end. The rotation first moves the key-check values to the new keys, so a process
 still started with the old key alone is refused. Each batch is one transaction: its rows and
 the checkpoint (the last person done) commit together, so a run killed half-way loses
 nothing and a rerun resumes after the checkpoint. Layout-1 ciphertexts (bound to the field
@@ -17,6 +18,7 @@ miss the rows not yet done, so rotate the index key with the service stopped.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -25,7 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from juzhu.registry import keycheck, pii
-from juzhu.registry.models import Person
+from juzhu.registry.models import CLAIMABLE, Notification, Person
 from juzhu.registry.models_keys import KeyRotation
 
 FIELDS = ["id_number_enc", "id_number_index", "phone_enc", "phone_index"]
@@ -84,7 +86,30 @@ def do_rotate_keys(
         if len(people) < batch:
             break
     with transaction.atomic():
+        _reseal_queued_notices()
         run.finished_at = timezone.now()
         run.save(update_fields=["finished_at"])
         keycheck.retire_legacy_layout()
     return RotationReport(rows=done, total=run.rows_done, resumed=resumed)
+
+
+def _reseal_queued_notices() -> None:
+    """Notices still queued (a login code, sealed for its worker) are sealed again under
+    the new key, so the old key can go as soon as the rotation finishes. The outbox holds
+    few queued rows; a delivered notice keeps no sealed value (``outbox.scrubbed``)."""
+    from juzhu.registry.outbox import SEALED
+
+    queued = Notification.objects.select_for_update().filter(status__in=CLAIMABLE)
+    for notice in queued.select_related("person").order_by("pk").iterator(chunk_size=500):
+        context, changed = dict(notice.context), False
+        for key, value in notice.context.items():
+            if isinstance(value, dict) and SEALED in value:
+                blob = base64.b64decode(value[SEALED])
+                if pii.needs_rotation(blob):
+                    row = notice.person
+                    plain = pii.decrypt(blob, purpose="notice_secret", row=row)
+                    sealed = pii.encrypt_checked(plain, purpose="notice_secret", row=row)
+                    context[key] = {SEALED: base64.b64encode(sealed).decode()}
+                    changed = True
+        if changed:
+            Notification.objects.filter(pk=notice.pk).update(context=context)
