@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -69,6 +70,25 @@ def test_production_refuses_to_start_without_a_key_naming_it_and_creating_nothin
     assert "does not start without its keys" in result.stderr
     assert not (tmp_path / "var").exists()  # nothing created: no var dir, key file, database
     assert list(work.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "missing", ["JUZHU_SEAL_KEY", "JUZHU_VERIFY_SIGNING_KEY", "JUZHU_VERIFY_SECRET"]
+)
+def test_the_other_keys_are_required_in_production_too(tmp_path: Path, missing: str) -> None:
+    """The letters' seal and the verification keys were generated under ./var as well."""
+    result = run(ENTRY_POINTS["a command"], production_env(tmp_path, **{missing: ""}), tmp_path)
+    assert result.returncode == 2 and missing in result.stderr
+    assert not (tmp_path / "var").exists()
+
+
+@pytest.mark.django_db
+def test_the_verification_keys_are_never_generated_outside_development(settings: Any) -> None:
+    from juzhu.verification import keys as verification_keys
+
+    settings.DEVELOPMENT, settings.VERIFY_SECRET = False, ""
+    with pytest.raises(RuntimeError, match="missing JUZHU_VERIFY_SECRET"):
+        verification_keys.code_hash("ABCDEFGH")
 
 
 def test_the_commands_refuse_with_one_line_and_exit_code_2(tmp_path: Path) -> None:

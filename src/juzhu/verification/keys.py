@@ -26,6 +26,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import os
 import secrets
 import uuid
@@ -79,6 +80,11 @@ def dev_keys(var_dir: Path) -> dict[str, str]:
         tmp.chmod(0o600)
         try:
             os.link(tmp, path)
+            logging.getLogger("juzhu.keys").warning(
+                "JUZHU_ENV=development: generated development verification keys into %s; "
+                "production must set JUZHU_VERIFY_SIGNING_KEY and JUZHU_VERIFY_SECRET",
+                path,
+            )
         except FileExistsError:
             pass
         finally:
