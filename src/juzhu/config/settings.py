@@ -192,8 +192,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("JUZHU_LOG_LEVEL", "WARNING")},
 }
 
-# Verification (juzhu.verification). Keys come from the environment (a secrets manager) or,
-# on a development machine, from var/dev-verify-keys.env, generated once — never the database.
+# Verification (juzhu.verification). Keys come from the environment (a secrets manager;
+# production refuses to start without them) or, in development mode, from
+# var/dev-verify-keys.env, generated once — never the database.
 # JUZHU_VERIFY_SIGNING_KEY: base64 of a 32-byte Ed25519 private key (signs credentials and
 # status lists); JUZHU_VERIFY_SECRET: base64 of 32 bytes (pseudonyms, consent-code hashes).
 VERIFY_SIGNING_KEY = os.environ.get("JUZHU_VERIFY_SIGNING_KEY", "")
