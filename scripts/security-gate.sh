@@ -14,11 +14,15 @@ echo "gate 1/3: ruff S rules"
 "$BIN/ruff" check --select S src tests bench
 
 echo "gate 2/3: manage.py check --deploy, production settings"
-key() { "$BIN/python" -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())'; }
-env -i PATH="$PATH" HOME="${HOME:-/tmp}" LANG=C.UTF-8 PYTHONPATH="$PWD/src" \
-  JUZHU_SECRET_KEY="$("$BIN/python" -c 'import secrets; print(secrets.token_urlsafe(50))')" \
-  JUZHU_DATA_KEY="$(key)" JUZHU_INDEX_KEY="$(key)" JUZHU_SEAL_KEY="$(key)" \
-  JUZHU_VERIFY_SIGNING_KEY="$(key)" JUZHU_VERIFY_SECRET="$(key)" \
+# every key production requires (juzhu.config.keys), freshly made
+mapfile -t keys < <(PYTHONPATH="$PWD/src" "$BIN/python" -c '
+import base64, os, secrets
+from juzhu.config import keys
+print("JUZHU_SECRET_KEY=" + secrets.token_urlsafe(50))
+for name in keys.RAW_32:
+    print(name + "=" + base64.b64encode(os.urandom(32)).decode())
+')
+env -i PATH="$PATH" HOME="${HOME:-/tmp}" LANG=C.UTF-8 PYTHONPATH="$PWD/src" "${keys[@]}" \
   JUZHU_ALLOWED_HOSTS=juzhu.example.gov.cn \
   "$BIN/python" manage.py check --deploy --fail-level WARNING
 

@@ -21,6 +21,7 @@ os.environ.setdefault("JUZHU_SECRET_KEY", "test-secret-key-not-for-production")
 os.environ.setdefault("JUZHU_DATA_KEY", base64.b64encode(b"d" * 32).decode())
 os.environ.setdefault("JUZHU_INDEX_KEY", base64.b64encode(b"i" * 32).decode())
 os.environ.setdefault("JUZHU_SEAL_KEY", base64.b64encode(b"s" * 32).decode())
+os.environ.setdefault("JUZHU_AUDIT_KEY", base64.b64encode(b"a" * 32).decode())
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "juzhu.config.settings")
 django.setup()  # pytest-django blocks the database from its pytest_configure on
 

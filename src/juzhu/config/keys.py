@@ -30,8 +30,15 @@ DEVELOPMENT = "development"
 PRODUCTION = "production"
 
 # Generated into var/dev-keys.env in development. JUZHU_SEAL_KEY: the 32-byte Ed25519 seed
-# the office's letters are sealed with.
-NAMES = ("JUZHU_SECRET_KEY", "JUZHU_DATA_KEY", "JUZHU_INDEX_KEY", "JUZHU_SEAL_KEY")
+# the office's letters are sealed with. JUZHU_AUDIT_KEY: the 32-byte seed that keys the
+# history's hash chains and signs its anchors.
+NAMES = (
+    "JUZHU_SECRET_KEY",
+    "JUZHU_DATA_KEY",
+    "JUZHU_INDEX_KEY",
+    "JUZHU_SEAL_KEY",
+    "JUZHU_AUDIT_KEY",
+)
 # Every key production must be given (the verification keys' development copies live in
 # var/dev-verify-keys.env, ``juzhu.verification.keys``).
 REQUIRED = (*NAMES, "JUZHU_VERIFY_SIGNING_KEY", "JUZHU_VERIFY_SECRET")
@@ -40,6 +47,7 @@ RAW_32 = (
     "JUZHU_DATA_KEY",
     "JUZHU_INDEX_KEY",
     "JUZHU_SEAL_KEY",
+    "JUZHU_AUDIT_KEY",
     "JUZHU_VERIFY_SIGNING_KEY",
     "JUZHU_VERIFY_SECRET",
 )

@@ -51,6 +51,8 @@ INDEX_KEYS_OLD = [
 ]
 # The seal of the letters (Ed25519 seed, base64 of 32 bytes): ``juzhu letter verify`` checks it.
 SEAL_KEY = _KEYS["JUZHU_SEAL_KEY"]
+# Keys the history's hash chains and signs its anchors (registry/audit_key.py), base64 of 32 bytes.
+AUDIT_KEY = _KEYS["JUZHU_AUDIT_KEY"]
 LETTER_DIR = Path(os.environ.get("JUZHU_LETTER_DIR", str(VAR_DIR / "letters")))
 ALLOWED_HOSTS = os.environ.get("JUZHU_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 SITE_URL = os.environ.get("JUZHU_SITE_URL", "http://127.0.0.1:8000")
@@ -104,6 +106,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): password + TOTP
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # a read whose access log cannot be written: 503, nothing of the record (security.md T14)
+    "juzhu.config.audit_guard.AuditFailClosedMiddleware",
     "csp.middleware.CSPMiddleware",  # every response: see CONTENT_SECURITY_POLICY
 ]
 

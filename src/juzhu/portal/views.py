@@ -279,13 +279,14 @@ def _permit_page(
     lang = prefs.activate(request)
     person = request.person
     try:
-        permit = access_permit(holder.viewer(person), permit_id)
+        permit, latest = holder.own_permit(person, permit_id)
     except NotFound:
         raise Http404 from None
     intent = permit.intent or {}
     reasons = (
         [label(intent["ground"], lang), intent.get("facts", "")] if intent.get("ground") else []
     )
+    appeals = appeal_flow.appeals_of(person, permit)
     return _page(
         request,
         "portal/permit.html",
@@ -293,17 +294,13 @@ def _permit_page(
         intent_reasons=say("semicolon", lang).join(r for r in reasons if r),
         intent_open=services.answer_open(intent, flow.today()),
         **extra,
-        card=holder.permit_card(permit, lang, with_plan=True),
+        card=holder.permit_card(permit, lang, with_plan=True, appeals=appeals),
         events=holder.timeline("permit", permit.pk, lang),
         # the consent page speaks for the latest permit only (the one a code binds to)
-        consent_here=holder.latest_permit_id(person) == permit.pk,
-        appeals=[
-            item
-            for item in appeal_flow.my_appeals(person, lang)
-            if item["appeal"].permit_id == permit.pk
-        ],
+        consent_here=latest,
+        appeals=[appeal_flow.appeal_item(a, lang) for a in appeals],
         can_contest=permit.status in appeal_flow.CONTESTABLE
-        and bool(appeal_flow.kinds_left(permit)),
+        and bool(appeal_flow.kinds_left(permit, appeals)),
     )
 
 

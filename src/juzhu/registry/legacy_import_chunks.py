@@ -69,6 +69,7 @@ class Context:
     data_key: bytes
     data_kid: bytes  # pii.key_id of the data key: the ciphertexts name their key
     index_key: bytes
+    chain_key: bytes  # events.chain_hash's HMAC key (audit_key.chain_key)
     genesis: str
     timelines: dict[str, Timeline]
     copy: bool  # rows as PostgreSQL COPY text (True) or tuples for SQLite executemany

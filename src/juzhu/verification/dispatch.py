@@ -79,6 +79,9 @@ MIDDLEWARE = (
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # acts only on an exception (an audit write that failed): the fast paths hand any
+    # exception to Django, which then answers through it (503)
+    "juzhu.config.audit_guard.AuditFailClosedMiddleware",
     "csp.middleware.CSPMiddleware",
 )
 MAX_BODY = 1024  # a common-case body is under 100 bytes
