@@ -139,7 +139,7 @@ def test_the_pool_refuses_a_server_without_tls_when_sslmode_requires_it(settings
 
     async def connect(sslmode: str) -> None:
         options = {**db.get("OPTIONS", {}), "sslmode": sslmode}
-        conn = await asyncpg.connect(**asgi.connect_kwargs({**db, "OPTIONS": options}), timeout=5)
+        conn = await asyncpg.connect(**asgi.connect_kwargs({**db, "OPTIONS": options}))
         await conn.close()
 
     with pytest.raises((ConnectionError, OSError, asyncpg.PostgresError)):

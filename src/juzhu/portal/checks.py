@@ -31,6 +31,7 @@ OFFICE_PURPOSES = {
     "office_cancel": ("处理注销或撤销", "handling a cancellation or revocation"),
     "office_appeal": ("办理你的申诉或复议", "handling your complaint or reconsideration"),
     "office_rating": ("回访你的评价", "following up your rating"),
+    "admin": ("系统管理员在管理后台查看", "a system administrator, in the admin site"),
     "": ("工作需要查看", "for official work"),
 }
 # why a "no": the permit's state on the date asked about
@@ -113,7 +114,7 @@ def checks_of(person: Person, lang: str, limit: int = 50) -> list[dict[str, str]
     }
     rows = []
     for log in logs:
-        officer = log.viewer_kind == "officer"
+        officer = log.viewer_kind in ("officer", "admin")  # staff: no names shown
         row = {
             "when": timezone.localtime(log.at).strftime("%Y-%m-%d %H:%M"),
             "who": say("actor_officer", lang)

@@ -71,9 +71,10 @@ def do_enqueue_notice(
     return Notification.objects.bulk_create(rows, ignore_conflicts=True)
 
 
-def seal(value: str, person: Person) -> dict[str, str]:
+def seal(value: str, person: Person | str) -> dict[str, str]:
     """A context value only the delivering worker can read (AES-GCM, ``pii``), bound to the
-    person it goes to: copied into another person's notice, it does not open."""
+    person it goes to (or a ``pii.row_ref`` string): copied into another person's notice, it
+    does not open."""
     blob = pii.encrypt(value, purpose="notice_secret", row=person)
     return {SEALED: base64.b64encode(blob).decode()}
 

@@ -76,16 +76,27 @@ def ssl_argument(options: Mapping[str, Any]) -> str | ssl.SSLContext | None:
 
 def connect_kwargs(db: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """asyncpg's connection arguments for Django's default database (or ``db``, a database
-    setting of the same shape), TLS included."""
+    setting of the same shape), TLS included, with the same budgets as Django's connections
+    (settings ``DB_*``: statement, lock, idle in transaction, connect): a stuck database
+    fails the fast path quickly and Django answers."""
     db = settings.DATABASES["default"] if db is None else db
+    statement_ms = int(getattr(settings, "DB_STATEMENT_TIMEOUT_MS", 3000))
     kwargs = {
         "host": db.get("HOST") or None,
         "port": int(db["PORT"]) if db.get("PORT") else None,
         "user": db.get("USER") or None,
         "password": db.get("PASSWORD") or None,
         "database": db["NAME"],
-        "command_timeout": 10,
-        "server_settings": {"application_name": "juzhu-verify"},
+        "timeout": float(getattr(settings, "DB_CONNECT_TIMEOUT_S", 5)),
+        "command_timeout": statement_ms / 1000 + 1 if statement_ms else 10,
+        "server_settings": {
+            "application_name": "juzhu-verify",
+            "statement_timeout": str(statement_ms),
+            "lock_timeout": str(getattr(settings, "DB_LOCK_TIMEOUT_MS", 2000)),
+            "idle_in_transaction_session_timeout": str(
+                getattr(settings, "DB_IDLE_IN_TRANSACTION_MS", 30000)
+            ),
+        },
     }
     tls = ssl_argument(db.get("OPTIONS") or {})
     if tls is not None:

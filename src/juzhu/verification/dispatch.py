@@ -70,6 +70,8 @@ PATH = "/api/verification/verify"
 # below). Any other list: everything goes to Django.
 MIDDLEWARE = (
     "django.middleware.security.SecurityMiddleware",
+    # adds nothing to an answer: it only parses multipart bodies and answers failures
+    "juzhu.config.failure.FailureMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
