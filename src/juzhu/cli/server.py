@@ -42,7 +42,12 @@ def serve(
 
     from juzhu.cli.django_setup import setup_django
 
-    setup_django()  # no keys, or the wrong ones: refused here, before uvicorn starts
+    # No keys, or the wrong ones: refused here, before uvicorn starts. Web budgets (not a
+    # batch's): this process's environment becomes uvicorn's.
+    setup_django(batch=False)
+    from django.db import connections
+
+    connections.close_all()
     os.environ["JUZHU_THREADS"] = str(threads)
     args = [
         sys.executable,
