@@ -11,7 +11,7 @@ BENCH_STAMP := $(VENV)/.installed-bench
 TEST_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/juzhu)
 
 .DEFAULT_GOAL := help
-.PHONY: help run test unit lint typecheck bench clean
+.PHONY: help run test unit lint typecheck gate bench clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -26,14 +26,19 @@ $(BENCH_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	@touch $@
 
+# Development mode (make run, the tests, the type checker, the benchmarks): missing keys are
+# generated under the project's var/. Production is the default and refuses to start without
+# its keys (README, "Running in production").
+run typecheck bench: export JUZHU_ENV = development
+
 run: $(STAMP) ## migrate the embedded database, load the demo city, serve on http://127.0.0.1:8000 (demo mode: prints how to sign in)
 	$(BIN)/juzhu policy check
 	$(BIN)/juzhu migrate
 	$(BIN)/juzhu demo --if-empty
 	JUZHU_CACHE_URL=$${JUZHU_CACHE_URL:-locmem://} JUZHU_DEMO=1 $(BIN)/juzhu serve
 
-test: $(STAMP) ## every check and test: lint, types, unit, scenarios; integration and browser suites on SQLite and PostgreSQL
-	$(MAKE) --no-print-directory lint typecheck
+test: $(STAMP) ## every check and test: lint, types, the security gate, unit, scenarios; integration, security and browser suites on SQLite and PostgreSQL
+	$(MAKE) --no-print-directory lint typecheck gate
 	$(BIN)/juzhu policy check
 	scripts/ensure-postgres.sh
 	scripts/ensure-redis.sh
@@ -51,6 +56,9 @@ lint: $(STAMP) ## ruff + import-linter (the pure core imports no Django)
 
 typecheck: $(STAMP) ## mypy --strict on all of src/juzhu (django-stubs)
 	$(BIN)/mypy
+
+gate: $(STAMP) ## security gate: ruff's S rules, check --deploy with production settings, a secrets scan
+	scripts/security-gate.sh
 
 bench: $(BENCH_STAMP) ## run the benchmarks (figures go to docs/benchmarks.md)
 	$(BIN)/python bench/planner.py

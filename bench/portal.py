@@ -69,7 +69,7 @@ ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 CITY, TZ = "shenzhen", ZoneInfo("Asia/Shanghai")
-SECRET = "bench-secret-key-not-for-production"
+SECRET = "bench-secret-key-not-for-production"  # pragma: allowlist secret (the benchmark's throwaway key)
 ENV = {
     "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB}",
     "DJANGO_SETTINGS_MODULE": "juzhu.config.settings",

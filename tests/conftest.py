@@ -9,8 +9,14 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
+import django
 import pytest
 
+# Development mode: plain http for the test client and live server, and the fixed keys
+# below. Production (the default) refuses to start without its keys
+# (tests/security/test_keys_startup.py), so the settings are loaded here, after these lines,
+# and not by pytest-django from an ini option before any conftest runs.
+os.environ["JUZHU_ENV"] = "development"
 os.environ.setdefault("JUZHU_SECRET_KEY", "test-secret-key-not-for-production")
 os.environ.setdefault("JUZHU_DATA_KEY", base64.b64encode(b"d" * 32).decode())
 os.environ.setdefault("JUZHU_INDEX_KEY", base64.b64encode(b"i" * 32).decode())
@@ -20,6 +26,8 @@ os.environ.setdefault("JUZHU_AUDIT_KEY", base64.b64encode(b"a" * 32).decode())
 # development machine (scan when clamd answers, else a logged warning); the T9 tests start
 # their own clamd and require the scan (tests/security/test_t09_uploads.py).
 os.environ.setdefault("JUZHU_UPLOAD_SCAN_REQUIRED", "0")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "juzhu.config.settings")
+django.setup()  # pytest-django blocks the database from its pytest_configure on
 
 
 def pytest_configure(config: Any) -> None:

@@ -80,8 +80,13 @@ def _pages(browser: Any, live_server: Any, request: Any, width: int, height: int
     pg = context.new_page()
     pg.set_default_timeout(15_000)
     pg.shots = Shots(request.node.name)  # type: ignore[attr-defined]
+    # The Content-Security-Policy stays on in the browser suite: a page whose script or
+    # style it blocks fails the journey (issue 14, tests/security/test_transport_headers.py).
+    blocked: list[str] = []
+    pg.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)  # fmt: skip
     yield pg
     context.close()
+    assert not blocked, f"the CSP blocked something on a page: {blocked}"
 
 
 @pytest.fixture()

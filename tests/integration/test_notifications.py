@@ -4,13 +4,17 @@ crashed — retried with backoff, and throttled per phone number without being d
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+import hmac
 import os
 import re
 import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -214,7 +218,7 @@ def every_notice(alice: Person) -> list[Notification]:
     do_enqueue_login_code(alice, "123456", expires_at=timezone.now() + dt.timedelta(minutes=5))
     notices = list(Notification.objects.all())
     for n in notices:  # a login code is sealed in the row; the worker opens it to render
-        n.context = unsealed(n.context)
+        n.context = unsealed(n.context, n.person)
     return notices
 
 
@@ -603,17 +607,20 @@ def live_db(tmp_path: Path) -> Iterator[tuple[Any, dict[str, str]]]:
         assert juzhu("migrate", env=env, stdout=subprocess.DEVNULL).wait(timeout=120) == 0
         with psycopg.connect(dbname=live, autocommit=True, **admin) as conn:
             phones = [f"139{i:08d}" for i in range(LIVE_PEOPLE)]
+            ids = [uuid.uuid4() for _ in phones]  # each ciphertext is bound to its row
             with conn.cursor() as cursor:
                 cursor.executemany(
                     "INSERT INTO registry_person (id, city, id_kind, id_number_enc, "
                     "id_number_index, id_number_masked, name, phone_enc, phone_index, "
-                    "phone_masked, email, lang, created_at) VALUES (gen_random_uuid(), "
+                    "phone_masked, email, lang, created_at) VALUES (%s, "
                     "'shenzhen', 'mainland', '\\x00', %s, '4403**********0000', %s, %s, %s, "
                     "%s, '', 'zh', now())",
                     [
-                        (f"live-{i}", str(i), pii.encrypt(phone, purpose="phone"),
-                         pii.blind_index(phone, purpose="phone"), phone[:3] + "****" + phone[-4:])
-                        for i, phone in enumerate(phones)
+                        (pid, f"live-{i}", str(i),
+                         pii.encrypt_checked(phone, purpose="phone", row=f"registry_person:{pid}"),
+                         hmac.new(base64.b64decode(settings.INDEX_KEY), f"phone:{phone}".encode(),
+                                  hashlib.sha256).hexdigest(), phone[:3] + "****" + phone[-4:])
+                        for i, (pid, phone) in enumerate(zip(ids, phones, strict=True))
                     ],
                 )  # fmt: skip
             conn.execute(_LIVE_ROWS)

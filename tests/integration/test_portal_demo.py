@@ -39,7 +39,7 @@ def outbox(settings: Any, tmp_path: Path) -> Path:
 
 
 def id_number_of(person: Person) -> str:
-    return pii.decrypt(bytes(person.id_number_enc), purpose="id_number")
+    return pii.decrypt(bytes(person.id_number_enc), purpose="id_number", row=person)
 
 
 def ask_code(client: Client, person: Person) -> str:

@@ -41,7 +41,7 @@ def sent_codes(outbox: Path) -> list[dict[str, Any]]:
 def id_number_of(person: Person) -> str:
     from juzhu.registry import pii
 
-    return pii.decrypt(bytes(person.id_number_enc), purpose="id_number")
+    return pii.decrypt(bytes(person.id_number_enc), purpose="id_number", row=person)
 
 
 def test_code_sent_to_the_registered_phone_logs_the_holder_in(

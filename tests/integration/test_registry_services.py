@@ -24,7 +24,7 @@ CLERK = Actor("officer:bob")
 def test_id_numbers_are_encrypted_indexed_and_masked(alice: Person) -> None:
     raw = bytes(alice.id_number_enc)
     assert b"1992" not in raw
-    number = pii.decrypt(raw, purpose="id_number")
+    number = pii.decrypt(raw, purpose="id_number", row=alice)
     assert len(number) == 18 and number.startswith("440304")
     assert alice.id_number_masked == number[:4] + "*" * 10 + number[-4:]
     assert services.find_person(number) == alice
@@ -32,7 +32,7 @@ def test_id_numbers_are_encrypted_indexed_and_masked(alice: Person) -> None:
 
 
 def test_registering_the_same_id_number_twice_returns_the_same_person(alice: Person) -> None:
-    number = pii.decrypt(bytes(alice.id_number_enc), purpose="id_number")
+    number = pii.decrypt(bytes(alice.id_number_enc), purpose="id_number", row=alice)
     again = services.do_register_person(number.lower(), "别名", city="shenzhen")
     assert again.pk == alice.pk
     assert Person.objects.count() == 1

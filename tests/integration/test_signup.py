@@ -62,7 +62,7 @@ def test_a_number_on_record_gets_the_code_on_its_own_phone_and_is_not_changed(
     client: Client, outbox: Path
 ) -> None:
     alice = make_person(name="艾丽斯", phone="13812345678")
-    number = pii.decrypt(bytes(alice.id_number_enc), purpose="id_number")
+    number = pii.decrypt(bytes(alice.id_number_enc), purpose="id_number", row=alice)
     r = sign_up(client, number, "13900009999", name="冒名者")
     assert r.status_code == 302 and r["Location"] == "/portal/login/code/"  # the same reply
     alice.refresh_from_db()
@@ -108,7 +108,7 @@ def test_the_phone_changes_with_a_code_to_the_old_number(client: Client, outbox:
     assert r.status_code == 302
     alice.refresh_from_db()
     assert alice.phone_masked == "137****1111"
-    assert pii.decrypt(bytes(alice.phone_enc), purpose="phone") == "13700001111"
+    assert pii.decrypt(bytes(alice.phone_enc), purpose="phone", row=alice) == "13700001111"
 
 
 def test_a_self_declared_account_changes_its_phone_at_the_counter_only(

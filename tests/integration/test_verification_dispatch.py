@@ -8,7 +8,7 @@ each refusal, each request it does not recognise as the common case — is cover
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -321,11 +321,11 @@ def test_a_key_in_a_lower_case_scheme_is_still_a_bearer_key(
     "changed",
     [
         {"MIDDLEWARE": dispatch.MIDDLEWARE[:-1]},
-        {"SECURE_SSL_REDIRECT": True},
         {"USE_X_FORWARDED_HOST": True},
-        {"SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https")},
+        {"SECURE_SSL_REDIRECT": True, "SECURE_REDIRECT_EXEMPT": [r"^api/"]},
+        {"CONTENT_SECURITY_POLICY_REPORT_ONLY": {"DIRECTIVES": {"default-src": ["'self'"]}}},
     ],
-    ids=["middleware", "ssl-redirect", "forwarded-host", "proxy-ssl"],
+    ids=["middleware", "forwarded-host", "redirect-exempt", "csp-report-only"],
 )
 def test_settings_the_dispatch_does_not_reproduce_leave_everything_to_django(
     alice: Person,
@@ -344,6 +344,62 @@ def test_settings_the_dispatch_does_not_reproduce_leave_everything_to_django(
     with override_settings(**changed):
         call(wsgi.application, body(code_for(alice, school, "school_enrollment")), school_key)
     assert answered == [1]
+
+
+# Production's settings (config/settings.py outside development mode): https redirect, the
+# proxy's X-Forwarded-Proto, HSTS; the CSP is on in both modes.
+PRODUCTION = {
+    "SECURE_SSL_REDIRECT": True,
+    "SECURE_PROXY_SSL_HEADER": ("HTTP_X_FORWARDED_PROTO", "https"),
+    "SECURE_HSTS_SECONDS": 31_536_000,
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS": True,
+    "SECURE_HSTS_PRELOAD": True,
+}
+
+
+@pytest.fixture()
+def production() -> Iterator[None]:
+    """Production's settings, with Django's middleware rebuilt under them (SecurityMiddleware
+    reads its settings once, when the handler loads it)."""
+    with override_settings(**PRODUCTION):
+        wsgi.django_application.load_middleware()
+        yield
+    wsgi.django_application.load_middleware()
+
+
+@pytest.mark.skipif(not POSTGRES, reason="the one statement is PostgreSQL's")
+def test_under_production_settings_a_request_through_the_tls_proxy_is_answered_as_django_would(
+    alice: Person,
+    permit: Permit,
+    school: RelyingParty,
+    school_key: str,
+    monkeypatch: Any,
+    production: None,
+) -> None:
+    """The fast path stays on in production, with HSTS and the CSP in its answer exactly as
+    Django's middleware adds them."""
+    forwarded = {"HTTP_X_FORWARDED_PROTO": "https"}
+    django = call(wsgi.django_application, body(code_for(alice, school, "school_enrollment")), school_key, extra=forwarded)  # fmt: skip
+
+    def not_django(environ: Any, start_response: Any) -> Any:
+        raise AssertionError("Django answered")
+
+    monkeypatch.setattr(wsgi.application, "app", not_django)
+    served = call(wsgi.application, body(code_for(alice, school, "school_enrollment")), school_key, extra=forwarded)  # fmt: skip
+    assert served.code == 200
+    assert comparable(served) == comparable(django)
+    headers = dict(served.headers)
+    assert headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert "script-src 'self'" in headers["Content-Security-Policy"]
+
+
+def test_under_production_settings_a_plain_http_request_is_left_to_django_to_redirect(
+    alice: Person, permit: Permit, school: RelyingParty, school_key: str, production: None
+) -> None:
+    served = same_as_django(
+        lambda: (body(code_for(alice, school, "school_enrollment")), school_key, {})
+    )
+    assert served.code == 301
 
 
 def test_the_dispatch_reproduces_exactly_the_configured_middleware() -> None:

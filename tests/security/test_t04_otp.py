@@ -40,7 +40,7 @@ def alice(db: Any) -> Person:
 
 
 def number_of(person: Person) -> str:
-    return pii.decrypt(bytes(person.id_number_enc), purpose="id_number")
+    return pii.decrypt(bytes(person.id_number_enc), purpose="id_number", row=person)
 
 
 def _codes_page(client: Client, person: Person) -> Any:

@@ -24,7 +24,7 @@ from juzhu.backoffice.auth import issue_enrolment_token
 from juzhu.registry.models import AccessLog, Officer, Person, RelyingParty
 
 pytestmark = [pytest.mark.django_db, frozen]
-PASSWORD = "a-long-admin-password"
+PASSWORD = "a-long-admin-password"  # pragma: allowlist secret (a test officer's)
 
 
 @pytest.fixture()

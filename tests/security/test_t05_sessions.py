@@ -147,7 +147,7 @@ def outbox(settings: Any, tmp_path: Path) -> Path:
 def test_the_holders_session_id_changes_at_login_and_dies_at_logout(outbox: Path) -> None:
     alice = make_person(name="爱丽丝")
     client = Client()
-    client.post("/portal/login/", {"id_number": pii.decrypt(bytes(alice.id_number_enc), purpose="id_number")})  # fmt: skip
+    client.post("/portal/login/", {"id_number": pii.decrypt(bytes(alice.id_number_enc), purpose="id_number", row=alice)})  # fmt: skip
     before = client.cookies[SESSION].value
     assert client.post("/portal/login/code/", {"code": last_code(outbox)}).status_code == 302
     after = client.cookies[SESSION].value

@@ -103,7 +103,7 @@ def drill() -> Iterator[Drill]:
     if os.geteuid() != 0 and os.geteuid() != ids[0]:
         pytest.skip("needs to run as root or postgres (initdb runs as postgres)")
     home = Path(tempfile.mkdtemp(prefix="juzhu-pitr-"))
-    os.chmod(home, 0o755)
+    os.chmod(home, 0o755)  # noqa: S103 (initdb runs as postgres and must enter the scratch dir)
     for sub in ("run", "repo", "log", "lock", "spool"):
         (home / sub).mkdir()
     d = Drill(home)

@@ -2,7 +2,7 @@
 
 One module per group of commands: ``plans`` (plan, example), ``policy``, ``server`` (serve),
 ``data`` (migrate, demo, import, audit), ``jobs`` (sweep, office-deem, notify), ``letters``
-(letter verify, letter key), ``officer``
+(letter verify, letter key), ``keys`` (keys check, keys rotate), ``officer``
 and ``verification`` (credential, verification). Each group's Typer (``policy_app`` …) lives
 with its commands; the top-level commands are plain functions, registered here in the order
 ``juzhu --help`` lists them.
@@ -16,6 +16,7 @@ from juzhu.cli.data import audit_app, demo, import_permits, migrate
 from juzhu.cli.db import db_app
 from juzhu.cli.django_setup import setup_django
 from juzhu.cli.jobs import notify_app, office_deem, sweep
+from juzhu.cli.keys import keys_app
 from juzhu.cli.letters import letter_app
 from juzhu.cli.officer import officer_app
 from juzhu.cli.plans import example, plan
@@ -46,6 +47,7 @@ app.add_typer(notify_app, name="notify")
 app.add_typer(officer_app, name="officer")
 app.add_typer(credential_app, name="credential")
 app.add_typer(verification_app, name="verification")
+app.add_typer(keys_app, name="keys")
 
 
 def main() -> None:  # pragma: no cover

@@ -19,10 +19,18 @@ def setup_django(*, owner: bool = False, batch: bool = True) -> None:
     roles``), so it connects as the schema's owner, ``DATABASE_OWNER_URL``, when that is set;
     the service and every other command use ``DATABASE_URL`` (the role that owns nothing).
     ``batch``: the command's own work (longer database timeouts); ``juzhu serve`` passes
-    False so the web budgets hold."""
+    False so the web budgets hold.
+
+    Refuses to go on, with one line naming the variable and exit code 2, when a key is
+    missing or malformed (production: ``juzhu.config.keys``) or is not the key the database
+    was written with (``registry.keycheck``): no command or worker runs with other keys."""
+    import contextlib
     import os
 
     import django
+    import typer
+    from django.core.exceptions import ImproperlyConfigured
+    from django.db import DatabaseError
 
     if owner and os.environ.get("DATABASE_OWNER_URL"):
         os.environ["DATABASE_URL"] = os.environ["DATABASE_OWNER_URL"]
@@ -31,4 +39,13 @@ def setup_django(*, owner: bool = False, batch: bool = True) -> None:
         os.environ.setdefault("JUZHU_DB_LOCK_TIMEOUT", BATCH_LOCK_TIMEOUT_MS)
         os.environ.setdefault("JUZHU_DB_IDLE_IN_TRANSACTION_TIMEOUT", BATCH_IDLE_IN_TRANSACTION_MS)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "juzhu.config.settings")
-    django.setup()
+    try:
+        django.setup()
+        from juzhu.registry import keycheck
+
+        # the database unreachable now: checked again before the first write (pii)
+        with contextlib.suppress(DatabaseError):
+            keycheck.ensure_keys()
+    except ImproperlyConfigured as exc:
+        typer.echo(f"juzhu: {exc}", err=True)
+        raise typer.Exit(2) from None

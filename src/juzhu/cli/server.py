@@ -40,7 +40,14 @@ def serve(
     ``--notify`` (the default) a ``juzhu notify run`` worker runs beside it and ends with it."""
     import os
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "juzhu.config.settings")
+    from juzhu.cli.django_setup import setup_django
+
+    # No keys, or the wrong ones: refused here, before uvicorn starts. Web budgets (not a
+    # batch's): this process's environment becomes uvicorn's.
+    setup_django(batch=False)
+    from django.db import connections
+
+    connections.close_all()
     os.environ["JUZHU_THREADS"] = str(threads)
     args = [
         sys.executable,
@@ -73,7 +80,7 @@ def serve(
     typer.echo(f"juzhu serving on http://{host}:{port}/ (Ctrl-C to stop)")
     if notify:
         start_worker()
-    os.execv(args[0], args)
+    os.execv(args[0], args)  # noqa: S606 (our own interpreter and fixed arguments, no shell)
 
 
 def _demo_on() -> bool:

@@ -1,9 +1,12 @@
 """One env-driven settings module (healthchecks' hc/settings.py style).
 
 Defaults give a working embedded service: SQLite in ``var/`` with WAL, a busy timeout and
-IMMEDIATE transactions. Set ``DATABASE_URL`` (postgres://...) for PostgreSQL. Keys for
-personal data come from the environment (``JUZHU_DATA_KEY``, ``JUZHU_INDEX_KEY``) or, for a
-development machine, from ``var/dev-keys.env``, generated once — never from the database.
+IMMEDIATE transactions. Set ``DATABASE_URL`` (postgres://...) for PostgreSQL.
+
+Production is the default (``JUZHU_ENV``): the keys come from the environment and nothing
+starts without them (``juzhu.config.keys``); cookies are Secure, HSTS and a CSP are sent.
+``JUZHU_ENV=development`` (``make run``, the tests) generates missing keys under the
+project's absolute ``var/`` and keeps plain http working.
 """
 
 from __future__ import annotations
@@ -16,14 +19,19 @@ from typing import Any
 import dj_database_url
 import django_stubs_ext
 
-from juzhu.config.keys import load_keys
+from juzhu.config import keys as _keys
 
 # The generic classes django-stubs types (``admin.ModelAdmin[Officer]``,
 # ``forms.ModelForm[Office]``) subscriptable at run time too; nothing else changes.
 django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("JUZHU_VAR_DIR", Path.cwd() / "var"))
+
+# -- keys and environment (helper keys, issue 14): checked first, before anything is created
+JUZHU_ENV = _keys.environment()
+DEVELOPMENT = JUZHU_ENV == _keys.DEVELOPMENT
+_KEYS = _keys.keys_for()  # production: every key from the environment, or a refusal
+VAR_DIR = _keys.var_dir()  # absolute: never the working directory's ./var
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -31,13 +39,20 @@ def env_bool(name: str, default: bool) -> bool:
 
 
 DEBUG = env_bool("JUZHU_DEBUG", False)
-SECRET_KEY = os.environ.get("JUZHU_SECRET_KEY") or load_keys(VAR_DIR)["JUZHU_SECRET_KEY"]
-DATA_KEY = os.environ.get("JUZHU_DATA_KEY") or load_keys(VAR_DIR)["JUZHU_DATA_KEY"]
-INDEX_KEY = os.environ.get("JUZHU_INDEX_KEY") or load_keys(VAR_DIR)["JUZHU_INDEX_KEY"]
+SECRET_KEY = _KEYS["JUZHU_SECRET_KEY"]
+DATA_KEY = _KEYS["JUZHU_DATA_KEY"]
+INDEX_KEY = _KEYS["JUZHU_INDEX_KEY"]
+# Previous data keys (comma-separated), kept only while ``juzhu keys rotate`` re-encrypts.
+DATA_KEYS_OLD = [
+    k.strip() for k in os.environ.get("JUZHU_DATA_KEY_OLD", "").split(",") if k.strip()
+]
+INDEX_KEYS_OLD = [
+    k.strip() for k in os.environ.get("JUZHU_INDEX_KEY_OLD", "").split(",") if k.strip()
+]
 # The seal of the letters (Ed25519 seed, base64 of 32 bytes): ``juzhu letter verify`` checks it.
-SEAL_KEY = os.environ.get("JUZHU_SEAL_KEY") or load_keys(VAR_DIR)["JUZHU_SEAL_KEY"]
+SEAL_KEY = _KEYS["JUZHU_SEAL_KEY"]
 # Keys the history's hash chains and signs its anchors (registry/audit_key.py), base64 of 32 bytes.
-AUDIT_KEY = os.environ.get("JUZHU_AUDIT_KEY") or load_keys(VAR_DIR)["JUZHU_AUDIT_KEY"]
+AUDIT_KEY = _KEYS["JUZHU_AUDIT_KEY"]
 LETTER_DIR = Path(os.environ.get("JUZHU_LETTER_DIR", str(VAR_DIR / "letters")))
 ALLOWED_HOSTS = os.environ.get("JUZHU_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 SITE_URL = os.environ.get("JUZHU_SITE_URL", "http://127.0.0.1:8000")
@@ -48,12 +63,15 @@ SITE_URL = os.environ.get("JUZHU_SITE_URL", "http://127.0.0.1:8000")
 # JUZHU_ALLOWED_HOSTS, or a real SMS gateway, means it is not one.
 DEMO = env_bool("JUZHU_DEMO", False)
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]", "testserver"}
-if DEMO and (set(ALLOWED_HOSTS) - LOCAL_HOSTS or os.environ.get("JUZHU_SMS_GATEWAY")):
+if DEMO and (
+    set(ALLOWED_HOSTS) - LOCAL_HOSTS or os.environ.get("JUZHU_SMS_GATEWAY") or not DEVELOPMENT
+):
     from django.core.exceptions import ImproperlyConfigured
 
     raise ImproperlyConfigured(
         "JUZHU_DEMO=1 shows login codes on the page and is for a development machine only; "
-        "unset JUZHU_DEMO (JUZHU_ALLOWED_HOSTS and JUZHU_SMS_GATEWAY say this is not one)"
+        "unset JUZHU_DEMO (JUZHU_ALLOWED_HOSTS, JUZHU_SMS_GATEWAY or JUZHU_ENV, which is not "
+        "development, say this is not one)"
     )
 
 INSTALLED_APPS = [
@@ -73,6 +91,7 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_filters",
     "juzhu.backoffice",
+    "csp",  # django-csp: the Content-Security-Policy header (its settings checks)
 ]
 
 MIDDLEWARE = [
@@ -94,6 +113,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # a read whose access log cannot be written: 503, nothing of the record (security.md T14)
     "juzhu.config.audit_guard.AuditFailClosedMiddleware",
+    "csp.middleware.CSPMiddleware",  # every response: see CONTENT_SECURITY_POLICY
 ]
 
 ROOT_URLCONF = "juzhu.config.urls"
@@ -238,8 +258,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("JUZHU_LOG_LEVEL", "WARNING")},
 }
 
-# Verification (juzhu.verification). Keys come from the environment (a secrets manager) or,
-# on a development machine, from var/dev-verify-keys.env, generated once — never the database.
+# Verification (juzhu.verification). Keys come from the environment (a secrets manager;
+# production refuses to start without them) or, in development mode, from
+# var/dev-verify-keys.env, generated once — never the database.
 # JUZHU_VERIFY_SIGNING_KEY: base64 of a 32-byte Ed25519 private key (signs credentials and
 # status lists); JUZHU_VERIFY_SECRET: base64 of 32 bytes (pseudonyms, consent-code hashes).
 VERIFY_SIGNING_KEY = os.environ.get("JUZHU_VERIFY_SIGNING_KEY", "")
@@ -254,6 +275,47 @@ VERIFY_STATUS_LIST_HOURS = int(os.environ.get("JUZHU_VERIFY_STATUS_LIST_HOURS", 
 VERIFY_KEY_PER_MINUTE = int(os.environ.get("JUZHU_VERIFY_KEY_PER_MINUTE", "600"))
 VERIFY_KEY_PER_DAY = int(os.environ.get("JUZHU_VERIFY_KEY_PER_DAY", "20000"))
 VERIFY_ROTATION_GRACE_HOURS = int(os.environ.get("JUZHU_VERIFY_ROTATION_GRACE_HOURS", "24"))
+
+# -- transport and browser hardening (helper keys, issue 14) --------------------------------
+# Production (the default): cookies only over TLS, HSTS, http redirected to https. The TLS
+# ends at the reverse proxy (README), which must set X-Forwarded-Proto itself
+# (``proxy_set_header X-Forwarded-Proto $scheme;`` overwrites what a client sent);
+# JUZHU_PROXY_SSL_HEADER=0 where uvicorn terminates TLS itself. Development keeps plain
+# http working for ``make run`` and the tests.
+_SECURE = not DEVELOPMENT
+SESSION_COOKIE_SECURE = _SECURE
+CSRF_COOKIE_SECURE = _SECURE
+SESSION_COOKIE_HTTPONLY = True
+SECURE_SSL_REDIRECT = _SECURE
+SECURE_HSTS_SECONDS = 31_536_000 if _SECURE else 0  # a year
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _SECURE
+SECURE_HSTS_PRELOAD = _SECURE and env_bool("JUZHU_HSTS_PRELOAD", True)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if _SECURE and env_bool("JUZHU_PROXY_SSL_HEADER", True):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp) on every response, in both modes, so the tests and
+# the browser suite see the policy production sends. Scripts only from our own origin (htmx
+# and portal.js are vendored files; no template has an inline script or event handler).
+# Styles allow 'unsafe-inline': the letters carry their own <style> (one template for the
+# screen, the draft preview's srcdoc frame and WeasyPrint), and htmx adds its indicator
+# style; inline CSS cannot run code, and every value in it is autoescaped.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # -- Abuse and privileged access (issue 14, helper "auth") ---------------------------------
 # The shared cache holds the rate-limit counters (django-ratelimit), the global SMS budget

@@ -183,7 +183,7 @@ class SmsBackend:
             take_sms_token(person.phone_index, delivery.now)
         # Decrypted here and only here; the plain number lives in this frame alone.
         try:
-            phone = pii.decrypt(bytes(person.phone_enc), purpose="phone")
+            phone = pii.decrypt(bytes(person.phone_enc), purpose="phone", row=person)
         except (InvalidTag, ValueError):
             # Retried, not failed: the usual cause is a worker started with the wrong key,
             # and the notice should go out once the operator fixes it.

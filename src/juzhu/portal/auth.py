@@ -232,7 +232,8 @@ def _start(key: str, client: str, now: dt.datetime, stepped_up: bool) -> Started
             # thread waits on a gateway). Nobody to tell for an unknown number: same reply.
             queued = do_enqueue_login_code(person, code, expires_at=now + CODE_TTL)
         if queued is None:
-            seal(code)  # the same sealing work as a queued code: no timing tells them apart
+            # the same sealing work as a queued code: no timing tells them apart
+            seal(code, "registry_person:none")
         _attempt("send", key, client, "sent", now)
     shown = code if settings.DEMO and person is not None and person.phone_masked else ""
     return Started(challenge_id, now, demo_code=shown)

@@ -54,7 +54,9 @@ def change_phone(request: auth.HolderRequest) -> HttpResponse:
                 code_form.add_error("code", exc.message(lang))
             else:
                 if who.pk == person.pk:
-                    new = pii.decrypt(bytes.fromhex(pending["phone"]), purpose="pending_phone")
+                    new = pii.decrypt(
+                        bytes.fromhex(pending["phone"]), purpose="pending_phone", row=person
+                    )
                     services.do_change_phone(
                         person, new, actor=services.Actor(f"holder:{person.pk}")
                     )
@@ -72,7 +74,7 @@ def change_phone(request: auth.HolderRequest) -> HttpResponse:
         elif form.is_valid():
             from juzhu.registry.idnumbers import parse_id_number
 
-            number = pii.decrypt(bytes(person.id_number_enc), purpose="id_number")
+            number = pii.decrypt(bytes(person.id_number_enc), purpose="id_number", row=person)
             try:
                 started = auth.start_login(
                     parse_id_number(number).value, auth.ip_key(request), stepped_up=True
@@ -81,7 +83,9 @@ def change_phone(request: auth.HolderRequest) -> HttpResponse:
                 form.add_error("phone", exc.message(lang))
                 status = exc.status
             else:
-                sealed = pii.encrypt(form.cleaned_data["phone"], purpose="pending_phone").hex()
+                sealed = pii.encrypt(
+                    form.cleaned_data["phone"], purpose="pending_phone", row=person
+                ).hex()
                 request.session[PENDING] = {"challenge": str(started.challenge_id), "phone": sealed}
                 return render(
                     request,

@@ -151,7 +151,7 @@ def demo_cast() -> list[CastMember]:
     for name, (station, zh, en) in CAST.items():
         p = Person.objects.filter(name=name, permits__station=station).order_by("pk").first()
         if p is not None:
-            number = pii.decrypt(bytes(p.id_number_enc), purpose="id_number")
+            number = pii.decrypt(bytes(p.id_number_enc), purpose="id_number", row=p)
             cast.append(CastMember(name, number, p.phone_masked, (zh, en)))
     return cast
 

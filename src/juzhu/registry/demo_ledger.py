@@ -151,12 +151,12 @@ class Ledger(LedgerFacts):
         person = Person(
             id=self.uuid(), city=city, id_kind=parsed.kind, name=name.strip(),
             birth_date=parsed.birth_date, lang="zh",
-            id_number_enc=pii.encrypt(parsed.value, purpose="id_number"),
             id_number_index=pii.blind_index(parsed.value, purpose="id_number"),
             id_number_masked=parsed.value[:4] + "*" * 10 + parsed.value[-4:],
         )  # fmt: skip
+        person.id_number_enc = pii.encrypt(parsed.value, purpose="id_number", row=person)
         if phone:
-            person.phone_enc = pii.encrypt(phone, purpose="phone")
+            person.phone_enc = pii.encrypt(phone, purpose="phone", row=person)
             person.phone_index = pii.blind_index(phone, purpose="phone")
             person.phone_masked = mask_phone(phone)
         self.people.append(person)

@@ -336,7 +336,7 @@ def record_details(kind: str, ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[str
         # One query with the ids as one array parameter: hundreds of thousands of ids would
         # otherwise be as many bound parameters.
         query = (
-            f"SELECT r.id, r.{number}, r.station, p.id_number_masked "  # noqa: S608 (code-constant identifiers, bound values)
+            f"SELECT r.id, r.{number}, r.station, p.id_number_masked "  # noqa: S608 (names from the models)
             f"FROM {model._meta.db_table} r JOIN {Person._meta.db_table} p "
             "ON p.id = r.person_id WHERE r.id = ANY(%s)"
         )

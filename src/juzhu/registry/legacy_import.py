@@ -48,6 +48,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from juzhu.registry import keycheck, pii
 from juzhu.registry.legacy_import_chunks import (
     COLUMNS,
     NO_TERMS,
@@ -319,6 +320,7 @@ def _context(path: Path, columns: dict[str, int], today: dt.date, now: dt.dateti
         on=json.dumps(today.isoformat()),
         source=json.dumps(path.name, ensure_ascii=False),
         data_key=base64.b64decode(settings.DATA_KEY),
+        data_kid=pii.key_id(settings.DATA_KEY),
         index_key=base64.b64decode(settings.INDEX_KEY),
         chain_key=chain_key(),
         genesis=GENESIS_HASH,
@@ -352,6 +354,7 @@ def import_permits(
     columns, chunks = scan(path)
     today = today or timezone.localdate()
     now = timezone.now()
+    keycheck.ensure_keys()  # a wrong key is refused before a single row is written
     ctx = _context(path, columns, today, now)
     if workers is None:
         workers = (os.cpu_count() or 1) if path.stat().st_size >= PARALLEL_FROM else 0

@@ -30,7 +30,7 @@ _NUMBER = re.compile(r"[A-Za-z0-9-]{1,32}")
 _CHECK = "0123456789X"  # stdnum.cn.ric: check = (1 - 2 * int(first 17, 13)) % 11
 _VARIANT = dict(zip("0123456789abcdef", "89ab89ab89ab89ab", strict=True))  # RFC 4122 variant
 _RANDOM_PER_ROW = 44  # random parts of two uuids (10 + 10) and two AES-GCM nonces (12 + 12)
-VERSION = b"\x01"  # pii.VERSION: the ciphertext layout version
+VERSION = b"\x02"  # pii.VERSION: the ciphertext layout version (then the key id)
 
 
 def _mac(key: bytes, prefix: bytes) -> tuple[Any, Any]:

@@ -67,6 +67,7 @@ class Context:
     on: str  # the import's date, as JSON
     source: str  # the file's name, as JSON
     data_key: bytes
+    data_kid: bytes  # pii.key_id of the data key: the ciphertexts name their key
     index_key: bytes
     chain_key: bytes  # events.chain_hash's HMAC key (audit_key.chain_key)
     genesis: str

@@ -53,7 +53,7 @@ INSERT INTO registry_person (id, city, id_kind, id_number_enc, id_number_index,
 SELECT person_id, city, id_kind, id_enc, id_index, id_masked, name, phone_enc, phone_index,
   phone_masked, '', 'zh', birth_date, %s
 FROM {STAGING} ORDER BY id_index, line
-ON CONFLICT (id_number_index) DO NOTHING"""  # noqa: S608 (code-constant identifiers, bound values)
+ON CONFLICT (id_number_index) DO NOTHING"""  # noqa: S608 (module constants only)
 PERMITS = f"""
 INSERT INTO registry_permit (id, number, person_id, city, district, station, version,
   last_event_seq, last_event_hash, verification_locked, updated_at, {", ".join(FACTS)})
@@ -61,7 +61,7 @@ SELECT s.permit_id, s.number,
   (SELECT p.id FROM registry_person p WHERE p.id_number_index = s.id_index),
   s.city, s.district, s.station, 1, 1, s.hash, %s, %s, {", ".join("s." + f for f in FACTS)}
 FROM {STAGING} s ORDER BY s.line
-ON CONFLICT (number) DO NOTHING"""  # noqa: S608 (code-constant identifiers, bound values)
+ON CONFLICT (number) DO NOTHING"""  # noqa: S608 (module constants only)
 EVENTS = """
 INSERT INTO registry_event (city, record_type, record_id, seq, name, on_date, occurred_at,
   actor, dedupe_key, body, prev_hash, hash)
@@ -109,9 +109,9 @@ class Loader:
                     copy.write(b"\n".join(rows) + b"\n")
                 cur.execute(f"ANALYZE {STAGING} (id_index, permit_id)")
             else:
-                cur.execute(f"DELETE FROM {STAGING}")  # noqa: S608 (code-constant identifiers, bound values)
+                cur.execute(f"DELETE FROM {STAGING}")  # noqa: S608 (a module constant)
                 marks = ", ".join(["%s"] * len(STAGED))
-                cur.executemany(f"INSERT INTO {STAGING} VALUES ({marks})", rows)  # noqa: S608 (code-constant identifiers, bound values)
+                cur.executemany(f"INSERT INTO {STAGING} VALUES ({marks})", rows)  # noqa: S608 (constant, placeholders)
             cur.execute(PEOPLE, [self.now])
             people = cur.rowcount
             event_args = [self.today, self.now, self.genesis]

@@ -97,6 +97,7 @@ def check_chunk(chunk: Chunk) -> Checked:  # noqa: C901 (one tight loop, on purp
     today, timelines, copy = ctx.today, ctx.timelines, ctx.copy
     at, on, source = ctx.at, ctx.on, ctx.source
     encrypt, areas = st["aead"].encrypt, st["areas"]
+    enc_head = VERSION + ctx.data_kid
     id_mac, phone_mac, chain = st["id_mac"], st["phone_mac"], st["chain"]
     (i_id, i_name, i_phone, i_city, i_district, i_station, i_number, i_status, i_issued,
      i_endorsed, i_due, i_suspended, i_cancelled, i_reason, i_expires, i_basis, i_housing,
@@ -305,12 +306,15 @@ def check_chunk(chunk: Chunk) -> Checked:  # noqa: C901 (one tight loop, on purp
         person_id = f"{ms}7{h[:3]}{_VARIANT[h[3]]}{h[4:19]}"  # 32 hex digits
         permit_id = f"{ms}7{h[20:23]}{_VARIANT[h[23]]}{h[24:39]}"
         vb = v.encode()
-        id_enc = VERSION + n_id + encrypt(n_id, vb, b"id_number")
+        # pii.associated_data: the field and the row (``table:uuid``), so no swap opens
+        p = person_id
+        row_aad = f"\x1fregistry_person:{p[:8]}-{p[8:12]}-{p[12:16]}-{p[16:20]}-{p[20:]}".encode()
+        id_enc = enc_head + n_id + encrypt(n_id, vb, b"id_number" + row_aad)
         id_index = blind_index(id_mac, vb)
         phone_enc, phone_index, phone_masked = None, "", ""
         if phone:
             pb = phone.encode()
-            phone_enc = VERSION + n_phone + encrypt(n_phone, pb, b"phone")
+            phone_enc = enc_head + n_phone + encrypt(n_phone, pb, b"phone" + row_aad)
             phone_index, phone_masked = blind_index(phone_mac, pb), phone[:3] + "****" + phone[-4:]
         # events.canonical form (keys sorted, no spaces); test_import checks it byte for byte
         body = (

@@ -396,6 +396,7 @@ from juzhu.registry.models_documents import (  # noqa: E402
     Notification,
     PolicyText,
 )
+from juzhu.registry.models_keys import KeyCheck, KeyRotation  # noqa: E402
 from juzhu.registry.models_rating import ServiceRating  # noqa: E402
 
 __all__ = [
@@ -410,6 +411,8 @@ __all__ = [
     "Endorsement",
     "Event",
     "Jurisdictional",
+    "KeyCheck",
+    "KeyRotation",
     "Letter",
     "Notification",
     "Office",

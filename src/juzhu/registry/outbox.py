@@ -71,16 +71,18 @@ def do_enqueue_notice(
     return Notification.objects.bulk_create(rows, ignore_conflicts=True)
 
 
-def seal(value: str) -> dict[str, str]:
-    """A context value only the delivering worker can read (AES-GCM, ``pii``)."""
-    blob = pii.encrypt(value, purpose="notice_secret")
+def seal(value: str, person: Person | str) -> dict[str, str]:
+    """A context value only the delivering worker can read (AES-GCM, ``pii``), bound to the
+    person it goes to (or a ``pii.row_ref`` string): copied into another person's notice, it
+    does not open."""
+    blob = pii.encrypt(value, purpose="notice_secret", row=person)
     return {SEALED: base64.b64encode(blob).decode()}
 
 
-def unsealed(context: Mapping[str, Any]) -> dict[str, Any]:
+def unsealed(context: Mapping[str, Any], person: Person | None) -> dict[str, Any]:
     """The context with sealed values opened (for rendering at send time only)."""
     return {
-        key: pii.decrypt(base64.b64decode(value[SEALED]), purpose="notice_secret")
+        key: pii.decrypt(base64.b64decode(value[SEALED]), purpose="notice_secret", row=person)
         if isinstance(value, dict) and SEALED in value
         else value
         for key, value in context.items()
@@ -110,6 +112,6 @@ def do_enqueue_login_code(
         recipient=person.phone_index,
         template=LOGIN_CODE,
         lang=person.lang,
-        context={"code": seal(code), "expires_at": expires_at.isoformat()},
+        context={"code": seal(code, person), "expires_at": expires_at.isoformat()},
         next_attempt_at=URGENT,
     )

@@ -77,7 +77,7 @@ class FileReader:
 
     def read(self) -> dict[str, Any] | None:
         try:
-            data = yaml.load(self.path.read_text(encoding="utf-8"), Loader=_DatesAsText)
+            data = yaml.load(self.path.read_text(encoding="utf-8"), Loader=_DatesAsText)  # noqa: S506 (a SafeLoader)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f"line {mark.line + 1}" if mark is not None else "(file)"

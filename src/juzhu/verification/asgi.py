@@ -25,7 +25,8 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from collections.abc import Awaitable, Callable, MutableMapping
+import ssl
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
 
 import asyncpg
@@ -41,6 +42,7 @@ from juzhu.verification.dispatch import (
     body_length,
     common_case,
     common_key,
+    is_secure,
     request_language,
 )
 from juzhu.verification.verify import fast_answer, fast_query
@@ -54,13 +56,32 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
-def connect_kwargs() -> dict[str, Any]:
-    """asyncpg's connection arguments for Django's default database, with the same
-    budgets as Django's connections (settings ``DB_*``: statement, lock, idle in
-    transaction, connect): a stuck database fails the fast path quickly and Django answers."""
-    db = settings.DATABASES["default"]
+def ssl_argument(options: Mapping[str, Any]) -> str | ssl.SSLContext | None:
+    """asyncpg's ``ssl`` for the libpq options Django is given (``DATABASE_URL``'s
+    ``?sslmode=…&sslrootcert=…&sslcert=…&sslkey=…``): the fast path must not talk to the
+    database with less TLS than Django does. None: asyncpg's default (libpq's ``prefer``)."""
+    mode = options.get("sslmode")
+    files = {k: options[k] for k in ("sslrootcert", "sslcert", "sslkey") if options.get(k)}
+    if not mode and not files:
+        return None
+    if mode in (None, "verify-ca", "verify-full") and files:
+        # our own context: the CA file and the client certificate Django's libpq uses
+        context = ssl.create_default_context(cafile=files.get("sslrootcert"))
+        context.check_hostname = mode != "verify-ca"
+        if "sslcert" in files:
+            context.load_cert_chain(files["sslcert"], files.get("sslkey"))
+        return context
+    return str(mode)  # disable, allow, prefer, require, verify-ca, verify-full: as libpq
+
+
+def connect_kwargs(db: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """asyncpg's connection arguments for Django's default database (or ``db``, a database
+    setting of the same shape), TLS included, with the same budgets as Django's connections
+    (settings ``DB_*``: statement, lock, idle in transaction, connect): a stuck database
+    fails the fast path quickly and Django answers."""
+    db = settings.DATABASES["default"] if db is None else db
     statement_ms = int(getattr(settings, "DB_STATEMENT_TIMEOUT_MS", 3000))
-    return {
+    kwargs = {
         "host": db.get("HOST") or None,
         "port": int(db["PORT"]) if db.get("PORT") else None,
         "user": db.get("USER") or None,
@@ -77,6 +98,10 @@ def connect_kwargs() -> dict[str, Any]:
             ),
         },
     }
+    tls = ssl_argument(db.get("OPTIONS") or {})
+    if tls is not None:
+        kwargs["ssl"] = tls
+    return kwargs
 
 
 def _meta(scope: Scope) -> dict[str, Any]:
@@ -199,7 +224,7 @@ class AsyncVerifyDispatch:
             # A refusal: nothing was written; the view finds out what is wrong.
             await self.app({**scope, FAST_PATH_TRIED: True}, receive, send)
             return
-        content, headers = answer_200(answer, request_language(meta))
+        content, headers = answer_200(answer, request_language(meta), secure=is_secure(meta))
         await send(
             {
                 "type": "http.response.start",

@@ -14,8 +14,8 @@ cookie), it runs ``verify.fast_verify`` — the same statement the Django view r
 and, on a hit, answers with the same status, headers and body the view and the middleware
 stack would have produced. **Anything else goes to Django unchanged**: another path or
 method, a missing or odd key, a body that is not exactly that shape, a disallowed host,
-settings this dispatch does not reproduce (another middleware list, SSL redirects, HSTS on
-a secure request, forwarded hosts, i18n URL prefixes), SQLite, and every refusal — the
+settings this dispatch does not reproduce (another middleware list, redirect exemptions,
+forwarded hosts, i18n URL prefixes), a plain-http request production redirects, SQLite, and every refusal — the
 statement writes nothing unless everything was in order, so the view then finds out what
 is wrong, answers with its problem+json and records it, exactly as without this dispatch.
 The view is told the statement was already tried (``api.FAST_PATH_TRIED``) so it goes
@@ -48,6 +48,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, cast
 
+from csp.utils import build_policy
 from django.conf import settings
 from django.conf.urls.i18n import is_language_prefix_patterns_used
 from django.core import signals
@@ -86,6 +87,7 @@ MIDDLEWARE = (
     # acts only on an exception (an audit write that failed): the fast paths hand any
     # exception to Django, which then answers through it (503)
     "juzhu.config.audit_guard.AuditFailClosedMiddleware",
+    "csp.middleware.CSPMiddleware",
 )
 MAX_BODY = 1024  # a common-case body is under 100 bytes
 _FIELDS = frozenset({"purpose", "consent_code", "on"})
@@ -118,9 +120,12 @@ class _Config:
     after a test changes them)."""
 
     reproduced: bool  # the settings under which the headers below are exactly Django's
-    hsts: bool  # SecurityMiddleware adds Strict-Transport-Security to secure requests
+    hsts: str  # SecurityMiddleware's Strict-Transport-Security on a secure request, or ""
+    ssl_redirect: bool  # SecurityMiddleware redirects a request that is not secure
+    proxy_ssl_header: tuple[str, str] | None  # SECURE_PROXY_SSL_HEADER (is_secure)
     allowed_hosts: list[str]
     x_frame_options: str
+    csp: str  # django-csp's Content-Security-Policy, or ""
     security_headers: list[tuple[str, str]]
 
 
@@ -142,19 +147,29 @@ def _config() -> _Config:
     allowed = settings.ALLOWED_HOSTS
     if settings.DEBUG and not allowed:  # as HttpRequest.get_host()
         allowed = [".localhost", "127.0.0.1", "[::1]"]
+    hsts = ""
+    if settings.SECURE_HSTS_SECONDS:  # as SecurityMiddleware builds it
+        hsts = f"max-age={settings.SECURE_HSTS_SECONDS}"
+        hsts += "; includeSubDomains" if settings.SECURE_HSTS_INCLUDE_SUBDOMAINS else ""
+        hsts += "; preload" if settings.SECURE_HSTS_PRELOAD else ""
+    csp_settings = getattr(settings, "CONTENT_SECURITY_POLICY", None) or {}
+    excluded = PATH.startswith(tuple(csp_settings.get("EXCLUDE_URL_PREFIXES", None) or ()))
     return _Config(
         reproduced=(
             tuple(settings.MIDDLEWARE) == MIDDLEWARE
-            and not settings.SECURE_SSL_REDIRECT
-            and settings.SECURE_PROXY_SSL_HEADER is None
+            and not settings.SECURE_REDIRECT_EXEMPT
+            and not getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None)
             and not settings.USE_X_FORWARDED_HOST
             and not settings.DISALLOWED_USER_AGENTS
             and not settings.PREPEND_WWW
             and is_language_prefix_patterns_used(settings.ROOT_URLCONF) == (False, False)
         ),
-        hsts=bool(settings.SECURE_HSTS_SECONDS),
+        hsts=hsts,
+        ssl_redirect=settings.SECURE_SSL_REDIRECT,
+        proxy_ssl_header=settings.SECURE_PROXY_SSL_HEADER,
         allowed_hosts=list(allowed),
         x_frame_options=getattr(settings, "X_FRAME_OPTIONS", "DENY").upper(),
+        csp="" if excluded else build_policy(),
         security_headers=security,
     )
 
@@ -190,11 +205,23 @@ def _read_body(environ: dict[str, Any]) -> bytes | None:
     return body
 
 
+def is_secure(meta: Mapping[str, Any]) -> bool:
+    """``HttpRequest.is_secure()``: the trusted proxy's header when it is configured and
+    sent, else the scheme the server saw."""
+    proxy = _config().proxy_ssl_header
+    if proxy is not None:
+        header, secure_value = proxy
+        value = meta.get(header)
+        if value is not None:
+            return bool(value.split(",", 1)[0].strip() == secure_value)
+    return bool(meta.get("wsgi.url_scheme") == "https")
+
+
 def common_key(meta: Mapping[str, Any]) -> str | None:
     """The API key, when the request's headers and the settings are the common case's: a
-    Bearer key, the settings this dispatch reproduces, no HSTS on a secure request, no
-    cookie, an allowed host. ``meta``: the WSGI environ, or its headers built from an ASGI
-    scope (``asgi.py``)."""
+    Bearer key, the settings this dispatch reproduces, no https redirect due, no cookie, an
+    allowed host. ``meta``: the WSGI environ, or its headers built from an ASGI scope
+    (``asgi.py``)."""
     header: str = meta.get("HTTP_AUTHORIZATION", "")
     scheme, _, token = header.partition(" ")
     api_key = token.strip()  # as api.PartyKey reads it
@@ -203,7 +230,7 @@ def common_key(meta: Mapping[str, Any]) -> str | None:
         not api_key
         or scheme.lower() != "bearer"
         or not config.reproduced
-        or (config.hsts and meta.get("wsgi.url_scheme") == "https")
+        or (config.ssl_redirect and not is_secure(meta))  # SecurityMiddleware redirects
         or "HTTP_COOKIE" in meta
         or "%00" in meta.get("QUERY_STRING", "")
         or not _host_allowed(meta, config.allowed_hosts)
@@ -219,17 +246,24 @@ def request_language(meta: Mapping[str, Any]) -> str:
     return translation.get_language_from_request(cast(HttpRequest, _LanguageRequest(meta)))
 
 
-def answer_200(answer: Answer, language: str) -> tuple[bytes, list[tuple[str, str]]]:
-    """The body and headers Django and its middleware give a 200 answer, in their order."""
+def answer_200(
+    answer: Answer, language: str, *, secure: bool = False
+) -> tuple[bytes, list[tuple[str, str]]]:
+    """The body and headers Django and its middleware give a 200 answer, in their order;
+    ``secure``: ``is_secure`` of the request (HSTS goes only on a secure one)."""
     config = _config()
     content = answer_json(answer).encode()
+    hsts = [("Strict-Transport-Security", config.hsts)] if secure and config.hsts else []
+    csp = [("Content-Security-Policy", config.csp)] if config.csp else []
     return content, [
         ("Content-Type", "application/json"),
         ("Cache-Control", "no-store"),
+        *csp,
         ("X-Frame-Options", config.x_frame_options),
         ("Content-Length", str(len(content))),
         ("Vary", "Accept-Language"),
         ("Content-Language", language),
+        *hsts,
         *config.security_headers,
     ]
 
@@ -301,6 +335,6 @@ class VerifyDispatch:
             environ[FAST_PATH_TRIED] = True
             signals.request_finished.send(sender=WSGIHandler)
             return None
-        content, headers = answer_200(answer, translation.get_language())
+        content, headers = answer_200(answer, translation.get_language(), secure=is_secure(environ))
         start_response("200 OK", headers)
         return _Finished([content])

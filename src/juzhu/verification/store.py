@@ -333,10 +333,10 @@ def _write_postgresql(r: Record) -> bool:
         ctes = ["used AS (SELECT 1 AS id)"]
     if r.receipt:
         ctes.append(
-            f"receipt AS (INSERT INTO {_RECEIPT_COLUMNS} SELECT {_RECEIPT_VALUES} FROM used)"  # noqa: S608 (code-constant identifiers, bound values)
+            f"receipt AS (INSERT INTO {_RECEIPT_COLUMNS} SELECT {_RECEIPT_VALUES} FROM used)"  # noqa: S608 (module constants)
         )
         params += _receipt_params(r)
-    ctes.append(f"audit AS (INSERT INTO {_AUDIT_COLUMNS} SELECT {_AUDIT_VALUES} FROM used)")  # noqa: S608 (code-constant identifiers, bound values)
+    ctes.append(f"audit AS (INSERT INTO {_AUDIT_COLUMNS} SELECT {_AUDIT_VALUES} FROM used)")  # noqa: S608 (module constants)
     params += _audit_params(r)
     if r.count:
         ctes.append(f"usage AS ({_USAGE})")
@@ -362,8 +362,11 @@ def _write_portable(r: Record) -> bool:
                 return False
         if r.receipt:
             cursor.execute(
-                f"INSERT INTO {_RECEIPT_COLUMNS} VALUES ({_RECEIPT_VALUES})",  # noqa: S608 (code-constant identifiers, bound values)
+                f"INSERT INTO {_RECEIPT_COLUMNS} VALUES ({_RECEIPT_VALUES})",  # noqa: S608 (module constants)
                 _receipt_params(r),
             )
-        cursor.execute(f"INSERT INTO {_AUDIT_COLUMNS} VALUES ({_AUDIT_VALUES})", _audit_params(r))  # noqa: S608 (code-constant identifiers, bound values)
+        cursor.execute(
+            f"INSERT INTO {_AUDIT_COLUMNS} VALUES ({_AUDIT_VALUES})",  # noqa: S608 (module constants)
+            _audit_params(r),
+        )
     return True

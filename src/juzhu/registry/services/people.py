@@ -60,13 +60,13 @@ def do_register_person(
         name=name.strip(),
         birth_date=parsed.birth_date,
         lang=lang,
-        id_number_enc=pii.encrypt(parsed.value, purpose="id_number"),
         id_number_index=index,
         id_number_masked=parsed.value[:4] + "*" * 10 + parsed.value[-4:],
         email=email,
     )
+    person.id_number_enc = pii.encrypt(parsed.value, purpose="id_number", row=person)
     if phone:
-        person.phone_enc = pii.encrypt(phone, purpose="phone")
+        person.phone_enc = pii.encrypt(phone, purpose="phone", row=person)
         person.phone_index = pii.blind_index(phone, purpose="phone")
         person.phone_masked = mask_phone(phone)
     try:

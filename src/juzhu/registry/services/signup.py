@@ -35,7 +35,7 @@ def _check_phone(phone: str) -> None:
 
 
 def _set_phone(person: Person, phone: str) -> None:
-    person.phone_enc = pii.encrypt(phone, purpose="phone")
+    person.phone_enc = pii.encrypt(phone, purpose="phone", row=person)
     person.phone_index = pii.blind_index(phone, purpose="phone")
     person.phone_masked = mask_phone(phone)
 
@@ -56,10 +56,10 @@ def do_start_signup(
     if person is None:
         person = Person(
             city=city, id_kind=parsed.kind, birth_date=parsed.birth_date,
-            id_number_enc=pii.encrypt(parsed.value, purpose="id_number"),
             id_number_index=index,
             id_number_masked=parsed.value[:4] + "*" * 10 + parsed.value[-4:],
         )  # fmt: skip
+        person.id_number_enc = pii.encrypt(parsed.value, purpose="id_number", row=person)
     person.name, person.city, person.lang, person.assurance = name.strip(), city, lang, PENDING
     _set_phone(person, phone)
     person.save()

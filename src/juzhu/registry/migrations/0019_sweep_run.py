@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0017_audit_guards_and_keyed_chain'),
+        ('registry', '0018_keys'),
     ]
 
     operations = [
