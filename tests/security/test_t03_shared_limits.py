@@ -1,4 +1,4 @@
-"""T3's limits through the production cache (security.md §6 T3; ADR 7): django-ratelimit on
+"""T3's limits through the production cache (security.md §6 T3; ADR 8): django-ratelimit on
 Redis (django-redis), as ``JUZHU_CACHE_URL`` sets it, so every process and machine counts
 together. Two separate Django cache connections stand for two processes: what one counts,
 the other sees. Needs Redis on 127.0.0.1:6379 (``scripts/ensure-redis.sh``, run by ``make
