@@ -214,7 +214,7 @@ def test_a_code_is_used_once_however_it_is_asked(
     code = code_for(alice, school, "school_enrollment")
     assert ask(app, body(code), school_key).code == 200
     again = ask(app, body(code), school_key)
-    assert (again.code, again.json()["code"]) == (410, "consent-code-used")
+    assert (again.code, again.json()["code"]) == (403, "consent-code-used")
     assert Verification.objects.filter(outcome="yes").count() == 1
 
 

@@ -114,6 +114,7 @@ class _Config:
     allowed_hosts: list[str]
     x_frame_options: str
     security_headers: list[tuple[str, str]]
+    require_nonce: bool
 
 
 @cache
@@ -148,6 +149,7 @@ def _config() -> _Config:
         allowed_hosts=list(allowed),
         x_frame_options=getattr(settings, "X_FRAME_OPTIONS", "DENY").upper(),
         security_headers=security,
+        require_nonce=bool(getattr(settings, "VERIFY_REQUIRE_NONCE", False)),
     )
 
 
@@ -197,6 +199,10 @@ def common_key(meta: Mapping[str, Any]) -> str | None:
         or not config.reproduced
         or (config.hsts and meta.get("wsgi.url_scheme") == "https")
         or "HTTP_COOKIE" in meta
+        # a replay-protected request (nonce, request time) is checked by Django's path
+        or "HTTP_X_REQUEST_NONCE" in meta
+        or "HTTP_X_REQUEST_TIME" in meta
+        or config.require_nonce
         or not _host_allowed(meta, config.allowed_hosts)
     ):
         return None
