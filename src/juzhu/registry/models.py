@@ -42,6 +42,9 @@ class Person(models.Model):
     email = models.CharField(max_length=254, default="", blank=True)
     lang = models.CharField(max_length=8, default="zh")
     birth_date = models.DateField(null=True, blank=True)
+    # The day the retention purge erased this person's details (``registry.retention``):
+    # name, numbers and addresses are gone, the key of their event details destroyed.
+    purged_on = models.DateField(null=True, blank=True)
     # How sure the registry is that this record is this person (``services/signup.py``):
     # verified (an ID card seen at a counter, or an import of such records), self_declared
     # (signed up online with a phone proven by SMS), pending (signed up, phone not yet proven).
@@ -378,6 +381,7 @@ from juzhu.registry.models_documents import (  # noqa: E402
     Notification,
     PolicyText,
 )
+from juzhu.registry.models_privacy import PersonKey  # noqa: E402
 from juzhu.registry.models_rating import ServiceRating  # noqa: E402
 
 __all__ = [
@@ -398,6 +402,7 @@ __all__ = [
     "Officer",
     "Permit",
     "Person",
+    "PersonKey",
     "PolicyText",
     "RelyingParty",
     "ResidenceRegistration",
