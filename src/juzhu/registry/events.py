@@ -83,6 +83,7 @@ def build_events(
     # the hash covers the ciphertext, so destroying the key later breaks no chain.
     sealer = personal.Sealer(record.person_id, pending_keys)
     inputs = sealer.seal(dict(inputs or {}))
+    sealed_trace = sealer.seal_trace(_plain(list(trace)))
     rows = []
     for i, item in enumerate(new):
         seq = record.last_event_seq + 1
@@ -100,7 +101,7 @@ def build_events(
                 "city": city,
                 "policy": dict(policy or {}),
                 "inputs": inputs,
-                "trace": list(trace),
+                "trace": sealed_trace,
                 "data": sealer.seal(dict(item.data)),
                 "dedupe_key": key,
             }

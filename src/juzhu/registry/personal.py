@@ -45,6 +45,7 @@ PI_KEYS = frozenset(
         "id_number",
     }
 )
+TRACE_PI_KEYS = PI_KEYS | {"to"}
 ERASED = "（已按保存期限删除 erased at the end of its retention period）"
 
 
@@ -119,19 +120,29 @@ class Sealer:
         blob = nonce + self._aead().encrypt(nonce, plain, f"{self.person_id}:{field}".encode())
         return PREFIX + base64.urlsafe_b64encode(blob).decode().rstrip("=")
 
-    def seal(self, value: Any) -> Any:
+    def seal(self, value: Any, keys: frozenset[str] = PI_KEYS) -> Any:
         if isinstance(value, Mapping):
             out: dict[str, Any] = {}
             for k, v in value.items():
                 empty = v is None or v == "" or v == [] or v == {}
-                if str(k) in PI_KEYS and not empty and not _is_sealed(v):
+                if str(k) in keys and not empty and not _is_sealed(v):
                     out[str(k)] = self.seal_value(str(k), v)
                 else:
-                    out[str(k)] = self.seal(v)
+                    out[str(k)] = self.seal(v, keys)
             return out
         if isinstance(value, list | tuple):
-            return [self.seal(v) for v in value]
+            return [self.seal(v, keys) for v in value]
         return value
+
+    def seal_trace(self, trace: Any) -> list[Any]:
+        """A rule trace: only each step's ``facts`` can hold personal details (a move's
+        ``from`` and ``to`` addresses); rule ids, values and citations stay readable."""
+        out = []
+        for step in trace:
+            if isinstance(step, Mapping) and isinstance(step.get("facts"), Mapping):
+                step = {**step, "facts": self.seal(step["facts"], TRACE_PI_KEYS)}
+            out.append(step)
+        return out
 
 
 def _is_sealed(value: Any) -> bool:
