@@ -56,7 +56,7 @@ def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if isinstance(exc, AuthenticationError):
-        from juzhu.verification.verify import record_key_denial
+        from juzhu.verification.freshness import record_key_denial
 
         record_key_denial("api-key-missing", "", request.path)
         return problem_response(

@@ -30,12 +30,12 @@ from django.db import connection
 from django.utils import timezone
 
 from juzhu.domain.vocabulary import label
-from juzhu.verification import credentials, fastpath, keys, questions, store, validity
+from juzhu.verification import credentials, fastpath, freshness, keys, questions, store, validity
 from juzhu.verification.problems import Problem
 
 log = logging.getLogger("juzhu.verification")
 
-MAX_SKEW_SECONDS = 60  # MOSIP's ±60 s request time (security.md §6 T6)
+MAX_SKEW_SECONDS = freshness.MAX_SKEW_SECONDS
 CONSENT_MINUTES = 10  # ASVS 6.5.5: one-time codes live at most 10 minutes (security.md §2 #4)
 MAX_DAYS_AHEAD = validity.MAX_DAYS_AHEAD
 
@@ -127,23 +127,12 @@ class _Query:
         )
 
 
-def record_key_denial(code: str, api_key: str, path: str = "") -> None:
-    """The audit row of a query refused before its party was known (``KeyDenial``)."""
-    from juzhu.verification.models import KeyDenial
-
-    # Only the key's public prefix reaches the log and the row: the rest is the secret.
-    log.warning("verify refused (%s) for key %s…", code, api_key[:12])
-    KeyDenial.objects.create(
-        at=timezone.now(), problem=code, key_prefix=api_key[:12], path=path[:200]
-    )
-
-
 def _check_key(found: store.Found | None, q: _Query | None, api_key: str) -> None:
     """A known key and party in good standing. An unknown key leaves a ``KeyDenial`` row;
     a known one refused (revoked, expired, party withdrawn or suspended) leaves its
     party's audit row, not counted against its quota."""
     if found is None or q is None:
-        record_key_denial("api-key-invalid", api_key)
+        freshness.record_key_denial("api-key-invalid", api_key)
         raise Problem(
             "api-key-invalid",
             "no such API key; check the Authorization header (Bearer <key>) or ask the "
@@ -183,55 +172,8 @@ def _check_key(found: store.Found | None, q: _Query | None, api_key: str) -> Non
         raise q.refuse(*refusal, count=False)
 
 
-def parse_request_time(value: str) -> dt.datetime | None:
-    """``X-Request-Time``: Unix seconds or an ISO 8601 instant with its offset; None if it is
-    neither."""
-    value = value.strip()
-    try:
-        if value.isdigit():
-            return dt.datetime.fromtimestamp(int(value), dt.UTC)
-        parsed = dt.datetime.fromisoformat(value)
-    except (ValueError, OverflowError, OSError):
-        return None
-    return parsed if parsed.tzinfo is not None else None
-
-
 def _check_freshness(q: _Query, request_time: str | None, nonce: str | None) -> None:
-    """Replay protection: the request's own time within ``MAX_SKEW_SECONDS`` of ours, and a
-    nonce this key never sent before. Both are required when ``VERIFY_REQUIRE_NONCE`` is
-    set (production relying parties); a party that sends them is protected either way."""
-    from django.conf import settings
-
-    if request_time is None and nonce is None and not settings.VERIFY_REQUIRE_NONCE:
-        return
-    if not request_time or not nonce:
-        raise q.refuse(
-            "request-unsigned",
-            "send X-Request-Time (Unix seconds or ISO 8601 with offset) and X-Request-Nonce "
-            "(16 to 64 characters, new for every request) with each query",
-            "每次请求须带 X-Request-Time（请求时间）和 X-Request-Nonce（每次不同的随机串）请求头",
-        )
-    at = parse_request_time(request_time)
-    if at is None or abs((q.now - at).total_seconds()) > MAX_SKEW_SECONDS:
-        raise q.refuse(
-            "request-time-skew",
-            f"X-Request-Time must be within {MAX_SKEW_SECONDS} s of the registry's clock "
-            f"(now {q.now.astimezone(dt.UTC).isoformat()}); check your clock (NTP)",
-            f"X-Request-Time 与登记机关时间相差不得超过{MAX_SKEW_SECONDS}秒，请校准时钟",
-        )
-    if not 16 <= len(nonce) <= 64 or not nonce.isascii() or not nonce.isprintable():
-        raise q.refuse(
-            "request-unsigned",
-            "X-Request-Nonce must be 16 to 64 printable ASCII characters",
-            "X-Request-Nonce 须为16至64个可打印ASCII字符",
-        )
-    if not store.remember_nonce(q.found.key_id, nonce, q.now):
-        raise q.refuse(
-            "nonce-reused",
-            "this X-Request-Nonce was already used with your key: a replayed request is refused; "
-            "send a new nonce with every request",
-            "该 X-Request-Nonce 已使用过（疑似重放请求），每次请求须使用新的随机串",
-        )
+    freshness.check(q.refuse, q.found.key_id, q.now, request_time, nonce)
 
 
 def _check_quota(q: _Query) -> None:
