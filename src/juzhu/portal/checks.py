@@ -14,7 +14,7 @@ from django.utils import timezone
 from juzhu.domain.vocabulary import LABELS, PermitStatus, label
 from juzhu.portal.present import day
 from juzhu.portal.texts import say
-from juzhu.registry.models import Event, Permit, Person
+from juzhu.registry.models import AccessLog, Event, Permit, Person
 from juzhu.registry.selectors import access_log_for_holder
 from juzhu.verification.models import Verification
 from juzhu.verification.validity import status_on
@@ -31,6 +31,7 @@ OFFICE_PURPOSES = {
     "office_cancel": ("处理注销或撤销", "handling a cancellation or revocation"),
     "office_appeal": ("办理你的申诉或复议", "handling your complaint or reconsideration"),
     "office_rating": ("回访你的评价", "following up your rating"),
+    "subject_access": ("你下载了自己的数据", "you downloaded your own data"),
     "": ("工作需要查看", "for official work"),
 }
 # why a "no": the permit's state on the date asked about
@@ -77,6 +78,16 @@ def _say(pair: tuple[str, str], lang: str) -> str:
     return pair[1] if lang == "en" else pair[0]
 
 
+def _who(log: AccessLog, lang: str) -> str:
+    """An officer is named by role only (their identity is not the holder's data); a party
+    by its registered name; the holder's own download as "you"."""
+    if log.viewer_kind == "officer":
+        return say("actor_officer", lang)
+    if log.viewer_kind == "holder":
+        return say("actor_self", lang)
+    return log.viewer_name or say("actor_party", lang)
+
+
 def _purpose(purpose: str, lang: str) -> str:
     if purpose in LABELS:
         return label(purpose, lang)
@@ -104,8 +115,14 @@ def why_refused(problem: str, lang: str) -> str:
 
 
 def checks_of(person: Person, lang: str, limit: int = 50) -> list[dict[str, str]]:
-    """The reads of ``person``'s record, newest first, each in words."""
-    logs = list(access_log_for_holder(person).order_by("-at", "-id")[:limit])
+    """The latest reads of ``person``'s record, newest first, each in words (the page
+    "who viewed my data" lists all of them, page by page)."""
+    return describe(list(access_log_for_holder(person).order_by("-at", "-id")[:limit]), lang)
+
+
+def describe(logs: list[AccessLog], lang: str) -> list[dict[str, str]]:
+    """Access-log rows in words: who, when, why, which record, what was seen, and for a
+    relying party's question its answer."""
     refs = [log.record_id for log in logs if log.record_type == "verification" and log.record_id]
     audit: dict[uuid.UUID, Verification] = {
         v.reference: v
@@ -113,13 +130,12 @@ def checks_of(person: Person, lang: str, limit: int = 50) -> list[dict[str, str]
     }
     rows = []
     for log in logs:
-        officer = log.viewer_kind == "officer"
         row = {
             "when": timezone.localtime(log.at).strftime("%Y-%m-%d %H:%M"),
-            "who": say("actor_officer", lang)
-            if officer
-            else (log.viewer_name or say("actor_party", lang)),  # fmt: skip
+            "who": _who(log, lang),
             "purpose": _purpose(log.purpose, lang),
+            "record": log.record_type,
+            "fields": log.fields,
             "answer": "",
             "asked_about": "",
             "why": "",

@@ -223,7 +223,9 @@ class Event(models.Model):
 
 
 class AccessLog(models.Model):
-    """Each read of a person's record by an officer or a relying party (visible to the holder)."""
+    """Each read of a person's record by an officer or a relying party (visible to the holder):
+    who (``viewer_*``), when (``at``), which record (``record_*``), what it disclosed
+    (``fields``) and why (``purpose``)."""
 
     id = models.BigAutoField(primary_key=True)
     city = models.CharField(max_length=32)
@@ -246,6 +248,10 @@ class AccessLog(models.Model):
     purpose = models.CharField(max_length=64)
     record_type = models.CharField(max_length=16, default="person")
     record_id = models.UUIDField(null=True, blank=True)
+    # What the read disclosed, as field names (``selectors.READ_FIELDS``; "validity" for a
+    # relying party's question: the yes/no only). A database default so the raw inserts of
+    # older code paths need not name it.
+    fields = models.CharField(max_length=200, default="", db_default="", blank=True)
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

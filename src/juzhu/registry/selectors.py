@@ -87,6 +87,16 @@ def scoped(viewer: Viewer, qs: QuerySet[M]) -> QuerySet[M]:
     return _scope(qs, viewer)
 
 
+# What opening each kind of record shows the viewer (the access log's ``fields``).
+READ_FIELDS = {
+    "permit": "name,id_number_masked,permit_number,status,dates,station,history",
+    "application": "name,id_number_masked,case,facts,materials,uploads,history",
+    "appeal": "name,id_number_masked,grounds,evidence,history",
+    "person": "name,id_number,phone,registrations,addresses,permits,applications",
+    "verification": "validity",
+}
+
+
 def _log_read(
     viewer: Viewer, person_id: Any, city: str, purpose: str, record_type: str, record_id: Any
 ) -> None:
@@ -100,6 +110,7 @@ def _log_read(
             purpose=purpose,
             record_type=record_type,
             record_id=record_id,
+            fields=READ_FIELDS.get(record_type, record_type),
         )
 
 

@@ -290,9 +290,10 @@ class Record:
 
 _RECEIPT_COLUMNS = (
     "registry_accesslog (city, person_id, viewer_kind, viewer_id, viewer_name, purpose, "
-    "record_type, record_id, at)"
+    "record_type, record_id, at, fields)"
 )
-_RECEIPT_VALUES = "%s, %s, 'relying_party', %s, %s, %s, 'verification', %s, %s"
+# fields: a relying party learns the yes/no only (selectors.READ_FIELDS["verification"])
+_RECEIPT_VALUES = "%s, %s, 'relying_party', %s, %s, %s, 'verification', %s, %s, 'validity'"
 _AUDIT_COLUMNS = (
     "verification_verification (reference, at, city, party_id, key_id, method, purpose, "
     "on_date, outcome, problem, permit_id, person_id, held_for_months)"
