@@ -229,3 +229,24 @@ def test_past_dates_are_bounded_by_the_purpose(
     within = ask(school_key, consent_code=code_for(alice, school, "school_enrollment"),
                  on=today() - dt.timedelta(days=back))  # fmt: skip
     assert within.status_code == 200
+
+
+def test_the_holder_withdraws_a_code_in_the_portal(
+    client: Any, alice: Person, permit: Permit, school: RelyingParty, school_key: str
+) -> None:
+    from fixtures.portal import login
+
+    issued = services.do_create_consent_code(alice, school, "school_enrollment")
+    login(client, alice)
+    page = client.get("/portal/me/consent/").content.decode()
+    assert school.name in page and "撤回" in page
+    code_id = ConsentCode.objects.get(permit=permit).pk
+    assert client.post("/portal/me/consent/withdraw/", {"code": code_id}).status_code == 302
+    refused_once(
+        lambda: ask(school_key, consent_code=issued.code),
+        403,
+        "consent-code-revoked",
+        alice,
+        permit,
+    )
+    assert 'id="open-codes"' not in client.get("/portal/me/consent/").content.decode()

@@ -19,6 +19,14 @@ MY_DATA: dict[str, tuple[str, str]] = {
     "checks_fields": ("看到的内容", "What they saw"),
     "checks_record": ("查看的记录", "Record"),
     "actor_self": ("你本人", "You"),
+    "codes_open_title": ("还没有使用的核验码", "Codes not used yet"),
+    "codes_open_explain": (
+        "改变主意了？在单位使用之前，你可以撤回核验码；撤回后单位用它查询会被拒绝，得不到任何结果。",
+        "Changed your mind? You can withdraw a code before the body uses it; a query with it "
+        "is then refused and learns nothing.",
+    ),
+    "codes_open_until": ("有效至", "valid until"),
+    "codes_withdraw": ("撤回", "Withdraw"),
     "mydata_title": ("下载我的数据", "Download my data"),
     "mydata_lead": (
         "你可以随时下载登记机关保存的关于你的全部信息：你的身份和联系方式、居住登记和地址、居住证、申请和材料、"

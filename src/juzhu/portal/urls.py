@@ -50,6 +50,7 @@ urlpatterns = [
     path("me/epermit/", views.epermit, name="epermit"),
     path("me/consent/", views_consent.consent, name="consent"),
     path("me/consent/lock/", views_consent.consent_lock, name="consent_lock"),
+    path("me/consent/withdraw/", views_consent.consent_withdraw, name="consent_withdraw"),
     path("me/permits/<uuid:permit_id>/appeal/", views_apply.appeal_new, name="appeal_new"),
     path("me/appeals/<uuid:appeal_id>/", views_apply.appeal_detail, name="appeal"),
     path("me/appeals/<uuid:appeal_id>/draft.pdf", views_apply.appeal_pdf, name="appeal_pdf"),
