@@ -192,7 +192,7 @@ class StatusEntry(models.Model):
         RelyingParty, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     idx = models.PositiveIntegerField()
-    retired = models.BooleanField(default=False)
+    retired = models.BooleanField(default=False, db_default=False)
     used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
