@@ -78,6 +78,46 @@ def _say(pair: tuple[str, str], lang: str) -> str:
     return pair[1] if lang == "en" else pair[0]
 
 
+# What a read disclosed (``selectors.READ_FIELDS``) and which record, in words.
+FIELD_WORDS = {
+    "name": ("姓名", "name"),
+    "id_number": ("身份证号", "ID number"),
+    "id_number_masked": ("身份证号（部分隐藏）", "ID number (partly hidden)"),
+    "permit_number": ("居住证号", "permit number"),
+    "status": ("状态", "status"),
+    "dates": ("日期", "dates"),
+    "station": ("派出所", "police station"),
+    "history": ("办理记录", "history"),
+    "case": ("受理编号", "case number"),
+    "facts": ("申请情况", "application details"),
+    "materials": ("材料清单", "list of documents"),
+    "uploads": ("上传的材料", "uploaded documents"),
+    "grounds": ("理由", "grounds"),
+    "evidence": ("证据", "evidence"),
+    "phone": ("手机号", "phone number"),
+    "registrations": ("居住登记", "residence registrations"),
+    "addresses": ("地址", "addresses"),
+    "permits": ("居住证", "permits"),
+    "applications": ("申请", "applications"),
+    "validity": ("是否有效（只有是或否）", "whether valid (yes or no only)"),
+    "all": ("你的全部数据", "all your data"),
+}
+RECORD_WORDS = {
+    "permit": ("居住证", "permit"),
+    "application": ("申请", "application"),
+    "appeal": ("申诉或复议", "complaint or reconsideration"),
+    "person": ("个人信息", "personal details"),
+    "registration": ("居住登记", "residence registration"),
+    "verification": ("核验", "check"),
+}
+
+
+def fields_in_words(fields: str, lang: str) -> str:
+    names = [f.split(":", 1)[0] for f in fields.split(",") if f]
+    words = [_say(FIELD_WORDS.get(n, (n, n)), lang) for n in names]
+    return ", ".join(words) if lang == "en" else "、".join(words)
+
+
 def _who(log: AccessLog, lang: str) -> str:
     """An officer is named by role only (their identity is not the holder's data); a party
     by its registered name; the holder's own download as "you"."""
@@ -134,8 +174,8 @@ def describe(logs: list[AccessLog], lang: str) -> list[dict[str, str]]:
             "when": timezone.localtime(log.at).strftime("%Y-%m-%d %H:%M"),
             "who": _who(log, lang),
             "purpose": _purpose(log.purpose, lang),
-            "record": log.record_type,
-            "fields": log.fields,
+            "record": _say(RECORD_WORDS.get(log.record_type, ("记录", "record")), lang),
+            "fields": fields_in_words(log.fields, lang),
             "answer": "",
             "asked_about": "",
             "why": "",
