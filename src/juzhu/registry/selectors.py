@@ -169,8 +169,9 @@ def _has_record_in_scope(person: Person, viewer: Viewer) -> bool:
 
 
 def access_log_for_holder(person: Person) -> QuerySet[AccessLog]:
-    """Who read my record (the holder's own view)."""
-    return AccessLog.objects.filter(person=person).order_by("-at")
+    """Who read my record (the holder's own view), newest first; rows of one instant in
+    the order they were written (a stable order for paging through them)."""
+    return AccessLog.objects.filter(person=person).order_by("-at", "-id")
 
 
 def public_statistics() -> dict[str, Any]:

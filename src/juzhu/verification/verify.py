@@ -26,6 +26,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -402,7 +403,13 @@ def do_verify(
             f"held_for_months must be a whole number of months from 1 to {questions.MAX_MONTHS}",
             f"held_for_months 须为1至{questions.MAX_MONTHS}之间的整数（月数）",
         )
-    fast = fast and held_for_months is None and request_time is None and nonce is None
+    fast = (
+        fast
+        and held_for_months is None
+        and request_time is None
+        and nonce is None
+        and not settings.VERIFY_REQUIRE_NONCE  # then every query is checked for its nonce
+    )
     now = now or timezone.now()
     today = timezone.localdate(now)
     minute, day = windows(now)
