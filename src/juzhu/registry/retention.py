@@ -50,6 +50,7 @@ from juzhu.registry.models import (
     ServiceRating,
 )
 from juzhu.rules.engine import Policy
+from juzhu.rules.policyset import UnknownPolicy
 
 log = logging.getLogger("juzhu.retention")
 
@@ -210,7 +211,10 @@ def purge(on: dt.date, *, city: str | None = None, dry_run: bool = False) -> Pur
         report.checked += 1
         home = city or person.city
         if home not in limits:
-            limits[home] = cutoffs(home, on)
+            try:
+                limits[home] = cutoffs(home, on)
+            except UnknownPolicy:  # a person of a place with no policy: the national periods
+                limits[home] = cutoffs("national", on)
         last = last_activity(person)
         if last > max(limits[home].personal, limits[home].scans) or _live(person.pk):
             continue
