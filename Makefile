@@ -30,16 +30,19 @@ run: $(STAMP) ## migrate the embedded database, load the demo city, serve on htt
 	$(BIN)/juzhu policy check
 	$(BIN)/juzhu migrate
 	$(BIN)/juzhu demo --if-empty
-	JUZHU_DEMO=1 $(BIN)/juzhu serve
+	JUZHU_CACHE_URL=$${JUZHU_CACHE_URL:-locmem://} JUZHU_DEMO=1 $(BIN)/juzhu serve
 
 test: $(STAMP) ## every check and test: lint, types, unit, scenarios; integration and browser suites on SQLite and PostgreSQL
 	$(MAKE) --no-print-directory lint typecheck
 	$(BIN)/juzhu policy check
 	scripts/ensure-postgres.sh
+	scripts/ensure-redis.sh
 	scripts/ensure-e2e-deps.sh
+	scripts/ensure-clamav.sh
+	scripts/ensure-pgbackrest.sh
 	$(BIN)/pytest tests/unit tests/scenarios
-	$(BIN)/pytest tests/integration tests/e2e
-	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest tests/integration tests/e2e
+	$(BIN)/pytest tests/integration tests/e2e tests/security
+	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest tests/integration tests/e2e tests/security
 
 lint: $(STAMP) ## ruff + import-linter (the pure core imports no Django)
 	$(BIN)/ruff check src tests bench

@@ -45,7 +45,6 @@ import argparse
 import base64
 import contextlib
 import datetime as dt
-import hashlib
 import html
 import http.client
 import io
@@ -241,6 +240,8 @@ def _rest(model: Any, given: list[str]) -> tuple[list[str], str]:
 
 def _bulk_rows(n: int, today: dt.date) -> Iterator[tuple[str, str, str]]:
     """(person, permit, event) COPY lines: one active permit per person, its issue event."""
+    from juzhu.registry.events import chain_hash
+
     rng = random.Random(20261127)
     for i in range(n):
         person = uuid.UUID(int=rng.getrandbits(128), version=4)
@@ -251,7 +252,7 @@ def _bulk_rows(n: int, today: dt.date) -> Iterator[tuple[str, str, str]]:
              "on": issued.isoformat(), "actor": "officer:bench", "city": CITY},
             separators=(",", ":"),
         )  # fmt: skip
-        digest = hashlib.sha256(f"{GENESIS}\n{body}".encode()).hexdigest()
+        digest = chain_hash(GENESIS, body)  # keyed, as the registry writes it
         due = issued + dt.timedelta(days=365)
         yield (
             f"{person}\t{CITY}\tbench{i:09d}\t4403**********{i % 10_000:04d}\t测试人\t\\\\x00",

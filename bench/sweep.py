@@ -198,7 +198,8 @@ WITH due AS (
         'dedupe_key', d.dedupe_key)::text AS body
     FROM dated d
 ), chained AS (
-    SELECT b.*, encode(sha256(convert_to(b.prev_hash || E'\\n' || b.body, 'UTF8')), 'hex') AS hash
+    SELECT b.*, encode(sha256(%(hmac_outer)s::bytea || sha256(%(hmac_inner)s::bytea
+           || convert_to(b.prev_hash || E'\\n' || b.body, 'UTF8'))), 'hex') AS hash
     FROM bodied b
 ), moved AS (
     UPDATE registry_permit p SET
@@ -225,10 +226,14 @@ def floor() -> int:
     from django.utils import timezone
 
     from juzhu.registry import sweep
+    from juzhu.registry.audit_key import hmac_pads
 
     plan = sweep.plan_city(CITY, ON)
     now = timezone.now()
+    inner, outer = hmac_pads()  # the keyed link, as sweep_sql computes it
     params = {
+        "hmac_inner": inner,
+        "hmac_outer": outer,
         "on": ON,
         "city": CITY,
         "days": [ON + dt.timedelta(days=d) for d in plan.offsets],

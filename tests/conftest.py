@@ -15,6 +15,21 @@ os.environ.setdefault("JUZHU_SECRET_KEY", "test-secret-key-not-for-production")
 os.environ.setdefault("JUZHU_DATA_KEY", base64.b64encode(b"d" * 32).decode())
 os.environ.setdefault("JUZHU_INDEX_KEY", base64.b64encode(b"i" * 32).decode())
 os.environ.setdefault("JUZHU_SEAL_KEY", base64.b64encode(b"s" * 32).decode())
+os.environ.setdefault("JUZHU_AUDIT_KEY", base64.b64encode(b"a" * 32).decode())
+# Uploads are virus-scanned by clamd, fail-closed in production. The suites run like a
+# development machine (scan when clamd answers, else a logged warning); the T9 tests start
+# their own clamd and require the scan (tests/security/test_t09_uploads.py).
+os.environ.setdefault("JUZHU_UPLOAD_SCAN_REQUIRED", "0")
+
+
+def pytest_configure(config: Any) -> None:
+    """pytest-django may have read the settings before this file set the environment."""
+    from django.conf import settings
+
+    if settings.configured:
+        required = os.environ["JUZHU_UPLOAD_SCAN_REQUIRED"].lower() in {"1", "true", "yes", "on"}
+        settings.UPLOAD_SCAN_REQUIRED = required
+
 
 # The shared fixtures (tests/fixtures/): pytest reads ``pytest_plugins`` only here, in the
 # top-level conftest. Their factories and helpers are imported where they are used.
@@ -36,6 +51,20 @@ def pytest_report_header() -> str:
 
 
 _LIFTED: list[str] = []  # SQL of the SQLite triggers lifted for a flush; "pg" on PostgreSQL
+
+
+@pytest.fixture(autouse=True)
+def _fresh_counters(settings: Any) -> Iterator[None]:
+    """Each test gets its own empty cache in this process's memory (production: Redis):
+    no rate-limit counters, SMS budget or cached counts left by another test, and the
+    frozen clock (time-machine) is the cache's clock too."""
+    from django.core.cache import cache
+
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "t"}
+    }
+    cache.clear()
+    yield
 
 
 @pytest.fixture()

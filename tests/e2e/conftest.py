@@ -65,9 +65,8 @@ def _fast_password_hashing(settings: Any) -> None:
 
 @pytest.fixture()
 def portal_settings(settings: Any, tmp_path: Path) -> Path:
-    """SMS codes go to the fake gateway's files in a fresh folder; no login floor wait."""
+    """SMS codes go to the fake gateway's files in a fresh folder."""
     settings.NOTIFY_FILE_DIR = tmp_path / "outbox"
-    settings.PORTAL_LOGIN_MIN_SECONDS = 0.05
     return tmp_path / "outbox"
 
 

@@ -14,6 +14,7 @@ from a11y import audit, set_mode
 from people import alice_with_a_cancelled_permit, alice_with_a_refused_application, log_in
 from playwright.sync_api import expect
 
+from fixtures import files as real_files
 from fixtures.clock import frozen
 from fixtures.officers import make_office
 from juzhu.portal.models import Evidence
@@ -21,7 +22,7 @@ from juzhu.registry.models import Appeal
 
 pytestmark = frozen
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = real_files.PNG  # a real PNG: uploads are parsed
 
 
 def pdf_text(page: Any) -> tuple[str, str]:
@@ -100,7 +101,7 @@ def test_an_applicant_contests_a_refusal_and_gets_the_draft(
             {
                 "name": "登记回执.pdf",
                 "mimeType": "application/pdf",
-                "buffer": b"%PDF-1.4\n" + b"0" * 64,
+                "buffer": real_files.PDF,  # a real PDF: uploads are parsed
             }
         ]
     )

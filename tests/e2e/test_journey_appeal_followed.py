@@ -13,11 +13,12 @@ from a11y import audit, set_mode
 from people import alice_with_a_cancelled_permit, contest_cancellation, log_in
 from playwright.sync_api import expect
 
+from fixtures import files as real_files
 from fixtures.clock import frozen
 from fixtures.officers import make_office
 
 pytestmark = frozen
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = real_files.PNG  # a real PNG: uploads are parsed
 
 
 @pytest.mark.parametrize("mode", ["normal", "elder"])

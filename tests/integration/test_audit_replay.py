@@ -79,7 +79,8 @@ def test_an_altered_policy_text_is_reported() -> None:
     text = PolicyText.objects.get()
     files = dict(text.files)
     files["shenzhen/policy.yaml"] = files["shenzhen/policy.yaml"].replace("value: 12", "value: 1")
-    PolicyText.objects.filter(pk=text.pk).update(files=files)
+    with triggers_disabled():  # the table is append-only: the attacker goes around it
+        PolicyText.objects.filter(pk=text.pk).update(files=files)
     report = replay()
     assert len(report.differences) == 3
     assert all("altered" in line for d in report.differences for line in d.what)

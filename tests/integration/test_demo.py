@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db.models import Model
 from django.test import Client
 
@@ -158,9 +159,30 @@ def test_the_demo_history_is_delivered_not_queued_for_sending(demo: Loaded) -> N
     assert Notification.objects.filter(channel="inbox").count() > PEOPLE
 
 
-def test_the_printed_admin_password_opens_the_django_admin(demo: Loaded) -> None:
+def test_the_printed_admin_password_opens_the_django_admin_only_with_totp(
+    demo: Loaded, settings: Any
+) -> None:
+    """The admin is off by default; on (``JUZHU_ADMIN=1``) the printed password alone opens
+    nothing: the superuser signs in at /office/ with password + TOTP."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from fixtures.officers import current_code
+    from juzhu.backoffice.auth import issue_enrolment_token
+
     client = Client()
     assert client.login(username="admin", password=demo.admin_password)
+    assert client.get("/admin/registry/permit/").status_code == 404  # off
+    settings.ADMIN_ENABLED = True
+    r = client.get("/admin/registry/permit/", follow=True)
+    assert r.redirect_chain[-1][0].startswith("/office/login/")  # a password is not enough
+    client = Client()
+    token = issue_enrolment_token(get_user_model().objects.get(username="admin"))
+    client.post("/office/login/", {"username": "admin", "password": demo.admin_password})
+    client.post("/office/login/code/", {"enrol_token": token})
+    client.get("/office/login/code/")
+    device = TOTPDevice.objects.get(user__username="admin")
+    r = client.post("/office/login/code/", {"token": current_code(device), "next": "/admin/"})
+    assert r.status_code == 302 and r["Location"] == "/admin/"
     assert client.get("/admin/registry/permit/").status_code == 200
     officer = Client()
     assert officer.login(username="bob", password=demo.officer_password)
@@ -463,7 +485,8 @@ def test_every_link_on_the_landing_page_leads_somewhere(db: Any) -> None:
     client = Client()
     html = client.get("/").content.decode()
     links = set(re.findall(r'(?:href|src)="([^"#]+)"', html))
-    assert {"/admin/", "/healthz", "/office/", "/portal/"} <= links
+    assert {"/healthz", "/office/", "/portal/"} <= links
+    assert "/admin/" not in links  # off unless JUZHU_ADMIN=1
     for link in links:
         assert link.startswith("/"), f"{link}: only links to what this service serves"
         assert client.get(link, follow=True).status_code == 200, link
@@ -477,7 +500,12 @@ def test_the_health_check_answers_with_the_database_in_use(db: Any) -> None:
 
     answer = Client().get("/healthz")
     assert answer.status_code == 200
-    assert answer.json() == {"ok": True, "database": connection.vendor}
+    assert answer.json() == {
+        "ok": True,
+        "database": connection.vendor,
+        "audit": "ok",
+        "audit_failures": answer.json()["audit_failures"],
+    }
 
 
 def test_every_decision_of_the_demo_replays_with_no_difference(demo: Loaded) -> None:

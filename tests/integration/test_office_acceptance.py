@@ -116,6 +116,7 @@ def test_checklist_shows_status_and_uploads_through_a_logged_view(
     got = client.get(link)
     assert got.status_code == 200 and b"".join(got.streaming_content) == b"%PDF-1.4\n"
     assert got["X-Content-Type-Options"] == "nosniff"
+    assert got["Content-Disposition"].startswith("attachment;")  # never rendered inline (T9)
     assert AccessLog.objects.filter(record_id=app.pk, purpose="office_upload").exists()
     # another station's clerk cannot fetch it
     other = signed_in(officer("clerk", district="nanshan", station="sz-nanshan-3"))

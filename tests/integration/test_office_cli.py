@@ -1,4 +1,4 @@
-"""``juzhu officer add | reset-otp | disable``: the operator's account commands."""
+"""``juzhu officer add | enrol-token | reset-otp | disable``: the operator's account commands."""
 
 from __future__ import annotations
 
@@ -51,3 +51,34 @@ def test_reset_otp_and_disable(db: Any) -> None:
     assert not user.is_active
     out = runner.invoke(app, ["officer", "disable", "nobody"])
     assert out.exit_code == 2 and "no officer 'nobody'" in out.output
+
+
+def test_enrol_token_prints_a_one_time_token_that_opens_the_enrolment(db: Any) -> None:
+    from django.test import Client
+
+    from juzhu.backoffice.models import EnrolmentToken
+
+    out = runner.invoke(app, ["officer", "add", "mei", "--role", "clerk", "--city", "shenzhen"])
+    password = re.search(r"in person\): (\S+)", out.output)
+    assert password and "enrol-token mei" in out.output
+    out = runner.invoke(app, ["officer", "enrol-token", "mei", "--hours", "2"])
+    assert out.exit_code == 0, out.output
+    token = re.search(r"([0-9A-F]{4}(?:-[0-9A-F]{4}){3})", out.output)
+    assert token and "for 2 h" in out.output
+    assert token.group(1) not in str(list(EnrolmentToken.objects.values()))  # only its hash
+    client = Client()
+    client.post("/office/login/", {"username": "mei", "password": password.group(1)})
+    assert client.post("/office/login/code/", {"enrol_token": token.group(1)}).status_code == 302
+    assert "<svg" in client.get("/office/login/code/").content.decode()
+
+
+def test_enrol_token_refuses_bad_input_saying_what_to_do(db: Any) -> None:
+    runner.invoke(app, ["officer", "add", "ye", "--role", "clerk", "--city", "shenzhen"])
+    out = runner.invoke(app, ["officer", "enrol-token", "ye", "--hours", "0"])
+    assert out.exit_code == 2 and "--hours 0" in out.output
+    out = runner.invoke(app, ["officer", "enrol-token", "nobody"])
+    assert out.exit_code == 2 and "no officer 'nobody'" in out.output
+    user = Officer.objects.get(user__username="ye").user
+    TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    out = runner.invoke(app, ["officer", "enrol-token", "ye"])
+    assert out.exit_code == 2 and "reset-otp ye" in out.output

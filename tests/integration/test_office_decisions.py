@@ -19,6 +19,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from fixtures import files as real_files
 from fixtures.applications import RECENT, heard, make_application
 from fixtures.clock import frozen
 from fixtures.officers import make_office, officer, signed_in
@@ -34,7 +35,7 @@ from juzhu.registry.services import Actor
 
 pytestmark = [pytest.mark.django_db, frozen]
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = real_files.PNG  # a real PNG: uploads are parsed
 BUREAU, GOVERNMENT = "深圳市公安局福田分局", "深圳市福田区人民政府"
 
 

@@ -196,9 +196,12 @@ def test_lists_show_nothing_outside_the_jurisdiction() -> None:
 
 
 @pytest.mark.django_db
-def test_officers_do_not_reach_the_admin_or_the_relying_party_api() -> None:
+def test_officers_do_not_reach_the_admin_or_the_relying_party_api(settings: Any) -> None:
     for role in ROLES:
         client = signed_in(officer(role, name=f"{role}-api"))
+        settings.ADMIN_ENABLED = False
+        assert client.get("/admin/registry/person/").status_code == 404  # off by default
+        settings.ADMIN_ENABLED = True
         assert client.get("/admin/registry/person/").status_code == 302  # to the admin login
         r = client.post("/api/verification/verify", {}, content_type="application/json")
         assert r.status_code == 401, (role, r.status_code)  # an API key, never a session

@@ -9,10 +9,13 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from fixtures.applications import make_application
 from fixtures.officers import current_code, device_of, officer, signed_in
-from juzhu.backoffice.models import Claim, Denial, SignInAttempt
+from fixtures.step_up import solved
+from juzhu.backoffice.auth import issue_enrolment_token
+from juzhu.backoffice.models import Claim, Denial, EnrolmentToken, SignInAttempt
 from juzhu.registry.models import AccessLog
 
 pytestmark = pytest.mark.django_db
@@ -43,16 +46,25 @@ def test_sign_in_needs_password_then_totp(db: Any) -> None:
     assert client.get(reverse("backoffice:home")).status_code == 200
 
 
-def test_first_sign_in_enrols_an_authenticator(db: Any) -> None:
+def test_first_sign_in_enrols_an_authenticator_only_with_the_enrolment_token(db: Any) -> None:
+    """A password alone never binds a new authenticator: the QR (the TOTP secret) is shown
+    only after the one-time token handed over apart, which then works no more."""
     clerk = officer("clerk")
+    token = issue_enrolment_token(clerk.user)
     client = Client()
     client.post(
         reverse("backoffice:login"), {"username": clerk.user.username, "password": "x" * 12}
     )
     page = client.get(reverse("backoffice:code")).content.decode()
+    assert "绑定码" in page and "<svg" not in page
+    assert not TOTPDevice.objects.filter(user=clerk.user).exists()  # no secret made yet
+    r = client.post(reverse("backoffice:code"), {"enrol_token": "AAAA-BBBB-CCCC-DDDD"})
+    assert r.status_code == 400 and "绑定码不正确" in r.content.decode()
+    r = client.post(reverse("backoffice:code"), {"token": "123456"})  # no token, no enrolment
+    assert r.status_code == 400 and not TOTPDevice.objects.filter(user=clerk.user).exists()
+    assert client.post(reverse("backoffice:code"), {"enrol_token": token}).status_code == 302
+    page = client.get(reverse("backoffice:code")).content.decode()
     assert "绑定身份验证器" in page and "<svg" in page
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     pending = TOTPDevice.objects.get(user=clerk.user, confirmed=False)
     typed = base64.b32encode(pending.bin_key).decode().rstrip("=")  # what an app takes
     assert " ".join(typed[i : i + 4] for i in range(0, len(typed), 4)) in page
@@ -61,9 +73,16 @@ def test_first_sign_in_enrols_an_authenticator(db: Any) -> None:
     )
     pending.refresh_from_db()
     assert pending.confirmed
+    assert EnrolmentToken.objects.get().used_at is not None
+    # the token is spent: another session with the password cannot enrol a second device
+    other = Client()
+    other.post(reverse("backoffice:login"), {"username": clerk.user.username, "password": "x" * 12})
+    TOTPDevice.objects.filter(user=clerk.user).delete()  # (as after a lost phone)
+    r = other.post(reverse("backoffice:code"), {"enrol_token": token})
+    assert r.status_code == 400 and "绑定码不正确" in r.content.decode()
 
 
-def test_wrong_passwords_pause_sign_in(db: Any) -> None:
+def test_wrong_passwords_ask_for_the_step_up_and_never_lock_the_officer_out(db: Any) -> None:
     clerk = officer("clerk")
     client = Client()
     for _ in range(5):
@@ -74,8 +93,24 @@ def test_wrong_passwords_pause_sign_in(db: Any) -> None:
     r = client.post(
         reverse("backoffice:login"), {"username": clerk.user.username, "password": "x" * 12}
     )
-    assert r.status_code == 400 and "暂停登录" in r.content.decode()
-    assert SignInAttempt.objects.filter(username=clerk.user.username, ok=False).count() == 5
+    html = r.content.decode()
+    assert r.status_code == 400 and "请先输入图片中的字符" in html
+    wrong = solved(html, wrong=True)
+    r = client.post(
+        reverse("backoffice:login"),
+        {"username": clerk.user.username, "password": "x" * 12, **wrong},
+    )
+    assert r.status_code == 400  # a wrong answer is no pass
+    r = client.post(
+        reverse("backoffice:login"),
+        {"username": clerk.user.username, "password": "x" * 12, **solved(r.content.decode())},
+    )
+    assert r.status_code == 302 and r["Location"].startswith(reverse("backoffice:code"))
+    steps = list(
+        SignInAttempt.objects.filter(username=clerk.user.username).values_list("step", "ok")
+    )
+    assert steps.count(("password", False)) == 5 and ("step_up", False) in steps
+    assert steps[-1] == ("password", True)
 
 
 def test_queue_and_case_page_are_scoped_and_logged(db: Any) -> None:

@@ -12,6 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from fixtures import files as real_files
 from fixtures.clock import frozen, today
 from fixtures.officers import make_office
 from fixtures.permits import OFFICER_17, cancelled_permit
@@ -21,7 +22,7 @@ from juzhu.registry.models import Appeal, Permit, Person
 
 pytestmark = frozen
 GROUNDS = "我一直住在福田区，按时签注，有租赁合同和社保记录为证。"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = real_files.PNG  # a real PNG: uploads are parsed
 
 
 @pytest.fixture()

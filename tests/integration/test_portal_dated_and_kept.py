@@ -12,6 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from fixtures import files as real_files
 from fixtures.clock import frozen, today
 from fixtures.permits import OFFICER_17, cancelled_permit, make_permit, suspended_permit
 from fixtures.portal import login
@@ -19,7 +20,7 @@ from juzhu.portal.models import Evidence
 from juzhu.registry.models import Appeal, Permit, Person
 
 pytestmark = frozen
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = real_files.PNG  # a real PNG: uploads are parsed
 GROUNDS = "我一直住在福田区，按时签注，有租赁合同和社保记录为证。"
 
 

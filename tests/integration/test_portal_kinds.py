@@ -12,6 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from fixtures import files as real_files
 from fixtures.clock import frozen
 from fixtures.people import make_person
 from fixtures.permits import make_permit, suspended_permit
@@ -22,7 +23,7 @@ from juzhu.registry import services
 from juzhu.registry.models import Application, Permit, Person
 
 pytestmark = frozen
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
+PNG = real_files.PNG  # a real PNG: uploads are parsed
 
 
 @pytest.fixture()

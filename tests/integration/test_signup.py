@@ -15,6 +15,7 @@ from fixtures.applications import make_application
 from fixtures.clock import frozen
 from fixtures.outbox import sent_sms
 from fixtures.people import make_id, make_person
+from juzhu.portal import auth
 from juzhu.registry import pii
 from juzhu.registry.models import Person
 from juzhu.registry.services import Actor, Refused, do_change_phone
@@ -25,7 +26,6 @@ pytestmark = [pytest.mark.django_db, frozen]
 @pytest.fixture()
 def outbox(settings: Any, tmp_path: Path) -> Path:
     settings.NOTIFY_FILE_DIR = tmp_path
-    settings.PORTAL_LOGIN_MIN_SECONDS = 0.01
     return tmp_path
 
 
@@ -126,3 +126,18 @@ def test_a_self_declared_account_changes_its_phone_at_the_counter_only(
         do_change_phone(person, "13700001111", actor=Actor(f"holder:{person.pk}"))
     do_change_phone(person, "13700001111", actor=Actor("officer:7"))
     assert person.phone_masked == "137****1111"
+
+
+def test_a_sign_up_refused_for_its_client_or_its_step_up_stores_nothing(outbox: Path) -> None:
+    flood = Client(REMOTE_ADDR="203.0.113.90")
+    for i in range(10):  # the client's codes for the minute
+        assert sign_up(flood, make_id(), f"1390000{i:04d}").status_code == 302
+    before = Person.objects.count()
+    r = sign_up(flood, make_id(), "13900009999")
+    assert r.status_code == 429 and Person.objects.count() == before  # nothing half-way
+    number = make_id()
+    for i in range(3):  # a number's free codes for the hour, from three addresses
+        sign_up(Client(REMOTE_ADDR=f"192.0.2.{i}"), number, "13911112222")
+    r = sign_up(Client(REMOTE_ADDR="192.0.2.9"), number, "13933334444")
+    assert r.status_code == 400 and "图片中的字符" in r.content.decode()
+    assert Person.objects.get(id_number_index=auth.id_key(number)).phone_masked == "139****2222"

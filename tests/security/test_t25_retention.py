@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from typer.testing import CliRunner
 
-from fixtures.clock import TODAY, frozen
+from fixtures.clock import FROZEN_AT, TODAY, frozen
 from fixtures.people import make_person
 from fixtures.permits import OFFICER, cancel, make_permit
 from juzhu.cli import app
@@ -69,16 +70,12 @@ def _ended_long_ago(uploads: Path) -> Person:
 
 
 def _log(person: Person, days_ago: int) -> None:
-    row = AccessLog.objects.create(
-        city="shenzhen",
-        person=person,
-        viewer_kind="officer",
-        viewer_id="7",
-        purpose="office_person",
-    )
-    AccessLog.objects.filter(pk=row.pk).update(
-        at=dt.datetime.combine(TODAY, dt.time(10), dt.UTC) - dt.timedelta(days=days_ago)
-    )
+    """An access row written ``days_ago`` (the log is append-only: written then, not edited)."""
+    with time_machine.travel(FROZEN_AT - dt.timedelta(days=days_ago), tick=False):
+        AccessLog.objects.create(
+            city="shenzhen", person=person, viewer_kind="officer", viewer_id="7",
+            purpose="office_person", fields="name",
+        )  # fmt: skip
 
 
 def test_event_details_are_sealed_with_the_persons_key(uploads: Path) -> None:

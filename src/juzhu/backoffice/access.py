@@ -23,6 +23,7 @@ from django.http import Http404, HttpRequest, HttpResponseNotAllowed
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
+from juzhu.backoffice.auth import session_alive
 from juzhu.backoffice.models import Denial
 from juzhu.domain.vocabulary import Role
 from juzhu.registry.models import Officer
@@ -96,9 +97,12 @@ class _OTPUser(Protocol):
 
 
 def officer_of(request: HttpRequest) -> Officer | None:
-    """The signed-in officer, only after both factors (password + TOTP)."""
+    """The signed-in officer, only after both factors (password + TOTP), within the
+    session's idle and absolute limits."""
     user = request.user
     if not user.is_authenticated or not cast(_OTPUser, user).is_verified():
+        return None
+    if not session_alive(request):  # idle 15 min or signed in 8 h ago: signed out
         return None
     try:
         return Officer.objects.get(user=user)

@@ -12,7 +12,7 @@ from django.db import models
 
 from juzhu.registry.models import Letter
 
-__all__ = ["Claim", "Denial", "Letter", "SignInAttempt"]
+__all__ = ["Claim", "Denial", "EnrolmentToken", "Letter", "SignInAttempt"]
 
 
 class Claim(models.Model):
@@ -58,3 +58,17 @@ class Denial(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["city", "at"])]
+
+
+class EnrolmentToken(models.Model):
+    """A one-time token to enrol an authenticator, handed to the officer apart from their
+    password (``juzhu officer enrol-token``): a password alone never binds a new second
+    factor. Only its hash is kept; it works once, before ``expires_at``."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrolment_tokens"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)

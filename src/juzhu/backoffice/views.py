@@ -7,12 +7,14 @@ import base64
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import logout
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods
 from django_tables2 import RequestConfig
 
@@ -33,6 +35,7 @@ from juzhu.backoffice.queues import (
 )
 from juzhu.backoffice.words import WORDS
 from juzhu.domain.vocabulary import ApplicationStatus
+from juzhu.registry import abuse
 from juzhu.registry.history import timeline
 from juzhu.registry.models import Appeal, Application, ApplicationMaterial, Officer
 from juzhu.registry.selectors import (
@@ -97,29 +100,44 @@ def page(
 # -- sign-in ------------------------------------------------------------------------------
 
 
+def _stepped_up(request: HttpRequest) -> bool:
+    return request.method == "POST" and abuse.step_up_passed(request)
+
+
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
-    error, field = "", ""
+    error, field, status, step_up = "", "", 200, None
     if request.method == "POST":
         try:
             auth.check_password(
-                request, request.POST.get("username", ""), request.POST.get("password", "")
+                request,
+                request.POST.get("username", ""),
+                request.POST.get("password", ""),
+                stepped_up=_stepped_up(request),
             )
             return redirect(_next_url(request, "backoffice:code"))
         except auth.SignInRefused as exc:
-            error, field = exc.message, exc.field
+            error, field, status = exc.message, exc.field, exc.status
+            step_up = abuse.new_step_up() if exc.step_up else None
     return render(
         request,
         "backoffice/login.html",
-        {"error": error, "field": field, "next": request.GET.get("next", "")},
-        status=400 if error else 200,
+        {"error": error, "field": field, "next": _next_of(request), "step_up": step_up},
+        status=status,
     )
 
 
-def _next_url(request: HttpRequest, name: str) -> str:
+def _next_of(request: HttpRequest) -> str:
+    """Where to go after signing in: a back-office page, or (admin on) an admin page."""
     nxt = request.POST.get("next") or request.GET.get("next") or ""
+    allowed = ("/office/", "/admin/") if settings.ADMIN_ENABLED else ("/office/",)
+    return nxt if nxt.startswith(allowed) and "//" not in nxt and "\\" not in nxt else ""
+
+
+def _next_url(request: HttpRequest, name: str) -> str:
+    nxt = _next_of(request)
     url = reverse(name)
-    return f"{url}?next={nxt}" if nxt.startswith("/office/") else url
+    return f"{url}?{urlencode({'next': nxt})}" if nxt else url
 
 
 @require_http_methods(["GET", "POST"])
@@ -127,27 +145,36 @@ def code_view(request: HttpRequest) -> HttpResponse:
     user = auth.pending_user(request)
     if user is None:
         return redirect("backoffice:login")
-    device = auth.confirmed_device(user)
-    error = ""
+    error, status, step_up = "", 200, None
     if request.method == "POST":
         try:
-            auth.check_code(request, user, request.POST.get("token", ""))
-            nxt = request.POST.get("next", "")
-            return redirect(nxt if nxt.startswith("/office/") else reverse("backoffice:home"))
+            if "enrol_token" in request.POST:
+                auth.check_enrolment_token(
+                    request, user, request.POST["enrol_token"], stepped_up=_stepped_up(request)
+                )
+                return redirect(_next_url(request, "backoffice:code"))
+            auth.check_code(
+                request, user, request.POST.get("token", ""), stepped_up=_stepped_up(request)
+            )
+            return redirect(_next_of(request) or reverse("backoffice:home"))
         except auth.SignInRefused as exc:
-            error = exc.message
+            error, status = exc.message, exc.status
+            step_up = abuse.new_step_up() if exc.step_up else None
+    device = auth.confirmed_device(user)
     context: dict[str, Any] = {
         "error": error,
         "enrolling": device is None,
-        "next": request.GET.get("next", ""),
+        "needs_token": device is None and not auth.enrolment_allowed(request, user),
+        "next": _next_of(request),
+        "step_up": step_up,
     }
-    if device is None:
+    if device is None and not context["needs_token"]:
         enrol = auth.enrolment_device(user)
         context["qr"] = auth.provisioning_svg(enrol)
         # authenticator apps take the key typed in as base32, in groups of four
         key = base64.b32encode(enrol.bin_key).decode().rstrip("=")
         context["secret"] = " ".join(key[i : i + 4] for i in range(0, len(key), 4))
-    return render(request, "backoffice/code.html", context, status=400 if error else 200)
+    return render(request, "backoffice/code.html", context, status=400 if error else status)
 
 
 @require_http_methods(["POST"])

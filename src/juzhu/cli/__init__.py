@@ -13,6 +13,7 @@ from __future__ import annotations
 import typer
 
 from juzhu.cli.data import audit_app, demo, import_permits, migrate
+from juzhu.cli.db import db_app
 from juzhu.cli.django_setup import setup_django
 from juzhu.cli.jobs import notify_app, office_deem, purge, sweep
 from juzhu.cli.letters import letter_app
@@ -40,6 +41,7 @@ app.command()(purge)
 app.command("import")(import_permits)
 app.add_typer(policy_app, name="policy")
 app.add_typer(audit_app, name="audit")
+app.add_typer(db_app, name="db")
 app.add_typer(letter_app, name="letter")
 app.add_typer(notify_app, name="notify")
 app.add_typer(officer_app, name="officer")

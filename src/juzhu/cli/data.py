@@ -1,5 +1,6 @@
 """The registry's data: ``juzhu migrate``, ``juzhu demo``, ``juzhu import`` and
-``juzhu audit verify`` (the hash-chained event log) and ``juzhu audit replay`` (every stored
+``juzhu audit verify`` / ``juzhu audit anchor`` (the keyed event chains, the logs and their
+signed anchor outside the database) and ``juzhu audit replay`` (every stored
 decision re-run with the policy text it applied)."""
 
 from __future__ import annotations
@@ -12,13 +13,15 @@ import typer
 from juzhu.cli.django_setup import setup_django
 
 audit_app = typer.Typer(
-    help="Check the hash-chained event log and replay the stored decisions.", no_args_is_help=True
+    help="Check the keyed history, anchor it outside the database, replay the decisions.",
+    no_args_is_help=True,
 )
 
 
 def migrate() -> None:
-    """Create or upgrade the database schema (SQLite by default, DATABASE_URL for PostgreSQL)."""
-    setup_django()
+    """Create or upgrade the database schema (SQLite by default, DATABASE_URL for PostgreSQL;
+    DATABASE_OWNER_URL, when set, is the schema owner's and is used instead)."""
+    setup_django(owner=True)
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=1)
@@ -55,24 +58,39 @@ def import_permits(
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
-    """Walk every event chain; name the first broken link (exit 1) or report all intact."""
+def audit_verify(
+    anchor: Annotated[
+        Path | None,
+        typer.Option(
+            "--anchor", help="also compare with this anchor (`juzhu audit anchor`), kept outside"
+        ),
+    ] = None,
+    public_key: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--public-key",
+            help="a trusted audit public key (base64; repeat; default: JUZHU_AUDIT_KEY's)",
+        ),
+    ] = None,
+) -> None:
+    """Walk every keyed event chain and the verification log's seals; with --anchor, also
+    check nothing it covers was removed, added or changed since. Exit 1 on any finding."""
     setup_django()
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from juzhu.cli.audit_runs import run_verify
 
-    from juzhu.registry.events import verify_chains
-    from juzhu.registry.models import Event
+    run_verify(anchor, public_key or [])
 
-    total = Event.objects.count()
-    with Progress(
-        TextColumn("verifying"), BarColumn(), MofNCompleteColumn(), transient=True
-    ) as bar:
-        task = bar.add_task("events", total=total)
-        checked, broken = verify_chains(progress=lambda n: bar.advance(task, n))
-    if broken is not None:
-        typer.echo(f"BROKEN after {checked} good events: {broken}", err=True)
-        raise typer.Exit(1)
-    typer.echo(f"ok: {checked} events in intact chains")
+
+@audit_app.command("anchor")
+def audit_anchor(
+    out: Annotated[Path, typer.Option("--out", help="write the signed anchor here (JSON)")],
+) -> None:
+    """Write a signed digest of every chain head and log (a Merkle root plus the heads), to
+    keep outside the database: a write-once store, a timestamping service, another machine."""
+    setup_django()
+    from juzhu.cli.audit_runs import run_anchor
+
+    run_anchor(out)
 
 
 @audit_app.command("replay")

@@ -90,7 +90,8 @@ def print_summary(console: Any, loaded: Loaded) -> None:
     named = [o for o in loaded.officers if o.user.has_usable_password()]
     console.print(
         "[bold]officers[/] (development password below) sign in at "
-        f"{site}/office/ and enrol an authenticator app (TOTP) on first sign-in:"
+        f"{site}/office/ and enrol an authenticator app (TOTP) on first sign-in, with a "
+        "token from `juzhu officer enrol-token USER`:"
     )
     for o in named:
         scope = " ".join(x for x in (o.city, o.district, o.station) if x)
@@ -105,6 +106,10 @@ def print_summary(console: Any, loaded: Loaded) -> None:
     console.print(f"  officers' development password  {loaded.officer_password}")
     if loaded.admin_password:
         console.print(f"  /admin/: user admin (superuser) [bold]{loaded.admin_password}[/]")
+        console.print(
+            "  (the admin is off unless JUZHU_ADMIN=1; then admin signs in at /office/ with "
+            "password + TOTP: `juzhu officer enrol-token admin`)"
+        )
     else:
         console.print("  admin: the existing user was left as it was")
     console.print("[bold]open[/]")

@@ -3,12 +3,32 @@
 
 from __future__ import annotations
 
+# A batch command's database budgets (ms): a night's sweep or an import runs statements far
+# longer than a web request's 3 s, and may wait behind an officer's row lock a while.
+# The environment still wins (JUZHU_DB_STATEMENT_TIMEOUT, JUZHU_DB_LOCK_TIMEOUT,
+# JUZHU_DB_IDLE_IN_TRANSACTION_TIMEOUT).
+BATCH_STATEMENT_TIMEOUT_MS = "1800000"  # 30 minutes
+BATCH_LOCK_TIMEOUT_MS = "60000"
+BATCH_IDLE_IN_TRANSACTION_MS = "600000"  # a worker may wait on a gateway inside a claim
 
-def setup_django() -> None:
-    """Configure Django for commands that use the registry (not needed by plan/policy)."""
+
+def setup_django(*, owner: bool = False, batch: bool = True) -> None:
+    """Configure Django for commands that use the registry (not needed by plan/policy).
+
+    ``owner``: the command changes the schema or its grants (``juzhu migrate``, ``juzhu db
+    roles``), so it connects as the schema's owner, ``DATABASE_OWNER_URL``, when that is set;
+    the service and every other command use ``DATABASE_URL`` (the role that owns nothing).
+    ``batch``: the command's own work (longer database timeouts); ``juzhu serve`` passes
+    False so the web budgets hold."""
     import os
 
     import django
 
+    if owner and os.environ.get("DATABASE_OWNER_URL"):
+        os.environ["DATABASE_URL"] = os.environ["DATABASE_OWNER_URL"]
+    if batch:
+        os.environ.setdefault("JUZHU_DB_STATEMENT_TIMEOUT", BATCH_STATEMENT_TIMEOUT_MS)
+        os.environ.setdefault("JUZHU_DB_LOCK_TIMEOUT", BATCH_LOCK_TIMEOUT_MS)
+        os.environ.setdefault("JUZHU_DB_IDLE_IN_TRANSACTION_TIMEOUT", BATCH_IDLE_IN_TRANSACTION_MS)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "juzhu.config.settings")
     django.setup()

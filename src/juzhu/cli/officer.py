@@ -22,7 +22,8 @@ def officer_add(
     station: Annotated[str, typer.Option("--station", help="empty = the whole district")] = "",
     name: Annotated[str, typer.Option("--name", help="the name shown to colleagues")] = "",
 ) -> None:
-    """Add an officer; prints their password once. They enrol TOTP at first sign-in."""
+    """Add an officer; prints their password once. They enrol TOTP at first sign-in, with
+    a token from ``juzhu officer enrol-token``."""
     setup_django()
     from juzhu.cli.officer_runs import run_add
 
@@ -36,6 +37,21 @@ def officer_reset_otp(username: Annotated[str, typer.Argument()]) -> None:
     from juzhu.cli.officer_runs import run_reset_otp
 
     run_reset_otp(username)
+
+
+@officer_app.command("enrol-token")
+def officer_enrol_token(
+    username: Annotated[str, typer.Argument()],
+    hours: Annotated[
+        int | None, typer.Option("--hours", help="how long it works (default 72)")
+    ] = None,
+) -> None:
+    """Print a one-time token to enrol an authenticator (first sign-in, or after
+    reset-otp); hand it over apart from the password."""
+    setup_django()
+    from juzhu.cli.officer_runs import run_enrol_token
+
+    run_enrol_token(username, hours)
 
 
 @officer_app.command("disable")

@@ -1,7 +1,8 @@
 """``juzhu officer ...``: accounts for the back office, for the operator.
 
 An officer gets a one-time password, shown once, and enrols an authenticator app (TOTP) at
-the first sign-in. ``reset-otp`` is for a lost phone; ``disable`` ends an account without
+the first sign-in with a one-time enrolment token handed over apart from the password
+(``enrol-token``): a password alone never binds a second factor. ``reset-otp`` is for a lost phone; ``disable`` ends an account without
 deleting who did what (events name ``officer:<user id>``)."""
 
 from __future__ import annotations
@@ -60,13 +61,39 @@ def run_add(username: str, role: str, city: str, district: str, station: str, na
     scope = " / ".join(x for x in (city, district, station) if x)
     console.print(f"officer [bold]{username}[/] ({role}, {scope}) added")
     console.print(f"password, shown once (hand it over in person): [bold]{password}[/]")
-    console.print("they enrol an authenticator app (TOTP) at their first sign-in at /office/")
+    console.print(
+        "they enrol an authenticator app (TOTP) at their first sign-in at /office/, with an "
+        f"enrolment token handed over apart: `juzhu officer enrol-token {username}`"
+    )
+
+
+def run_enrol_token(username: str, hours: int | None) -> None:
+    from juzhu.backoffice.auth import issue_enrolment_token
+
+    if hours is not None and not 1 <= hours <= 24 * 14:
+        _refuse(f"--hours {hours}: use 1 to {24 * 14} (two weeks at most)")
+    user = _user(username)
+    if not user.is_active:
+        _refuse(f"{username} is disabled; an enrolment token would not let them in")
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        _refuse(
+            f"{username} has an authenticator already; after a lost phone run "
+            f"`juzhu officer reset-otp {username}` first"
+        )
+    token = issue_enrolment_token(user, hours)
+    valid = hours or settings.OFFICE_ENROL_TOKEN_HOURS
+    console.print(f"enrolment token for [bold]{username}[/], works once, for {valid} h:")
+    console.print(f"[bold]{token}[/]")
+    console.print("hand it over apart from the password (another channel, or in person)")
 
 
 def run_reset_otp(username: str) -> None:
     user = _user(username)
     n, _ = TOTPDevice.objects.filter(user=user).delete()
-    console.print(f"{username}: {n} authenticator(s) removed; they enrol again at next sign-in")
+    console.print(
+        f"{username}: {n} authenticator(s) removed; they enrol again at next sign-in with a "
+        f"new enrolment token: `juzhu officer enrol-token {username}`"
+    )
 
 
 def run_totp(username: str) -> None:
@@ -79,8 +106,8 @@ def run_totp(username: str) -> None:
     device = TOTPDevice.objects.filter(user=user).order_by("-confirmed").first()
     if device is None:
         _refuse(
-            f"{username} has no authenticator yet: sign in at /office/ with the password first "
-            "(the first sign-in creates it), then run this again"
+            f"{username} has no authenticator yet: sign in at /office/ with the password and "
+            f"the token of `juzhu officer enrol-token {username}` first, then run this again"
         )
     token = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token()
     console.print(f"{username}: {token:0{device.digits}d} (changes every {device.step} s)")

@@ -89,7 +89,7 @@ def print_guide() -> None:
 
     from juzhu.cli.django_setup import setup_django
 
-    setup_django()
+    setup_django(batch=False)  # this process becomes the web server: web budgets
     from django.db import connections
 
     from juzhu.cli.demo_guide import print_signin_guide

@@ -43,9 +43,11 @@ def visitor_lang(request: HttpRequest) -> str:
     return "en" if code.lower().startswith("en") else "zh"
 
 
-def _page(request: HttpRequest, status: int) -> HttpResponse:
+def _page(
+    request: HttpRequest, status: int, texts: dict[str, tuple[str, str]] | None = None
+) -> HttpResponse:
     lang = visitor_lang(request)
-    title, lead = TEXTS[status][lang]
+    title, lead = (texts or TEXTS[status])[lang]
     html = loader.render_to_string(
         "errors/page.html",
         {"lang": lang, "html_lang": "en" if lang == "en" else "zh-Hans", "status": status,

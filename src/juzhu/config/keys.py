@@ -10,7 +10,14 @@ from functools import cache
 from pathlib import Path
 
 # JUZHU_SEAL_KEY: the 32-byte Ed25519 seed the office's letters are sealed with.
-NAMES = ("JUZHU_SECRET_KEY", "JUZHU_DATA_KEY", "JUZHU_INDEX_KEY", "JUZHU_SEAL_KEY")
+# JUZHU_AUDIT_KEY: the 32-byte seed that keys the history's hash chains and signs its anchors.
+NAMES = (
+    "JUZHU_SECRET_KEY",
+    "JUZHU_DATA_KEY",
+    "JUZHU_INDEX_KEY",
+    "JUZHU_SEAL_KEY",
+    "JUZHU_AUDIT_KEY",
+)
 
 
 @cache

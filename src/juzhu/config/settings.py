@@ -36,6 +36,8 @@ DATA_KEY = os.environ.get("JUZHU_DATA_KEY") or load_keys(VAR_DIR)["JUZHU_DATA_KE
 INDEX_KEY = os.environ.get("JUZHU_INDEX_KEY") or load_keys(VAR_DIR)["JUZHU_INDEX_KEY"]
 # The seal of the letters (Ed25519 seed, base64 of 32 bytes): ``juzhu letter verify`` checks it.
 SEAL_KEY = os.environ.get("JUZHU_SEAL_KEY") or load_keys(VAR_DIR)["JUZHU_SEAL_KEY"]
+# Keys the history's hash chains and signs its anchors (registry/audit_key.py), base64 of 32 bytes.
+AUDIT_KEY = os.environ.get("JUZHU_AUDIT_KEY") or load_keys(VAR_DIR)["JUZHU_AUDIT_KEY"]
 LETTER_DIR = Path(os.environ.get("JUZHU_LETTER_DIR", str(VAR_DIR / "letters")))
 ALLOWED_HOSTS = os.environ.get("JUZHU_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 SITE_URL = os.environ.get("JUZHU_SITE_URL", "http://127.0.0.1:8000")
@@ -75,6 +77,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # failure (issue 14 item 7): 413 while an upload streams in; 503/409/507 with a clear
+    # message when the database, a lock, the scanner or the disk fails (config/failure.py)
+    "juzhu.config.failure.FailureMiddleware",
     # static files (admin CSS, portal CSS) served by the app itself (juzhu serve)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -85,6 +90,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): password + TOTP
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # a read whose access log cannot be written: 503, nothing of the record (security.md T14)
+    "juzhu.config.audit_guard.AuditFailClosedMiddleware",
 ]
 
 ROOT_URLCONF = "juzhu.config.urls"
@@ -105,6 +112,35 @@ TEMPLATES = [
 ]
 
 
+# --- failure (issue 14 item 7): PostgreSQL timeouts --------------------------------------
+# Budgets (security.md §4): a statement < 3 s, a lock wait < 2 s, a connection attempt
+# 5 s; a transaction left idle is ended after 30 s. Batch commands (sweep, import, demo,
+# migrate …) get longer budgets: ``juzhu.cli.django_setup`` sets JUZHU_DB_STATEMENT_TIMEOUT
+# and JUZHU_DB_LOCK_TIMEOUT for them before Django starts. Values in milliseconds (0: none).
+DB_STATEMENT_TIMEOUT_MS = int(os.environ.get("JUZHU_DB_STATEMENT_TIMEOUT", "3000"))
+DB_LOCK_TIMEOUT_MS = int(os.environ.get("JUZHU_DB_LOCK_TIMEOUT", "2000"))
+DB_IDLE_IN_TRANSACTION_MS = int(os.environ.get("JUZHU_DB_IDLE_IN_TRANSACTION_TIMEOUT", "30000"))
+DB_CONNECT_TIMEOUT_S = int(os.environ.get("JUZHU_DB_CONNECT_TIMEOUT", "5"))
+
+
+def _timeouts(db: Any) -> None:
+    options = db["OPTIONS"]
+    options.setdefault("connect_timeout", DB_CONNECT_TIMEOUT_S)
+    options["options"] = " ".join(
+        [
+            options.get("options", ""),
+            f"-c statement_timeout={DB_STATEMENT_TIMEOUT_MS}",
+            f"-c lock_timeout={DB_LOCK_TIMEOUT_MS}",
+            f"-c idle_in_transaction_session_timeout={DB_IDLE_IN_TRANSACTION_MS}",
+        ]
+    ).strip()
+    # a connection the database dropped is noticed and replaced at the next request
+    db["CONN_HEALTH_CHECKS"] = True
+
+
+# --- end failure ------------------------------------------------------------------------
+
+
 def _database() -> dict[str, Any]:
     url = os.environ.get("DATABASE_URL")
     if url:
@@ -112,6 +148,7 @@ def _database() -> dict[str, Any]:
             url, conn_max_age=int(os.environ.get("JUZHU_CONN_MAX_AGE", "60"))
         )
         db.setdefault("OPTIONS", {})
+        _timeouts(db)
         return dict(db)
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     return {
@@ -136,6 +173,29 @@ OTP_TOTP_ISSUER = os.environ.get("JUZHU_OTP_ISSUER", "juzhu 居住证业务系�
 OFFICE_SESSION_SECONDS = int(os.environ.get("JUZHU_OFFICE_SESSION_SECONDS", str(8 * 3600)))
 # Uploaded evidence for cancellations and revocations (kept beside the portal's uploads).
 EVIDENCE_DIR = Path(os.environ.get("JUZHU_EVIDENCE_DIR", VAR_DIR / "evidence"))
+
+# --- failure (issue 14 item 7): uploads (juzhu.registry.uploads) ------------------------
+# Limits enforced while a request streams in (413 past them; nothing more is read).
+PORTAL_UPLOAD_MAX_FILE_BYTES = int(os.environ.get("JUZHU_PORTAL_UPLOAD_MAX_BYTES", 5 * 1024 * 1024))
+UPLOAD_MAX_FILE_BYTES = int(os.environ.get("JUZHU_UPLOAD_MAX_BYTES", 10 * 1024 * 1024))
+UPLOAD_MAX_REQUEST_BYTES = int(os.environ.get("JUZHU_UPLOAD_MAX_REQUEST_BYTES", 55 * 1024 * 1024))
+FILE_UPLOAD_HANDLERS = [
+    "juzhu.registry.uploads.handler.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # bigger uploads stream to a temporary file
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2560 * 1024  # the form fields (Django's default, stated)
+FILE_UPLOAD_PERMISSIONS = 0o600
+# ClamAV's daemon; fail closed (503) unless JUZHU_ENV names a development machine (or the
+# demo runs: it is refused anywhere but this machine).
+CLAMD_SOCKET = os.environ.get("JUZHU_CLAMD_SOCKET", "/run/clamav/clamd.ctl")
+CLAMD_TIMEOUT = float(os.environ.get("JUZHU_CLAMD_TIMEOUT", "30"))
+UPLOAD_SCAN_REQUIRED = env_bool(
+    "JUZHU_UPLOAD_SCAN_REQUIRED",
+    os.environ.get("JUZHU_ENV", "production") == "production" and not DEMO,
+)
+# --- end failure ------------------------------------------------------------------------
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -191,3 +251,46 @@ VERIFY_KEY_PER_DAY = int(os.environ.get("JUZHU_VERIFY_KEY_PER_DAY", "20000"))
 # protection, security.md T6); off by default so existing integrations keep working.
 VERIFY_REQUIRE_NONCE = os.environ.get("JUZHU_VERIFY_REQUIRE_NONCE", "") == "1"
 VERIFY_ROTATION_GRACE_HOURS = int(os.environ.get("JUZHU_VERIFY_ROTATION_GRACE_HOURS", "24"))
+
+# -- Abuse and privileged access (issue 14, helper "auth") ---------------------------------
+# The shared cache holds the rate-limit counters (django-ratelimit), the global SMS budget
+# and the landing page's counts. Production: Redis (django-redis; every process and machine
+# shares the counters). ``locmem://`` (one process) is for tests and a development machine.
+CACHE_URL = os.environ.get(
+    "JUZHU_CACHE_URL",
+    "locmem://" if os.environ.get("JUZHU_ENV") == "development" else "redis://127.0.0.1:6379/0",
+)
+CACHES: dict[str, dict[str, Any]]
+if CACHE_URL.startswith("locmem://"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # django-ratelimit warns that a per-process cache is not shared: true, and said above.
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": CACHE_URL,
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
+        }
+    }
+RATELIMIT_USE_CACHE = "default"
+# The client's address: REMOTE_ADDR, unless it is one of these reverse proxies (addresses or
+# networks, comma-separated); then X-Forwarded-For is read from the right, skipping trusted
+# proxies, and the first address not trusted is the client. Nothing else trusts the header.
+TRUSTED_PROXIES = [p.strip() for p in os.environ.get("JUZHU_TRUSTED_PROXIES", "").split(",") if p.strip()]  # fmt: skip
+RATELIMIT_IP_META_KEY = "juzhu.registry.abuse.client_ip"
+# The whole service's SMS budget: no flood can send more codes than this (the bill).
+SMS_BUDGET_PER_HOUR = int(os.environ.get("JUZHU_SMS_BUDGET_PER_HOUR", "2000"))
+SMS_BUDGET_PER_DAY = int(os.environ.get("JUZHU_SMS_BUDGET_PER_DAY", "20000"))
+# Officers: signed out after this many idle seconds (the absolute limit stays
+# OFFICE_SESSION_SECONDS); an enrolment token for a new authenticator lives this long.
+OFFICE_IDLE_SECONDS = int(os.environ.get("JUZHU_OFFICE_IDLE_SECONDS", str(15 * 60)))
+OFFICE_ENROL_TOKEN_HOURS = int(os.environ.get("JUZHU_OFFICE_ENROL_TOKEN_HOURS", "72"))
+# The Django admin: off unless JUZHU_ADMIN=1; when on, only for a superuser who signed in at
+# /office/ with password + TOTP, and read-only for officers and relying parties.
+ADMIN_ENABLED = env_bool("JUZHU_ADMIN", False)
+# Step-up: the image CAPTCHA (django-simple-captcha) asked after too many attempts.
+CAPTCHA_LENGTH = 5
+CAPTCHA_TIMEOUT = 10  # minutes
+CAPTCHA_2X_IMAGE = False
+INSTALLED_APPS += ["django_ratelimit", "juzhu.config.apps.StepUpCaptchaConfig"]

@@ -11,7 +11,10 @@ urlpatterns = [
     path("portal/", include("juzhu.portal.urls")),
     path("office/", include("juzhu.backoffice.urls")),
     path("api/", api.urls),
+    # the step-up challenge's images (django-simple-captcha); the admin above answers 404
+    # unless JUZHU_ADMIN=1 (registry/admin.py)
+    path("captcha/", include("captcha.urls")),
 ]
 
 handler404 = "juzhu.config.errors.page_not_found"
-handler500 = "juzhu.config.errors.server_error"
+handler500 = "juzhu.config.failure.server_error"  # 503/409/507 for the failures it knows

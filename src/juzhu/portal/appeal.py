@@ -276,14 +276,24 @@ def my_appeals(person: Person, lang: str) -> list[dict[str, Any]]:
     return [appeal_item(a, lang) for a in rows.order_by("-filed_on", "-pk")]
 
 
-def kinds_left(permit: Permit) -> list[str]:
+def appeals_of(person: Person, permit: Permit) -> list[Appeal]:
+    """The person's challenges of ``permit``, newest first, in one query."""
+    rows = Appeal.objects.filter(person=person, permit=permit).select_related("application")
+    appeals = list(rows.order_by("-filed_on", "-pk"))
+    for appeal in appeals:
+        appeal.permit = permit  # in hand: no query per challenge
+    return appeals
+
+
+def kinds_left(permit: Permit, appeals: list[Appeal] | None = None) -> list[str]:
     """The ways of contesting ``permit``'s cancellation not already being handled (a
-    complaint does not stop the reconsideration clock, so one may still follow it)."""
-    running = set(
-        Appeal.objects.filter(permit=permit, status__in=AppealStatus.open()).values_list(
-            "kind", flat=True
-        )
-    )
+    complaint does not stop the reconsideration clock, so one may still follow it).
+    ``appeals``: the permit's challenges, when the caller has them already."""
+    if appeals is None:
+        rows = Appeal.objects.filter(permit=permit, status__in=AppealStatus.open())
+        running = set(rows.values_list("kind", flat=True))
+    else:
+        running = {a.kind for a in appeals if a.status in AppealStatus.open()}
     if "reconsideration" in running:  # the act is before the reconsideration body
         return []
     return [k for k in KINDS if k not in running]

@@ -10,20 +10,21 @@ The draft is saved at every step (``Draft``); submitting goes through the regist
 use case (``services.do_submit_application``), so the rules, the event and the notice are
 the same as at the counter.
 
-Uploads (ecosystem.md §1.2 材料预审): the content must *be* a JPEG, PNG or PDF — judged by
-its first bytes, not by its name or the browser's claim — at most 5 MB a file, 3 files a
-material and 20 a draft. Files are stored under ``PORTAL_UPLOAD_DIR`` (default
-``var/uploads``), which nothing serves, named by a random id.
+Uploads (ecosystem.md §1.2 材料预审): the content must *be* a JPEG, PNG or PDF — parsed,
+scanned for malware, not judged by its name or the browser's claim
+(``juzhu.registry.uploads``) — at most 5 MB a file, 3 files a material and 20 a draft.
+Files are stored under ``PORTAL_UPLOAD_DIR`` (default ``var/uploads``), which nothing
+serves, named by a random id, written whole or not at all.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
@@ -33,7 +34,7 @@ from juzhu.planner.checklist import checklist_for
 from juzhu.planner.situation import parse_situation
 from juzhu.portal.flow import today
 from juzhu.portal.models import Draft, Upload
-from juzhu.registry import services
+from juzhu.registry import services, uploads
 from juzhu.registry.eligibility import FactSpec, declared_facts
 from juzhu.registry.files import upload_root
 from juzhu.registry.models import Application, Permit, Person, ResidenceRegistration
@@ -54,23 +55,11 @@ KIND_STEPS: dict[str, tuple[str, ...]] = {
     "voluntary_cancellation": ("cancel_reason", "cancel_confirm"),
 }
 LIVE = PermitStatus.live()
-MAX_BYTES = 5 * 1024 * 1024
 MAX_PER_MATERIAL = 3
 MAX_FILES = 20
-MAGIC = {  # content type by the file's first bytes
-    b"%PDF-": "application/pdf",
-    b"\xff\xd8\xff": "image/jpeg",
-    b"\x89PNG\r\n\x1a\n": "image/png",
-}
-
-
-class UploadRefused(ValueError):
-    def __init__(self, zh: str, en: str) -> None:
-        self.zh, self.en = zh, en
-        super().__init__(en)
-
-    def message(self, lang: str) -> str:
-        return self.en if lang == "en" else self.zh
+# What an upload check raises: zh and en messages and the HTTP status (400, 413, 422, 503,
+# 507); the portal's views show the message beside the material or the evidence field.
+UploadRefused = uploads.UploadRejected
 
 
 def city_of(person: Person) -> tuple[str, str, str]:
@@ -251,29 +240,10 @@ def _with_files(draft: Draft, items: list[dict[str, Any]], lang: str) -> list[di
     return items
 
 
-def sniff(head: bytes) -> str | None:
-    return next((kind for magic, kind in MAGIC.items() if head.startswith(magic)), None)
-
-
 def check_file(f: UploadedFile) -> str:
-    """The file's real content type (JPEG, PNG or PDF by its first bytes), or
-    ``UploadRefused`` when it is too big, empty or something else."""
-    if f.size is None or f.size > MAX_BYTES:
-        raise UploadRefused(
-            f"文件“{f.name}”超过5MB，请压缩或拍得小一些再上传",
-            f"“{f.name}” is over 5 MB; compress it or take a smaller photo",
-        )
-    if f.size == 0:
-        raise UploadRefused(f"文件“{f.name}”是空的", f"“{f.name}” is empty")
-    head = f.read(16)
-    f.seek(0)
-    kind = sniff(head)
-    if kind is None:
-        raise UploadRefused(
-            f"文件“{f.name}”的内容不是 JPG、PNG 或 PDF（只改扩展名不行），请上传照片或PDF",
-            f"“{f.name}” is not really a JPG, PNG or PDF (renaming does not change it)",
-        )
-    return kind
+    """The file's real content type (JPEG, PNG or PDF, by parsing it), or ``UploadRefused``
+    when it is too big, empty, infected or something else."""
+    return uploads.check_upload(f, max_bytes=settings.PORTAL_UPLOAD_MAX_FILE_BYTES)
 
 
 MAX_EVIDENCE = 10  # evidence files of an appeal
@@ -290,18 +260,14 @@ def check_evidence(files: Sequence[UploadedFile]) -> list[str]:
 
 
 def store_file(target: Path, f: UploadedFile) -> str:
-    """Write the file to ``target`` (under the upload root); returns its SHA-256."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256()
-    with open(target, "wb") as out:
-        for chunk in f.chunks():
-            digest.update(chunk)
-            out.write(chunk)
-    return digest.hexdigest()
+    """Write the file to ``target`` (under the upload root), whole or not at all; returns
+    its SHA-256. ``UploadRefused`` (507) when the disk is full."""
+    return uploads.write_atomically(target, f.chunks())
 
 
 def file_name(f: UploadedFile) -> str:
-    return (Path(f.name or "file").name)[:100]
+    """The client's name, only to show (``../../x.png`` → ``x.png``); never a path."""
+    return uploads.display_name(f.name or "file")
 
 
 def do_add_upload(draft: Draft, material: str, f: UploadedFile, allowed: set[str]) -> Upload:

@@ -206,6 +206,8 @@ class AppealForm(PortalForm):
         try:
             apply.check_evidence(files)
         except apply.UploadRefused as exc:
+            if exc.status >= 500:  # the scanner or the disk, not the file: 503/507 page
+                raise
             raise ValidationError(exc.message(self.lang)) from None
         return files
 

@@ -1,22 +1,27 @@
 """Log in with an ID number and an SMS code; the holder's session.
 
-The rules (issue 4; carriers' limits in ecosystem.md §1.2):
+The rules (issue 4, revised by issue 14; carriers' limits in ecosystem.md §1.2). Counters are
+django-ratelimit's in the shared cache (``registry/abuse.py``); none of them locks out the
+holder whose number an attacker knows:
 
-- a 6-digit code, valid 5 minutes, at most 5 tries, one new code per 60 s, at most 5 codes
-  an hour and 10 a day per ID number, and 20 an hour per client address;
-- 10 wrong codes in a row for one ID number (across codes) lock it for 30 minutes; 30 wrong
-  codes within an hour from one address lock that address for an hour;
+- a 6-digit code, valid 5 minutes, at most 5 tries, one new code per 60 s per number and
+  client;
+- per client (``abuse.client_key``, behind trusted proxies only): 10 codes a minute and 60
+  an hour, 30 wrong codes an hour; past that, 429 for that client only;
+- per number: after 3 codes in an hour, or 10 wrong codes in an hour, every further code
+  asks for a step-up challenge (an image CAPTCHA) — a person passes it, a script does not;
+- the whole service sends at most ``SMS_BUDGET_PER_HOUR`` / ``_PER_DAY`` codes;
 - nothing tells whether an ID number is registered: a challenge is created, counted,
-  throttled, locked and answered the same way for every valid number; only the SMS itself
-  differs. It is queued in the outbox (``registry/outbox.py``) and sent by the notify
-  worker, so no gateway latency reaches the reply, which is held to a fixed minimum time.
+  throttled, stepped up, logged (``LoginAttempt``) and answered the same way for every valid
+  number, with the same work (the code is sealed either way); only the SMS itself differs.
+  It is queued in the outbox (``registry/outbox.py``) and sent by the notify worker, so no
+  gateway latency reaches the reply. No reply is held by sleeping: a held web thread is a
+  thread an attacker takes for free (issue 14, high finding 4).
 
 Why not django-axes: axes counts failures of ``django.contrib.auth.authenticate`` and
-stores the attempted *username* in plain text in its ``AccessAttempt`` and ``AccessLog``
-tables. Holders are not Django users, and their username would be the ID number, which
-must never be stored unmasked (PRODUCT.md, quality bars). ``LoginGuard`` does what axes
-does — a failure limit per identity and per address, a cool-off, counters in the database
-shared by every process — keyed by blind indexes instead.
+stores the attempted *username* in plain text. Holders are not Django users, and their
+username would be the ID number, which must never be stored unmasked; every key here is a
+blind index.
 """
 
 from __future__ import annotations
@@ -25,7 +30,6 @@ import datetime as dt
 import hmac
 import logging
 import secrets
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -41,29 +45,41 @@ from django.urls import reverse
 from django.utils import timezone
 
 from juzhu.portal import mass_assignment
-from juzhu.portal.models import LoginChallenge, LoginGuard
-from juzhu.registry import pii
+from juzhu.portal.models import LoginAttempt, LoginChallenge
+from juzhu.registry import abuse, pii
 from juzhu.registry.models import Person
-from juzhu.registry.outbox import do_enqueue_login_code
+from juzhu.registry.outbox import do_enqueue_login_code, seal
 
 log = logging.getLogger("juzhu.portal.auth")
 
 CODE_TTL = dt.timedelta(minutes=5)
 MAX_TRIES = 5
 RESEND_AFTER = dt.timedelta(seconds=60)
-ID_PER_HOUR, ID_PER_DAY, IP_PER_HOUR = 5, 10, 20
-LOCK_AFTER, LOCK_FOR = 10, dt.timedelta(minutes=30)
-IP_LOCK_AFTER, IP_LOCK_FOR = 30, dt.timedelta(hours=1)
+CLIENT_SENDS = ("10/m", "60/h")  # per client: past either, 429
+CLIENT_WRONG = "30/h"  # wrong codes per client: past it, 429
+ID_FREE_SENDS = "3/h"  # codes per number before the step-up challenge
+ID_FREE_WRONG = "10/h"  # wrong codes per number before the step-up challenge
 SESSION_KEY = "portal_person"
 CHALLENGE_KEY = "portal_challenge"
 IDLE_SECONDS = 30 * 60  # a logged-in session ends after 30 idle minutes
 
 
 class LoginRefused(Exception):
-    """Say ``zh`` / ``en`` beside ``field``; ``retry_at`` when waiting will help."""
+    """Say ``zh`` / ``en`` beside ``field``; ``retry_at`` when waiting will help; ``status``
+    the reply's (429: this client is over a limit); ``step_up``: a challenge is needed."""
 
-    def __init__(self, zh: str, en: str, field: str, retry_at: dt.datetime | None = None):
+    def __init__(
+        self,
+        zh: str,
+        en: str,
+        field: str,
+        retry_at: dt.datetime | None = None,
+        *,
+        status: int = 400,
+        step_up: bool = False,
+    ):
         self.zh, self.en, self.field, self.retry_at = zh, en, field, retry_at
+        self.status, self.step_up = status, step_up
         super().__init__(en)
 
     def message(self, lang: str) -> str:
@@ -79,68 +95,37 @@ def id_key(id_number: str) -> str:
 
 
 def ip_key(request: HttpRequest) -> str:
-    # REMOTE_ADDR: behind a reverse proxy, configure the proxy to set it (or use
-    # django-ipware); never trust X-Forwarded-For from the open internet.
-    return "ip:" + pii.blind_index(request.META.get("REMOTE_ADDR", ""), purpose="client_ip")
+    """The client (behind ``JUZHU_TRUSTED_PROXIES`` only) as a blind index."""
+    return abuse.client_key(request)
 
 
 def _code_hash(challenge_id: uuid.UUID, code: str) -> str:
     return pii.blind_index(f"{challenge_id}:{code}", purpose="login_code")
 
 
-def _guard(key: str) -> LoginGuard:
-    LoginGuard.objects.bulk_create([LoginGuard(key=key)], ignore_conflicts=True)
-    return LoginGuard.objects.select_for_update().get(key=key)
+def _attempt(kind: str, key: str, client: str, outcome: str, now: dt.datetime) -> None:
+    """Every attempt, whatever its outcome, for the auditor (security.md T3)."""
+    LoginAttempt.objects.create(at=now, kind=kind, id_index=key, client=client, outcome=outcome)
 
 
-def _check_lock(guard: LoginGuard, now: dt.datetime) -> None:
-    if guard.locked_until and guard.locked_until > now:
-        raise LoginRefused(
-            f"错误次数太多，为保护你的账户已暂停登录，请在{_local(guard.locked_until)}后再试",
-            f"Too many wrong codes: logging in is paused to protect the account; "
-            f"try again after {_local(guard.locked_until)}",
-            "code",
-            guard.locked_until,
-        )
+def _too_many(client: str, key: str, kind: str, now: dt.datetime) -> LoginRefused:
+    _attempt(kind, key, client, "limited", now)
+    log.warning("login %s refused: client %s over its limit", kind, client[:11])
+    return LoginRefused(
+        "操作太频繁，请稍后再试",
+        "Too many attempts from this connection; please wait and try again",
+        "id_number" if kind == "send" else "code",
+        status=429,
+    )
 
 
-def _take_send(
-    guard: LoginGuard, now: dt.datetime, *, per_hour: int, per_day: int | None, spaced: bool
-) -> None:
-    """Count one code sent for this key, or refuse saying when to try again. ``spaced``:
-    also 60 s between two codes (per number; an address may serve many people)."""
-    if spaced and guard.last_sent_at and now - guard.last_sent_at < RESEND_AFTER:
-        wait = guard.last_sent_at + RESEND_AFTER
-        seconds = int((wait - now).total_seconds()) + 1
-        raise LoginRefused(
-            f"验证码刚发过，请{seconds}秒后再获取",
-            f"A code was just sent; ask again in {seconds} s",
-            "id_number",
-            wait,
-        )
-    if not guard.hour_start or now - guard.hour_start >= dt.timedelta(hours=1):
-        guard.hour_start, guard.hour_count = now, 0
-    today = timezone.localdate(now)
-    if guard.day != today:
-        guard.day, guard.day_count = today, 0
-    if guard.hour_count >= per_hour:
-        retry = guard.hour_start + dt.timedelta(hours=1)
-        raise LoginRefused(
-            f"获取验证码太频繁，请在{_local(retry)}后再试",
-            f"Too many codes requested; try again after {_local(retry)}",
-            "id_number",
-            retry,
-        )
-    if per_day is not None and guard.day_count >= per_day:
-        raise LoginRefused(
-            "今天获取验证码的次数已用完，请明天再试",
-            "No more codes today; try again tomorrow",
-            "id_number",
-        )
-    guard.last_sent_at = now
-    guard.hour_count += 1
-    guard.day_count += 1
-    guard.save()
+def step_up_refusal(field: str) -> LoginRefused:
+    return LoginRefused(
+        "为保护你的账户，请先输入图片中的字符，再继续",
+        "To protect the account, type the characters in the picture first",
+        field,
+        step_up=True,
+    )
 
 
 @dataclass(frozen=True)
@@ -153,20 +138,25 @@ class Started:
     demo_code: str = ""
 
 
-def start_login(id_number: str, client: str, now: dt.datetime | None = None) -> Started:
+def start_login(
+    id_number: str, client: str, now: dt.datetime | None = None, *, stepped_up: bool = False
+) -> Started:
     """Create a challenge for a valid ID number (registered or not) and send its code.
-    Raises ``LoginRefused`` when locked or over a send limit (the same for everyone)."""
-    return _start(id_key(id_number), client, now or timezone.now())
+    ``stepped_up``: the request passed the step-up challenge. Raises ``LoginRefused`` over
+    a limit (the same for everyone)."""
+    return _start(id_key(id_number), client, now or timezone.now(), stepped_up)
 
 
-def resend(challenge_id: Any, client: str, now: dt.datetime | None = None) -> Started:
+def resend(
+    challenge_id: Any, client: str, now: dt.datetime | None = None, *, stepped_up: bool = False
+) -> Started:
     """A new code for the number of an earlier challenge (same limits as the first)."""
     key = LoginChallenge.objects.filter(pk=challenge_id).values_list("id_index", flat=True).first()
     if key is None:
         raise LoginRefused(
             "请重新输入身份证号获取验证码", "Enter your ID number again to get a code", "code"
         )
-    return _start(key, client, now or timezone.now())
+    return _start(key, client, now or timezone.now(), stepped_up)
 
 
 def resend_wait(sent_at: str, now: dt.datetime | None = None) -> int:
@@ -175,17 +165,60 @@ def resend_wait(sent_at: str, now: dt.datetime | None = None) -> int:
     return max(0, int(left.total_seconds()) + (1 if left.total_seconds() % 1 else 0))
 
 
-def _start(key: str, client: str, now: dt.datetime) -> Started:
+def needs_step_up(key: str) -> bool:
+    """The number has had its free codes or wrong guesses this hour."""
+    return abuse.over(None, "portal-id-send", key, ID_FREE_SENDS) or abuse.over(
+        None, "portal-id-wrong", key, ID_FREE_WRONG
+    )
+
+
+def check_start(id_number: str, client: str, *, stepped_up: bool = False) -> None:
+    """Refuse now (counting nothing) what ``start_login`` would refuse for this client or
+    number: for a caller that writes something first (the sign-up), so a refusal leaves
+    nothing half-way."""
+    key, now = id_key(id_number), timezone.now()
+    if any(abuse.over(None, f"portal-send-{r}", client, r) for r in CLIENT_SENDS):
+        raise _too_many(client, key, "send", now)
+    if needs_step_up(key) and not stepped_up:
+        _attempt("send", key, client, "step_up", now)
+        raise step_up_refusal("id_number")
+
+
+def _start(key: str, client: str, now: dt.datetime, stepped_up: bool) -> Started:
+    overs = [abuse.hit(None, f"portal-send-{r}", client, r) for r in CLIENT_SENDS]  # each counts
+    if any(overs):
+        raise _too_many(client, key, "send", now)
+    if needs_step_up(key) and not stepped_up:
+        _attempt("send", key, client, "step_up", now)
+        raise step_up_refusal("id_number")
+    # 60 s between two codes for a number *from one client*: per number alone, anyone could
+    # keep the holder's number "just sent" for ever and stop her asking for her own code.
+    spacing = f"portal-send:{key}:{client}"
+    if not abuse.spaced(spacing, int(RESEND_AFTER.total_seconds())):
+        _attempt("send", key, client, "spaced", now)
+        raise LoginRefused(
+            "验证码刚发过，请60秒后再获取",
+            "A code was just sent; ask again in 60 s",
+            "id_number",
+            now + RESEND_AFTER,
+            status=429,
+        )
+    if not abuse.take_sms_budget():
+        abuse.release(spacing)
+        _attempt("send", key, client, "budget", now)
+        raise LoginRefused(
+            "短信服务繁忙，请稍后再试，或到派出所窗口办理",
+            "The SMS service is busy; try again later, or visit a police station",
+            "id_number",
+            status=429,
+        )
+    abuse.hit(None, "portal-id-send", key, ID_FREE_SENDS)
+    code = f"{secrets.randbelow(10**6):06d}"
     with transaction.atomic():
-        guard = _guard("id:" + key)
-        _check_lock(guard, now)
-        _take_send(_guard(client), now, per_hour=IP_PER_HOUR, per_day=None, spaced=False)
-        _take_send(guard, now, per_hour=ID_PER_HOUR, per_day=ID_PER_DAY, spaced=True)
         person = Person.objects.filter(id_number_index=key).first()
         # Earlier codes of this number stop working once a new one is sent.
         LoginChallenge.objects.filter(id_index=key, used_at__isnull=True).update(expires_at=now)
         challenge_id = uuid.uuid4()
-        code = f"{secrets.randbelow(10**6):06d}"
         LoginChallenge.objects.create(
             id=challenge_id,
             id_index=key,
@@ -194,29 +227,26 @@ def _start(key: str, client: str, now: dt.datetime) -> Started:
             created_at=now,
             expires_at=now + CODE_TTL,
         )
+        queued = None
         if person is not None:
             # Into the outbox, in this transaction; the notify worker sends it (no web
             # thread waits on a gateway). Nobody to tell for an unknown number: same reply.
-            do_enqueue_login_code(person, code, expires_at=now + CODE_TTL)
+            queued = do_enqueue_login_code(person, code, expires_at=now + CODE_TTL)
+        if queued is None:
+            seal(code)  # the same sealing work as a queued code: no timing tells them apart
+        _attempt("send", key, client, "sent", now)
     shown = code if settings.DEMO and person is not None and person.phone_masked else ""
     return Started(challenge_id, now, demo_code=shown)
 
 
-def _fail(challenge: LoginChallenge, client: str, now: dt.datetime) -> None:
-    for key, limit, lock in (
-        ("id:" + challenge.id_index, LOCK_AFTER, LOCK_FOR),
-        (client, IP_LOCK_AFTER, IP_LOCK_FOR),
-    ):
-        guard = _guard(key)
-        if not guard.window_start or now - guard.window_start >= dt.timedelta(hours=1):
-            guard.window_start, guard.failures = now, 0
-        guard.failures += 1
-        if guard.failures >= limit:
-            guard.locked_until, guard.failures, guard.window_start = now + lock, 0, None
-        guard.save()
-
-
-def check_code(challenge_id: Any, code: str, client: str, now: dt.datetime | None = None) -> Person:
+def check_code(
+    challenge_id: Any,
+    code: str,
+    client: str,
+    now: dt.datetime | None = None,
+    *,
+    stepped_up: bool = False,
+) -> Person:
     """The person whose code this is, or ``LoginRefused``. A code works once."""
     now = now or timezone.now()
     expired = LoginRefused(
@@ -224,57 +254,43 @@ def check_code(challenge_id: Any, code: str, client: str, now: dt.datetime | Non
         "The code has expired (over 5 minutes, or too many tries); ask for a new one",
         "code",
     )
+    if abuse.over(None, "portal-wrong", client, CLIENT_WRONG):
+        raise _too_many(client, "", "code", now)
     refusal: LoginRefused | None = None
     with transaction.atomic():
         challenge = LoginChallenge.objects.select_for_update().filter(pk=challenge_id).first()
         if challenge is None:
             raise expired
-        _check_lock(_guard("id:" + challenge.id_index), now)
-        _check_lock(_guard(client), now)
-        if challenge.used_at or challenge.expires_at <= now or challenge.attempts >= MAX_TRIES:
-            raise expired
-        LoginChallenge.objects.filter(pk=challenge.pk).update(attempts=F("attempts") + 1)
-        good = hmac.compare_digest(challenge.code_hash, _code_hash(challenge.pk, code))
-        if good and challenge.person_id is not None:
-            LoginChallenge.objects.filter(pk=challenge.pk).update(used_at=now)
-            guard = _guard("id:" + challenge.id_index)
-            guard.failures, guard.window_start = 0, None
-            guard.save()
+        key = challenge.id_index
+        if abuse.over(None, "portal-id-wrong", key, ID_FREE_WRONG) and not stepped_up:
+            _attempt("code", key, client, "step_up", now)
+            refusal = step_up_refusal("code")
+        elif challenge.used_at or challenge.expires_at <= now or challenge.attempts >= MAX_TRIES:
+            _attempt("code", key, client, "expired", now)
+            refusal = expired
         else:
-            # Counted and committed before refusing (a raise here would roll it back).
-            _fail(challenge, client, now)
-            left = MAX_TRIES - challenge.attempts - 1
-            refusal = LoginRefused(
-                f"验证码不对，还可以再试{left}次" if left else "验证码不对，请重新获取验证码",
-                f"That code is wrong; {left} tries left"
-                if left
-                else "That code is wrong; ask for a new one",
-                "code",
-            )
+            LoginChallenge.objects.filter(pk=challenge.pk).update(attempts=F("attempts") + 1)
+            good = hmac.compare_digest(challenge.code_hash, _code_hash(challenge.pk, code))
+            if good and challenge.person_id is not None:
+                LoginChallenge.objects.filter(pk=challenge.pk).update(used_at=now)
+                _attempt("code", key, client, "ok", now)
+            else:
+                # Counted and committed before refusing (a raise here would roll it back).
+                abuse.hit(None, "portal-wrong", client, CLIENT_WRONG)
+                abuse.hit(None, "portal-id-wrong", key, ID_FREE_WRONG)
+                _attempt("code", key, client, "wrong", now)
+                left = MAX_TRIES - challenge.attempts - 1
+                refusal = LoginRefused(
+                    f"验证码不对，还可以再试{left}次" if left else "验证码不对，请重新获取验证码",
+                    f"That code is wrong; {left} tries left"
+                    if left
+                    else "That code is wrong; ask for a new one",
+                    "code",
+                )
     if refusal is not None:
         raise refusal
     assert challenge.person is not None
     return challenge.person
-
-
-def held(seconds: float) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
-    """Hold a view's reply to at least ``seconds`` (``PORTAL_LOGIN_MIN_SECONDS`` overrides),
-    so a known and an unknown ID number take the same time to answer."""
-
-    def wrap(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        @wraps(view)
-        def run(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            start = time.monotonic()
-            response = view(request, *args, **kwargs)
-            floor = float(getattr(settings, "PORTAL_LOGIN_MIN_SECONDS", seconds))
-            rest = floor - (time.monotonic() - start)
-            if request.method == "POST" and rest > 0:
-                time.sleep(rest)
-            return response
-
-        return run
-
-    return wrap
 
 
 def remember_challenge(request: HttpRequest, started: Started, next_url: str) -> None:

@@ -31,6 +31,7 @@ OFFICE_PURPOSES = {
     "office_cancel": ("处理注销或撤销", "handling a cancellation or revocation"),
     "office_appeal": ("办理你的申诉或复议", "handling your complaint or reconsideration"),
     "office_rating": ("回访你的评价", "following up your rating"),
+    "admin": ("系统管理员在管理后台查看", "a system administrator, in the admin site"),
     "subject_access": ("你下载了自己的数据", "you downloaded your own data"),
     "": ("工作需要查看", "for official work"),
 }
@@ -121,7 +122,7 @@ def fields_in_words(fields: str, lang: str) -> str:
 def _who(log: AccessLog, lang: str) -> str:
     """An officer is named by role only (their identity is not the holder's data); a party
     by its registered name; the holder's own download as "you"."""
-    if log.viewer_kind == "officer":
+    if log.viewer_kind in ("officer", "admin"):  # staff: no names shown
         return say("actor_officer", lang)
     if log.viewer_kind == "holder":
         return say("actor_self", lang)

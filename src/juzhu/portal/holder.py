@@ -21,10 +21,7 @@ from juzhu.portal.present import day, present_plan
 from juzhu.portal.texts import say
 from juzhu.registry import history
 from juzhu.registry.models import Appeal, Application, Permit, Person
-from juzhu.registry.selectors import (
-    Viewer,
-    access_application,
-)
+from juzhu.registry.selectors import NotFound, Viewer, access_application
 from juzhu.rules.engine import Policy
 
 APPLICATION_STATUS: dict[str, tuple[str, str]] = {
@@ -63,6 +60,16 @@ def my_permits(person: Person) -> list[Permit]:
     for permit in permits:
         permit.person = person  # the holder in hand: no query per permit
     return permits
+
+
+def own_permit(person: Person, permit_id: Any) -> tuple[Permit, bool]:
+    """One of the holder's own permits, and whether it is their newest (the one a consent
+    code binds to), from the one query of ``my_permits``; ``NotFound`` when it is not theirs."""
+    permits = my_permits(person)
+    for permit in permits:
+        if str(permit.pk) == str(permit_id):
+            return permit, permit is permits[0]
+    raise NotFound(f"no permit {permit_id}")
 
 
 def latest_permit_id(person: Person) -> Any:
@@ -158,18 +165,26 @@ def notice_day(person: Person, permit: Permit) -> dt.date | None:
 OPEN_APPEAL = (AppealStatus.FILED, AppealStatus.ACCEPTED)
 
 
-def open_appeal(permit: Permit) -> Appeal | None:
-    """The holder's challenge of this permit's cancellation still being handled, if any."""
+def open_appeal(permit: Permit, appeals: list[Appeal] | None = None) -> Appeal | None:
+    """The holder's challenge of this permit's cancellation still being handled, if any
+    (from ``appeals``, the permit's challenges already in hand, when given: no query)."""
+    if appeals is not None:
+        running = [a for a in appeals if a.status in OPEN_APPEAL]
+        return max(running, key=lambda a: (a.filed_on, a.pk), default=None)
     rows = Appeal.objects.filter(permit=permit, status__in=OPEN_APPEAL)
     return rows.order_by("-filed_on", "-pk").first()
 
 
-def situation_of(permit: Permit, *, follow_appeal: bool = True) -> dict[str, Any]:
+def situation_of(
+    permit: Permit, *, follow_appeal: bool = True, appeals: list[Appeal] | None = None
+) -> dict[str, Any]:
     """The planner situation from the permit's own data (the facts of its last decision),
     with a challenge already filed: the plan follows it, and offers it no second time
-    (``follow_appeal=False``: as before it was filed, for the periods it had to meet)."""
-    told = notice_day(permit.person, permit)
-    filed = open_appeal(permit) if follow_appeal else None
+    (``follow_appeal=False``: as before it was filed, for the periods it had to meet).
+    ``appeals``: the permit's challenges, when the caller has them already."""
+    ended = permit.status in (PermitStatus.CANCELLED, PermitStatus.REVOKED)
+    told = notice_day(permit.person, permit) if ended else None
+    filed = open_appeal(permit, appeals) if follow_appeal else None
     p: dict[str, Any] = {
         "status": permit.status,
         "issued_on": permit.issued_on.isoformat(),
@@ -177,7 +192,7 @@ def situation_of(permit: Permit, *, follow_appeal: bool = True) -> dict[str, Any
         if permit.last_endorsed_on
         else None,
     }
-    if permit.status in (PermitStatus.CANCELLED, PermitStatus.REVOKED):
+    if ended:
         p["cancellation_reason"] = permit.cancellation_reason or "unknown"
         p["cancelled_on"] = permit.cancelled_on.isoformat() if permit.cancelled_on else None
         p["notified_on"] = (told or permit.cancelled_on or today()).isoformat()
@@ -214,7 +229,12 @@ def situation_of(permit: Permit, *, follow_appeal: bool = True) -> dict[str, Any
 
 
 def permit_card(
-    permit: Permit, lang: str, with_plan: bool, *, follow_appeal: bool = True
+    permit: Permit,
+    lang: str,
+    with_plan: bool,
+    *,
+    follow_appeal: bool = True,
+    appeals: list[Appeal] | None = None,
 ) -> dict[str, Any]:
     card: dict[str, Any] = {
         "permit": permit,
@@ -229,7 +249,7 @@ def permit_card(
     }
     if with_plan:
         try:
-            situation = situation_of(permit, follow_appeal=follow_appeal)
+            situation = situation_of(permit, follow_appeal=follow_appeal, appeals=appeals)
             card["plan"] = present_plan(plan_for(situation, lang))
         except SituationError:
             card["plan"] = None  # inconsistent stored facts: show the record, not a wrong plan

@@ -14,7 +14,7 @@ from django.db import models
 
 from juzhu.registry.models import Draft, Upload
 
-__all__ = ["Draft", "Evidence", "LoginChallenge", "LoginGuard", "Upload"]
+__all__ = ["Draft", "Evidence", "LoginAttempt", "LoginChallenge", "Upload"]
 
 
 class LoginChallenge(models.Model):
@@ -36,22 +36,23 @@ class LoginChallenge(models.Model):
         indexes = [models.Index(fields=["created_at"])]
 
 
-class LoginGuard(models.Model):
-    """Send budget and failure lockout for one key: ``id:<blind index>`` or ``ip:<index>``.
+class LoginAttempt(models.Model):
+    """Every login attempt, whatever became of it (security.md T3: every attempt logged):
+    a code asked for (``send``) or typed (``code``). Keys are blind indexes, never the ID
+    number or the address. The counters themselves live in the shared cache (``abuse``)."""
 
-    The counters live in the database so that every process and machine shares them
-    (PRODUCT.md: nothing assumes one process); updates run under a row lock.
-    """
+    at = models.DateTimeField()
+    kind = models.CharField(max_length=8)  # send | code
+    id_index = models.CharField(max_length=64, blank=True)
+    client = models.CharField(max_length=80)
+    # sent | spaced | step_up | limited | budget | ok | wrong | expired
+    outcome = models.CharField(max_length=16)
 
-    key = models.CharField(max_length=80, primary_key=True)
-    last_sent_at = models.DateTimeField(null=True, blank=True)
-    hour_start = models.DateTimeField(null=True, blank=True)
-    hour_count = models.PositiveSmallIntegerField(default=0)
-    day = models.DateField(null=True, blank=True)
-    day_count = models.PositiveSmallIntegerField(default=0)
-    failures = models.PositiveSmallIntegerField(default=0)
-    window_start = models.DateTimeField(null=True, blank=True)  # of the failures counted
-    locked_until = models.DateTimeField(null=True, blank=True)
+    class Meta:
+        indexes = [
+            models.Index(fields=["at"], name="portal_loginattempt_at"),
+            models.Index(fields=["id_index", "at"], name="portal_loginattempt_id_at"),
+        ]
 
 
 class Evidence(models.Model):

@@ -35,7 +35,6 @@ class PhoneForm(PortalForm):
 
 @never_cache
 @auth.holder_required
-@auth.held(0.4)
 def change_phone(request: auth.HolderRequest) -> HttpResponse:
     lang = prefs.activate(request)
     person = request.person
@@ -44,8 +43,12 @@ def change_phone(request: auth.HolderRequest) -> HttpResponse:
         code_form = CodeForm(request.POST, lang=lang, today=flow.today)
         if code_form.is_valid():
             try:
+                # signed in already (an SMS code proved the holder): no step-up asked
                 who = auth.check_code(
-                    pending["challenge"], code_form.cleaned_data["code"], auth.ip_key(request)
+                    pending["challenge"],
+                    code_form.cleaned_data["code"],
+                    auth.ip_key(request),
+                    stepped_up=True,
                 )
             except auth.LoginRefused as exc:
                 code_form.add_error("code", exc.message(lang))
@@ -71,9 +74,12 @@ def change_phone(request: auth.HolderRequest) -> HttpResponse:
 
             number = pii.decrypt(bytes(person.id_number_enc), purpose="id_number")
             try:
-                started = auth.start_login(parse_id_number(number).value, auth.ip_key(request))
+                started = auth.start_login(
+                    parse_id_number(number).value, auth.ip_key(request), stepped_up=True
+                )
             except auth.LoginRefused as exc:
                 form.add_error("phone", exc.message(lang))
+                status = exc.status
             else:
                 sealed = pii.encrypt(form.cleaned_data["phone"], purpose="pending_phone").hex()
                 request.session[PENDING] = {"challenge": str(started.challenge_id), "phone": sealed}

@@ -18,7 +18,7 @@ from juzhu.portal import auth, flow, prefs
 from juzhu.portal.form_base import clean_mobile
 from juzhu.portal.forms import IdNumberForm
 from juzhu.portal.texts import say
-from juzhu.registry import services
+from juzhu.registry import abuse, services
 from juzhu.rules.loader import load_policies
 
 
@@ -54,26 +54,36 @@ class SignupForm(IdNumberForm):
 
 
 @never_cache
-@auth.held(0.4)
 def signup(request: HttpRequest) -> HttpResponse:
     lang = prefs.activate(request)
     form = SignupForm(request.POST or None, lang=lang, today=flow.today)
-    status = 200
+    status, step_up = 200, None
     if request.method == "POST":
         status = 400
+        stepped_up = abuse.step_up_passed(request)
         if form.is_valid():
             data = form.cleaned_data
             try:
+                auth.check_start(data["id_number"], auth.ip_key(request), stepped_up=stepped_up)
                 services.do_start_signup(
                     data["id_number"], data["name"], data["phone"], city=data["city"], lang=lang
                 )
-                started = auth.start_login(data["id_number"], auth.ip_key(request))
+                started = auth.start_login(
+                    data["id_number"], auth.ip_key(request), stepped_up=stepped_up
+                )
             except services.Refused as exc:
                 where = exc.field if exc.field in form.fields else None
                 form.add_error(where, exc.en if lang == "en" else exc.zh)
             except auth.LoginRefused as exc:
                 form.add_error("id_number", exc.message(lang))
+                status = exc.status
+                step_up = abuse.new_step_up() if exc.step_up else None
             else:
                 auth.remember_challenge(request, started, reverse("portal:registration"))
                 return redirect("portal:login_code")
-    return render(request, "portal/signup.html", prefs.frame(request, form=form), status=status)
+    return render(
+        request,
+        "portal/signup.html",
+        prefs.frame(request, form=form, step_up=step_up),
+        status=status,
+    )

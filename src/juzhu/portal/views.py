@@ -27,7 +27,7 @@ from juzhu.portal.present import present_plan
 from juzhu.portal.questions import PAGES, previous_page, structurally_relevant
 from juzhu.portal.summary import answer_rows
 from juzhu.portal.texts import say
-from juzhu.registry import services
+from juzhu.registry import abuse, services
 from juzhu.registry.selectors import NotFound, access_permit
 from juzhu.registry.services.ratings import can_rate
 
@@ -122,9 +122,14 @@ def plan(request: HttpRequest) -> HttpResponse:
     )
 
 
+PDF_PER_CLIENT = "20/h"  # WeasyPrint takes a second of CPU a PDF: no login, so a limit
+
+
 @never_cache
 def plan_pdf(request: HttpRequest) -> HttpResponse:
     lang = prefs.activate(request)
+    if abuse.hit(request, "plan-pdf", abuse.client_key(request), PDF_PER_CLIENT):
+        return _page(request, "portal/busy.html", status=429)
     result, fix = flow.current_plan(request, lang)
     if result is None:
         return redirect("portal:question", page=fix)
@@ -135,23 +140,31 @@ def plan_pdf(request: HttpRequest) -> HttpResponse:
 # -- login ---------------------------------------------------------------------------------
 
 
+def _stepped_up(request: HttpRequest) -> bool:
+    return request.method == "POST" and abuse.step_up_passed(request)
+
+
 @never_cache
-@auth.held(0.4)
 def login(request: HttpRequest) -> HttpResponse:
     lang = prefs.activate(request)
     form = IdNumberForm(request.POST or None, lang=lang, today=flow.today)
-    status = 200
+    status, step_up = 200, None
     if request.method == "POST":
         status = 400
+        stepped_up = _stepped_up(request)
         if form.is_valid():
             try:
-                started = auth.start_login(form.cleaned_data["id_number"], auth.ip_key(request))
+                started = auth.start_login(
+                    form.cleaned_data["id_number"], auth.ip_key(request), stepped_up=stepped_up
+                )
             except auth.LoginRefused as exc:
                 form.add_error("id_number", exc.message(lang))
+                status = exc.status
+                step_up = abuse.new_step_up() if exc.step_up else None
             else:
                 auth.remember_challenge(request, started, _safe_next(request, reverse("portal:me")))
                 return redirect("portal:login_code")
-    return _page(request, "portal/login.html", status=status, form=form)
+    return _page(request, "portal/login.html", status=status, form=form, step_up=step_up)
 
 
 @never_cache
@@ -161,16 +174,22 @@ def login_code(request: HttpRequest) -> HttpResponse:
     if not pending:
         return redirect("portal:login")
     form = CodeForm(request.POST or None, lang=lang, today=flow.today)
-    status = 200
+    status, step_up = 200, None
     if request.method == "POST":
         status = 400
+        stepped_up = _stepped_up(request)
         if form.is_valid():
             try:
                 person = auth.check_code(
-                    pending["id"], form.cleaned_data["code"], auth.ip_key(request)
+                    pending["id"],
+                    form.cleaned_data["code"],
+                    auth.ip_key(request),
+                    stepped_up=stepped_up,
                 )
             except auth.LoginRefused as exc:
                 form.add_error("code", exc.message(lang))
+                status = exc.status
+                step_up = abuse.new_step_up() if exc.step_up else None
             else:
                 services.do_confirm_signup(person)  # a sign-up's phone is now proven
                 auth.log_in(request, person)
@@ -180,28 +199,29 @@ def login_code(request: HttpRequest) -> HttpResponse:
         "portal/login_code.html",
         status=status,
         form=form,
+        step_up=step_up,
         wait=auth.resend_wait(pending["sent"]),
         demo_code=pending.get("demo_code", "") if settings.DEMO else "",
     )
 
 
 @require_POST
-@auth.held(0.4)
 def login_resend(request: HttpRequest) -> HttpResponse:
     lang = prefs.activate(request)
     pending = request.session.get(auth.CHALLENGE_KEY)
     if not pending:
         return redirect("portal:login")
     try:
-        started = auth.resend(pending["id"], auth.ip_key(request))
+        started = auth.resend(pending["id"], auth.ip_key(request), stepped_up=_stepped_up(request))
     except auth.LoginRefused as exc:
         form = CodeForm(lang=lang, today=flow.today)
         return _page(
             request,
             "portal/login_code.html",
-            status=429,
+            status=exc.status if not exc.step_up else 400,
             form=form,
             resend_error=exc.message(lang),
+            resend_step_up=abuse.new_step_up() if exc.step_up else None,
             wait=auth.resend_wait(pending["sent"]),
         )
     pending.update(
@@ -279,13 +299,14 @@ def _permit_page(
     lang = prefs.activate(request)
     person = request.person
     try:
-        permit = access_permit(holder.viewer(person), permit_id)
+        permit, latest = holder.own_permit(person, permit_id)
     except NotFound:
         raise Http404 from None
     intent = permit.intent or {}
     reasons = (
         [label(intent["ground"], lang), intent.get("facts", "")] if intent.get("ground") else []
     )
+    appeals = appeal_flow.appeals_of(person, permit)
     return _page(
         request,
         "portal/permit.html",
@@ -293,17 +314,13 @@ def _permit_page(
         intent_reasons=say("semicolon", lang).join(r for r in reasons if r),
         intent_open=services.answer_open(intent, flow.today()),
         **extra,
-        card=holder.permit_card(permit, lang, with_plan=True),
+        card=holder.permit_card(permit, lang, with_plan=True, appeals=appeals),
         events=holder.timeline("permit", permit.pk, lang),
         # the consent page speaks for the latest permit only (the one a code binds to)
-        consent_here=holder.latest_permit_id(person) == permit.pk,
-        appeals=[
-            item
-            for item in appeal_flow.my_appeals(person, lang)
-            if item["appeal"].permit_id == permit.pk
-        ],
+        consent_here=latest,
+        appeals=[appeal_flow.appeal_item(a, lang) for a in appeals],
         can_contest=permit.status in appeal_flow.CONTESTABLE
-        and bool(appeal_flow.kinds_left(permit)),
+        and bool(appeal_flow.kinds_left(permit, appeals)),
     )
 
 

@@ -152,7 +152,7 @@ def materials(request: auth.HolderRequest, draft_id: str) -> HttpResponse:
                 apply.do_add_upload(draft, material, f, {i["id"] for i in items})
             except apply.UploadRefused as exc:
                 errors[material] = exc.message(lang)
-                status = 400
+                status = exc.status  # 400, 413, 422 (malware), 503 (no scanner), 507 (disk)
             else:
                 return redirect("portal:apply_materials", draft_id=draft.pk)
         elif action == "delete":
@@ -384,6 +384,7 @@ def _contest(
                 filed = file(form.cleaned_data["kind"], form.cleaned_data["grounds"], evidence)
             except apply.UploadRefused as exc:
                 form.add_error("evidence", exc.message(lang))
+                status = exc.status
             except services.Refused as exc:
                 form.add_error("grounds", exc.en if lang == "en" else exc.zh)
             else:
@@ -395,6 +396,7 @@ def _contest(
                 held.hold(request, action, form.cleaned_data.get("evidence") or [])
             except apply.UploadRefused as exc:
                 form.add_error("evidence", exc.message(lang))
+                status = exc.status
     return _page(
         request,
         "portal/appeal_form.html",

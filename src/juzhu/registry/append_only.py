@@ -28,3 +28,57 @@ SQLITE_REVERSE = [
     "DROP TRIGGER IF EXISTS registry_event_no_update;",
     "DROP TRIGGER IF EXISTS registry_event_no_delete;",
 ]
+
+# Every table of the history that must only grow: its events, the logs of who read what, who
+# was refused and who signed in, the verification log and its seals, the onboarding trail of
+# relying parties, the pinned policy texts. ``juzhu db roles`` grants
+# the service's role INSERT and SELECT only on these; the triggers below stop the owner too
+# (short of dropping them, which is DDL and shows in the owner's own logs).
+AUDIT_TABLES = (
+    "registry_event",
+    "registry_accesslog",
+    "backoffice_denial",
+    "backoffice_signinattempt",
+    "verification_verification",
+    "verification_verificationseal",
+    "verification_partyaction",  # what operators did to relying parties and their keys
+    "verification_keydenial",  # verify queries refused before any party was known
+    "registry_policytext",  # the policy texts decisions applied (``audit replay``)
+)
+GUARD_FUNCTION = """
+CREATE OR REPLACE FUNCTION juzhu_append_only() RETURNS trigger AS $$
+BEGIN
+  RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP
+    USING ERRCODE = 'insufficient_privilege';
+END;
+$$ LANGUAGE plpgsql;
+"""
+
+
+def pg_guard(table: str) -> str:
+    """PostgreSQL: refuse UPDATE, DELETE (per row) and TRUNCATE (per statement) on ``table``."""
+    return f"""
+CREATE TRIGGER {table}_no_update BEFORE UPDATE OR DELETE ON {table}
+  FOR EACH ROW EXECUTE FUNCTION juzhu_append_only();
+CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table}
+  FOR EACH STATEMENT EXECUTE FUNCTION juzhu_append_only();
+"""
+
+
+def pg_unguard(table: str) -> str:
+    return (
+        f"DROP TRIGGER IF EXISTS {table}_no_update ON {table};"
+        f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table};"
+    )
+
+
+def sqlite_guard(table: str) -> list[str]:
+    return [
+        f"CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: {op} refused'); END;"
+        for op in ("UPDATE", "DELETE")
+    ]
+
+
+def sqlite_unguard(table: str) -> list[str]:
+    return [f"DROP TRIGGER IF EXISTS {table}_no_{op};" for op in ("update", "delete")]

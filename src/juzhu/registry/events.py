@@ -1,14 +1,17 @@
 """Append events to a record's hash chain, and verify every chain.
 
-``hash = sha256(prev_hash + "\\n" + body)`` where ``body`` is the stored JSON text of the
-event. The same formula runs in SQL for set-based appends (``sweep.py``):
-``encode(sha256(convert_to(prev || E'\\n' || body, 'UTF8')), 'hex')``.
+``hash = HMAC-SHA256(chain key, prev_hash + "\\n" + body)`` where ``body`` is the stored JSON
+text of the event and the chain key comes from ``JUZHU_AUDIT_KEY``, kept outside the database
+(``audit_key.py``): whoever rewrites a row cannot recompute its link without the key. The same
+formula runs in SQL for set-based appends (``sweep_sql.py``, RFC 2104 over PostgreSQL's
+``sha256``) and in the legacy import's workers (``legacy_import_rows.py``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -18,6 +21,7 @@ from django.db import connection
 from django.utils import timezone
 
 from juzhu.registry import personal
+from juzhu.registry.audit_key import chain_key
 from juzhu.registry.models import GENESIS_HASH, Chained, Event
 
 RECORD_TYPES = {
@@ -29,7 +33,7 @@ RECORD_TYPES = {
 
 
 def chain_hash(prev_hash: str, body: str) -> str:
-    return hashlib.sha256(f"{prev_hash}\n{body}".encode()).hexdigest()
+    return hmac.new(chain_key(), f"{prev_hash}\n{body}".encode(), hashlib.sha256).hexdigest()
 
 
 def _plain(value: Any) -> Any:
@@ -148,8 +152,7 @@ def _heads() -> dict[tuple[str, str], tuple[int, str]]:
         for pk, seq, digest in model.objects.values_list(
             "pk", "last_event_seq", "last_event_hash"
         ).iterator(chunk_size=20000):
-            if seq:
-                heads[(record_type, str(pk))] = (seq, digest)
+            heads[(record_type, str(pk))] = (seq, digest)
     return heads
 
 
@@ -159,6 +162,7 @@ def verify_chains(progress: Any = None) -> tuple[int, BrokenLink | None]:
     checked = 0
     current: tuple[str, str] | None = None
     prev_hash, prev_seq = GENESIS_HASH, 0
+    first_id = last_id = -1
     rows = Event.objects.order_by("record_type", "record_id", "seq").values_list(
         "id", "record_type", "record_id", "seq", "name", "on_date", "body", "prev_hash", "hash"
     )
@@ -168,10 +172,10 @@ def verify_chains(progress: Any = None) -> tuple[int, BrokenLink | None]:
         key = (record_type, str(record_id))
         if key != current:
             if current is not None:
-                broken = _check_head(current, prev_seq, prev_hash, heads, event_id)
+                broken = _check_head(current, prev_seq, prev_hash, heads, (first_id, last_id))
                 if broken:
                     return checked, broken
-            current, prev_hash, prev_seq = key, GENESIS_HASH, 0
+            current, prev_hash, prev_seq, first_id = key, GENESIS_HASH, 0, event_id
 
         problem = _link_problem(
             prev_seq,
@@ -184,19 +188,20 @@ def verify_chains(progress: Any = None) -> tuple[int, BrokenLink | None]:
         )
         if problem:
             return checked, BrokenLink(event_id, record_type, str(record_id), seq, problem)
-        prev_hash, prev_seq = digest, seq
+        prev_hash, prev_seq, last_id = digest, seq, event_id
         checked += 1
         if progress is not None:
             progress(1)
     if current is not None:
-        broken = _check_head(current, prev_seq, prev_hash, heads, -1)
+        broken = _check_head(current, prev_seq, prev_hash, heads, (first_id, last_id))
         if broken:
             return checked, broken
     for (record_type, record_id), (seq, _) in heads.items():
         # every chain met above was popped; what is left has a head but no events at all
-        return checked, BrokenLink(
-            -1, record_type, record_id, seq, "the record has a chain head but no events"
-        )
+        if seq:
+            return checked, BrokenLink(
+                -1, record_type, record_id, seq, "the record has a chain head but no events"
+            )
     return checked, None
 
 
@@ -234,14 +239,24 @@ def _check_head(
     seq: int,
     digest: str,
     heads: dict[tuple[str, str], tuple[int, str]],
-    event_id: int,
+    event_ids: tuple[int, int],
 ) -> BrokenLink | None:
+    """``event_ids``: the chain's first and last event (the first is named when the whole
+    chain is orphaned, the last when the head disagrees with where the chain ends)."""
     head = heads.pop(key, None)
     if head is None:
-        return None  # record deleted or unknown type: events stand on their own
+        # Records are never deleted (PROTECT everywhere): events whose record is gone, or of
+        # a type no table holds, lost the head that proves where their chain ends.
+        return BrokenLink(
+            event_ids[0],
+            key[0],
+            key[1],
+            1,
+            "events of a record with no chain head: the record was removed or never existed",
+        )
     if head != (seq, digest):
         return BrokenLink(
-            event_id,
+            event_ids[1],
             key[0],
             key[1],
             seq,

@@ -278,6 +278,7 @@ def _checked(chunks: list[Chunk], ctx: Context, workers: int) -> Iterator[Checke
 
 
 def _context(path: Path, columns: dict[str, int], today: dt.date, now: dt.datetime) -> Context:
+    from juzhu.registry.audit_key import chain_key
     from juzhu.registry.models import GENESIS_HASH
 
     return Context(
@@ -289,6 +290,7 @@ def _context(path: Path, columns: dict[str, int], today: dt.date, now: dt.dateti
         source=json.dumps(path.name, ensure_ascii=False),
         data_key=base64.b64decode(settings.DATA_KEY),
         index_key=base64.b64decode(settings.INDEX_KEY),
+        chain_key=chain_key(),
         genesis=GENESIS_HASH,
         timelines={city: _timeline(city) for city in permit_cities()},
         copy=connection.vendor == "postgresql",

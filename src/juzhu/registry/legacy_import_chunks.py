@@ -68,6 +68,7 @@ class Context:
     source: str  # the file's name, as JSON
     data_key: bytes
     index_key: bytes
+    chain_key: bytes  # events.chain_hash's HMAC key (audit_key.chain_key)
     genesis: str
     timelines: dict[str, Timeline]
     copy: bool  # rows as PostgreSQL COPY text (True) or tuples for SQLite executemany

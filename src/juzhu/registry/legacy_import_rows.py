@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import io
 import os
 from time import time_ns
@@ -77,7 +76,7 @@ def init_worker(ctx: Context) -> None:
         aead=AESGCM(ctx.data_key),
         id_mac=_mac(ctx.index_key, b"id_number:"),
         phone_mac=_mac(ctx.index_key, b"phone:"),
-        chain=hashlib.sha256(f"{ctx.genesis}\n".encode()),
+        chain=_mac(ctx.chain_key, f"{ctx.genesis}\n".encode()),  # events.chain_hash
         areas={},
     )
 
@@ -329,8 +328,7 @@ def check_chunk(chunk: Chunk) -> Checked:  # noqa: C901 (one tight loop, on purp
             f'"record_id":"{permit_id[:8]}-{permit_id[8:12]}-{permit_id[12:16]}-'
             f'{permit_id[16:20]}-{permit_id[20:]}","record_type":"permit","seq":1,"trace":[]}}'
         )
-        link = chain.copy()
-        link.update(body.encode())
+        link = blind_index(chain, body.encode())
         masked = f"{v[:4]}**********{v[-4:]}"
         if copy:  # PostgreSQL COPY text, in legacy_import_load.STAGED order
             if careful:
@@ -344,7 +342,7 @@ def check_chunk(chunk: Chunk) -> Checked:  # noqa: C901 (one tight loop, on purp
                 f"{city}\t{status}\t{issued}\t{_cd(endorsed)}\t{due}\t{_cd(suspended)}\t"
                 f"{_cd(cancelled)}\t{reason}\t{_cd(expires)}\t{basis}\t{housing}\t{_cd(since)}\t"
                 f"{_CB[employed]}\t{months}\t{_CB[continuous]}\t{_CB[enrolled]}\t"
-                f"{terms.version}\t{body}\t{link.hexdigest()}\t"
+                f"{terms.version}\t{body}\t{link}\t"
             )
             # the ASCII head and the short tail encode apart: one non-ASCII name would
             # otherwise widen the whole ~1 KB row before its UTF-8 encoding
@@ -357,7 +355,7 @@ def check_chunk(chunk: Chunk) -> Checked:  # noqa: C901 (one tight loop, on purp
                     endorsed and str(endorsed), str(due), suspended and str(suspended),
                     cancelled and str(cancelled), reason, expires and str(expires), basis,
                     housing, since and str(since), employed, months, continuous, enrolled,
-                    terms.version, body, link.hexdigest(), name, district, station,
+                    terms.version, body, link, name, district, station,
                 )
             )  # fmt: skip
         numbers.append(number)

@@ -189,9 +189,11 @@ class Event(models.Model):
     """Append-only, hash-chained per record (``record_type``, ``record_id``).
 
     ``body`` is the event as stored JSON text and the only thing hashed, together with the
-    previous hash: ``hash = sha256(prev_hash + "\\n" + body)``. The indexed columns repeat
-    fields of the body for queries; ``audit verify`` checks they agree. On PostgreSQL and
-    SQLite a trigger refuses UPDATE and DELETE (migration 0002).
+    previous hash: ``hash = HMAC-SHA256(audit chain key, prev_hash + "\\n" + body)`` (the key
+    from ``JUZHU_AUDIT_KEY``, never in the database: ``events.chain_hash``). The indexed
+    columns repeat fields of the body for queries; ``audit verify`` checks they agree. On
+    PostgreSQL and SQLite a trigger refuses UPDATE and DELETE (migration 0002), and the
+    service's role may only INSERT and SELECT (``juzhu db roles``).
     """
 
     id = models.BigAutoField(primary_key=True)
@@ -225,7 +227,11 @@ class Event(models.Model):
 class AccessLog(models.Model):
     """Each read of a person's record by an officer or a relying party (visible to the holder):
     who (``viewer_*``), when (``at``), which record (``record_*``), what it disclosed
-    (``fields``) and why (``purpose``)."""
+    (``fields``) and why (``purpose``).
+
+    Append-only (triggers, migration 0017; INSERT/SELECT only for the service's role), covered
+    by ``juzhu audit anchor``; written before the read is served, or the read is refused.
+    """
 
     id = models.BigAutoField(primary_key=True)
     city = models.CharField(max_length=32)

@@ -11,9 +11,11 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
+from django.db import DatabaseError, transaction
 from django.db.models import Count, Model, QuerySet
 
 from juzhu.domain.vocabulary import ApplicationStatus
+from juzhu.registry.audit_health import record_failure, record_success
 from juzhu.registry.models import (
     AccessLog,
     Appeal,
@@ -100,18 +102,26 @@ READ_FIELDS = {
 def _log_read(
     viewer: Viewer, person_id: Any, city: str, purpose: str, record_type: str, record_id: Any
 ) -> None:
+    """Log the read before the record is returned; if the log cannot be written the read is
+    refused (``audit_health``: fail closed, 503, a CRITICAL alert)."""
     if viewer.kind in ("officer", "relying_party"):
-        AccessLog.objects.create(
-            city=city,
-            person_id=person_id,
-            viewer_kind=viewer.kind,
-            viewer_id=viewer.id,
-            viewer_name=viewer.name,
-            purpose=purpose,
-            record_type=record_type,
-            record_id=record_id,
-            fields=READ_FIELDS.get(record_type, record_type),
-        )
+        try:
+            # a savepoint: the failure leaves the caller's transaction usable (for its 503)
+            with transaction.atomic():
+                AccessLog.objects.create(
+                    city=city,
+                    person_id=person_id,
+                    viewer_kind=viewer.kind,
+                    viewer_id=viewer.id,
+                    viewer_name=viewer.name,
+                    purpose=purpose,
+                    record_type=record_type,
+                    record_id=record_id,
+                    fields=READ_FIELDS.get(record_type, record_type),
+                )
+        except DatabaseError as exc:
+            raise record_failure("access log", exc) from exc
+        record_success()
 
 
 def _refused(viewer: Viewer, what: str, key: Any) -> NotFound:

@@ -15,6 +15,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from juzhu.registry.audit_key import hmac_pads
 from juzhu.registry.services import policy_ref
 from juzhu.registry.sweep_rules import (
     AFTER_DUE,
@@ -133,7 +134,8 @@ WITH picked AS (
         'trace', %(trace)s::json, 'data', {data}, 'dedupe_key', c.dedupe_key)::text AS body
     FROM picked c ORDER BY c.id
 ), chained AS (
-    SELECT b.*, encode(sha256(convert_to(b.prev_hash || E'\\n' || b.body, 'UTF8')), 'hex') AS hash
+    SELECT b.*, encode(sha256(%(hmac_outer)s::bytea || sha256(%(hmac_inner)s::bytea
+           || convert_to(b.prev_hash || E'\\n' || b.body, 'UTF8'))), 'hex') AS hash
     FROM bodied b
 ), moved AS (
     UPDATE registry_permit p SET {set} version = p.version + 1,
@@ -176,6 +178,7 @@ STATEMENTS = {rule.category: _statement(rule) for rule in RULES}
 
 def _params(rule: Rule, plan: CityPlan, limit: int) -> dict[str, Any]:
     now = timezone.now()
+    inner, outer = hmac_pads()
     return {
         "city": plan.city,
         "on": plan.on,
@@ -195,6 +198,9 @@ def _params(rule: Rule, plan: CityPlan, limit: int) -> dict[str, Any]:
         "policy": json.dumps(policy_ref(plan.policy)),
         "inputs": json.dumps(dict(rule.inputs)),
         "trace": json.dumps(plan.trace(rule), ensure_ascii=False, default=str),
+        # events.chain_hash's HMAC as RFC 2104 over the built-in sha256 (audit_key.py)
+        "hmac_inner": inner,
+        "hmac_outer": outer,
     }
 
 

@@ -55,16 +55,27 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 def connect_kwargs() -> dict[str, Any]:
-    """asyncpg's connection arguments for Django's default database."""
+    """asyncpg's connection arguments for Django's default database, with the same
+    budgets as Django's connections (settings ``DB_*``: statement, lock, idle in
+    transaction, connect): a stuck database fails the fast path quickly and Django answers."""
     db = settings.DATABASES["default"]
+    statement_ms = int(getattr(settings, "DB_STATEMENT_TIMEOUT_MS", 3000))
     return {
         "host": db.get("HOST") or None,
         "port": int(db["PORT"]) if db.get("PORT") else None,
         "user": db.get("USER") or None,
         "password": db.get("PASSWORD") or None,
         "database": db["NAME"],
-        "command_timeout": 10,
-        "server_settings": {"application_name": "juzhu-verify"},
+        "timeout": float(getattr(settings, "DB_CONNECT_TIMEOUT_S", 5)),
+        "command_timeout": statement_ms / 1000 + 1 if statement_ms else 10,
+        "server_settings": {
+            "application_name": "juzhu-verify",
+            "statement_timeout": str(statement_ms),
+            "lock_timeout": str(getattr(settings, "DB_LOCK_TIMEOUT_MS", 2000)),
+            "idle_in_transaction_session_timeout": str(
+                getattr(settings, "DB_IDLE_IN_TRANSACTION_MS", 30000)
+            ),
+        },
     }
 
 

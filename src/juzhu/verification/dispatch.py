@@ -69,6 +69,8 @@ PATH = "/api/verification/verify"
 # below). Any other list: everything goes to Django.
 MIDDLEWARE = (
     "django.middleware.security.SecurityMiddleware",
+    # adds nothing to an answer: it only parses multipart bodies and answers failures
+    "juzhu.config.failure.FailureMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -78,6 +80,9 @@ MIDDLEWARE = (
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # acts only on an exception (an audit write that failed): the fast paths hand any
+    # exception to Django, which then answers through it (503)
+    "juzhu.config.audit_guard.AuditFailClosedMiddleware",
 )
 MAX_BODY = 1024  # a common-case body is under 100 bytes
 _FIELDS = frozenset({"purpose", "consent_code", "on"})

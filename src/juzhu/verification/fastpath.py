@@ -22,6 +22,9 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import DatabaseError
+
+from juzhu.registry.audit_health import record_failure
 from juzhu.verification.store import SLOTS, prepared_cursor
 
 SQL = """
@@ -112,9 +115,14 @@ class Hit:
 def verify_by_code(query: Query) -> Hit | None:
     """The answer if everything is in order (and then all of it is written), else None
     (and nothing is written)."""
-    with prepared_cursor() as cursor:
-        cursor.execute(SQL, vars(query))
-        row = cursor.fetchone()
+    try:
+        with prepared_cursor() as cursor:
+            cursor.execute(SQL, vars(query))
+            row = cursor.fetchone()
+    except DatabaseError as exc:
+        # the statement writes the audit row and the holder's receipt with the answer: no
+        # answer without them (fail closed, registry.audit_health: 503, CRITICAL alert)
+        raise record_failure("verification log", exc) from exc
     return None if row is None else Hit(bool(row[0]), row[1])
 
 

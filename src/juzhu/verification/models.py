@@ -136,7 +136,7 @@ class Verification(models.Model):
 class VerificationSeal(models.Model):
     """A block of audit rows (``first_id``..``last_id``) hashed into one chain.
 
-    ``hash = sha256(prev_hash + "\\n" + digest of the rows)``; ``juzhu verification seal``
+    ``hash = HMAC(audit chain key, prev_hash + "\\n" + digest of the rows)`` (``seals.py``); ``juzhu verification seal``
     adds blocks and ``juzhu verification audit`` re-checks them (like ``juzhu audit verify``).
     """
 

@@ -9,7 +9,9 @@ officer editing a permit would see a spurious conflict whenever a bank checked i
 Instead (X-Road's message-log archives do the same): rows are plain inserts into an
 append-only table (a trigger refuses UPDATE, DELETE and TRUNCATE, migration 0002); a job
 (``juzhu verification seal``, every few minutes) hashes the rows written since the last
-seal, in id order, into a block: ``hash = sha256(prev_hash + "\\n" + rows_digest)``.
+seal, in id order, into a block: ``hash = HMAC(chain key, prev_hash + "\\n" + rows_digest)``,
+keyed like the registry's chains (``events.chain_hash``, ``JUZHU_AUDIT_KEY``), so a rewritten
+row cannot be resealed by someone without the key; one run at a time (``_take_seal_lock``).
 ``juzhu verification audit`` recomputes every block and names the first that does not match.
 
 Only rows older than ``MARGIN`` are sealed: ids are given when a row is inserted but become
@@ -24,6 +26,7 @@ import hashlib
 from collections.abc import Iterable
 from typing import Any
 
+from django.db import connection, transaction
 from django.utils import timezone
 
 from juzhu.registry.events import chain_hash
@@ -78,31 +81,48 @@ def _rows(first: int, last: int) -> Iterable[tuple[Any, ...]]:
     return qs.values_list(*FIELDS).iterator(chunk_size=20_000)
 
 
+# pg_advisory_xact_lock's key for the seal chain ("juzhuseal" as a number, any fixed value).
+SEAL_LOCK = 0x6A757A6873656C
+
+
+def _take_seal_lock() -> None:
+    """Two seal runs at once would both read the same head and both chain a block onto it:
+    a fork that ``verify_seals`` reports for ever. One run at a time: PostgreSQL queues them
+    on an advisory lock held until the block commits; SQLite's IMMEDIATE transactions
+    (settings) already take the one write lock at BEGIN."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SEAL_LOCK])
+
+
 def do_seal(*, now: dt.datetime | None = None, batch: int = 100_000) -> list[VerificationSeal]:
-    """Seal every unsealed row older than ``MARGIN``, ``batch`` rows per block."""
+    """Seal every unsealed row older than ``MARGIN``, ``batch`` rows per block, one block per
+    transaction under the seal lock (a second run waits, then carries on from the new head)."""
     now = now or timezone.now()
     sealed: list[VerificationSeal] = []
     while True:
-        head = VerificationSeal.objects.order_by("-last_id").first()
-        after = head.last_id if head else 0
-        ids = list(
-            Verification.objects.filter(id__gt=after, at__lt=now - MARGIN)
-            .order_by("id")
-            .values_list("id", flat=True)[:batch]
-        )
-        if not ids:
-            return sealed
-        digest, count = rows_digest(_rows(after + 1, ids[-1]))
-        prev = head.hash if head else GENESIS_HASH
-        sealed.append(
-            VerificationSeal.objects.create(
-                first_id=after + 1,
-                last_id=ids[-1],
-                count=count,
-                prev_hash=prev,
-                hash=chain_hash(prev, digest),
+        with transaction.atomic():
+            _take_seal_lock()
+            head = VerificationSeal.objects.order_by("-last_id").first()
+            after = head.last_id if head else 0
+            ids = list(
+                Verification.objects.filter(id__gt=after, at__lt=now - MARGIN)
+                .order_by("id")
+                .values_list("id", flat=True)[:batch]
             )
-        )
+            if not ids:
+                return sealed
+            digest, count = rows_digest(_rows(after + 1, ids[-1]))
+            prev = head.hash if head else GENESIS_HASH
+            sealed.append(
+                VerificationSeal.objects.create(
+                    first_id=after + 1,
+                    last_id=ids[-1],
+                    count=count,
+                    prev_hash=prev,
+                    hash=chain_hash(prev, digest),
+                )
+            )
 
 
 def verify_seals() -> tuple[int, str | None]:

@@ -31,8 +31,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    IntegrityError,
+    connection,
+    connections,
+    transaction,
+)
 
+from juzhu.registry.audit_health import record_failure, record_success
 from juzhu.registry.models import Event
 
 SLOTS = 64  # usage rows per key and day (models.UsageCounter)
@@ -349,9 +357,14 @@ def _usage_params(r: Record) -> list[Any]:
 def write(r: Record) -> bool:
     """Write the verification; False if the code to consume was used up meanwhile (then
     nothing but the usage count was written)."""
-    if connection.vendor == "postgresql":
-        return _write_postgresql(r)
-    return _write_portable(r)
+    try:
+        written = _write_postgresql(r) if connection.vendor == "postgresql" else _write_portable(r)
+    except DatabaseError as exc:
+        # The audit row and the holder's receipt could not be written: no answer goes out
+        # (fail closed, audit_health: 503 and a CRITICAL alert).
+        raise record_failure("verification log", exc) from exc
+    record_success()
+    return written
 
 
 def _write_postgresql(r: Record) -> bool:

@@ -74,7 +74,10 @@ def upload_file(request: OfficerRequest, pk: Any, upload: Any) -> FileResponse:
         request.officer.user_id,
     )
     response = FileResponse(path.open("rb"), content_type=row.content_type)
-    response["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(row.name)}"
+    # Always a download, never rendered in the office's origin (T9): attachment + nosniff,
+    # and a sandbox should a browser ever render it anyway.
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(row.name)}"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response

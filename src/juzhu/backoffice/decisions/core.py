@@ -19,9 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -34,7 +32,7 @@ from juzhu.backoffice.decisions.verdicts import needs_proposal
 from juzhu.backoffice.models import Letter
 from juzhu.backoffice.words import WORDS
 from juzhu.domain.vocabulary import ApplicationStatus, PermitStatus, label
-from juzhu.registry import services
+from juzhu.registry import services, uploads
 from juzhu.registry.models import Application, Permit, Person
 from juzhu.registry.offices import office_names
 from juzhu.registry.selectors import Viewer, scoped
@@ -380,51 +378,36 @@ def evidence_root() -> Path:
     return Path(settings.EVIDENCE_DIR)
 
 
-def _kind_of(head: bytes) -> tuple[str, str] | None:
-    for magic, ext, mime in EVIDENCE_TYPES:
-        if head.startswith(magic):
-            return ext, mime
-    return None
-
-
 def _safe_name(name: str) -> str:
-    base = os.path.basename(name.replace("\\", "/")).strip() or "证据"
-    return re.sub(r"[\x00-\x1f<>:\"|?*]", "_", base)[:100]
+    return uploads.display_name(name) if name.strip() else "证据"
 
 
-def store_evidence(uploads: Iterable[Any]) -> list[dict[str, Any]]:
-    """Check (size, type by content) and store uploaded files; return their records."""
-    uploads = list(uploads)
-    if len(uploads) > MAX_EVIDENCE_FILES:
+def store_evidence(files: Iterable[Any]) -> list[dict[str, Any]]:
+    """Check (size while streaming, name, virus scan, content by parsing:
+    ``juzhu.registry.uploads``) and store uploaded files whole or not at all; return their
+    records. A bad file is ``Refused``; a scanner or disk failure (503/507) is raised as
+    ``UploadRejected`` for the failure middleware to answer."""
+    files = list(files)
+    if len(files) > MAX_EVIDENCE_FILES:
         raise Refused(
             f"最多上传{MAX_EVIDENCE_FILES}个证据文件", f"at most {MAX_EVIDENCE_FILES} files",
             "evidence",
         )  # fmt: skip
     stored = []
-    for upload in uploads:
+    for upload in files:
         name = _safe_name(getattr(upload, "name", "") or "")
-        if upload.size > MAX_EVIDENCE_BYTES:
-            raise Refused(
-                f"证据文件“{name}”超过10MB，请压缩或分页扫描后上传",
-                f"{name} is larger than 10 MB",
-                "evidence",
-            )
-        content = upload.read()
-        kind = _kind_of(content[:8])
-        if kind is None or not content:
-            raise Refused(
-                f"证据文件“{name}”不是PDF、PNG或JPEG文件",
-                f"{name} is not a PDF, PNG or JPEG file",
-                "evidence",
-            )
-        ext, mime = kind
+        try:
+            mime = uploads.check_upload(upload, max_bytes=MAX_EVIDENCE_BYTES)
+        except uploads.UploadRejected as exc:
+            if exc.status >= 500:
+                raise
+            raise Refused(f"证据文件：{exc.zh}", f"evidence: {exc.en}", "evidence") from None
+        ext = next(e for _, e, m in EVIDENCE_TYPES if m == mime)
+        content = b"".join(upload.chunks())
         digest = hashlib.sha256(content).hexdigest()
         path = evidence_root() / digest[:2] / f"{digest}.{ext}"
         if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as tmp:
-                tmp.write(content)
-            os.replace(tmp.name, path)
+            uploads.write_atomically(path, [content])
         stored.append(
             {"name": name, "sha256": digest, "size": len(content), "type": mime, "ext": ext}
         )

@@ -2,13 +2,34 @@
 
 import django.db.models.deletion
 from django.db import migrations, models
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
+
+from juzhu.registry import append_only
+
+
+def guard(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
+    """KeyDenial is an audit log: append-only like the others (``append_only.AUDIT_TABLES``)."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(append_only.pg_guard("verification_keydenial"), params=None)
+    elif schema_editor.connection.vendor == "sqlite":
+        for sql in append_only.sqlite_guard("verification_keydenial"):
+            schema_editor.execute(sql)
+
+
+def unguard(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(append_only.pg_unguard("verification_keydenial"), params=None)
+    elif schema_editor.connection.vendor == "sqlite":
+        for sql in append_only.sqlite_unguard("verification_keydenial"):
+            schema_editor.execute(sql)
 
 
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0017_person_keys_purge_and_read_fields'),
-        ('verification', '0003_held_for_months_and_party_actions'),
+        ('registry', '0018_person_keys_purge_and_read_fields'),
+        ('verification', '0004_keyed_seals'),
     ]
 
     operations = [
@@ -59,4 +80,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('key', 'nonce_hash'), name='one_use_per_nonce')],
             },
         ),
+        migrations.RunPython(guard, unguard),
     ]

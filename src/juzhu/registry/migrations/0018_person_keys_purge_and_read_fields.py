@@ -2,12 +2,26 @@
 
 import django.db.models.deletion
 from django.db import migrations, models
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
+
+from juzhu.registry import append_only
+
+
+def reguard(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
+    """SQLite remakes a table to add a column with a database default, dropping its
+    triggers: put the access log's append-only guard back (PostgreSQL keeps it)."""
+    if schema_editor.connection.vendor == "sqlite":
+        for sql in append_only.sqlite_unguard("registry_accesslog"):
+            schema_editor.execute(sql)
+        for sql in append_only.sqlite_guard("registry_accesslog"):
+            schema_editor.execute(sql)
 
 
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0016_hearing_before_cancellation'),
+        ('registry', '0017_audit_guards_and_keyed_chain'),
     ]
 
     operations = [
@@ -30,4 +44,5 @@ class Migration(migrations.Migration):
             name='purged_on',
             field=models.DateField(blank=True, null=True),
         ),
+        migrations.RunPython(reguard, migrations.RunPython.noop),
     ]
