@@ -17,7 +17,7 @@ from fixtures.applications import RECENT, make_application
 from fixtures.clock import frozen
 from fixtures.officers import make_office, officer, signed_in
 from fixtures.portal import login
-from juzhu.registry import services
+from juzhu.registry import personal, services
 from juzhu.registry.models import Application, Event, Letter, Notification
 
 pytestmark = [pytest.mark.django_db, frozen]
@@ -98,7 +98,10 @@ def test_refusal_needs_the_notice_then_the_answer_and_the_answer_is_in_the_case(
         "ApplicationRefused",
     ]
     answered = Event.objects.get(record_id=app.pk, name="ApplicationIntentAnswered")
-    assert json.loads(answered.body)["inputs"]["answer"] == statement
+    # the statement is in the event sealed with the applicant's key (registry.personal)
+    assert statement not in answered.body
+    inputs = personal.reveal(app.person_id, json.loads(answered.body)["inputs"])
+    assert inputs["answer"] == statement
 
 
 def test_once_the_period_has_run_without_an_answer_the_office_decides(

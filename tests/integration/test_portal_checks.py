@@ -43,14 +43,15 @@ def test_each_check_shows_its_answer_the_date_asked_about_and_why_no(
         expected_version=permit.version,
     )  # fmt: skip
     assert check(school_key, alice, school, today()) == "no"
-    assert check(school_key, alice, school, today() - dt.timedelta(days=300)) == "no"
+    # before the permit was issued, within school enrolment's look-back (183 days)
+    assert check(school_key, alice, school, today() - dt.timedelta(days=90)) == "no"
     not_yet, no_now, yes = checks_of(alice, "zh")  # newest first
     assert (yes["answer"], yes["why"], yes["asked_about"]) == ("yes", "", "2026年12月2日")
     assert no_now["answer"] == "no" and no_now["why"] == "该日居住证已被注销"
-    assert not_yet["asked_about"] == "2026年2月5日" and not_yet["why"] == "该日居住证还没有签发"
+    assert not_yet["asked_about"] == "2026年9月3日" and not_yet["why"] == "该日居住证还没有签发"
 
     page = login(client, alice).get("/portal/me/").content.decode()
-    assert "问的日期" in page and "2026年2月5日" in page
+    assert "问的日期" in page and "2026年9月3日" in page
     assert "无效" in page and "有效" in page and "该日居住证已被注销" in page
     client.cookies["django_language"] = "en"
     english = client.get("/portal/me/").content.decode()

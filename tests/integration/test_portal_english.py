@@ -24,7 +24,9 @@ from juzhu.registry.selectors import Viewer, access_permit
 
 pytestmark = frozen
 FULL_WIDTH = re.compile(r"[\u3000-\u303f\uff00-\uffef]")  # CJK punctuation, full-width forms
-SKIP = re.compile(r"(\.pdf$|/logout/|/lang/|/mode/|/restart/|/withdraw/|/lock/)")
+# my-data.html: the holder's stored data as it is (field names, and values in the words
+# they were written in), like the JSON download beside it
+SKIP = re.compile(r"(\.pdf$|/logout/|/lang/|/mode/|/restart/|/withdraw/|/lock/|/my-data\.)")
 TEXT_ATTRS = ("aria-label", "title", "placeholder", "alt")
 
 

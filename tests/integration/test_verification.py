@@ -94,7 +94,8 @@ def test_cancelled_permit_answers_no_without_saying_why(
 def test_a_past_date_is_answered_from_the_permits_history(
     alice: Person, school: RelyingParty, school_key: str
 ) -> None:
-    permit = make_permit(alice, on=today() - dt.timedelta(days=200))
+    # within the purpose's look-back (school_enrollment: 183 days, questions.DAYS_BACK_BY_PURPOSE)
+    permit = make_permit(alice, on=today() - dt.timedelta(days=150))
     registry.do_cancel_permit(
         permit,
         reason="hukou_settled",
@@ -107,7 +108,7 @@ def test_a_past_date_is_answered_from_the_permits_history(
     after = ask(school_key, consent_code=code_for(alice, school, "school_enrollment"),
                 on=today() - dt.timedelta(days=10))  # fmt: skip
     not_yet = ask(school_key, consent_code=code_for(alice, school, "school_enrollment"),
-                  on=today() - dt.timedelta(days=300))  # fmt: skip
+                  on=today() - dt.timedelta(days=170))  # fmt: skip
 
     assert [r.json()["valid"] for r in (before, after, not_yet)] == [True, False, False]
 
@@ -132,7 +133,7 @@ def test_consent_code_works_only_once(
 
     again = ask(school_key, consent_code=code)
 
-    body = problem(again, 410, "consent-code-used")
+    body = problem(again, 403, "consent-code-used")
     assert "new one" in body["detail"]
     assert_no_personal_data(again, alice, permit)
     assert [r.outcome for r in receipts_for_holder(alice)] == ["refused", "yes"]
@@ -196,7 +197,10 @@ def test_revoked_key_is_refused_at_once(
 
     problem(response, 401, "api-key-revoked")
     assert_no_personal_data(response, alice, permit)
-    assert not Verification.objects.exists() and not AccessLog.objects.exists()
+    # one audit row for the refused attempt (security.md T6), no receipt: no holder reached
+    refused = Verification.objects.get()
+    assert (refused.outcome, refused.problem) == ("refused", "api-key-revoked")
+    assert not AccessLog.objects.exists()
 
 
 def test_rotated_key_works_through_its_grace_then_gives_way_to_the_new_one(
@@ -310,7 +314,7 @@ def test_code_used_by_a_concurrent_query_is_refused(
     monkeypatch.setattr(store, "find_by_code", stale_read)
     assert ask(school_key, consent_code=code).status_code == 200
 
-    problem(ask(school_key, consent_code=code), 410, "consent-code-used")
+    problem(ask(school_key, consent_code=code), 403, "consent-code-used")
     assert Verification.objects.filter(outcome="yes").count() == 1
 
 

@@ -18,7 +18,7 @@ import pytest
 from a2wsgi import WSGIMiddleware
 from django.db import connection, connections
 
-from fixtures.clock import TODAY, frozen, today
+from fixtures.clock import FROZEN_AT, TODAY, frozen, today
 from fixtures.dispatch import Answer, body, call, comparable, refused_request
 from fixtures.verification import URL, code_for
 from juzhu.config import wsgi
@@ -214,8 +214,34 @@ def test_a_code_is_used_once_however_it_is_asked(
     code = code_for(alice, school, "school_enrollment")
     assert ask(app, body(code), school_key).code == 200
     again = ask(app, body(code), school_key)
-    assert (again.code, again.json()["code"]) == (410, "consent-code-used")
+    assert (again.code, again.json()["code"]) == (403, "consent-code-used")
     assert Verification.objects.filter(outcome="yes").count() == 1
+
+
+def test_a_replay_protected_request_is_checked_on_django_and_a_replay_refused(
+    app: asgi.AsyncVerifyDispatch,
+    alice: Person,
+    permit: Permit,
+    school: RelyingParty,
+    school_key: str,
+    monkeypatch: Any,
+) -> None:
+    """X-Request-Time / X-Request-Nonce (security.md T6): the event loop never answers such a
+    request, so the nonce is checked by the same code on both paths (verification.freshness)."""
+    runs = statements(monkeypatch)
+    headers = {"x-request-time": str(int(FROZEN_AT.timestamp())), "x-request-nonce": "n" * 32}
+    first = ask(
+        app, body(code_for(alice, school, "school_enrollment")), school_key, headers=headers
+    )
+    assert first.code == 200 and runs == {"async": 0, "django": 0}
+    again = ask(
+        app, body(code_for(alice, school, "school_enrollment")), school_key, headers=headers
+    )
+    assert (again.code, again.json()["code"]) == (401, "nonce-reused")
+    skewed = {**headers, "x-request-time": str(int(FROZEN_AT.timestamp()) - 61), "x-request-nonce": "m" * 32}  # fmt: skip
+    late = ask(app, body(code_for(alice, school, "school_enrollment")), school_key, headers=skewed)
+    assert (late.code, late.json()["code"]) == (401, "request-time-skew")
+    assert Verification.objects.filter(outcome="refused").count() == 2
 
 
 def test_a_held_for_months_question_goes_to_django_and_gets_its_own_answer(

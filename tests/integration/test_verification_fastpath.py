@@ -79,7 +79,7 @@ def test_refusals_leave_the_fast_path_without_writing_anything(
     assert ask(school_key, consent_code=code).status_code == 200
     before = Verification.objects.count()
 
-    problem(ask(school_key, consent_code=code), 410, "consent-code-used")
+    problem(ask(school_key, consent_code=code), 403, "consent-code-used")
 
     assert Verification.objects.count() == before + 1  # the refusal's own audit row, once
     assert Verification.objects.filter(problem="consent-code-used").count() == 1

@@ -155,15 +155,19 @@ class Interrupted(Exception):
 
 def test_rotation_re_encrypts_in_batches_and_resumes_after_an_interruption(db: Any) -> None:
     """Fails without the checkpoint (the rerun would start again from the first person) or
-    without re-encryption under the new keys (the old key would still be needed)."""
+    without re-encryption under the new keys (the old key would still be needed), the
+    per-person keys of the events' details included (registry/personal.py)."""
     from django.conf import settings
     from django.utils import timezone
 
+    from juzhu.registry import personal
     from juzhu.registry.models import Notification
     from juzhu.registry.outbox import do_enqueue_login_code, unsealed
 
     people = [make_person() for _ in range(7)]
     numbers = {p.pk: id_number(p) for p in people}
+    sealed = personal.seal(people[-1].pk, {"address": "深圳市南山区某路1号"})
+    assert sealed != {"address": "深圳市南山区某路1号"}
     soon = timezone.now() + dt.timedelta(minutes=5)
     queued = do_enqueue_login_code(people[0], "246810", expires_at=soon)  # sealed, not yet sent
     assert queued is not None
@@ -197,6 +201,8 @@ def test_rotation_re_encrypts_in_batches_and_resumes_after_an_interruption(db: A
             assert services.find_person(numbers[person.pk]) == person  # new blind index
         notice = Notification.objects.get(pk=queued.pk)  # the queued code, sealed again
         assert unsealed(notice.context, notice.person)["code"] == "246810"
+        # the person's own key, wrapped again: the event's details still open
+        assert personal.reveal(people[-1].pk, sealed) == {"address": "深圳市南山区某路1号"}
     keycheck.forget()
     old_only = override_settings(DATA_KEY=old_data, INDEX_KEY=old_index)
     with old_only, pytest.raises(keycheck.WrongKey, match="JUZHU_DATA_KEY"):

@@ -39,7 +39,7 @@ from juzhu.registry.events import chain_hash, verify_chains
 from juzhu.registry.models import GENESIS_HASH, AccessLog, Event, Permit, Person, PolicyText
 from juzhu.registry.selectors import Viewer, access_permit
 from juzhu.verification import seals
-from juzhu.verification.models import PartyAction, Verification, VerificationSeal
+from juzhu.verification.models import KeyDenial, PartyAction, Verification, VerificationSeal
 
 pytestmark = pytest.mark.django_db
 PG_ONLY = pytest.mark.skipif(
@@ -167,6 +167,7 @@ def test_every_history_table_refuses_update_and_delete_even_for_its_owner(
     PolicyText.objects.create(digest="p" * 64, files={"x.yaml": "x"})
     PartyAction.objects.create(party=school, city="shenzhen", action="registered", actor="t",
                                at=dt.datetime.now(dt.UTC))  # fmt: skip
+    KeyDenial.objects.create(at=dt.datetime.now(dt.UTC), problem="api-key-invalid")
     for table in AUDIT_TABLES:
         column = "created_at" if table == "registry_policytext" else "id"
         for sql in (f"UPDATE {table} SET {column} = {column}", f"DELETE FROM {table}"):

@@ -15,7 +15,7 @@ import typer
 from juzhu.cli.data import audit_app, demo, import_permits, migrate
 from juzhu.cli.db import db_app
 from juzhu.cli.django_setup import setup_django
-from juzhu.cli.jobs import notify_app, office_deem, sweep
+from juzhu.cli.jobs import notify_app, office_deem, purge, sweep
 from juzhu.cli.keys import keys_app
 from juzhu.cli.letters import letter_app
 from juzhu.cli.officer import officer_app
@@ -38,6 +38,7 @@ app.command()(serve)
 app.command()(demo)
 app.command()(sweep)
 app.command("office-deem")(office_deem)
+app.command()(purge)
 app.command("import")(import_permits)
 app.add_typer(policy_app, name="policy")
 app.add_typer(audit_app, name="audit")

@@ -1,5 +1,5 @@
 """The recurring jobs: ``juzhu sweep`` and ``juzhu office-deem`` (nightly) and
-``juzhu notify run`` (the notices outbox)."""
+``juzhu notify run`` (the notices outbox), ``juzhu purge`` (nightly retention)."""
 
 from __future__ import annotations
 
@@ -53,6 +53,32 @@ def office_deem(
     from juzhu.cli.jobs_runs import run_deemed_cli
 
     run_deemed_cli(on=parse_date(on, "--on") if on else timezone.localdate(), city=city or None)
+
+
+def purge(
+    on: Annotated[
+        str, typer.Option("--on", help="the day the purge runs for (default: today)")
+    ] = "",
+    city: Annotated[str, typer.Option("--city", help="one city only (default: all)")] = "",
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="count who would be erased; change nothing")
+    ] = False,
+) -> None:
+    """Nightly: erase the details of people out of retention (periods in the policy data,
+    retention.*; PIPL Art. 19, 47) and destroy their event keys. Logs are never deleted.
+    Idempotent."""
+    setup_django()
+    from django.utils import timezone
+
+    from juzhu.cli.jobs_runs import run_purge_cli
+
+    day = parse_date(on, "--on") if on else timezone.localdate()
+    if day > timezone.localdate():
+        typer.echo(
+            f"--on: {day} is in the future; a purge runs for today or an earlier day", err=True
+        )
+        raise typer.Exit(2)
+    run_purge_cli(on=day, city=city or None, dry_run=dry_run)
 
 
 @notify_app.command("run")

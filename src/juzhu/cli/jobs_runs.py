@@ -83,6 +83,21 @@ def run_deemed_cli(on: dt.date, city: str | None) -> None:
         typer.echo(f"  accepted {number}")
 
 
+def run_purge_cli(on: dt.date, city: str | None, dry_run: bool) -> None:
+    from juzhu.registry.retention import RetentionPolicyError, purge
+
+    try:
+        report = purge(on, city=city, dry_run=dry_run)
+    except RetentionPolicyError as exc:
+        typer.echo(f"purge refused: {exc}", err=True)
+        raise typer.Exit(2) from None
+    verb = "would erase" if dry_run else "erased"
+    typer.echo(
+        f"{on.isoformat()}: {report.checked} people checked, {len(report.purged)} {verb} "
+        f"(details and event keys), {report.scans_removed} scan files removed"
+    )
+
+
 def run_worker_cli(once: bool, worker_id: str | None, batch: int, poll: float = 2.0) -> None:
     """The ``juzhu notify run`` command: rich output, Ctrl-C / SIGTERM finish the row in
     hand and stop (a row cut off mid-send is safe anyway: its lease runs out)."""

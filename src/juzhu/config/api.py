@@ -56,6 +56,9 @@ def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if isinstance(exc, AuthenticationError):
+        from juzhu.verification.freshness import record_key_denial
+
+        record_key_denial("api-key-missing", "", request.path)
         return problem_response(
             Problem(
                 "api-key-missing",

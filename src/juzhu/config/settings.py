@@ -274,6 +274,9 @@ VERIFY_CREDENTIAL_DAYS = int(os.environ.get("JUZHU_VERIFY_CREDENTIAL_DAYS", "30"
 VERIFY_STATUS_LIST_HOURS = int(os.environ.get("JUZHU_VERIFY_STATUS_LIST_HOURS", "24"))
 VERIFY_KEY_PER_MINUTE = int(os.environ.get("JUZHU_VERIFY_KEY_PER_MINUTE", "600"))
 VERIFY_KEY_PER_DAY = int(os.environ.get("JUZHU_VERIFY_KEY_PER_DAY", "20000"))
+# Relying parties must send X-Request-Time and X-Request-Nonce with every query (replay
+# protection, security.md T6); off by default so existing integrations keep working.
+VERIFY_REQUIRE_NONCE = os.environ.get("JUZHU_VERIFY_REQUIRE_NONCE", "") == "1"
 VERIFY_ROTATION_GRACE_HOURS = int(os.environ.get("JUZHU_VERIFY_ROTATION_GRACE_HOURS", "24"))
 
 # -- transport and browser hardening (helper keys, issue 14) --------------------------------

@@ -44,6 +44,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
+from juzhu.portal import mass_assignment
 from juzhu.portal.models import LoginAttempt, LoginChallenge
 from juzhu.registry import abuse, pii
 from juzhu.registry.models import Person
@@ -338,6 +339,9 @@ def holder_required(
         person = current_person(request)
         if person is None:
             return redirect(f"{reverse('portal:login')}?next={request.path}")
+        refused = mass_assignment.refuse_protected_fields(request)
+        if refused is not None:
+            return refused
         # The request becomes a HolderRequest by the attribute set here.
         holder_request = cast(HolderRequest, request)
         holder_request.person = person

@@ -14,7 +14,7 @@ from django.utils import timezone
 from juzhu.domain.vocabulary import LABELS, PermitStatus, label
 from juzhu.portal.present import day
 from juzhu.portal.texts import say
-from juzhu.registry.models import Event, Permit, Person
+from juzhu.registry.models import AccessLog, Event, Permit, Person
 from juzhu.registry.selectors import access_log_for_holder
 from juzhu.verification.models import Verification
 from juzhu.verification.validity import status_on
@@ -32,6 +32,7 @@ OFFICE_PURPOSES = {
     "office_appeal": ("办理你的申诉或复议", "handling your complaint or reconsideration"),
     "office_rating": ("回访你的评价", "following up your rating"),
     "admin": ("系统管理员在管理后台查看", "a system administrator, in the admin site"),
+    "subject_access": ("你下载了自己的数据", "you downloaded your own data"),
     "": ("工作需要查看", "for official work"),
 }
 # why a "no": the permit's state on the date asked about
@@ -78,6 +79,56 @@ def _say(pair: tuple[str, str], lang: str) -> str:
     return pair[1] if lang == "en" else pair[0]
 
 
+# What a read disclosed (``selectors.READ_FIELDS``) and which record, in words.
+FIELD_WORDS = {
+    "name": ("姓名", "name"),
+    "id_number": ("身份证号", "ID number"),
+    "id_number_masked": ("身份证号（部分隐藏）", "ID number (partly hidden)"),
+    "permit_number": ("居住证号", "permit number"),
+    "status": ("状态", "status"),
+    "dates": ("日期", "dates"),
+    "station": ("派出所", "police station"),
+    "history": ("办理记录", "history"),
+    "case": ("受理编号", "case number"),
+    "facts": ("申请情况", "application details"),
+    "materials": ("材料清单", "list of documents"),
+    "uploads": ("上传的材料", "uploaded documents"),
+    "grounds": ("理由", "grounds"),
+    "evidence": ("证据", "evidence"),
+    "phone": ("手机号", "phone number"),
+    "registrations": ("居住登记", "residence registrations"),
+    "addresses": ("地址", "addresses"),
+    "permits": ("居住证", "permits"),
+    "applications": ("申请", "applications"),
+    "validity": ("是否有效（只有是或否）", "whether valid (yes or no only)"),
+    "all": ("你的全部数据", "all your data"),
+}
+RECORD_WORDS = {
+    "permit": ("居住证", "permit"),
+    "application": ("申请", "application"),
+    "appeal": ("申诉或复议", "complaint or reconsideration"),
+    "person": ("个人信息", "personal details"),
+    "registration": ("居住登记", "residence registration"),
+    "verification": ("核验", "check"),
+}
+
+
+def fields_in_words(fields: str, lang: str) -> str:
+    names = [f.split(":", 1)[0] for f in fields.split(",") if f]
+    words = [_say(FIELD_WORDS.get(n, (n, n)), lang) for n in names]
+    return ", ".join(words) if lang == "en" else "、".join(words)
+
+
+def _who(log: AccessLog, lang: str) -> str:
+    """An officer is named by role only (their identity is not the holder's data); a party
+    by its registered name; the holder's own download as "you"."""
+    if log.viewer_kind in ("officer", "admin"):  # staff: no names shown
+        return say("actor_officer", lang)
+    if log.viewer_kind == "holder":
+        return say("actor_self", lang)
+    return log.viewer_name or say("actor_party", lang)
+
+
 def _purpose(purpose: str, lang: str) -> str:
     if purpose in LABELS:
         return label(purpose, lang)
@@ -105,8 +156,14 @@ def why_refused(problem: str, lang: str) -> str:
 
 
 def checks_of(person: Person, lang: str, limit: int = 50) -> list[dict[str, str]]:
-    """The reads of ``person``'s record, newest first, each in words."""
-    logs = list(access_log_for_holder(person).order_by("-at", "-id")[:limit])
+    """The latest reads of ``person``'s record, newest first, each in words (the page
+    "who viewed my data" lists all of them, page by page)."""
+    return describe(list(access_log_for_holder(person).order_by("-at", "-id")[:limit]), lang)
+
+
+def describe(logs: list[AccessLog], lang: str) -> list[dict[str, str]]:
+    """Access-log rows in words: who, when, why, which record, what was seen, and for a
+    relying party's question its answer."""
     refs = [log.record_id for log in logs if log.record_type == "verification" and log.record_id]
     audit: dict[uuid.UUID, Verification] = {
         v.reference: v
@@ -114,13 +171,12 @@ def checks_of(person: Person, lang: str, limit: int = 50) -> list[dict[str, str]
     }
     rows = []
     for log in logs:
-        officer = log.viewer_kind in ("officer", "admin")  # staff: no names shown
         row = {
             "when": timezone.localtime(log.at).strftime("%Y-%m-%d %H:%M"),
-            "who": say("actor_officer", lang)
-            if officer
-            else (log.viewer_name or say("actor_party", lang)),  # fmt: skip
+            "who": _who(log, lang),
             "purpose": _purpose(log.purpose, lang),
+            "record": _say(RECORD_WORDS.get(log.record_type, ("记录", "record")), lang),
+            "fields": fields_in_words(log.fields, lang),
             "answer": "",
             "asked_about": "",
             "why": "",

@@ -151,3 +151,21 @@ def set_lock(person: Person, permit: Permit, locked: bool, expected_version: int
     verification.do_set_verification_lock(
         permit, locked=locked, actor=Actor(f"holder:{person.pk}"), expected_version=expected_version
     )
+
+
+def open_codes(permit: Permit) -> list[dict[str, Any]]:
+    """The permit's codes not yet used, expired or withdrawn: the holder may withdraw them."""
+    from juzhu.verification.models import ConsentCode
+
+    rows = ConsentCode.objects.filter(
+        permit=permit, used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    ).select_related("party")
+    return [
+        {"id": c.pk, "party": c.party.name, "purpose": label(c.purpose),
+         "until": timezone.localtime(c.expires_at).strftime("%H:%M")}
+        for c in rows.order_by("-created_at")
+    ]  # fmt: skip
+
+
+def withdraw(person: Person, code_id: int) -> bool:
+    return verification.do_revoke_consent_code(person, code_id)

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from juzhu.portal.texts_account import APPEALS, CONSENT, EPERMIT, LOGIN, MY_PERMIT
 from juzhu.portal.texts_apply import APPLY
 from juzhu.portal.texts_letters import LETTERS
+from juzhu.portal.texts_mydata import MY_DATA
 from juzhu.portal.texts_planner import PLAN, QUESTIONS
 from juzhu.portal.texts_registration import REGISTRATION
 
@@ -89,6 +90,7 @@ UI: Mapping[str, tuple[str, str]] = _merge(
     APPEALS,
     LETTERS,
     REGISTRATION,
+    MY_DATA,
 )
 
 

@@ -1,6 +1,15 @@
 from django.urls import path
 
-from juzhu.portal import letters, phone, registration, signup, views, views_apply, views_consent
+from juzhu.portal import (
+    letters,
+    phone,
+    registration,
+    signup,
+    views,
+    views_apply,
+    views_consent,
+    views_mydata,
+)
 
 app_name = "portal"
 
@@ -22,6 +31,10 @@ urlpatterns = [
     path("me/permits/<uuid:permit_id>/", views.permit_detail, name="permit"),
     path("me/permits/<uuid:permit_id>/answer/", views.permit_answer, name="permit_answer"),
     path("me/inbox/", views.inbox, name="inbox"),
+    path("me/checks/", views_mydata.checks, name="checks"),
+    path("me/data/", views_mydata.my_data, name="my_data"),
+    path("me/data/my-data.json", views_mydata.my_data_json, name="my_data_json"),
+    path("me/data/my-data.html", views_mydata.my_data_html, name="my_data_html"),
     path("me/registration/", registration.registration, name="registration"),
     path(
         "me/registration/<uuid:pk>/certificate.pdf",
@@ -37,6 +50,7 @@ urlpatterns = [
     path("me/epermit/", views.epermit, name="epermit"),
     path("me/consent/", views_consent.consent, name="consent"),
     path("me/consent/lock/", views_consent.consent_lock, name="consent_lock"),
+    path("me/consent/withdraw/", views_consent.consent_withdraw, name="consent_withdraw"),
     path("me/permits/<uuid:permit_id>/appeal/", views_apply.appeal_new, name="appeal_new"),
     path("me/appeals/<uuid:appeal_id>/", views_apply.appeal_detail, name="appeal"),
     path("me/appeals/<uuid:appeal_id>/draft.pdf", views_apply.appeal_pdf, name="appeal_pdf"),

@@ -39,6 +39,7 @@ def _consent_page(
         "portal/consent.html",
         status=status,
         permit=permit,
+        open_codes=consent_flow.open_codes(permit) if permit is not None else [],
         form=form,
         rows=form.step_rows() if form is not None else [],
         made=made,
@@ -106,4 +107,16 @@ def consent_lock(request: auth.HolderRequest) -> HttpResponse:
             lock_error=say("lock_conflict", lang),
             status=409,
         )
+    return redirect("portal:consent")
+
+
+@require_POST
+@auth.holder_required
+def consent_withdraw(request: auth.HolderRequest) -> HttpResponse:
+    """The holder withdraws a code not yet used (PIPL Art. 15); the party's query with it is
+    then refused as ``consent-code-revoked``. Another person's code, or one already used or
+    expired, is simply not withdrawn (nothing tells which)."""
+    raw = request.POST.get("code", "")
+    if raw.isdigit():
+        consent_flow.withdraw(request.person, int(raw))
     return redirect("portal:consent")

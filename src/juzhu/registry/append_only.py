@@ -43,6 +43,7 @@ AUDIT_TABLES = (
     "verification_verification",
     "verification_verificationseal",
     "verification_partyaction",  # what operators did to relying parties and their keys
+    "verification_keydenial",  # verify queries refused before any party was known
     "registry_policytext",  # the policy texts decisions applied (``audit replay``)
 )
 GUARD_FUNCTION = """

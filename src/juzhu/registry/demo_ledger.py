@@ -43,8 +43,10 @@ from juzhu.registry.models import (
     Notification,
     Permit,
     Person,
+    PersonKey,
     ResidenceRegistration,
 )
+from juzhu.registry.personal import PendingKeys
 from juzhu.registry.sweep_rules import BY_CATEGORY, SWEEP
 from juzhu.rules.engine import Policy
 
@@ -80,6 +82,7 @@ class Ledger(LedgerFacts):
             type[ResidenceRegistration | Permit | Application | Appeal], list[Any]
         ] = {m: [] for m in (ResidenceRegistration, Permit, Application, Appeal)}
         self.events: list[Event] = []
+        self.keys = PendingKeys()  # the people's event keys (registry.personal)
         self.notices: list[tuple[Event, Person, str, dict[str, Any]]] = []
         self.endorsements: list[Endorsement] = []
         self.materials: list[ApplicationMaterial] = []
@@ -124,7 +127,7 @@ class Ledger(LedgerFacts):
         rows = build_events(
             record, [NewEvent(e.name, e.on, e.data) for e in outcome.events], actor=actor,
             reason=reason, policy=services.policy_ref(policy) if policy else None,
-            inputs=inputs, trace=trace, dedupe_key=dedupe_key,
+            inputs=inputs, trace=trace, dedupe_key=dedupe_key, pending_keys=self.keys,
         )  # fmt: skip
         record.status = outcome.state.value
         for name, value in dict(changes or {}).items():
@@ -457,6 +460,7 @@ class Ledger(LedgerFacts):
         must not send years of SMS on the first ``juzhu notify run``.
         """
         Person.objects.bulk_create(self.people, batch_size=1000)
+        PersonKey.objects.bulk_create(self.keys.rows, batch_size=1000)
         for model, rows in self.records.items():
             model.objects.bulk_create(rows, batch_size=1000)
         Event.objects.bulk_create(self.events, batch_size=1000)  # sets ids (Notification FK)

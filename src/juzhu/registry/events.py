@@ -20,6 +20,7 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
+from juzhu.registry import personal
 from juzhu.registry.audit_key import chain_key
 from juzhu.registry.models import GENESIS_HASH, Chained, Event
 
@@ -69,10 +70,12 @@ def build_events(
     trace: Sequence[Any] = (),
     dedupe_key: str | None = None,
     occurred_at: dt.datetime | None = None,
+    pending_keys: personal.PendingKeys | None = None,
 ) -> list[Event]:
     """Event rows for ``new``, chained after the record's head; moves the head in memory.
 
     ``occurred_at`` defaults to now (a back-dated history, e.g. the demo, passes its own).
+    ``pending_keys``: people not saved yet get their keys there (the demo ledger).
 
     The caller first saves the record under its optimistic lock, then inserts these rows, in
     one transaction (``services.apply_transition``).
@@ -80,6 +83,11 @@ def build_events(
     record_type = RECORD_TYPES[type(record).__name__]
     now = occurred_at or timezone.now()
     city = record.city
+    # Personal details go into the body sealed with the person's key (``personal.py``):
+    # the hash covers the ciphertext, so destroying the key later breaks no chain.
+    sealer = personal.Sealer(record.person_id, pending_keys)
+    inputs = sealer.seal(dict(inputs or {}))
+    sealed_trace = sealer.seal_trace(_plain(list(trace)))
     rows = []
     for i, item in enumerate(new):
         seq = record.last_event_seq + 1
@@ -96,9 +104,9 @@ def build_events(
                 "reason": reason,
                 "city": city,
                 "policy": dict(policy or {}),
-                "inputs": dict(inputs or {}),
-                "trace": list(trace),
-                "data": dict(item.data),
+                "inputs": inputs,
+                "trace": sealed_trace,
+                "data": sealer.seal(dict(item.data)),
                 "dedupe_key": key,
             }
         )

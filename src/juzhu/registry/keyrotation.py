@@ -21,13 +21,14 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from juzhu.registry import keycheck, pii
-from juzhu.registry.models import CLAIMABLE, Notification, Person
+from juzhu.registry import keycheck, personal, pii
+from juzhu.registry.models import CLAIMABLE, Notification, Person, PersonKey
 from juzhu.registry.models_keys import KeyRotation
 
 FIELDS = ["id_number_enc", "id_number_index", "phone_enc", "phone_index"]
@@ -77,6 +78,7 @@ def do_rotate_keys(
                 _rewrite(person)
             if people:
                 Person.objects.bulk_update(people, FIELDS)
+                _rewrap_person_keys([p.pk for p in people])
                 run.last_person_id = people[-1].pk
                 run.rows_done += len(people)
                 run.save(update_fields=["last_person_id", "rows_done"])
@@ -91,6 +93,19 @@ def do_rotate_keys(
         run.save(update_fields=["finished_at"])
         keycheck.retire_legacy_layout()
     return RotationReport(rows=done, total=run.rows_done, resumed=resumed)
+
+
+def _rewrap_person_keys(person_ids: list[Any]) -> None:
+    """The batch's per-person keys (``registry/personal.py``) wrapped again under the new
+    data key; a destroyed key (empty) stays destroyed."""
+    keys = list(
+        PersonKey.objects.select_for_update().filter(person_id__in=person_ids).exclude(wrapped=b"")
+    )
+    for row in keys:
+        row.wrapped = personal.wrap(
+            row.person_id, personal.unwrap(row.person_id, bytes(row.wrapped))
+        )
+    PersonKey.objects.bulk_update(keys, ["wrapped"])
 
 
 def _reseal_queued_notices() -> None:

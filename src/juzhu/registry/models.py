@@ -42,6 +42,9 @@ class Person(models.Model):
     email = models.CharField(max_length=254, default="", blank=True)
     lang = models.CharField(max_length=8, default="zh")
     birth_date = models.DateField(null=True, blank=True)
+    # The day the retention purge erased this person's details (``registry.retention``):
+    # name, numbers and addresses are gone, the key of their event details destroyed.
+    purged_on = models.DateField(null=True, blank=True)
     # How sure the registry is that this record is this person (``services/signup.py``):
     # verified (an ID card seen at a counter, or an import of such records), self_declared
     # (signed up online with a phone proven by SMS), pending (signed up, phone not yet proven).
@@ -222,7 +225,9 @@ class Event(models.Model):
 
 
 class AccessLog(models.Model):
-    """Each read of a person's record by an officer or a relying party (visible to the holder).
+    """Each read of a person's record by an officer or a relying party (visible to the holder):
+    who (``viewer_*``), when (``at``), which record (``record_*``), what it disclosed
+    (``fields``) and why (``purpose``).
 
     Append-only (triggers, migration 0017; INSERT/SELECT only for the service's role), covered
     by ``juzhu audit anchor``; written before the read is served, or the read is refused.
@@ -249,6 +254,10 @@ class AccessLog(models.Model):
     purpose = models.CharField(max_length=64)
     record_type = models.CharField(max_length=16, default="person")
     record_id = models.UUIDField(null=True, blank=True)
+    # What the read disclosed, as field names (``selectors.READ_FIELDS``; "validity" for a
+    # relying party's question: the yes/no only). A database default so the raw inserts of
+    # older code paths need not name it.
+    fields = models.CharField(max_length=200, default="", db_default="", blank=True)
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -397,6 +406,7 @@ from juzhu.registry.models_documents import (  # noqa: E402
     PolicyText,
 )
 from juzhu.registry.models_keys import KeyCheck, KeyRotation  # noqa: E402
+from juzhu.registry.models_privacy import PersonKey  # noqa: E402
 from juzhu.registry.models_rating import ServiceRating  # noqa: E402
 
 __all__ = [
@@ -419,6 +429,7 @@ __all__ = [
     "Officer",
     "Permit",
     "Person",
+    "PersonKey",
     "PolicyText",
     "RelyingParty",
     "ResidenceRegistration",

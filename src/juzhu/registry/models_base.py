@@ -4,6 +4,7 @@ event chain with the optimistic-lock version. Re-exported by ``registry/models.p
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from django.db import models
 
@@ -32,6 +33,8 @@ class Chained(models.Model):
     last_event_hash = models.CharField(max_length=64, default=GENESIS_HASH)
     # Every chained record is also Jurisdictional: its events are filed under its city.
     city: str
+    # ... and belongs to one person, whose key seals the personal details of its events.
+    person_id: Any
 
     class Meta:
         abstract = True

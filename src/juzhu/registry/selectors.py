@@ -89,6 +89,16 @@ def scoped(viewer: Viewer, qs: QuerySet[M]) -> QuerySet[M]:
     return _scope(qs, viewer)
 
 
+# What opening each kind of record shows the viewer (the access log's ``fields``).
+READ_FIELDS = {
+    "permit": "name,id_number_masked,permit_number,status,dates,station,history",
+    "application": "name,id_number_masked,case,facts,materials,uploads,history",
+    "appeal": "name,id_number_masked,grounds,evidence,history",
+    "person": "name,id_number,phone,registrations,addresses,permits,applications",
+    "verification": "validity",
+}
+
+
 def _log_read(
     viewer: Viewer, person_id: Any, city: str, purpose: str, record_type: str, record_id: Any
 ) -> None:
@@ -107,6 +117,7 @@ def _log_read(
                     purpose=purpose,
                     record_type=record_type,
                     record_id=record_id,
+                    fields=READ_FIELDS.get(record_type, record_type),
                 )
         except DatabaseError as exc:
             raise record_failure("access log", exc) from exc
@@ -168,8 +179,9 @@ def _has_record_in_scope(person: Person, viewer: Viewer) -> bool:
 
 
 def access_log_for_holder(person: Person) -> QuerySet[AccessLog]:
-    """Who read my record (the holder's own view)."""
-    return AccessLog.objects.filter(person=person).order_by("-at")
+    """Who read my record (the holder's own view), newest first; rows of one instant in
+    the order they were written (a stable order for paging through them)."""
+    return AccessLog.objects.filter(person=person).order_by("-at", "-id")
 
 
 def public_statistics() -> dict[str, Any]:

@@ -88,6 +88,22 @@ class ParameterSpec:
 
 
 _SPECS = [
+    # Retention (PIPL Art. 19, 47; 网络安全法 Art. 21): enforced by ``juzhu purge``.
+    ParameterSpec(
+        "retention.personal_data",
+        check_period,
+        "how long a person's details are kept after their last record ended",
+    ),
+    ParameterSpec(
+        "retention.scans",
+        check_period,
+        "how long uploaded scans are kept after the person's last record ended",
+    ),
+    ParameterSpec(
+        "retention.audit_logs",
+        check_period,
+        "the least time access, verification and sign-in logs are kept",
+    ),
     ParameterSpec(
         "registration.deadline",
         check_period_or_null,

@@ -72,7 +72,12 @@ VERIFY_PROBLEMS = responses_for(
     "consent-code-unknown",
     "consent-code-wrong-purpose",
     "consent-code-used",
+    "consent-code-revoked",
     "consent-code-expired",
+    "credential-used",
+    "request-unsigned",
+    "request-time-skew",
+    "nonce-reused",
     "credential-invalid",
     "credential-wrong-party",
     "credential-expired",
@@ -111,6 +116,9 @@ def verify(
         # this request and it could not answer: not again (``dispatch.py``)
         fast=not request.META.get(FAST_PATH_TRIED),
         held_for_months=payload.held_for_months,
+        # replay protection (verify._check_freshness): optional unless VERIFY_REQUIRE_NONCE
+        request_time=request.META.get("HTTP_X_REQUEST_TIME"),
+        nonce=request.META.get("HTTP_X_REQUEST_NONCE"),
     )
     response = HttpResponse(answer_json(answer), content_type="application/json")
     _no_store(response)

@@ -127,6 +127,7 @@ class _Config:
     x_frame_options: str
     csp: str  # django-csp's Content-Security-Policy, or ""
     security_headers: list[tuple[str, str]]
+    require_nonce: bool
 
 
 @cache
@@ -171,6 +172,7 @@ def _config() -> _Config:
         x_frame_options=getattr(settings, "X_FRAME_OPTIONS", "DENY").upper(),
         csp="" if excluded else build_policy(),
         security_headers=security,
+        require_nonce=bool(getattr(settings, "VERIFY_REQUIRE_NONCE", False)),
     )
 
 
@@ -233,6 +235,10 @@ def common_key(meta: Mapping[str, Any]) -> str | None:
         or (config.ssl_redirect and not is_secure(meta))  # SecurityMiddleware redirects
         or "HTTP_COOKIE" in meta
         or "%00" in meta.get("QUERY_STRING", "")
+        # a replay-protected request (nonce, request time) is checked by Django's path
+        or "HTTP_X_REQUEST_NONCE" in meta
+        or "HTTP_X_REQUEST_TIME" in meta
+        or config.require_nonce
         or not _host_allowed(meta, config.allowed_hosts)
     ):
         return None

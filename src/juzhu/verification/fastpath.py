@@ -53,9 +53,9 @@ WITH k AS (
      AND (p.next_due_on IS NULL OR %(on)s::date <= p.next_due_on)) AS valid
 ), receipt AS (
   INSERT INTO registry_accesslog (city, person_id, viewer_kind, viewer_id, viewer_name,
-                                  purpose, record_type, record_id, at)
+                                  purpose, record_type, record_id, at, fields)
   SELECT permit_city, person_id, 'relying_party', party_id::text, party_name, %(purpose)s::text,
-         'verification', %(reference)s::uuid, %(now)s::timestamptz
+         'verification', %(reference)s::uuid, %(now)s::timestamptz, 'validity'
   FROM used
 ), audit AS (
   INSERT INTO verification_verification (reference, at, city, party_id, key_id, method,

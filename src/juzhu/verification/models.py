@@ -62,6 +62,9 @@ class ConsentCode(models.Model):
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
+    # The holder withdrew the consent before it was used (``services.do_revoke_consent_code``;
+    # ``expires_at`` is moved to the same instant, so every path refuses it).
+    revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         # No other index: using a code changes ``used_at`` only, and with free space left on
@@ -171,18 +174,61 @@ class UsageCounter(models.Model):
 
 
 class StatusEntry(models.Model):
-    """A permit's position (``idx``) in its city's status list, given when its first
-    credential is made. Positions are never reused."""
+    """One credential's position (``idx``) in its city's status list, given when the
+    credential is made. Positions are never reused.
+
+    One entry per credential issuance, never per permit: two parties' credentials for one
+    permit carry different indexes, so the parties cannot link the holder by comparing
+    them, and a party cannot follow a permit through the public list for ever with an old
+    index. Making a new credential for the same party retires the old entries of that
+    (permit, party) pair (``retired``: their bit is set, the old credential is no longer
+    relied on). ``used_at``: a credential answers one online question (``verify.py``).
+    """
 
     id = models.BigAutoField(primary_key=True)
     city = models.CharField(max_length=32)
-    permit = models.OneToOneField(Permit, on_delete=models.PROTECT, related_name="+")
+    permit = models.ForeignKey(Permit, on_delete=models.PROTECT, related_name="+")
+    party = models.ForeignKey(
+        RelyingParty, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
     idx = models.PositiveIntegerField()
+    retired = models.BooleanField(default=False, db_default=False)
+    used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["city", "idx"], name="one_permit_per_status_idx")
         ]
+
+
+class RequestNonce(models.Model):
+    """A nonce a relying party sent with a query (``X-Request-Nonce``), kept while its
+    request time (``X-Request-Time``, at most ``verify.MAX_SKEW_SECONDS`` off) could still be
+    accepted: a replayed request is refused. ``nonce_hash``: SHA-256 of the nonce."""
+
+    id = models.BigAutoField(primary_key=True)
+    key = models.ForeignKey(
+        ApiKey, on_delete=models.DO_NOTHING, db_constraint=False, db_index=False, related_name="+"
+    )
+    nonce_hash = models.CharField(max_length=64)
+    at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "nonce_hash"], name="one_use_per_nonce")
+        ]
+
+
+class KeyDenial(models.Model):
+    """A query refused before any relying party was recognised (no key, or a key that is
+    not one of ours): the audit row of an unauthenticated attempt. The key's public prefix
+    only (first 12 characters), never the key."""
+
+    id = models.BigAutoField(primary_key=True)
+    at = models.DateTimeField()
+    problem = models.CharField(max_length=40)
+    key_prefix = models.CharField(max_length=16, default="", blank=True)
+    path = models.CharField(max_length=200, default="", blank=True)
 
 
 class StatusList(models.Model):

@@ -43,6 +43,23 @@ QUESTIONS_BY_PURPOSE: dict[str, frozenset[str]] = {
 }
 
 
+# How far back a party may ask "valid on D" (D before today), in days, by purpose. Without
+# a bound a party holding one consent could walk a holder's whole history date by date.
+# No text sets these periods (unverified): they are the service's choice under PIPL Art. 6
+# (the smallest scope the purpose needs). The defaults cover the questions parties do ask:
+# a school or housing office checks the day an application was filed, within its round.
+DEFAULT_DAYS_BACK = 31
+DAYS_BACK_BY_PURPOSE: dict[str, int] = {
+    LinkedService.SCHOOL_ENROLLMENT: 183,  # an enrolment round runs about half a year
+    LinkedService.PUBLIC_RENTAL_HOUSING: 183,
+    LinkedService.POINTS_HUKOU: 366,  # points are counted up to the previous year's end
+}
+
+
+def max_days_back(purpose: str) -> int:
+    return DAYS_BACK_BY_PURPOSE.get(purpose, DEFAULT_DAYS_BACK)
+
+
 def allowed_questions(purpose: str) -> frozenset[str]:
     """Every other purpose only needs to know whether the permit is valid on the day."""
     return QUESTIONS_BY_PURPOSE.get(purpose, frozenset({VALID_ON}))

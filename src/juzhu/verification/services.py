@@ -294,6 +294,23 @@ def do_create_consent_code(
     raise RuntimeError("could not draw a fresh consent code in 5 tries: is the secret set?")
 
 
+def do_revoke_consent_code(person: Person, code_id: int, *, now: dt.datetime | None = None) -> bool:
+    """The holder withdraws a consent code not yet used (PIPL Art. 15: consent may be
+    withdrawn). Its expiry moves to now, so the one-statement path refuses it too, and
+    the general path answers ``consent-code-revoked``. False if there was nothing to
+    withdraw (used, expired, withdrawn already, or not the holder's)."""
+    now = now or timezone.now()
+    return bool(
+        ConsentCode.objects.filter(
+            pk=code_id,
+            permit__person=person,
+            used_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=now,
+        ).update(revoked_at=now, expires_at=now)
+    )
+
+
 @transaction.atomic
 def do_set_verification_lock(
     permit: Permit, *, locked: bool, actor: Actor, expected_version: int
@@ -320,22 +337,22 @@ def do_set_verification_lock(
     permit.version, permit.verification_locked = expected_version + 1, locked
 
 
-def status_index(permit: Permit) -> int:
-    """The permit's place in its city's status list, given once and never reused."""
-    entry = StatusEntry.objects.filter(permit=permit).values_list("idx", flat=True).first()
-    if entry is not None:
-        return entry
-    for _ in range(10):  # two first credentials at once in one city: one retries
+def status_index(permit: Permit, party: RelyingParty) -> int:
+    """A fresh place in the city's status list for one credential of ``permit`` shown to
+    ``party``; the party's earlier credentials for the permit are retired (their bits set).
+
+    Never one index per permit: that index would be the same in every party's credential
+    (two parties could link the holder) and would follow the permit for ever."""
+    StatusEntry.objects.filter(permit=permit, party=party, retired=False).update(retired=True)
+    for _ in range(10):  # two credentials at once in one city: one retries
         top = StatusEntry.objects.filter(city=permit.city).aggregate(m=Max("idx"))["m"]
         try:
             with transaction.atomic():
                 return StatusEntry.objects.create(
-                    city=permit.city, permit=permit, idx=0 if top is None else top + 1
+                    city=permit.city, permit=permit, party=party, idx=0 if top is None else top + 1
                 ).idx
         except IntegrityError:
-            again = StatusEntry.objects.filter(permit=permit).values_list("idx", flat=True)
-            if again:
-                return again[0]
+            continue
     raise RuntimeError(f"could not give {permit.city}'s status index: too much contention")
 
 
@@ -371,7 +388,7 @@ def do_issue_credential(
         city=permit.city,
         nbf=today,
         exp=exp,
-        sli=status_index(permit),
+        sli=status_index(permit, party),
         iat=int(now.timestamp()),
     )
     return credentials.sign_token(claims, signer), claims
@@ -383,6 +400,11 @@ def do_purge_expired(now: dt.datetime | None = None) -> dict[str, int]:
     from juzhu.verification.models import UsageCounter
 
     now = now or timezone.now()
+    from juzhu.verification.models import RequestNonce
+    from juzhu.verification.verify import MAX_SKEW_SECONDS
+
     codes, _ = ConsentCode.objects.filter(expires_at__lt=now - dt.timedelta(days=1)).delete()
+    # a nonce older than twice the accepted skew can no longer come with an accepted time
+    RequestNonce.objects.filter(at__lt=now - dt.timedelta(seconds=4 * MAX_SKEW_SECONDS)).delete()
     usage, _ = UsageCounter.objects.filter(day__lt=now - dt.timedelta(days=2)).delete()
     return {"consent_codes": codes, "usage_counters": usage}

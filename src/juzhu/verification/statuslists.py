@@ -34,7 +34,7 @@ def _not_reliable(today: dt.date) -> Q:
         & (Q(permit__next_due_on__isnull=True) | Q(permit__next_due_on__gte=today))
         & (Q(permit__expires_on__isnull=True) | Q(permit__expires_on__gte=today))
     )
-    return ~usable
+    return ~usable | Q(retired=True)
 
 
 def build_bits(city: str, today: dt.date) -> tuple[int, bytes]:

@@ -31,7 +31,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    IntegrityError,
+    connection,
+    connections,
+    transaction,
+)
 
 from juzhu.registry.audit_health import record_failure, record_success
 from juzhu.registry.models import Event
@@ -47,7 +54,7 @@ SELECT k.id, k.party_id, k.revoked_at, k.not_after, k.per_minute, k.per_day,
           FROM verification_usagecounter u WHERE u.key_id = k.id AND u.day = %s),
        {code_columns},
        p.id, p.person_id, p.city, p.status, p.issued_on, p.expires_on, p.next_due_on,
-       p.verification_locked, rp.suspended_at
+       p.verification_locked, rp.suspended_at, {revoked_column}
 FROM verification_apikey k
 JOIN registry_relyingparty rp ON rp.id = k.party_id
 {joins}
@@ -55,12 +62,18 @@ WHERE k.key_hash = %s
 """
 _BY_CODE = _SELECT.format(
     code_columns="c.id, c.purpose, c.expires_at, c.used_at",
+    revoked_column="c.revoked_at",
     joins="""LEFT JOIN verification_consentcode c ON c.party_id = k.party_id AND c.code_hash = %s
 LEFT JOIN registry_permit p ON p.id = c.permit_id""",
 )
+# A credential's entry takes the code's columns: its id (to consume: one question per
+# credential) and when it was used. A retired entry (a newer credential was made for the
+# party) finds no permit.
 _BY_INDEX = _SELECT.format(
-    code_columns="NULL, NULL, NULL, NULL",
-    joins="""LEFT JOIN verification_statusentry s ON s.city = %s AND s.idx = %s
+    code_columns="s.id, NULL, NULL, s.used_at",
+    revoked_column="NULL",
+    joins="""LEFT JOIN verification_statusentry s
+  ON s.city = %s AND s.idx = %s AND NOT s.retired
 LEFT JOIN registry_permit p ON p.id = s.permit_id""",
 )
 
@@ -94,6 +107,7 @@ class Found:
     next_due_on: dt.date | None
     locked: bool
     party_suspended_at: dt.datetime | None = None
+    code_revoked_at: dt.datetime | None = None
 
 
 def _param(value: Any) -> Any:
@@ -165,6 +179,7 @@ def _found(row: tuple[Any, ...] | None) -> Found | None:
         next_due_on=_date(row[22]),
         locked=bool(row[23]),
         party_suspended_at=_aware(row[24]),
+        code_revoked_at=_aware(row[25]),
     )
 
 
@@ -220,6 +235,21 @@ def find_by_index(
         return _found(cursor.fetchone())
 
 
+def remember_nonce(key_id: uuid.UUID, nonce: str, now: dt.datetime) -> bool:
+    """Record a request's nonce for its key; False if the key sent it before (a replay)."""
+    import hashlib
+
+    from juzhu.verification.models import RequestNonce
+
+    digest = hashlib.sha256(nonce.encode()).hexdigest()
+    try:
+        with transaction.atomic():
+            RequestNonce.objects.create(key_id=key_id, nonce_hash=digest, at=now)
+    except IntegrityError:
+        return False
+    return True
+
+
 def permit_history(permit_id: uuid.UUID, on: dt.date) -> list[tuple[str, dt.date, str]]:
     """The permit's events up to ``on`` (only for questions about past dates)."""
     rows = Event.objects.filter(
@@ -249,13 +279,29 @@ class Record:
     receipt: bool = False
     count: bool = True
     held_for_months: int | None = None  # the question: None for "valid on D"
+    consume_credential: bool = False  # ``consume`` is a StatusEntry id, not a code's
+
+    def consume_sql(self) -> tuple[str, list[Any]]:
+        """The conditional UPDATE that uses up the code or credential (``consume``)."""
+        if self.consume_credential:
+            return (
+                "UPDATE verification_statusentry SET used_at = %s "
+                "WHERE id = %s AND used_at IS NULL AND NOT retired",
+                [_param(self.at), self.consume],
+            )
+        return (
+            "UPDATE verification_consentcode SET used_at = %s "
+            "WHERE id = %s AND used_at IS NULL AND expires_at > %s",
+            [_param(self.at), self.consume, _param(self.at)],
+        )
 
 
 _RECEIPT_COLUMNS = (
     "registry_accesslog (city, person_id, viewer_kind, viewer_id, viewer_name, purpose, "
-    "record_type, record_id, at)"
+    "record_type, record_id, at, fields)"
 )
-_RECEIPT_VALUES = "%s, %s, 'relying_party', %s, %s, %s, 'verification', %s, %s"
+# fields: a relying party learns the yes/no only (selectors.READ_FIELDS["verification"])
+_RECEIPT_VALUES = "%s, %s, 'relying_party', %s, %s, %s, 'verification', %s, %s, 'validity'"
 _AUDIT_COLUMNS = (
     "verification_verification (reference, at, city, party_id, key_id, method, purpose, "
     "on_date, outcome, problem, permit_id, person_id, held_for_months)"
@@ -324,11 +370,9 @@ def write(r: Record) -> bool:
 def _write_postgresql(r: Record) -> bool:
     params: list[Any] = []
     if r.consume is not None:
-        ctes = [
-            "used AS (UPDATE verification_consentcode SET used_at = %s "
-            "WHERE id = %s AND used_at IS NULL AND expires_at > %s RETURNING id)"
-        ]
-        params += [_param(r.at), r.consume, _param(r.at)]
+        update, update_params = r.consume_sql()
+        ctes = [f"used AS ({update} RETURNING id)"]
+        params += update_params
     else:
         ctes = ["used AS (SELECT 1 AS id)"]
     if r.receipt:
@@ -353,11 +397,7 @@ def _write_portable(r: Record) -> bool:
         if r.count:
             cursor.execute(_USAGE, _usage_params(r))
         if r.consume is not None:
-            cursor.execute(
-                "UPDATE verification_consentcode SET used_at = %s "
-                "WHERE id = %s AND used_at IS NULL AND expires_at > %s",
-                [_param(r.at), r.consume, _param(r.at)],
-            )
+            cursor.execute(*r.consume_sql())
             if cursor.rowcount != 1:
                 return False
         if r.receipt:

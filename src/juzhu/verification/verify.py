@@ -26,15 +26,17 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
 from juzhu.domain.vocabulary import label
-from juzhu.verification import credentials, fastpath, keys, questions, store, validity
+from juzhu.verification import credentials, fastpath, freshness, keys, questions, store, validity
 from juzhu.verification.problems import Problem
 
 log = logging.getLogger("juzhu.verification")
 
+MAX_SKEW_SECONDS = freshness.MAX_SKEW_SECONDS
 CONSENT_MINUTES = 10  # ASVS 6.5.5: one-time codes live at most 10 minutes (security.md §2 #4)
 MAX_DAYS_AHEAD = validity.MAX_DAYS_AHEAD
 
@@ -122,55 +124,57 @@ class _Query:
             receipt=self.holder_known,
             count=count,
             held_for_months=self.held_for_months,
+            consume_credential=self.method == "credential",
         )
 
 
-def _unauthenticated(code: str, en: str, zh: str, api_key: str) -> Problem:
-    # Only the key's public prefix reaches the log: the rest is the secret.
-    log.warning("verify refused (%s) for key %s…", code, api_key[:12])
-    return Problem(code, en, zh)
-
-
-def _check_key(found: store.Found | None, api_key: str, now: dt.datetime) -> store.Found:
-    if found is None:
-        raise _unauthenticated(
+def _check_key(found: store.Found | None, q: _Query | None, api_key: str) -> None:
+    """A known key and party in good standing. An unknown key leaves a ``KeyDenial`` row;
+    a known one refused (revoked, expired, party withdrawn or suspended) leaves its
+    party's audit row, not counted against its quota."""
+    if found is None or q is None:
+        freshness.record_key_denial("api-key-invalid", api_key)
+        raise Problem(
             "api-key-invalid",
             "no such API key; check the Authorization header (Bearer <key>) or ask the "
             "registry operator for a key",
             "API密钥无效：请检查 Authorization 请求头（Bearer <密钥>），或向登记机关申请密钥",
-            api_key,
         )
+    now = q.now
+    refusal: tuple[str, str, str] | None = None
     if found.key_revoked_at is not None:
-        raise _unauthenticated(
+        refusal = (
             "api-key-revoked",
             "this API key was revoked; use your current key or ask the registry operator for one",
             "该API密钥已被吊销，请使用有效密钥或向登记机关重新申请",
-            api_key,
         )
-    if found.key_not_after is not None and found.key_not_after <= now:
-        raise _unauthenticated(
+    elif found.key_not_after is not None and found.key_not_after <= now:
+        refusal = (
             "api-key-expired",
             "this API key was replaced when your keys were rotated and its grace period is "
             "over; use the new key",
             "该API密钥已轮换且过渡期已结束，请改用新密钥",
-            api_key,
         )
-    if found.party_revoked_at is not None:
-        raise _unauthenticated(
+    elif found.party_revoked_at is not None:
+        refusal = (
             "party-revoked",
             "this relying party's registration was withdrawn; contact the registry operator",
             "该核验单位的登记已被撤回，请联系登记机关",
-            api_key,
         )
-    if found.party_suspended_at is not None:
-        raise _unauthenticated(
+    elif found.party_suspended_at is not None:
+        refusal = (
             "party-suspended",
             "this relying party is suspended by the registry; your keys work again once it "
             "is resumed — contact the registry operator",
             "该核验单位已被登记机关暂停核验，恢复后密钥即可继续使用，请联系登记机关",
-            api_key,
         )
-    return found
+    if refusal is not None:
+        log.warning("verify refused (%s) for key %s…", refusal[0], api_key[:12])
+        raise q.refuse(*refusal, count=False)
+
+
+def _check_freshness(q: _Query, request_time: str | None, nonce: str | None) -> None:
+    freshness.check(q.refuse, q.found.key_id, q.now, request_time, nonce)
 
 
 def _check_quota(q: _Query) -> None:
@@ -216,6 +220,15 @@ def _check_purpose_and_date(q: _Query, today: dt.date) -> None:
             + ")",
             f"“{label(q.purpose)}”用途只能查询居住证在某日是否有效，不能查询连续持证时长",
         )
+    back = questions.max_days_back(q.purpose)
+    if q.on < today - dt.timedelta(days=back):
+        raise q.refuse(
+            "date-out-of-range",
+            f"for {q.purpose} ask about a date at most {back} days back (on or after "
+            f"{today - dt.timedelta(days=back)}): a relying party may not search a holder's "
+            "past beyond what its purpose needs",
+            f"“{label(q.purpose)}”用途只能查询{back}天以内的过去日期",
+        )
     if q.on > today + dt.timedelta(days=MAX_DAYS_AHEAD):
         raise q.refuse(
             "date-out-of-range",
@@ -251,6 +264,12 @@ def _check_code(q: _Query, malformed: str | None) -> int:
             "for a new one",
             "该核验码已使用过（每个核验码只能用一次），请持证人重新生成",
         )
+    if f.code_revoked_at is not None:
+        raise q.refuse(
+            "consent-code-revoked",
+            "the holder withdrew this consent code; ask the holder for a new one if they agree",
+            "持证人已撤回该核验码；如持证人同意，请其重新生成",
+        )
     if f.code_expires_at is None or f.code_expires_at <= q.now:
         raise q.refuse(
             "consent-code-expired",
@@ -264,7 +283,7 @@ def _check_code(q: _Query, malformed: str | None) -> int:
 
 def _check_credential(
     q: _Query, claims: credentials.Claims | None, error: credentials.CredentialError | None
-) -> None:
+) -> int:
     f = q.found
     if claims is None:
         assert error is not None
@@ -287,6 +306,16 @@ def _check_credential(
         credentials.check_window(claims, timezone.localdate(q.now))
     except credentials.CredentialError as exc:
         raise q.refuse(exc.code, str(exc), "凭证不在有效期内，请持证人出示新的二维码") from None
+    if f.code_used_at is not None or f.code_id is None:
+        # One online question per credential: a party cannot replay a QR it once scanned
+        # to ask about date after date (mining the holder's history).
+        raise q.refuse(
+            "credential-used",
+            "this credential already answered a question; each credential answers one — ask "
+            "the holder to show a new QR code",
+            "该电子凭证已核验过一次（每个凭证只能核验一次），请持证人出示新的二维码",
+        )
+    return f.code_id
 
 
 def _is_valid(q: _Query, today: dt.date) -> bool:
@@ -354,6 +383,8 @@ def do_verify(
     now: dt.datetime | None = None,
     fast: bool = True,
     held_for_months: int | None = None,
+    request_time: str | None = None,
+    nonce: str | None = None,
 ) -> Answer:
     """Answer one query or raise ``Problem``. Exactly one of ``consent_code`` and
     ``credential`` is given (the API schema enforces it). ``fast=False``: the one-statement
@@ -372,7 +403,13 @@ def do_verify(
             f"held_for_months must be a whole number of months from 1 to {questions.MAX_MONTHS}",
             f"held_for_months 须为1至{questions.MAX_MONTHS}之间的整数（月数）",
         )
-    fast = fast and held_for_months is None
+    fast = (
+        fast
+        and held_for_months is None
+        and request_time is None
+        and nonce is None
+        and not settings.VERIFY_REQUIRE_NONCE  # then every query is checked for its nonce
+    )
     now = now or timezone.now()
     today = timezone.localdate(now)
     minute, day = windows(now)
@@ -402,13 +439,17 @@ def do_verify(
         city, idx = (claims.city, claims.sli) if claims else ("", -1)
         found = store.find_by_index(key_hash, city, idx, minute, day)
 
-    q = _Query(_check_key(found, api_key, now), now, method, purpose, on or today, minute, day)
+    q = None if found is None else _Query(found, now, method, purpose, on or today, minute, day)
+    _check_key(found, q, api_key)
+    assert q is not None
     q.held_for_months = held_for_months
+    _check_freshness(q, request_time, nonce)
     _check_quota(q)
     _check_purpose_and_date(q, today)
-    consume = _check_code(q, malformed) if method == "consent_code" else None
-    if method == "credential":
-        _check_credential(q, claims, token_error)
+    if method == "consent_code":
+        consume = _check_code(q, malformed)
+    else:
+        consume = _check_credential(q, claims, token_error)
     if q.found.locked:
         raise q.refuse(
             "verification-locked",
@@ -425,7 +466,14 @@ def do_verify(
         valid = held.valid
     reference = new_reference(now)
     if not store.write(q._record(reference, "yes" if valid else "no", "", consume=consume)):
-        # Another request used the same code between our read and our write.
+        # Another request used the same code or credential between our read and our write.
+        if method == "credential":
+            raise q.refuse(
+                "credential-used",
+                "this credential already answered a question; ask the holder for a new QR code",
+                "该电子凭证已核验过一次，请持证人出示新的二维码",
+                count=False,
+            )
         raise q.refuse(
             "consent-code-used",
             "this consent code was already used; ask the holder for a new one",
