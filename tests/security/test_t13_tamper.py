@@ -455,3 +455,22 @@ def test_the_anchor_is_checked_with_the_published_public_key_alone(
         app, ["audit", "verify", "--anchor", str(path), "--public-key", audit_key.public_key()]
     )
     assert result.exit_code == 0, result.output
+
+
+def test_a_removed_admin_change_or_refused_query_is_caught(
+    alice: Person, tmp_path: Path, django_user_model: Any
+) -> None:
+    """Fails when the anchor leaves out the admins' edits of shared reference data or the
+    verify queries refused before any party was known (``anchor.LOGS``)."""
+    admin = django_user_model.objects.create_user("anchor-admin", password="x" * 12)
+    AdminChange.objects.create(user=admin, city="shenzhen", what="working_day",
+                               key="2026-12-31", action="create", after={"working": False})  # fmt: skip
+    KeyDenial.objects.create(at=dt.datetime(2026, 12, 2, 2, tzinfo=dt.UTC), problem="no-key")
+    path = write_anchor(tmp_path)
+    with triggers_disabled():
+        AdminChange.objects.all().delete()
+        KeyDenial.objects.all().delete()
+    result = verify_cli(path)
+    assert result.exit_code == 1
+    assert "backoffice.AdminChange" in result.output
+    assert "verification.KeyDenial" in result.output

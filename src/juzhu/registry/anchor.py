@@ -37,8 +37,9 @@ from juzhu.registry.events import RECORD_TYPES
 FORMAT = "juzhu-audit-anchor/1"
 BLOCK = 1024
 # Every log of the history: who read what, who was refused, who signed in, what relying
-# parties asked and the seals of that log, what operators did to relying parties (app label,
-# model). The events are the chains; the policy texts check themselves (``audit replay``:
+# parties asked and the seals of that log, what operators did to relying parties, the
+# queries refused before any party was known, the admins' edits of shared reference data
+# (app label, model). The events are the chains; the policy texts check themselves (``audit replay``:
 # each is addressed by its digest).
 LOGS = (
     ("registry", "AccessLog"),
@@ -47,6 +48,8 @@ LOGS = (
     ("verification", "Verification"),
     ("verification", "VerificationSeal"),
     ("verification", "PartyAction"),
+    ("verification", "KeyDenial"),
+    ("backoffice", "AdminChange"),
 )
 CHAINED = tuple(RECORD_TYPES)  # Permit, Application, Appeal, ResidenceRegistration
 
