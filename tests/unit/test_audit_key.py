@@ -39,8 +39,12 @@ def test_the_merkle_root_changes_with_any_leaf_and_with_their_order() -> None:
 def test_schema_commands_connect_as_the_owner_when_told(monkeypatch: pytest.MonkeyPatch) -> None:
     """`juzhu migrate` and `juzhu db roles` use DATABASE_OWNER_URL; every other command, and
     the service, DATABASE_URL (the role that owns nothing)."""
+    from juzhu.registry import keycheck
+
     monkeypatch.setenv("DATABASE_URL", "postgres://juzhu_app@db/juzhu")
     monkeypatch.setenv("DATABASE_OWNER_URL", "postgres://juzhu_owner@db/juzhu")
+    # the key check reads the database (tests/security/test_keys_data.py); not this test's
+    monkeypatch.setattr(keycheck, "ensure_keys", lambda: None)
     setup_django()
     assert os.environ["DATABASE_URL"] == "postgres://juzhu_app@db/juzhu"
     setup_django(owner=True)
