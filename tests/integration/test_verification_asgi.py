@@ -18,6 +18,7 @@ import pytest
 from a2wsgi import WSGIMiddleware
 from django.db import connection, connections
 
+from fixtures.aio import run_async
 from fixtures.clock import FROZEN_AT, TODAY, frozen, today
 from fixtures.dispatch import Answer, body, call, comparable, refused_request
 from fixtures.verification import URL, code_for
@@ -105,7 +106,7 @@ def ask(
         finally:
             await app.close()
 
-    return asyncio.run(run())
+    return run_async(run())
 
 
 def django_alone(request: Any, key: str | None = None, **options: Any) -> Answer:
@@ -395,4 +396,4 @@ def test_the_lifespan_opens_the_pool_and_closes_it(app: asgi.AsyncVerifyDispatch
         assert opened and opened[0].is_closing()
         return replies
 
-    assert asyncio.run(run()) == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+    assert run_async(run()) == ["lifespan.startup.complete", "lifespan.shutdown.complete"]

@@ -24,6 +24,7 @@ from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
 
+from fixtures.aio import run_async
 from fixtures.dispatch import body, call
 from fixtures.officers import signed_in
 from fixtures.verification import URL, assert_no_personal_data, code_for, problem
@@ -200,7 +201,7 @@ def test_the_served_verification_paths_fail_closed_too(
         django = WSGIMiddleware(wsgi.application, workers=1)  # type: ignore[arg-type]
         served = asgi.AsyncVerifyDispatch(django, pool_size=1)
         data = json.dumps(body(code_for(alice, school, "school_enrollment"))).encode()
-        status, headers, content = asyncio.run(_asgi_post(served, data, school_key))
+        status, headers, content = run_async(_asgi_post(served, data, school_key))
         django.executor.submit(connections.close_all).result()
         django.executor.shutdown(wait=True)
         assert status == 503 and headers["retry-after"] == "60", content

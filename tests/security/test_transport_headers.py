@@ -8,7 +8,6 @@ pool" (security.md §6 T27's ``check --deploy``; ASVS 3.4.1, 14.4.3, 12.3.1 / ro
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import os
@@ -21,6 +20,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from fixtures.aio import run_async
 from juzhu.config import keys
 from juzhu.verification import asgi
 
@@ -143,5 +143,5 @@ def test_the_pool_refuses_a_server_without_tls_when_sslmode_requires_it(settings
         await conn.close()
 
     with pytest.raises((ConnectionError, OSError, asyncpg.PostgresError)):
-        asyncio.run(connect("require"))
-    asyncio.run(connect("disable"))  # and the same server is reached when TLS is not required
+        run_async(connect("require"))
+    run_async(connect("disable"))  # and the same server is reached when TLS is not required
