@@ -38,7 +38,7 @@ from fixtures.applications import make_application
 from fixtures.clock import frozen, today
 from fixtures.officers import officer, signed_in
 from fixtures.permits import OFFICER_17, cancelled_permit
-from fixtures.portal import login
+from fixtures.portal import login, materials_draft
 from juzhu.backoffice import decisions
 from juzhu.portal.models import Draft, Upload
 from juzhu.registry.models import Permit, Person
@@ -99,20 +99,6 @@ def cancelled(alice: Person) -> Permit:
     return cancelled_permit(
         alice, reason="expired_not_renewed", on=dt.date(2025, 12, 1), actor=OFFICER_17
     )
-
-
-def materials_draft(client: Client) -> Draft:
-    """A re-application at its materials page (the pages before it filled in)."""
-    r = client.post("/portal/me/apply/")
-    draft = Draft.objects.get()
-    client.post(r["Location"], {"basis": "employment"})
-    client.post(f"/portal/me/apply/{draft.pk}/housing/", {"housing": "rented"})
-    client.post(f"/portal/me/apply/{draft.pk}/address/", {"address": "福田区福华路88号3栋501"})
-    client.post(
-        f"/portal/me/apply/{draft.pk}/facts/",
-        {"employed": "yes", "social_insurance_months": "14", "social_insurance_continuous": "yes"},
-    )
-    return draft
 
 
 def upload(client: Client, draft: Draft, name: str, data: bytes) -> Any:

@@ -22,8 +22,8 @@ from PIL import Image
 
 from fixtures.clock import frozen
 from fixtures.permits import OFFICER_17, cancelled_permit
-from fixtures.portal import login
-from juzhu.portal.models import Draft, Evidence, Upload
+from fixtures.portal import login, materials_draft
+from juzhu.portal.models import Evidence, Upload
 from juzhu.registry.models import Appeal, Permit, Person
 from juzhu.registry.uploads import store
 
@@ -64,19 +64,6 @@ def cancelled(alice: Person) -> Permit:
     return cancelled_permit(
         alice, reason="expired_not_renewed", on=dt.date(2025, 12, 1), actor=OFFICER_17
     )
-
-
-def materials_draft(client: Client) -> Draft:
-    r = client.post("/portal/me/apply/")
-    draft = Draft.objects.get()
-    client.post(r["Location"], {"basis": "employment"})
-    client.post(f"/portal/me/apply/{draft.pk}/housing/", {"housing": "rented"})
-    client.post(f"/portal/me/apply/{draft.pk}/address/", {"address": "福田区福华路88号3栋501"})
-    client.post(
-        f"/portal/me/apply/{draft.pk}/facts/",
-        {"employed": "yes", "social_insurance_months": "14", "social_insurance_continuous": "yes"},
-    )
-    return draft
 
 
 def files_in(folder: Path) -> list[Path]:
