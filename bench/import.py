@@ -180,6 +180,9 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "juzhu.config.settings")
     import django
 
+    from juzhu.cli.django_setup import batch_budgets
+
+    batch_budgets()  # loading a million rows takes a batch command's database budgets
     django.setup()
     from django.core.management import call_command
     from django.db import connection

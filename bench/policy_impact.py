@@ -330,6 +330,9 @@ def main() -> None:
     recreate_database()
     import django
 
+    from juzhu.cli.django_setup import batch_budgets
+
+    batch_budgets()  # loading a million rows takes a batch command's database budgets
     django.setup()
     from django.core.management import call_command
 

@@ -425,8 +425,12 @@ def fetch(port: int, line: str) -> tuple[int, str]:
 
 
 def start(args: list[str], env: dict[str, str], port: int, probe: str) -> subprocess.Popen[bytes]:
+    """The server, with the service's own (web) database budgets."""
+    from juzhu.cli.django_setup import BATCH_BUDGETS
+
+    served = {k: v for k, v in {**os.environ, **env}.items() if k not in BATCH_BUDGETS}
     proc = subprocess.Popen(
-        args, env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL,
+        args, env=served, cwd=ROOT, stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL, start_new_session=True,  # stopped with its workers by group
     )  # fmt: skip
     deadline = time.monotonic() + 60
@@ -602,6 +606,9 @@ def main() -> None:
     sys.path.insert(0, str(ROOT / "src"))
     import django
 
+    from juzhu.cli.django_setup import batch_budgets
+
+    batch_budgets()  # loading a million rows takes a batch command's database budgets
     django.setup()
     from django.db import connection
 

@@ -318,6 +318,9 @@ def main() -> None:
 
     import django
 
+    from juzhu.cli.django_setup import batch_budgets
+
+    batch_budgets()  # loading a million rows takes a batch command's database budgets
     django.setup()
     from juzhu.rules.loader import load_policies
 

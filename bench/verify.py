@@ -285,9 +285,12 @@ def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> 
 
 
 def start(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """The server in its own session, with the service's own (web) database budgets."""
+    from juzhu.cli.django_setup import BATCH_BUDGETS
+
     return subprocess.Popen(
         args,
-        env={**os.environ, **env},
+        env={k: v for k, v in {**os.environ, **env}.items() if k not in BATCH_BUDGETS},
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -392,6 +395,9 @@ def main() -> None:
     sys.path.insert(0, str(ROOT / "src"))
     import django
 
+    from juzhu.cli.django_setup import batch_budgets
+
+    batch_budgets()  # loading a million rows takes a batch command's database budgets
     django.setup()
     started = time.monotonic()
     load(a.n)

@@ -12,6 +12,23 @@ BATCH_LOCK_TIMEOUT_MS = "60000"
 BATCH_IDLE_IN_TRANSACTION_MS = "600000"  # a worker may wait on a gateway inside a claim
 
 
+BATCH_BUDGETS = {
+    "JUZHU_DB_STATEMENT_TIMEOUT": BATCH_STATEMENT_TIMEOUT_MS,
+    "JUZHU_DB_LOCK_TIMEOUT": BATCH_LOCK_TIMEOUT_MS,
+    "JUZHU_DB_IDLE_IN_TRANSACTION_TIMEOUT": BATCH_IDLE_IN_TRANSACTION_MS,
+}
+
+
+def batch_budgets() -> None:
+    """A batch's database budgets in this process's environment, before Django reads it
+    (the environment's own values win): the commands, and the benchmarks that load a
+    million rows in-process."""
+    import os
+
+    for name, value in BATCH_BUDGETS.items():
+        os.environ.setdefault(name, value)
+
+
 def setup_django(*, owner: bool = False, batch: bool = True) -> None:
     """Configure Django for commands that use the registry (not needed by plan/policy).
 
@@ -35,9 +52,7 @@ def setup_django(*, owner: bool = False, batch: bool = True) -> None:
     if owner and os.environ.get("DATABASE_OWNER_URL"):
         os.environ["DATABASE_URL"] = os.environ["DATABASE_OWNER_URL"]
     if batch:
-        os.environ.setdefault("JUZHU_DB_STATEMENT_TIMEOUT", BATCH_STATEMENT_TIMEOUT_MS)
-        os.environ.setdefault("JUZHU_DB_LOCK_TIMEOUT", BATCH_LOCK_TIMEOUT_MS)
-        os.environ.setdefault("JUZHU_DB_IDLE_IN_TRANSACTION_TIMEOUT", BATCH_IDLE_IN_TRANSACTION_MS)
+        batch_budgets()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "juzhu.config.settings")
     try:
         django.setup()
