@@ -1,6 +1,11 @@
 """SQL that makes the event table append-only (used by migration 0002 and by tests that
 play an attacker editing the table behind the application's back)."""
 
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
 PG = """
 CREATE OR REPLACE FUNCTION registry_event_append_only() RETURNS trigger AS $$
 BEGIN
@@ -83,3 +88,25 @@ def sqlite_guard(table: str) -> list[str]:
 
 def sqlite_unguard(table: str) -> list[str]:
     return [f"DROP TRIGGER IF EXISTS {table}_no_{op};" for op in ("update", "delete")]
+
+
+def guard_tables(schema_editor: Any, tables: Iterable[str], *, off: bool = False) -> None:
+    """Put the append-only guard on ``tables`` (``off``: take it away), in the migration's
+    database: triggers on PostgreSQL (the shared function must exist) and on SQLite."""
+    vendor = schema_editor.connection.vendor
+    for table in tables:
+        if vendor == "postgresql":
+            schema_editor.execute((pg_unguard if off else pg_guard)(table), params=None)
+        elif vendor == "sqlite":
+            for sql in (sqlite_unguard if off else sqlite_guard)(table):
+                schema_editor.execute(sql)
+
+
+def guard_operation(*tables: str) -> Any:
+    """A migration's operation guarding ``tables`` (reversed: unguarding them)."""
+    from django.db import migrations
+
+    return migrations.RunPython(
+        lambda apps, editor: guard_tables(editor, tables),
+        lambda apps, editor: guard_tables(editor, tables, off=True),
+    )

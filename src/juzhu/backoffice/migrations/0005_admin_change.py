@@ -4,54 +4,47 @@ import django.db.models.deletion
 import django.db.models.functions.datetime
 from django.conf import settings
 from django.db import migrations, models
-from django.db.backends.base.schema import BaseDatabaseSchemaEditor
-from django.db.migrations.state import StateApps
 
 from juzhu.registry import append_only
 
 TABLE = "backoffice_adminchange"  # the admin change log only grows, as the other logs
 
 
-def guard(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(append_only.pg_guard(TABLE), params=None)
-    elif schema_editor.connection.vendor == "sqlite":
-        for sql in append_only.sqlite_guard(TABLE):
-            schema_editor.execute(sql)
-
-
-def unguard(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(append_only.pg_unguard(TABLE), params=None)
-    elif schema_editor.connection.vendor == "sqlite":
-        for sql in append_only.sqlite_unguard(TABLE):
-            schema_editor.execute(sql)
-
-
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('backoffice', '0004_merge'),
+        ("backoffice", "0004_merge"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AdminChange',
+            name="AdminChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('city', models.CharField(blank=True, default='', max_length=32)),
-                ('at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now())),
-                ('what', models.CharField(max_length=16)),
-                ('key', models.CharField(max_length=64)),
-                ('action', models.CharField(max_length=8)),
-                ('before', models.JSONField(blank=True, default=dict)),
-                ('after', models.JSONField(blank=True, default=dict)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("city", models.CharField(blank=True, default="", max_length=32)),
+                ("at", models.DateTimeField(db_default=django.db.models.functions.datetime.Now())),
+                ("what", models.CharField(max_length=16)),
+                ("key", models.CharField(max_length=64)),
+                ("action", models.CharField(max_length=8)),
+                ("before", models.JSONField(blank=True, default=dict)),
+                ("after", models.JSONField(blank=True, default=dict)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['what', 'at'], name='backoffice__what_06e636_idx')],
+                "indexes": [
+                    models.Index(fields=["what", "at"], name="backoffice__what_06e636_idx")
+                ],
             },
         ),
-        migrations.RunPython(guard, unguard),
+        append_only.guard_operation(TABLE),
     ]

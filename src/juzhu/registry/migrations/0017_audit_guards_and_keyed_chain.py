@@ -53,21 +53,11 @@ TABLES = ("registry_accesslog", "registry_policytext")
 def guard(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(append_only.GUARD_FUNCTION, params=None)
-    for table in TABLES:
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(append_only.pg_guard(table), params=None)
-        elif schema_editor.connection.vendor == "sqlite":
-            for sql in append_only.sqlite_guard(table):
-                schema_editor.execute(sql)
+    append_only.guard_tables(schema_editor, TABLES)
 
 
 def unguard(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
-    for table in TABLES:
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(append_only.pg_unguard(table), params=None)
-        elif schema_editor.connection.vendor == "sqlite":
-            for sql in append_only.sqlite_unguard(table):
-                schema_editor.execute(sql)
+    append_only.guard_tables(schema_editor, TABLES, off=True)
 
 
 class Migration(migrations.Migration):

@@ -29,22 +29,6 @@ def rekey(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
             Seal.objects.filter(pk=seal_id).update(prev_hash=prev, hash=digest)
 
 
-def guard(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(append_only.pg_guard("verification_partyaction"), params=None)
-    elif schema_editor.connection.vendor == "sqlite":
-        for sql in append_only.sqlite_guard("verification_partyaction"):
-            schema_editor.execute(sql)
-
-
-def unguard(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(append_only.pg_unguard("verification_partyaction"), params=None)
-    elif schema_editor.connection.vendor == "sqlite":
-        for sql in append_only.sqlite_unguard("verification_partyaction"):
-            schema_editor.execute(sql)
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("verification", "0003_held_for_months_and_party_actions"),
@@ -52,5 +36,5 @@ class Migration(migrations.Migration):
     ]
     operations = [
         migrations.RunPython(rekey, migrations.RunPython.noop),
-        migrations.RunPython(guard, unguard),
+        append_only.guard_operation("verification_partyaction"),
     ]

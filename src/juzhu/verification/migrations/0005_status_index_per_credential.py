@@ -2,83 +2,82 @@
 
 import django.db.models.deletion
 from django.db import migrations, models
-from django.db.backends.base.schema import BaseDatabaseSchemaEditor
-from django.db.migrations.state import StateApps
 
 from juzhu.registry import append_only
 
 
-def guard(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
-    """KeyDenial is an audit log: append-only like the others (``append_only.AUDIT_TABLES``)."""
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(append_only.pg_guard("verification_keydenial"), params=None)
-    elif schema_editor.connection.vendor == "sqlite":
-        for sql in append_only.sqlite_guard("verification_keydenial"):
-            schema_editor.execute(sql)
-
-
-def unguard(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(append_only.pg_unguard("verification_keydenial"), params=None)
-    elif schema_editor.connection.vendor == "sqlite":
-        for sql in append_only.sqlite_unguard("verification_keydenial"):
-            schema_editor.execute(sql)
-
-
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0018_person_keys_purge_and_read_fields'),
-        ('verification', '0004_keyed_seals'),
+        ("registry", "0018_person_keys_purge_and_read_fields"),
+        ("verification", "0004_keyed_seals"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='KeyDenial',
+            name="KeyDenial",
             fields=[
-                ('id', models.BigAutoField(primary_key=True, serialize=False)),
-                ('at', models.DateTimeField()),
-                ('problem', models.CharField(max_length=40)),
-                ('key_prefix', models.CharField(blank=True, default='', max_length=16)),
-                ('path', models.CharField(blank=True, default='', max_length=200)),
+                ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                ("at", models.DateTimeField()),
+                ("problem", models.CharField(max_length=40)),
+                ("key_prefix", models.CharField(blank=True, default="", max_length=16)),
+                ("path", models.CharField(blank=True, default="", max_length=200)),
             ],
         ),
         migrations.AddField(
-            model_name='consentcode',
-            name='revoked_at',
+            model_name="consentcode",
+            name="revoked_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='statusentry',
-            name='party',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.relyingparty'),
+            model_name="statusentry",
+            name="party",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="registry.relyingparty",
+            ),
         ),
         migrations.AddField(
-            model_name='statusentry',
-            name='retired',
+            model_name="statusentry",
+            name="retired",
             field=models.BooleanField(db_default=False, default=False),
         ),
         migrations.AddField(
-            model_name='statusentry',
-            name='used_at',
+            model_name="statusentry",
+            name="used_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='statusentry',
-            name='permit',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.permit'),
+            model_name="statusentry",
+            name="permit",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="registry.permit"
+            ),
         ),
         migrations.CreateModel(
-            name='RequestNonce',
+            name="RequestNonce",
             fields=[
-                ('id', models.BigAutoField(primary_key=True, serialize=False)),
-                ('nonce_hash', models.CharField(max_length=64)),
-                ('at', models.DateTimeField()),
-                ('key', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='verification.apikey')),
+                ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                ("nonce_hash", models.CharField(max_length=64)),
+                ("at", models.DateTimeField()),
+                (
+                    "key",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="verification.apikey",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('key', 'nonce_hash'), name='one_use_per_nonce')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("key", "nonce_hash"), name="one_use_per_nonce")
+                ],
             },
         ),
-        migrations.RunPython(guard, unguard),
+        append_only.guard_operation("verification_keydenial"),
     ]
