@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from test_portal_planner import walk as answer_all
 
 from fixtures.applications import refused_application
 from fixtures.clock import frozen
 from fixtures.permits import appeal_filed, cancelled_permit, make_permit
+from fixtures.planner import walk as answer_all
 from fixtures.portal import login
 from juzhu.registry.models import Person, RelyingParty
 from juzhu.registry.selectors import Viewer, access_permit

@@ -11,43 +11,13 @@ import pytest
 from django.test import Client
 
 from fixtures.clock import TODAY, frozen
+from fixtures.planner import ANSWERS, walk
 from fixtures.portal import pdf_text as portal_pdf_text
 from juzhu.planner.plan import fmt_date
-from juzhu.portal.flow import SESSION_KEY, plan_for
+from juzhu.portal.flow import COOKIE, decode, plan_for
 from juzhu.portal.questions import situation_data
 
 pytestmark = frozen
-ANSWERS: dict[str, dict[str, Any]] = {
-    "city": {"city": "shenzhen"},
-    "status": {"status": "cancelled"},
-    "reason": {"reason": "expired_not_renewed"},
-    "act_dates": {
-        "cancelled_on": (TODAY - dt.timedelta(days=40)).isoformat(),
-        "notified_on": (TODAY - dt.timedelta(days=10)).isoformat(),
-    },
-    "disputes": {"disputes": "no"},
-    "informed": {"informed": "yes"},
-    "filed": {"filed_path": "no", "filed_on": ""},
-    "permit_dates": {"issued_on": "2024-03-01", "last_endorsed_on": ""},
-    "residence": {"registered_since": "2020-09-01", "housing": "rented"},
-    "work": {"employed": "yes", "si_months": "20", "si_continuous": "yes", "enrolled": "no"},
-    "needs": {"needs": ["school_enrollment"]},
-}
-
-
-def walk(client: Client, **overrides: dict[str, Any]) -> list[str]:
-    """Answer whatever the planner asks next until the plan; return the pages asked."""
-    answers = {**ANSWERS, **overrides}
-    asked = []
-    url = "/portal/planner/q/city/"
-    while "/q/" in url:
-        page = url.rstrip("/").rsplit("/", 1)[-1]
-        asked.append(page)
-        r = client.post(url, answers[page])
-        assert r.status_code == 302, (page, r.content.decode()[:2000])
-        url = r["Location"]
-    assert url == "/portal/planner/plan/"
-    return asked
 
 
 def pdf_text(client: Client) -> str:
@@ -62,9 +32,20 @@ def flat(text: str) -> str:
 
 
 def the_plan(client: Client, lang: str = "zh") -> dict[str, Any]:
-    """The plan the portal shows for the answers in the session (the planner contract)."""
-    state = client.session[SESSION_KEY]
-    return plan_for(situation_data(state["answers"], state["asked"], TODAY), lang)
+    """The plan the portal shows for the answers in the planner's cookie (the contract)."""
+    answers, asked = answers_of(client)
+    return plan_for(situation_data(answers, asked, TODAY), lang)
+
+
+def answers_of(client: Client) -> tuple[dict[str, Any], list[str]]:
+    """The answers the visitor's planner cookie carries (decrypted as the portal does)."""
+    cookie = client.cookies.get(COOKIE)
+    return decode(cookie.value if cookie else None)
+
+
+def state_of(client: Client) -> dict[str, Any]:
+    answers, asked = answers_of(client)
+    return {"answers": answers, "asked": asked}
 
 
 def test_a_cancelled_permit_in_shenzhen_asks_residence_and_work(client: Client, db: Any) -> None:
@@ -158,14 +139,14 @@ def test_a_bad_date_is_refused_beside_its_field_and_nothing_is_stored(
 ) -> None:
     for page in ("city", "status", "reason"):
         client.post(f"/portal/planner/q/{page}/", ANSWERS[page])
-    before = client.session[SESSION_KEY]
+    before = answers_of(client)
     r = client.post("/portal/planner/q/act_dates/", {"cancelled_on": typed, "notified_on": ""})
     assert r.status_code == 400
     html = r.content.decode()
     assert message in html
     assert 'id="id_cancelled_on-error"' in html and 'aria-invalid="true"' in html
     assert "<script>alert(1)</script>" not in html
-    assert client.session[SESSION_KEY] == before
+    assert answers_of(client) == before
 
 
 def test_learning_of_it_before_it_happened_is_refused(client: Client, db: Any) -> None:
@@ -181,7 +162,7 @@ def test_chinese_date_forms_are_accepted(client: Client, db: Any) -> None:
     for typed in ("2025年10月9日", "2025/10/9", "2025.10.09", "20251009"):
         r = client.post("/portal/planner/q/act_dates/", {"cancelled_on": typed, "notified_on": ""})
         assert r.status_code == 302, typed
-        assert client.session[SESSION_KEY]["answers"]["cancelled_on"] == "2025-10-09"
+        assert state_of(client)["answers"]["cancelled_on"] == "2025-10-09"
 
 
 def test_months_of_social_insurance_must_be_0_to_24(client: Client, db: Any) -> None:
@@ -217,9 +198,9 @@ def test_a_need_by_date_reaches_the_planner_and_is_answered_beside_the_service(
         client,
         needs={"needs": ["school_enrollment"], "by_school_enrollment": NEED_BY.isoformat()},
     )
-    answers = client.session[SESSION_KEY]["answers"]
+    answers = state_of(client)["answers"]
     assert answers["needs_by"] == {"school_enrollment": NEED_BY.isoformat()}
-    data = situation_data(answers, client.session[SESSION_KEY]["asked"], TODAY)
+    data = situation_data(answers, state_of(client)["asked"], TODAY)
     assert data["needs"] == [{"service": "school_enrollment", "by": NEED_BY.isoformat()}]
 
     impact = next(i for i in the_plan(client)["impacts"] if i["service"] == "school_enrollment")
@@ -241,7 +222,7 @@ def test_a_need_by_date_reaches_the_planner_and_is_answered_beside_the_service(
 
 def test_a_need_without_a_date_is_sent_as_a_plain_id(client: Client, db: Any) -> None:
     walk(client, needs={"needs": ["school_enrollment", "bank_account"]})
-    state = client.session[SESSION_KEY]
+    state = state_of(client)
     data = situation_data(state["answers"], state["asked"], TODAY)
     assert data["needs"] == ["school_enrollment", "bank_account"]
     page = client.get("/portal/planner/plan/").content.decode()
@@ -272,14 +253,14 @@ def test_a_bad_need_by_date_is_refused_beside_its_service_and_nothing_is_stored(
 ) -> None:
     for page in ("city", "status"):
         client.post(f"/portal/planner/q/{page}/", ANSWERS[page])
-    before = client.session[SESSION_KEY]
+    before = answers_of(client)
     r = client.post("/portal/planner/q/needs/", posted)
     assert r.status_code == 400
     html = r.content.decode()
     assert message in html
     assert 'id="id_by_school_enrollment-error"' in html
     assert 'href="#id_by_school_enrollment"' in html  # the error summary links to the date
-    assert client.session[SESSION_KEY] == before
+    assert answers_of(client) == before
 
 
 def test_a_remedy_already_filed_is_asked_only_when_the_cancellation_is_disputed(
@@ -301,7 +282,7 @@ def test_a_filed_reconsideration_shows_as_pending_with_what_to_do_meanwhile(
         **DISPUTED,
         filed={"filed_path": "reconsideration", "filed_on": FILED_ON.isoformat()},
     )
-    state = client.session[SESSION_KEY]
+    state = state_of(client)
     data = situation_data(state["answers"], state["asked"], TODAY)
     assert data["appeal"] == {"path": "reconsideration", "filed_on": FILED_ON.isoformat()}
 
@@ -358,12 +339,12 @@ def test_a_bad_filing_date_is_refused_and_nothing_is_stored(
     for page in ("city", "status", "reason", "act_dates"):
         client.post(f"/portal/planner/q/{page}/", ANSWERS[page])
     client.post("/portal/planner/q/disputes/", {"disputes": "yes"})
-    before = client.session[SESSION_KEY]
+    before = answers_of(client)
     r = client.post("/portal/planner/q/filed/", posted)
     assert r.status_code == 400
     html = r.content.decode()
     assert message in html and 'id="id_filed_on-error"' in html
-    assert client.session[SESSION_KEY] == before
+    assert answers_of(client) == before
 
 
 def test_nothing_filed_ignores_a_date_left_in_the_hidden_field(client: Client, db: Any) -> None:
@@ -372,9 +353,9 @@ def test_nothing_filed_ignores_a_date_left_in_the_hidden_field(client: Client, d
     client.post("/portal/planner/q/disputes/", {"disputes": "yes"})
     r = client.post("/portal/planner/q/filed/", {"filed_path": "no", "filed_on": "not a date"})
     assert r.status_code == 302
-    answers = client.session[SESSION_KEY]["answers"]
+    answers = state_of(client)["answers"]
     assert answers["filed_path"] == "no" and answers["filed_on"] is None
-    state = client.session[SESSION_KEY]
+    state = state_of(client)
     assert "appeal" not in situation_data(state["answers"], state["asked"], TODAY)
 
 
@@ -393,3 +374,31 @@ def test_a_cancellation_without_ground_in_the_citys_law_is_said_so_in_the_diagno
 
     text = pdf_text(client)
     assert "这次注销在本市规定里找不到依据" in text and flat(basis["text"]) in text
+
+
+def test_the_answers_travel_in_one_sealed_cookie_that_no_one_can_read_or_alter(
+    client: Client, db: Any, frozen_clock: Any
+) -> None:
+    """The answers are the visitor's, in one encrypted, authenticated cookie (HttpOnly, the
+    portal's path only): nothing in it is readable, an altered or day-old cookie starts a new
+    questionnaire, and "start again" removes it."""
+    walk(client)
+    cookie = client.cookies[COOKIE]
+    assert cookie["httponly"] and cookie["path"] == "/portal/" and cookie["samesite"] == "Lax"
+    assert "shenzhen" not in cookie.value and "2020-09-01" not in cookie.value
+    assert answers_of(client)[0]["city"] == "shenzhen"
+    assert client.get("/portal/planner/plan/").status_code == 200
+
+    sealed = cookie.value
+    client.cookies[COOKIE] = sealed[:-6] + ("A" if sealed[-6] != "A" else "B") + sealed[-5:]
+    r = client.get("/portal/planner/plan/")
+    assert r.status_code == 302 and r["Location"] == "/portal/planner/q/city/"
+
+    client.cookies[COOKIE] = sealed
+    frozen_clock.shift(dt.timedelta(hours=25))
+    r = client.get("/portal/planner/plan/")
+    assert r.status_code == 302 and r["Location"] == "/portal/planner/q/city/"
+
+    frozen_clock.shift(dt.timedelta(hours=-25))
+    assert client.post("/portal/planner/restart/").status_code == 302
+    assert client.cookies[COOKIE].value == "" and answers_of(client) == ({}, [])

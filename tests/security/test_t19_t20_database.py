@@ -3,7 +3,9 @@
 T19: with the database unreachable (a closed port or a missing file), hung (a socket that
 never answers) or its connections killed (``pg_terminate_backend``), a page that needs it
 answers 503 with ``Retry-After`` and no stack trace within the 5 s connect budget; the
-static files and the remedy planner (which needs no database) still answer; when the
+static files and the remedy planner (which needs no database: its questionnaire's answers
+travel in the visitor's sealed cookie) still answer, every question up to the plan and its
+PDF; when the
 database is back the next requests succeed without a restart.
 
 T20: while another connection holds a row lock, an officer's action on that row answers
@@ -25,6 +27,7 @@ from django.urls import reverse
 
 from fixtures.applications import make_application
 from fixtures.officers import officer, signed_in
+from fixtures.planner import walk
 from juzhu.config import failure
 from juzhu.registry.models import Application, Event
 from juzhu.verification import asgi
@@ -82,10 +85,20 @@ def test_database_down_gives_503_with_retry_after_and_the_planner_still_answers(
     assert api.status_code == 503 and api["Content-Type"] == "application/problem+json"
     assert api.json()["code"] == "service-unavailable" and "Traceback" not in api.content.decode()
 
-    # what needs no database keeps answering (a visitor with no session)
-    client = Client(raise_request_exception=False)
-    planner = client.get("/portal/planner/")
-    assert planner.status_code == 200 and "补救" in planner.content.decode()
+    # what needs no database keeps answering: the planner, every question to the plan and
+    # its PDF (the answers travel in the visitor's sealed cookie), for a visitor and for a
+    # signed-in holder whose session cannot be read now; and the static files
+    for session in (None, "a" * 32):
+        client = Client(raise_request_exception=False)
+        if session:
+            client.cookies["sessionid"] = session
+        planner = client.get("/portal/planner/")
+        assert planner.status_code == 200 and "补救" in planner.content.decode()
+        walk(client)
+        plan = client.get("/portal/planner/plan/")
+        assert plan.status_code == 200 and "深圳" in plan.content.decode()
+        pdf = client.get("/portal/planner/plan.pdf")
+        assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
     assert client.get("/static/portal/portal.css").status_code == 200
 
     # the database comes back: the next request is served, no restart

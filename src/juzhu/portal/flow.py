@@ -1,15 +1,26 @@
-"""The planner questionnaire's state in the session, and the plan it adds up to.
+"""The planner questionnaire's state, and the plan it adds up to.
 
-Answers live in the (server-side) session, not in URLs, so dates of a person's case do
-not end up in access logs or browser history; nothing is written to the registry.
+The answers travel with the visitor in one cookie, encrypted and authenticated (Fernet:
+AES-CBC + HMAC, with a key derived from ``SECRET_KEY``) and ending a day after the last
+answer, never in URLs, so dates of a person's case do not end up in access logs or browser
+history; nothing is written to the registry or to the database. The planner keeps working
+while the database is down (security.md T19): its pages read and write no row.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import functools
+import json
+from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpRequest
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from juzhu.planner import make_plan, parse_situation
@@ -17,24 +28,72 @@ from juzhu.planner.situation import SituationError
 from juzhu.portal.questions import fact_page, next_page, situation_data
 from juzhu.rules.loader import load_policies
 
-SESSION_KEY = "portal_planner"
+COOKIE = "portal_plan"
+COOKIE_SECONDS = 24 * 3600  # a questionnaire left for a day starts again
+_PENDING = "_juzhu_planner_state"  # request attribute: the state to write on the response
 
 
 def today() -> dt.date:
     return timezone.localdate()
 
 
-def load(request: HttpRequest) -> tuple[dict[str, Any], list[str]]:
-    state = request.session.get(SESSION_KEY) or {}
+@functools.cache
+def _fernet(secret: str) -> Fernet:
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"juzhu planner cookie")
+    return Fernet(base64.urlsafe_b64encode(hkdf.derive(secret.encode())))
+
+
+def encode(answers: dict[str, Any], asked: list[str]) -> str:
+    body = json.dumps({"answers": answers, "asked": asked}, separators=(",", ":"))
+    return _fernet(settings.SECRET_KEY).encrypt(body.encode()).decode()
+
+
+def decode(token: str | None) -> tuple[dict[str, Any], list[str]]:
+    """The answers in a cookie; nothing (a new questionnaire) for a missing, expired,
+    altered or undecipherable one."""
+    if not token:
+        return {}, []
+    try:
+        raw = _fernet(settings.SECRET_KEY).decrypt(token.encode(), ttl=COOKIE_SECONDS)
+        state = json.loads(raw)
+    except (InvalidToken, ValueError):
+        return {}, []
     return dict(state.get("answers", {})), list(state.get("asked", []))
 
 
+def load(request: HttpRequest) -> tuple[dict[str, Any], list[str]]:
+    pending = getattr(request, _PENDING, None)
+    if pending is not None:
+        return dict(pending[0]), list(pending[1])
+    return decode(request.COOKIES.get(COOKIE))
+
+
 def save(request: HttpRequest, answers: dict[str, Any], asked: list[str]) -> None:
-    request.session[SESSION_KEY] = {"answers": answers, "asked": asked}
+    setattr(request, _PENDING, (answers, asked))
 
 
 def clear(request: HttpRequest) -> None:
-    request.session.pop(SESSION_KEY, None)
+    save(request, {}, [])
+
+
+def carries_state(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Writes the answers a view recorded (``save``/``clear``) into the response's cookie."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        pending = getattr(request, _PENDING, None)
+        if pending is not None:
+            if pending[0] or pending[1]:
+                response.set_cookie(
+                    COOKIE, encode(*pending), max_age=COOKIE_SECONDS, path="/portal/",
+                    secure=settings.SESSION_COOKIE_SECURE, httponly=True, samesite="Lax",
+                )  # fmt: skip
+            else:
+                response.delete_cookie(COOKIE, path="/portal/", samesite="Lax")
+        return response
+
+    return wrapped
 
 
 def record(request: HttpRequest, page: str, cleaned: dict[str, Any]) -> None:

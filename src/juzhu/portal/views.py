@@ -69,12 +69,14 @@ def planner_start(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@flow.carries_state
 def planner_restart(request: HttpRequest) -> HttpResponse:
     flow.clear(request)
     return redirect("portal:question", page="city")
 
 
 @never_cache
+@flow.carries_state
 def question(request: HttpRequest, page: str) -> HttpResponse:
     if page not in PAGES:
         raise Http404
