@@ -10,12 +10,14 @@ reports p50/p75/p90/p95/p99 from its own latency histogram. Every answer must be
   30 idle minutes); no SMS. It loads the person and the permit, reads the permit's events for
   the timeline and the inbox notice that gives the day the holder was told, and makes the
   plan (shown in full when the permit is suspended or cancelled).
-* **planner page**: ``GET /portal/planner/plan/`` of an anonymous session holding the answers
-  of a cancelled Shenzhen permit (the questionnaire walked once in-process with Django's test
-  client, its state copied into every session). The answers live in the session, not the URL.
+* **planner page**: ``GET /portal/planner/plan/`` of an anonymous visitor whose planner
+  cookie holds the answers of a cancelled Shenzhen permit (the questionnaire walked once
+  in-process with Django's test client, its answers sealed anew for every visitor, as the
+  portal seals them: ``flow.encode``). The answers travel in the sealed cookie, not the URL.
 * **floor**: a minimal Starlette app on uvicorn (uvloop + httptools, 2 worker processes) with
-  an asyncpg pool, serving the same paths and the same session cookies: the session row is
-  read and its signature checked (``django.core.signing``, no Django set-up). Status page:
+  an asyncpg pool, serving the same paths and the same cookies: the session row is read and
+  its signature checked (``django.core.signing``, no Django set-up), the planner's cookie
+  opened with the same Fernet key. Status page:
   the permit row, its events and the notice day in one statement, and the plan from the same
   facts; planner page: the plan for the same answers. Both plans by the same pure-Python
   planner (``juzhu.planner``), shown as a small HTML page with f-strings: no templates,
@@ -110,12 +112,14 @@ def _session(data: str) -> dict[str, Any]:
 
 def make_floor_app() -> Any:
     import asyncpg
+    from cryptography.fernet import InvalidToken
     from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import HTMLResponse, RedirectResponse
     from starlette.routing import Route
 
     from juzhu.planner import make_plan, parse_situation
+    from juzhu.portal import flow
     from juzhu.portal.questions import situation_data
     from juzhu.rules.loader import load_policies
 
@@ -198,7 +202,11 @@ def make_floor_app() -> Any:
         )
 
     async def plan(request: Request) -> Any:
-        state = ((await session_of(request)) or {}).get("portal_planner") or {}
+        sealed = request.cookies.get(flow.COOKIE, "")
+        try:
+            state = json.loads(flow.fernet_for(SECRET).decrypt(sealed.encode(), ttl=86400))
+        except (InvalidToken, ValueError):
+            state = {}
         today = dt.datetime.now(TZ).date()
         data = situation_data(state.get("answers", {}), state.get("asked", []), today)
         return page("plan", plan_html(data, today))
@@ -358,8 +366,8 @@ def make_holders(count: int) -> list[tuple[str, str, str]]:
     return made
 
 
-def planner_state() -> dict[str, Any]:
-    """Walk the questionnaire for a cancelled Shenzhen permit; its session state."""
+def planner_state() -> tuple[dict[str, Any], list[str]]:
+    """Walk the questionnaire for a cancelled Shenzhen permit; its answers."""
     from django.test import Client
 
     from juzhu.portal import flow
@@ -384,11 +392,12 @@ def planner_state() -> dict[str, Any]:
         if reply.status_code != 302:
             raise SystemExit(f"bench: the planner refused page {page!r} ({reply.status_code})")
         url = reply["Location"]
-    return dict(client.session[flow.SESSION_KEY])
+    return flow.decode(client.cookies[flow.COOKIE].value)
 
 
-def make_sessions(holders: list[tuple[str, str, str]], planner: dict[str, Any]) -> dict[str, list[str]]:  # fmt: skip
-    """Session rows as the portal makes them; per page, "key<TAB>path" lines for wrk."""
+def make_sessions(holders: list[tuple[str, str, str]], planner: tuple[dict[str, Any], list[str]]) -> dict[str, list[str]]:  # fmt: skip
+    """Session rows and planner cookies as the portal makes them; per page,
+    "cookie<TAB>path<TAB>kind" lines for wrk."""
     from importlib import import_module
 
     from django.conf import settings
@@ -402,11 +411,9 @@ def make_sessions(holders: list[tuple[str, str, str]], planner: dict[str, Any]) 
         s[auth.SESSION_KEY] = person  # what auth.log_in keeps
         s.set_expiry(auth.IDLE_SECONDS)
         s.create()
-        lines["status"].append(f"{s.session_key}\t/portal/me/permits/{permit}/\t{status}")
-        s = store()
-        s[flow.SESSION_KEY] = planner
-        s.create()
-        lines["planner"].append(f"{s.session_key}\t/portal/planner/plan/\tcancelled")
+        lines["status"].append(f"sessionid={s.session_key}\t/portal/me/permits/{permit}/\t{status}")  # fmt: skip
+        sealed = flow.encode(*planner)
+        lines["planner"].append(f"{flow.COOKIE}={sealed}\t/portal/planner/plan/\tcancelled")
     return lines
 
 
@@ -414,10 +421,10 @@ def make_sessions(holders: list[tuple[str, str, str]], planner: dict[str, Any]) 
 
 
 def fetch(port: int, line: str) -> tuple[int, str]:
-    key, path, _ = line.split("\t")
+    cookie, path, _ = line.split("\t")
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
-        conn.request("GET", path, headers={"Cookie": f"sessionid={key}"})
+        conn.request("GET", path, headers={"Cookie": cookie})
         reply = conn.getresponse()
         return reply.status, reply.read().decode()
     finally:
@@ -458,8 +465,7 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 def wrk(port: int, lines: Path, seconds: int, a: argparse.Namespace) -> dict[str, Any]:
     out = subprocess.run(
         ["wrk", f"-t{a.wrk_threads}", f"-c{a.connections}", f"-d{seconds}s", "--timeout", "10s",
-         "-s", str(BENCH_DIR / "portal_wrk.lua"), f"http://127.0.0.1:{port}", "--", str(lines),
-         "sessionid"],
+         "-s", str(BENCH_DIR / "portal_wrk.lua"), f"http://127.0.0.1:{port}", "--", str(lines)],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     line = next(x for x in out.splitlines() if x.startswith("WRKJSON "))
@@ -542,8 +548,9 @@ def profile(files: dict[str, Path], count: int) -> None:
             spent.append((time.perf_counter() - started, sql))
 
     def get(line: str) -> None:
-        key, url, _ = line.split("\t")
-        client.cookies["sessionid"] = key
+        cookie, url, _ = line.split("\t")
+        name, _, value = cookie.partition("=")
+        client.cookies[name] = value
         assert client.get(url).status_code == 200, url
 
     for page, path in files.items():

@@ -1,8 +1,8 @@
--- wrk script for bench/portal.py: every request is a GET of one logged-in (or planner)
--- session's page; each connection's thread walks the list of "session-key<TAB>path<TAB>kind" lines
+-- wrk script for bench/portal.py: every request is a GET of one logged-in holder's (or
+-- planner visitor's) page; each connection's thread walks the list of "cookie<TAB>path<TAB>kind" lines
 -- round-robin from its own offset, so 50 clients spread over all the sessions (a third
 -- column, the kind of permit, is for bench/portal.py --profile and ignored here).
--- Arguments (after --): the lines file, the session cookie's name.
+-- Arguments (after --): the lines file (the cookie column is the Cookie header's value).
 -- done() prints one line "WRKJSON {...}" with the percentiles (µs) and the non-2xx count.
 
 local threads, counter = {}, 0
@@ -19,7 +19,6 @@ function init(args)
     local key, path = line:match("^([^\t]+)\t([^\t]+)")
     if key then lines[#lines + 1] = { key, path } end
   end
-  cookie = args[2] or "sessionid"
   -- spread the threads over the list; each connection of a thread shares its cursor
   at = (id * 7919) % #lines
 end
@@ -27,7 +26,7 @@ end
 function request()
   at = at % #lines + 1
   local key, path = lines[at][1], lines[at][2]
-  return wrk.format("GET", path, { ["Cookie"] = cookie .. "=" .. key })
+  return wrk.format("GET", path, { ["Cookie"] = key })
 end
 
 function response(status, headers, body)

@@ -35,39 +35,28 @@ def serve(
         ),
     ] = True,
 ) -> None:
-    """Serve the web service with uvicorn (the production way; see README): the common
-    verification on the event loop, everything else by Django in a thread pool. With
-    ``--notify`` (the default) a ``juzhu notify run`` worker runs beside it and ends with it."""
+    """Serve the web service with uvicorn (the production way; see README): ``--workers``
+    processes, each on its own listening socket (``SO_REUSEPORT``: the kernel spreads the
+    connections evenly; ``cli/serving.py``), the common verification on the event loop,
+    everything else by Django in a thread pool. With ``--notify`` (the default) a ``juzhu
+    notify run`` worker runs beside it and ends with it."""
     import os
 
     from juzhu.cli.django_setup import setup_django
 
     # No keys, or the wrong ones: refused here, before uvicorn starts. Web budgets (not a
-    # batch's): this process's environment becomes uvicorn's.
+    # batch's): the server processes inherit this environment.
     setup_django(batch=False)
     from django.db import connections
 
     connections.close_all()
     os.environ["JUZHU_THREADS"] = str(threads)
-    args = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "juzhu.config.asgi:application",
-        "--host",
-        host,
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--loop",
-        "uvloop",
-        "--http",
-        "httptools",
-        "--lifespan",
-        "on",
-        *([] if access_log else ["--no-access-log"]),
-    ]
+    from juzhu.cli.serving import Supervisor, check_address
+
+    problem = check_address(host, port)
+    if problem:
+        typer.echo(f"{problem}; stop what serves there or choose another --port", err=True)
+        raise typer.Exit(2)
     if _demo_on():
         if host not in {"127.0.0.1", "localhost", "::1"}:
             typer.echo(
@@ -80,7 +69,7 @@ def serve(
     typer.echo(f"juzhu serving on http://{host}:{port}/ (Ctrl-C to stop)")
     if notify:
         start_worker()
-    os.execv(args[0], args)  # noqa: S606 (our own interpreter and fixed arguments, no shell)
+    raise typer.Exit(Supervisor(host, port, workers, access_log).run())
 
 
 def _demo_on() -> bool:
@@ -106,15 +95,11 @@ def print_guide() -> None:
 
 
 def start_worker() -> None:
-    """A ``juzhu notify run`` child that dies with this process (which becomes uvicorn next):
-    Linux's parent-death signal, so a killed server leaves no worker behind."""
-    import ctypes
-    import signal
+    """A ``juzhu notify run`` child that dies with this process (Linux's parent-death
+    signal), so a killed server leaves no worker behind."""
     import subprocess
 
-    def die_with_parent() -> None:
-        pr_set_pdeathsig = 1
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+    from juzhu.cli.serving import die_with_parent
 
     subprocess.Popen(
         [sys.executable, "-m", "juzhu.cli", "notify", "run", "--poll", "0.5"],

@@ -38,14 +38,15 @@ def today() -> dt.date:
 
 
 @functools.cache
-def _fernet(secret: str) -> Fernet:
+def fernet_for(secret: str) -> Fernet:
+    """The planner cookie's cipher for ``secret`` (``SECRET_KEY``)."""
     hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"juzhu planner cookie")
     return Fernet(base64.urlsafe_b64encode(hkdf.derive(secret.encode())))
 
 
 def encode(answers: dict[str, Any], asked: list[str]) -> str:
     body = json.dumps({"answers": answers, "asked": asked}, separators=(",", ":"))
-    return _fernet(settings.SECRET_KEY).encrypt(body.encode()).decode()
+    return fernet_for(settings.SECRET_KEY).encrypt(body.encode()).decode()
 
 
 def decode(token: str | None) -> tuple[dict[str, Any], list[str]]:
@@ -54,7 +55,7 @@ def decode(token: str | None) -> tuple[dict[str, Any], list[str]]:
     if not token:
         return {}, []
     try:
-        raw = _fernet(settings.SECRET_KEY).decrypt(token.encode(), ttl=COOKIE_SECONDS)
+        raw = fernet_for(settings.SECRET_KEY).decrypt(token.encode(), ttl=COOKIE_SECONDS)
         state = json.loads(raw)
     except (InvalidToken, ValueError):
         return {}, []
