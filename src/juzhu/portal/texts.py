@@ -12,7 +12,9 @@ reads them through ``UI``, ``ui`` and ``say`` here.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
+from types import MappingProxyType
 
 from juzhu.portal.texts_account import APPEALS, CONSENT, EPERMIT, LOGIN, MY_PERMIT
 from juzhu.portal.texts_apply import APPLY
@@ -94,10 +96,16 @@ UI: Mapping[str, tuple[str, str]] = _merge(
 )
 
 
-def ui(lang: str) -> dict[str, str]:
-    """Every UI string in ``lang`` (zh or en), for a template's ``T``."""
+def ui(lang: str) -> Mapping[str, str]:
+    """Every UI string in ``lang`` (zh or en), for a template's ``T``: built once per
+    language (every portal page asks for it) and read-only."""
+    return _ui("en" if lang == "en" else "zh")
+
+
+@functools.cache
+def _ui(lang: str) -> Mapping[str, str]:
     i = 1 if lang == "en" else 0
-    return {key: pair[i] for key, pair in UI.items()}
+    return MappingProxyType({key: pair[i] for key, pair in UI.items()})
 
 
 def say(key: str, lang: str, **values: object) -> str:
