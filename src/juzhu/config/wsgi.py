@@ -10,6 +10,9 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "juzhu.config.settings")
 django_application = get_wsgi_application()
 
-from juzhu.verification.dispatch import VerifyDispatch  # noqa: E402  (needs Django set up)
+from juzhu.config import db_watchdog  # noqa: E402  (needs Django set up)
+from juzhu.verification.dispatch import VerifyDispatch  # noqa: E402
+
+db_watchdog.install()  # a database that stops answering fails a request, never hangs it
 
 application = VerifyDispatch(django_application)
