@@ -10,12 +10,15 @@ database is back the next requests succeed without a restart.
 
 T20: while another connection holds a row lock, an officer's action on that row answers
 409 after ``lock_timeout`` (2 s) instead of hanging, saves nothing, and goes through once
-the lock is released. A statement past ``statement_timeout`` (3 s) is a 503."""
+the lock is released; the same with pgbench's writes keeping the server busy. A statement past ``statement_timeout`` (3 s) is a 503."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
+import subprocess
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -171,11 +174,72 @@ def _other_connection() -> Any:
     return psycopg.connect(**{k: v for k, v in params.items() if k in keep and v})
 
 
+PGBENCH = "/usr/lib/postgresql/15/bin/pgbench"
+
+
+@pytest.fixture()
+def pgbench_load() -> Iterator[subprocess.Popen[str]]:
+    """pgbench's TPC-B-like writes (8 clients) on a database of its own in the same
+    PostgreSQL server, running for the test: the server is busy, as on a working day."""
+    import psycopg
+
+    params = connection.get_connection_params()
+    name = f"juzhu_t20_load_{os.getpid()}"
+    admin_args = {k: params[k] for k in ("user", "host", "port") if params.get(k)}
+    with psycopg.connect(dbname="postgres", autocommit=True, **admin_args) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name}")
+        admin.execute(f"CREATE DATABASE {name}")
+    where = ["-h", str(params.get("host") or "127.0.0.1"), "-p", str(params.get("port") or 5432),
+             "-U", str(params.get("user") or "postgres")]  # fmt: skip
+    subprocess.run([PGBENCH, *where, "-i", "-q", "-s", "2", name], check=True, capture_output=True)
+    load = subprocess.Popen(
+        [PGBENCH, *where, "-c", "8", "-j", "2", "-T", "120", name],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    time.sleep(1)
+    assert load.poll() is None, load.stdout.read() if load.stdout else ""
+    yield load
+    load.send_signal(signal.SIGINT)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        load.wait(timeout=10)
+    if load.poll() is None:
+        load.kill()
+        load.wait()
+    with psycopg.connect(dbname="postgres", autocommit=True, **admin_args) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def _load_transactions(name: str) -> int:
+    """Transactions pgbench has committed so far on its database (the load is real)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT xact_commit FROM pg_stat_database WHERE datname = %s", [name])
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
 @pg_only
 @pytest.mark.django_db(transaction=True)
 def test_an_officer_action_on_a_locked_row_answers_409_after_the_lock_timeout(
     _flushable: None,
 ) -> None:
+    locked_row_answers_409_then_goes_through()
+
+
+@pg_only
+@pytest.mark.django_db(transaction=True)
+def test_under_pgbench_load_a_locked_row_still_answers_409_within_the_budget(
+    _flushable: None, pgbench_load: subprocess.Popen[str]
+) -> None:
+    """T20 as security.md states it: the same, while pgbench keeps the server writing; no
+    deadlock error reaches the officer, and the load went on throughout."""
+    name = f"juzhu_t20_load_{os.getpid()}"
+    before = _load_transactions(name)
+    locked_row_answers_409_then_goes_through()
+    assert pgbench_load.poll() is None  # the load ran for the whole test
+    assert _load_transactions(name) > before + 100
+
+
+def locked_row_answers_409_then_goes_through() -> None:
     app = make_application(status="accepted")
     reviewer = signed_in(officer("reviewer"))
     reviewer.raise_request_exception = False
