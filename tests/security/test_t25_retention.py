@@ -158,3 +158,32 @@ def test_juzhu_purge_command_reports_and_refuses_a_future_day(uploads: Path) -> 
     assert dry.exit_code == 0 and "1 would erase" in dry.output
     future = runner.invoke(app, ["purge", "--on", (TODAY + dt.timedelta(days=1)).isoformat()])
     assert future.exit_code == 2
+
+
+def test_login_attempts_are_deleted_after_their_six_months_and_not_before() -> None:
+    """The portal's login attempts (blind indexes, a network log): kept the 6 months of
+    网络安全法 Art. 21 (national ``retention.login_attempts``), then deleted by the purge of
+    every city; a dry run only counts; a city's own run leaves them alone."""
+    from juzhu.portal.models import LoginAttempt
+
+    def attempt(days_ago: int) -> None:
+        LoginAttempt.objects.create(
+            at=FROZEN_AT - dt.timedelta(days=days_ago), kind="send", id_index="a" * 64,
+            client="ip:" + "b" * 64, outcome="sent",
+        )  # fmt: skip
+
+    for days_ago in (400, 200, 184, 150, 1):
+        attempt(days_ago)
+    through = retention.login_attempts_cutoff(TODAY)
+    assert through == dt.date(2026, 6, 2)  # six months before 2 December 2026
+    runner = CliRunner()
+    city_only = runner.invoke(app, ["purge", "--city", "shenzhen"])
+    assert city_only.exit_code == 0 and LoginAttempt.objects.count() == 5
+    dry = runner.invoke(app, ["purge", "--dry-run"])
+    assert "3 portal login attempts up to 2026-06-02 would be deleted" in dry.output
+    assert LoginAttempt.objects.count() == 5
+    done = runner.invoke(app, ["purge"])
+    assert done.exit_code == 0, done.output
+    assert "3 portal login attempts up to 2026-06-02 deleted" in done.output
+    kept = sorted((FROZEN_AT - a.at).days for a in LoginAttempt.objects.all())
+    assert kept == [1, 150]

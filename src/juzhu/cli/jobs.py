@@ -65,7 +65,8 @@ def purge(
     ] = False,
 ) -> None:
     """Nightly: erase the details of people out of retention (periods in the policy data,
-    retention.*; PIPL Art. 19, 47) and destroy their event keys. Logs are never deleted.
+    retention.*; PIPL Art. 19, 47) and destroy their event keys; delete the portal's login
+    attempts past retention.login_attempts. Audit logs are never deleted.
     Idempotent."""
     setup_django()
     from django.utils import timezone

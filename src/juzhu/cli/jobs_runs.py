@@ -84,10 +84,12 @@ def run_deemed_cli(on: dt.date, city: str | None) -> None:
 
 
 def run_purge_cli(on: dt.date, city: str | None, dry_run: bool) -> None:
-    from juzhu.registry.retention import RetentionPolicyError, purge
+    from juzhu.portal.auth import forget_attempts
+    from juzhu.registry.retention import RetentionPolicyError, login_attempts_cutoff, purge
 
     try:
         report = purge(on, city=city, dry_run=dry_run)
+        through = login_attempts_cutoff(on)
     except RetentionPolicyError as exc:
         typer.echo(f"purge refused: {exc}", err=True)
         raise typer.Exit(2) from None
@@ -96,6 +98,10 @@ def run_purge_cli(on: dt.date, city: str | None, dry_run: bool) -> None:
         f"{on.isoformat()}: {report.checked} people checked, {len(report.purged)} {verb} "
         f"(details and event keys), {report.scans_removed} scan files removed"
     )
+    if city is None:  # login attempts belong to no city: the run for every city deletes them
+        gone = forget_attempts(through, dry_run=dry_run)
+        verb = "would be deleted" if dry_run else "deleted"
+        typer.echo(f"{gone} portal login attempts up to {through.isoformat()} {verb}")
 
 
 def run_worker_cli(once: bool, worker_id: str | None, batch: int, poll: float = 2.0) -> None:

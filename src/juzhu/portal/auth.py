@@ -99,6 +99,14 @@ def ip_key(request: HttpRequest) -> str:
     return abuse.client_key(request)
 
 
+def forget_attempts(through: dt.date, *, dry_run: bool = False) -> int:
+    """Delete the login attempts of every day up to and including ``through`` (``juzhu
+    purge``, at the end of the national ``retention.login_attempts``); how many."""
+    start = dt.datetime.combine(through + dt.timedelta(days=1), dt.time())
+    old = LoginAttempt.objects.filter(at__lt=timezone.make_aware(start))
+    return old.count() if dry_run else old.delete()[0]
+
+
 def _code_hash(challenge_id: uuid.UUID, code: str) -> str:
     return pii.blind_index(f"{challenge_id}:{code}", purpose="login_code")
 

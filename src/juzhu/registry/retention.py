@@ -16,6 +16,9 @@ person with no record at all, the day they signed up). Then, in one transaction 
   snapshots and ratings' comments are erased;
 - their drafts and the uploaded scans are deleted, files included (``retention.scans``).
 
+The portal's login attempts (pseudonymous: blind indexes) are deleted once older than
+``retention.login_attempts`` (the 6-month floor of 网络安全法 Art. 21).
+
 Never deleted: events, access logs, verification audit rows, denials and sign-in logs.
 They name no one once the person is erased (ids only), and the law keeps logs at least 6
 months (网络安全法 Art. 21; ``retention.audit_logs``, a floor this job checks).
@@ -99,6 +102,19 @@ def cutoffs(city: str, on: dt.date) -> Cutoffs:
         period_before(on, policy.get("retention.personal_data")),
         period_before(on, policy.get("retention.scans")),
     )
+
+
+def login_attempts_cutoff(on: dt.date) -> dt.date:
+    """Login attempts on or before this day are deleted (national ``retention.login_attempts``,
+    never less than the 6 months of 网络安全法 Art. 21)."""
+    period = Policy.of("national", on).get("retention.login_attempts")
+    cutoff = period_before(on, period)
+    if (on - cutoff).days < MIN_AUDIT_DAYS:
+        raise RetentionPolicyError(
+            f"national: retention.login_attempts is {period}, less than the 6 months "
+            "网络安全法 Art. 21 requires; fix the policy data (src/juzhu/policies)"
+        )
+    return cutoff
 
 
 @dataclass

@@ -105,6 +105,11 @@ _SPECS = [
         "the least time access, verification and sign-in logs are kept",
     ),
     ParameterSpec(
+        "retention.login_attempts",
+        check_period,
+        "how long the portal's login attempts are kept (then deleted by juzhu purge)",
+    ),
+    ParameterSpec(
         "registration.deadline",
         check_period_or_null,
         "time to report a move (居住登记); null = promptly (及时)",
