@@ -221,12 +221,14 @@ class PgBouncer(_Managed):
         pool_mode: str = "transaction",
         default_pool_size: int = 4,
         max_client_conn: int = 500,
+        users: tuple[str, ...] = ("postgres", "juzhu_app"),
     ) -> None:
         self.target = target
         self.port = port or free_port()
         self.pool_mode = pool_mode
         self.default_pool_size = default_pool_size
         self.max_client_conn = max_client_conn
+        self.users = users  # auth_type trust still wants each user in the auth file
         self.home = _scratch_dir("juzhu-pgbouncer-")
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -234,7 +236,7 @@ class PgBouncer(_Managed):
         binary = _pgbouncer_binary()
         if binary is None:
             raise RuntimeError("pgbouncer is not installed (scripts/ensure-pgbouncer.sh)")
-        (self.home / "userlist.txt").write_text('"postgres" ""\n')
+        (self.home / "userlist.txt").write_text("".join(f'"{u}" ""\n' for u in self.users))
         ini = self.home / "pgbouncer.ini"
         ini.write_text(
             "[databases]\n"
