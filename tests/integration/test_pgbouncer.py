@@ -149,7 +149,12 @@ def test_serve_answers_many_concurrent_requests_over_three_server_connections(
             time.sleep(0.2)
         cookie = f"{setup['cookie_name']}={setup['session']}"
         calls: list[Any] = [
-            (_post, f"{base}/api/verification/verify", {"purpose": "school_enrollment", "consent_code": code}, setup["key"])  # fmt: skip
+            (
+                _post,
+                f"{base}/api/verification/verify",
+                {"purpose": "school_enrollment", "consent_code": code},
+                setup["key"],
+            )  # fmt: skip
             for code in setup["codes"]
         ]
         for _ in range(20):

@@ -87,7 +87,10 @@ def stack() -> Iterator[Stack]:
     why = missing()
     if why:
         pytest.skip(why)
-    with tempfile.TemporaryDirectory(prefix="juzhu-replicas-var-") as var, ScratchCluster() as primary:
+    with (
+        tempfile.TemporaryDirectory(prefix="juzhu-replicas-var-") as var,
+        ScratchCluster() as primary,
+    ):
         primary.create_database("juzhu")
         s = Stack(primary, None, Path(var))
         s.replica = primary  # for env() until the replica exists
@@ -167,7 +170,11 @@ def _counts(run: Any) -> dict[str, Any]:
     with CaptureQueriesContext(connections["default"]) as primary:
         result = run()
     tables = sorted(
-        {q["sql"].split('FROM "')[1].split('"')[0] for q in primary.captured_queries if 'FROM "' in q["sql"]}  # fmt: skip
+        {
+            q["sql"].split('FROM "')[1].split('"')[0]
+            for q in primary.captured_queries
+            if 'FROM "' in q["sql"]
+        }  # fmt: skip
     )
     served = [q for q in replica_db.queries_log if "pg_last_wal_replay_lsn" not in q["sql"]]
     return {  # the replica's queries but the router's lag checks

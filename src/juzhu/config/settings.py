@@ -232,7 +232,9 @@ def _replicas() -> dict[str, dict[str, Any]]:
                 f"DATABASE_REPLICA_URLS, entry {i}: {url.split('@')[-1]!r} is not a "
                 "postgres://user@host:port/db URL; give one per replica, comma-separated"
             )
-        db = dict(dj_database_url.parse(url, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"]))
+        db: dict[str, Any] = dict(
+            dj_database_url.parse(url, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"])
+        )
         db.setdefault("OPTIONS", {})["connect_timeout"] = REPLICA_CONNECT_TIMEOUT_S
         _timeouts(db)
         db["TEST"] = {"MIRROR": "default"}  # the test runner makes no database for it

@@ -66,7 +66,7 @@ def free_port() -> int:
 def run_as_postgres(*cmd: str, check: bool = True, timeout: float = 120) -> str:
     """``cmd`` as the postgres system user (from root through runuser); its stdout."""
     argv = list(cmd) if os.geteuid() != 0 else ["runuser", "-u", "postgres", "--", *cmd]
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)  # noqa: S603 (our own argv)
     if check and done.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")  # fmt: skip
     return done.stdout

@@ -31,6 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import (
     DEFAULT_DB_ALIAS,
     DatabaseError,
@@ -192,7 +193,7 @@ class _Prepared:
 
         # behind PgBouncer in transaction mode a statement prepared on one server connection
         # is unknown to the next: bind server-side, but never prepare
-        self._prepare = not settings.PGBOUNCER
+        self._prepare = not getattr(settings, "PGBOUNCER", False)
         if self._prepare and raw.prepare_threshold is None:
             # Django leaves psycopg's preparation off; its client-side cursors never prepare,
             # so switching it on changes nothing for them.
