@@ -36,7 +36,6 @@ from typing import Any
 import pytest
 
 PERMITS_CSV = Path(__file__).parent / "data" / "permits-example.csv"
-SRC = Path(__file__).resolve().parents[2] / "src"
 POOL = 3  # server connections per database and user
 QUESTIONS = 60
 
@@ -51,34 +50,23 @@ class Stack:
         self.primary, self.bouncer, self.var = primary, bouncer, var
 
     def env(self, *, direct: bool = False, **extra: str) -> dict[str, str]:
-        env = {
-            **os.environ,
-            "PYTHONPATH": f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
-            "JUZHU_ENV": "development",
-            "JUZHU_VAR_DIR": str(self.var),
-            "JUZHU_CACHE_URL": "locmem://",
-            "DJANGO_SETTINGS_MODULE": "juzhu.config.settings",
-            "DATABASE_URL": (self.primary if direct else self.bouncer).url("juzhu"),
-            **extra,
-        }
-        env.pop("DATABASE_REPLICA_URLS", None)
-        if not direct:
-            env.setdefault("JUZHU_PGBOUNCER", "1")
-        return env
+        """juzhu through the bouncer (JUZHU_PGBOUNCER=1), or ``direct`` to PostgreSQL."""
+        from juzhu.testing.pgcluster import juzhu_env
 
-    def juzhu(self, *args: str, direct: bool = False, **extra: str) -> subprocess.CompletedProcess[str]:  # fmt: skip
-        return subprocess.run(
-            [sys.executable, "-m", "juzhu.cli", *args], env=self.env(direct=direct, **extra),
-            capture_output=True, text=True, timeout=180,
-        )  # fmt: skip
+        if direct:
+            return juzhu_env(self.primary.url("juzhu"), self.var, **extra)
+        bouncer = {"DATABASE_URL": self.bouncer.url("juzhu"), "JUZHU_PGBOUNCER": "1"}
+        return juzhu_env(self.primary.url("juzhu"), self.var, **{**bouncer, **extra})
+
+    def juzhu(self, *args: str, direct: bool = False) -> subprocess.CompletedProcess[str]:
+        from juzhu.testing.pgcluster import run_juzhu
+
+        return run_juzhu(self.env(direct=direct), *args)
 
     def scenario(self, name: str, **extra: str) -> dict[str, Any]:
-        done = subprocess.run(
-            [sys.executable, __file__, name], env=self.env(**extra), capture_output=True,
-            text=True, timeout=120,
-        )  # fmt: skip
-        assert done.returncode == 0, f"{name}:\n{done.stdout}\n{done.stderr}"
-        result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+        from juzhu.testing.pgcluster import run_script
+
+        result: dict[str, Any] = run_script(self.env(**extra), __file__, name)
         return result
 
 

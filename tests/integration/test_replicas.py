@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -33,7 +32,6 @@ from typing import Any
 import pytest
 
 PERMITS_CSV = Path(__file__).parent / "data" / "permits-example.csv"
-SRC = Path(__file__).resolve().parents[2] / "src"
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("DATABASE_URL", "").startswith("postgres"),
@@ -46,37 +44,24 @@ class Stack:
         self.primary, self.replica, self.var = primary, replica, var
 
     def env(self, **extra: str) -> dict[str, str]:
-        return {
-            **os.environ,
-            "PYTHONPATH": f"{SRC}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
-            "JUZHU_ENV": "development",
-            "JUZHU_VAR_DIR": str(self.var),
-            "JUZHU_CACHE_URL": "locmem://",
-            "DJANGO_SETTINGS_MODULE": "juzhu.config.settings",
-            "DATABASE_URL": self.primary.url("juzhu"),
-            "DATABASE_REPLICA_URLS": self.replica.url("juzhu"),
-            "REPLICA_DATA": str(self.replica.data),
-            **extra,
-        }
+        from juzhu.testing.pgcluster import juzhu_env
+
+        return juzhu_env(self.primary.url("juzhu"), self.var, **extra)
 
     def juzhu(self, *args: str) -> str:
-        env = self.env()
-        env.pop("DATABASE_REPLICA_URLS")
-        done = subprocess.run(
-            [sys.executable, "-m", "juzhu.cli", *args], env=env, capture_output=True, text=True,
-            timeout=180,
-        )  # fmt: skip
+        from juzhu.testing.pgcluster import run_juzhu
+
+        done = run_juzhu(self.env(), *args)
         assert done.returncode == 0, f"juzhu {' '.join(args)}:\n{done.stdout}\n{done.stderr}"
         return done.stdout
 
     def scenario(self, name: str, **settings: str) -> dict[str, Any]:
-        """Run ``name`` below in a fresh process; what it printed, as JSON."""
-        done = subprocess.run(
-            [sys.executable, __file__, name], env=self.env(**settings), capture_output=True,
-            text=True, timeout=120,
-        )  # fmt: skip
-        assert done.returncode == 0, f"{name}:\n{done.stdout}\n{done.stderr}"
-        result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+        """Run ``name`` below in a fresh process, with the replica; what it printed."""
+        from juzhu.testing.pgcluster import run_script
+
+        replica = {"DATABASE_REPLICA_URLS": self.replica.url("juzhu")}
+        env = self.env(REPLICA_DATA=str(self.replica.data), **replica, **settings)
+        result: dict[str, Any] = run_script(env, __file__, name)
         return result
 
 
@@ -93,7 +78,6 @@ def stack() -> Iterator[Stack]:
     ):
         primary.create_database("juzhu")
         s = Stack(primary, None, Path(var))
-        s.replica = primary  # for env() until the replica exists
         s.juzhu("migrate")
         s.juzhu("import", str(PERMITS_CSV))
         s.replica = primary.make_replica()

@@ -17,16 +17,18 @@ Tuned for speed, not durability (``fsync=off``): never point it at data you want
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 BIN = Path(os.environ.get("JUZHU_PG_BIN", "/usr/lib/postgresql/15/bin"))
 
@@ -284,3 +286,45 @@ class PgBouncer(_Managed):
             str(BIN / "psql"), "-X", "-q", "-A", "-t", "-h", "127.0.0.1", "-p", str(self.port),
             "-d", "pgbouncer", "-c", f"SHOW {what}",
         ).strip()  # fmt: skip
+
+
+# -- juzhu in its own process against a scratch cluster ------------------------------------
+
+
+def juzhu_env(database_url: str, var_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment of a juzhu process on ``database_url``: development keys under
+    ``var_dir``, the in-process cache, this checkout's ``src`` first on the path."""
+    src = Path(__file__).resolve().parents[2]
+    env = {
+        **os.environ,
+        "PYTHONPATH": f"{src}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+        "JUZHU_ENV": "development",
+        "JUZHU_VAR_DIR": str(var_dir),
+        "JUZHU_CACHE_URL": "locmem://",
+        "DJANGO_SETTINGS_MODULE": "juzhu.config.settings",
+        "DATABASE_URL": database_url,
+    }
+    for name in ("DATABASE_REPLICA_URLS", "JUZHU_PGBOUNCER"):
+        env.pop(name, None)
+    env.update(extra)
+    return env
+
+
+def run_juzhu(env: dict[str, str], *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:  # fmt: skip
+    """``juzhu ARGS`` (``python -m juzhu.cli``) in ``env``; the finished process."""
+    return subprocess.run(  # noqa: S603 (our own argv)
+        [sys.executable, "-m", "juzhu.cli", *args], env=env, capture_output=True, text=True,
+        timeout=timeout, check=False,
+    )  # fmt: skip
+
+
+def run_script(env: dict[str, str], script: str, *args: str, timeout: float = 120) -> Any:
+    """``python SCRIPT ARGS`` in ``env``; the JSON its last line of output holds. A script
+    that fails raises with its output."""
+    done = subprocess.run(  # noqa: S603 (our own argv)
+        [sys.executable, script, *args], env=env, capture_output=True, text=True,
+        timeout=timeout, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise RuntimeError(f"{script} {' '.join(args)}:\n{done.stdout}\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
