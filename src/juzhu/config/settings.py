@@ -145,9 +145,23 @@ DB_IDLE_IN_TRANSACTION_MS = int(os.environ.get("JUZHU_DB_IDLE_IN_TRANSACTION_TIM
 DB_CONNECT_TIMEOUT_S = int(os.environ.get("JUZHU_DB_CONNECT_TIMEOUT", "5"))
 
 
+# --- scaling (issue 15): PgBouncer in transaction mode (docs/howto/database-scaling.md) ---
+# JUZHU_PGBOUNCER=1: DATABASE_URL names a PgBouncer whose pools hand each transaction any
+# server connection. Nothing may then rest on the session: no ``options`` startup parameter
+# (PgBouncer 1.18 refuses it; the timeouts above are then the role's own settings, which
+# ``juzhu db roles`` writes), no server-side cursors (Django's docs), no prepared
+# statements (asyncpg's statement cache off, psycopg's prepare off).
+PGBOUNCER = env_bool("JUZHU_PGBOUNCER", False)
+DISABLE_SERVER_SIDE_CURSORS = PGBOUNCER
+
+
 def _timeouts(db: Any) -> None:
     options = db["OPTIONS"]
     options.setdefault("connect_timeout", DB_CONNECT_TIMEOUT_S)
+    db["CONN_HEALTH_CHECKS"] = True
+    db["DISABLE_SERVER_SIDE_CURSORS"] = PGBOUNCER
+    if PGBOUNCER:
+        return
     options["options"] = " ".join(
         [
             options.get("options", ""),
@@ -156,8 +170,6 @@ def _timeouts(db: Any) -> None:
             f"-c idle_in_transaction_session_timeout={DB_IDLE_IN_TRANSACTION_MS}",
         ]
     ).strip()
-    # a connection the database dropped is noticed and replaced at the next request
-    db["CONN_HEALTH_CHECKS"] = True
 
 
 # --- end failure ------------------------------------------------------------------------
@@ -187,6 +199,56 @@ def _database() -> dict[str, Any]:
 
 
 DATABASES = {"default": _database()}
+
+
+# --- scaling (issue 15): read replicas (juzhu.registry.replicas) --------------------------
+# DATABASE_REPLICA_URLS: streaming replicas of DATABASE_URL (comma-separated), aliases
+# replica1, replica2, … The views marked ``replica_reads`` (the portal's status and planner
+# pages, the API's read-only GETs) read from a replica that is in recovery and less than
+# REPLICA_MAX_LAG_SECONDS behind (checked at most every REPLICA_CHECK_SECONDS per process);
+# everything else, and everything of a holder for REPLICA_PIN_SECONDS after a write of
+# theirs, reads from the primary. No replicas: no router, no middleware, nothing changes.
+REPLICA_MAX_LAG_SECONDS = float(os.environ.get("JUZHU_REPLICA_MAX_LAG_SECONDS", "5"))
+REPLICA_CHECK_SECONDS = float(os.environ.get("JUZHU_REPLICA_CHECK_SECONDS", "3"))
+REPLICA_PIN_SECONDS = float(os.environ.get("JUZHU_REPLICA_PIN_SECONDS", "10"))
+REPLICA_CONNECT_TIMEOUT_S = int(os.environ.get("JUZHU_REPLICA_CONNECT_TIMEOUT", "2"))
+
+
+def _replicas() -> dict[str, dict[str, Any]]:
+    urls = [u.strip() for u in os.environ.get("DATABASE_REPLICA_URLS", "").split(",") if u.strip()]
+    if urls and not DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URLS names streaming replicas of a PostgreSQL primary: set "
+            "DATABASE_URL=postgres://… too, or unset DATABASE_REPLICA_URLS"
+        )
+    found: dict[str, dict[str, Any]] = {}
+    for i, url in enumerate(urls, start=1):
+        if not url.startswith(("postgres://", "postgresql://")):
+            from django.core.exceptions import ImproperlyConfigured
+
+            raise ImproperlyConfigured(
+                f"DATABASE_REPLICA_URLS, entry {i}: {url.split('@')[-1]!r} is not a "
+                "postgres://user@host:port/db URL; give one per replica, comma-separated"
+            )
+        db: dict[str, Any] = dict(
+            dj_database_url.parse(url, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"])
+        )
+        db.setdefault("OPTIONS", {})["connect_timeout"] = REPLICA_CONNECT_TIMEOUT_S
+        _timeouts(db)
+        db["TEST"] = {"MIRROR": "default"}  # the test runner makes no database for it
+        found[f"replica{i}"] = db
+    return found
+
+
+REPLICAS = _replicas()
+if REPLICAS:
+    DATABASES.update(REPLICAS)
+    DATABASE_ROUTERS = ["juzhu.registry.replicas.ReplicaRouter"]
+    # outermost but the security header middleware: every read of the request is routed
+    MIDDLEWARE.insert(1, "juzhu.registry.replicas.ReplicaPinMiddleware")
+# --- end scaling ---------------------------------------------------------------------------
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The back office (juzhu.backoffice): officers sign in with a password and a TOTP code.

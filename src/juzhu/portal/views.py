@@ -28,6 +28,7 @@ from juzhu.portal.questions import PAGES, previous_page, structurally_relevant
 from juzhu.portal.summary import answer_rows
 from juzhu.portal.texts import say
 from juzhu.registry import abuse, services
+from juzhu.registry.replicas import replica_reads
 from juzhu.registry.selectors import NotFound, access_permit
 from juzhu.registry.services.ratings import can_rate
 
@@ -63,6 +64,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
 # -- planner -------------------------------------------------------------------------------
 
 
+@replica_reads
 def planner_start(request: HttpRequest) -> HttpResponse:
     _, asked = flow.load(request)
     return _page(request, "portal/planner_start.html", started=bool(asked))
@@ -77,6 +79,7 @@ def planner_restart(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @flow.carries_state
+@replica_reads
 def question(request: HttpRequest, page: str) -> HttpResponse:
     if page not in PAGES:
         raise Http404
@@ -110,6 +113,7 @@ def question(request: HttpRequest, page: str) -> HttpResponse:
 
 
 @never_cache
+@replica_reads
 def plan(request: HttpRequest) -> HttpResponse:
     lang = prefs.activate(request)
     result, fix = flow.current_plan(request, lang)
@@ -245,6 +249,7 @@ def logout(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @auth.holder_required
+@replica_reads
 def me(request: auth.HolderRequest) -> HttpResponse:
     lang = prefs.activate(request)
     person = request.person
@@ -291,6 +296,7 @@ def _apply_link(person: Any, lang: str, permits: list[Any]) -> str:
 
 @never_cache
 @auth.holder_required
+@replica_reads
 def permit_detail(request: auth.HolderRequest, permit_id: str) -> HttpResponse:
     return _permit_page(request, permit_id)
 

@@ -9,7 +9,9 @@ creates with exactly what the service needs:
   TRUNCATE, so "permission denied" comes before the append-only trigger is even asked;
 - USAGE and SELECT on the sequences (ids of new rows); SELECT only on ``django_migrations``;
 - the same by default on what the owner creates later (``ALTER DEFAULT PRIVILEGES``); run
-  ``juzhu db roles`` again after a migration that adds a history table.
+  ``juzhu db roles`` again after a migration that adds a history table;
+- the web budgets (statement, lock, idle in transaction) as the role's settings in the
+  database, for connections that cannot send them (through PgBouncer).
 
 Owning nothing, the role cannot ``ALTER TABLE … DISABLE TRIGGER``, drop a trigger or replace
 its function; not being a superuser, it cannot ``SET session_replication_role``.
@@ -81,7 +83,21 @@ def statements(
         )
     # which migrations ran is the owner's to say: the service only reads it
     out.append((f"REVOKE INSERT, UPDATE, DELETE ON django_migrations FROM {r}", []))
+    # The web budgets as the role's own settings in this database (issue 15): behind
+    # PgBouncer (JUZHU_PGBOUNCER=1) a connection cannot carry them as startup ``options``.
+    # A direct connection's ``options`` (settings._timeouts, the batch commands' longer
+    # budgets) still win over these.
+    for name, value in ROLE_BUDGETS.items():
+        out.append((f"ALTER ROLE {r} IN DATABASE {q(database)} SET {name} = {value}", []))
     return out
+
+
+# The service's web budgets (settings.DB_*'s defaults, in ms; security.md §4).
+ROLE_BUDGETS = {
+    "statement_timeout": 3000,
+    "lock_timeout": 2000,
+    "idle_in_transaction_session_timeout": 30000,
+}
 
 
 def do_create_app_role(role: str, password: str | None = None) -> list[str]:

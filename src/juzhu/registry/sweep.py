@@ -179,23 +179,42 @@ def _cities() -> list[str]:
 
 @contextmanager
 def _claim(city: str) -> Iterator[bool]:
-    """One sweep per city at a time: a PostgreSQL session advisory lock, released at the
-    end or by the server when the process dies. Without it two overlapping runs (a cron
-    overlap) would race row by row: still correct thanks to the version checks, but each
-    chunk could wait on, or deadlock with, the other's."""
+    """One sweep per city at a time. Without it two overlapping runs (a cron overlap) would
+    race row by row: still correct thanks to the version checks, but each chunk could wait
+    on, or deadlock with, the other's.
+
+    PostgreSQL: a transaction-level advisory lock, ``pg_try_advisory_xact_lock``, taken in a
+    transaction left open on a second connection for the whole run and rolled back at the
+    end. Transaction-scoped, it is correct behind PgBouncer in transaction mode, which keeps
+    one server connection for a transaction but hands a session's next statement to any
+    (a session lock could be taken on one server connection, left there for another client,
+    and "released" on another). The server drops it when the process dies (the client's
+    connection closes, the transaction is rolled back). The transaction reads nothing, so
+    it holds back no vacuum; its idle-in-transaction timeout is switched off for it alone."""
     if connection.vendor != "postgresql":
         yield True  # SQLite: IMMEDIATE transactions already queue the writers
         return
-    key = f"juzhu.sweep:{city}"
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(hashtext(%s))", [key])
-        claimed = bool(cursor.fetchone()[0])
+    holder = connection.copy()
+    try:
+        holder.set_autocommit(False)
+        with holder.cursor() as cursor:
+            cursor.execute("SET LOCAL idle_in_transaction_session_timeout = 0")
+            cursor.execute("SELECT pg_try_advisory_xact_lock(hashtext(%s))", [_claim_key(city)])
+            claimed = bool(cursor.fetchone()[0])
+    except BaseException:
+        holder.close()
+        raise
     try:
         yield claimed
     finally:
-        if claimed:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [key])
+        try:
+            holder.rollback()  # ends the transaction: the lock goes with it
+        finally:
+            holder.close()
+
+
+def _claim_key(city: str) -> str:
+    return f"juzhu.sweep:{city}"
 
 
 def _setting(name: str, default: int, minimum: int) -> int:

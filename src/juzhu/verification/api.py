@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Body, Path, Router
 from ninja.security import HttpBearer
 
+from juzhu.registry.replicas import replica_reads
 from juzhu.verification import selectors, services, statuslists
 from juzhu.verification.problems import Problem, responses_for
 from juzhu.verification.schemas import (
@@ -158,6 +159,7 @@ def answer_json(answer: services.Answer) -> str:
     response={200: PublicKeySet},
     summary="The public keys that sign credentials and status lists",
 )
+@replica_reads
 def public_keys(request: HttpRequest, response: HttpResponse) -> dict[str, Any]:
     """Cache them; a retired key stays listed until the credentials it signed have expired."""
     response["Cache-Control"] = "public, max-age=3600"
@@ -169,6 +171,7 @@ def public_keys(request: HttpRequest, response: HttpResponse) -> dict[str, Any]:
     response={200: StatusListDocument, **responses_for("status-list-unknown", "invalid-request")},
     summary="A city's signed status list, for checking credentials offline",
 )
+@replica_reads
 def status_list(
     request: HttpRequest,
     response: HttpResponse,

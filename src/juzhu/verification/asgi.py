@@ -98,6 +98,12 @@ def connect_kwargs(db: Mapping[str, Any] | None = None) -> dict[str, Any]:
             ),
         },
     }
+    if getattr(settings, "PGBOUNCER", False):
+        # PgBouncer in transaction mode (docs/howto/database-scaling.md): it refuses startup
+        # parameters it does not know (the budgets then come from the role's settings) and
+        # may run a statement asyncpg prepared on another server connection: no cache.
+        kwargs["server_settings"] = {"application_name": "juzhu-verify"}
+        kwargs["statement_cache_size"] = 0
     tls = ssl_argument(db.get("OPTIONS") or {})
     if tls is not None:
         kwargs["ssl"] = tls

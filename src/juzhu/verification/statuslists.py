@@ -20,6 +20,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from juzhu.domain.vocabulary import PermitStatus
+from juzhu.registry.replicas import on_primary
 from juzhu.verification import credentials, keys
 from juzhu.verification.models import StatusEntry, StatusList
 
@@ -105,7 +106,11 @@ def current_status_list(city: str, *, now: dt.datetime | None = None) -> StatusL
     now = now or timezone.now()
     latest = StatusList.objects.filter(city=city).order_by("-version").first()
     if latest is not None and latest.valid_until > now:
-        return latest
-    if latest is None and not StatusEntry.objects.filter(city=city).exists():
-        return None
-    return do_refresh_status_list(city, now=now)
+        return latest  # perhaps from a replica (the API's GET): a published list is final
+    with on_primary():  # a rebuild is a write: what decides it, and builds it, is the primary's
+        latest = StatusList.objects.filter(city=city).order_by("-version").first()
+        if latest is not None and latest.valid_until > now:
+            return latest
+        if latest is None and not StatusEntry.objects.filter(city=city).exists():
+            return None
+        return do_refresh_status_list(city, now=now)

@@ -31,6 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import (
     DEFAULT_DB_ALIAS,
     DatabaseError,
@@ -190,14 +191,17 @@ class _Prepared:
     def __init__(self, raw: Any) -> None:
         import psycopg
 
-        if raw.prepare_threshold is None:
+        # behind PgBouncer in transaction mode a statement prepared on one server connection
+        # is unknown to the next: bind server-side, but never prepare
+        self._prepare = not getattr(settings, "PGBOUNCER", False)
+        if self._prepare and raw.prepare_threshold is None:
             # Django leaves psycopg's preparation off; its client-side cursors never prepare,
             # so switching it on changes nothing for them.
             raw.prepare_threshold = 5
         self._cursor = psycopg.Cursor(raw)
 
     def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any]) -> None:
-        self._cursor.execute(sql, params, prepare=True)
+        self._cursor.execute(sql, params, prepare=self._prepare)
 
     def fetchone(self) -> tuple[Any, ...] | None:
         return self._cursor.fetchone()
