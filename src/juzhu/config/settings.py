@@ -16,9 +16,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-import dj_database_url
 import django_stubs_ext
 
+from juzhu.config import database_url
 from juzhu.config import keys as _keys
 
 # The generic classes django-stubs types (``admin.ModelAdmin[Officer]``,
@@ -166,12 +166,11 @@ def _timeouts(db: Any) -> None:
 def _database() -> dict[str, Any]:
     url = os.environ.get("DATABASE_URL")
     if url:
-        db = dj_database_url.parse(
-            url, conn_max_age=int(os.environ.get("JUZHU_CONN_MAX_AGE", "60"))
-        )
+        # one host, or every node of a cluster (docs/howto/high-availability.md)
+        db = database_url.parse(url, conn_max_age=int(os.environ.get("JUZHU_CONN_MAX_AGE", "60")))
         db.setdefault("OPTIONS", {})
         _timeouts(db)
-        return dict(db)
+        return db
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     return {
         "ENGINE": "django.db.backends.sqlite3",
