@@ -293,6 +293,7 @@ class Answer:
     sent: float  # monotonic
     done: float
     status: int  # 0: no HTTP answer (connection lost, or no answer within CLIENT_TIMEOUT)
+    code: str = ""
     reference: str | None = None
     retry_after: str | None = None
     error: str = ""
@@ -322,14 +323,16 @@ class Load:
                 conn.request("POST", PATH, body, headers)
                 response = conn.getresponse()
                 data = response.read()
-                answer = Answer(sent, time.monotonic(), response.status,
+                answer = Answer(sent, time.monotonic(), response.status, code,
                                 retry_after=response.getheader("Retry-After"))  # fmt: skip
                 if response.status == 200:
                     answer.reference = json.loads(data)["reference"]
                 elif response.status != 503:
                     answer.error = data[:300].decode(errors="replace")
             except (OSError, http.client.HTTPException) as exc:
-                answer = Answer(sent, time.monotonic(), 0, error=f"{type(exc).__name__}: {exc}")
+                answer = Answer(
+                    sent, time.monotonic(), 0, code, error=f"{type(exc).__name__}: {exc}"
+                )
                 conn.close() if conn else None
                 conn = None
             with self.lock:
@@ -487,10 +490,14 @@ def report(
     recovered = min((x.done for x in acked if x.sent >= killed), default=None)
     failed = [x for x in after_kill if x.status != 200]
     clean = [x for x in failed if x.status == 503 and x.retry_after]
-    unclean = [x for x in failed if not (x.status == 503 and x.retry_after)]
+    # "consent code already used": the code's first try went through (its answer was lost:
+    # the fast path's statement timed out waiting to commit) and the fallback asked again
+    used = [x for x in failed if x.status == 403 and "consent-code-used" in x.error]
+    unclean = [x for x in failed if x not in clean and x not in used]
     gap = max((x.done for x in failed), default=killed) - killed
     new = next((n for n in cluster.nodes if n.name == promotion.get("new_leader")), None)
     lost: list[str] = []
+    used_written = 0
     if new is not None:
         refs = [x.reference for x in acked]
         found = {
@@ -499,6 +506,13 @@ def report(
                                         "WHERE reference = ANY(%s::uuid[])", refs)
         }  # fmt: skip
         lost = [r for r in refs if r not in found]
+        if used:
+            from juzhu.verification import keys
+
+            hashes = [keys.code_hash(x.code) for x in used]
+            consumed = cluster.sql(new, "SELECT count(*) FROM verification_consentcode "
+                                        "WHERE used_at IS NOT NULL AND code_hash = ANY(%s)", hashes)  # fmt: skip
+            used_written = int(consumed[0][0])
     result = {
         "nodes": len(cluster.nodes), "ttl_s": a.ttl, "loop_wait_s": a.loop_wait,
         "strict": a.strict, "clients": a.clients, "rate": a.rate,
@@ -510,6 +524,7 @@ def report(
         "gap_s": round(gap, 2),
         "sync_again_s": round(promotion["sync_again"], 2) if "sync_again" in promotion else None,
         "failed": len(failed), "failed_503": len(clean), "failed_unclean": len(unclean),
+        "failed_code_used": len(used), "code_used_written": used_written,
         "failed_answer_p50_s": percentile([x.done - x.sent for x in failed], 50),
         "failed_answer_max_s": percentile([x.done - x.sent for x in failed], 100),
         "lost": len(lost), "drill_s": round(time.monotonic() - started, 1),
@@ -525,6 +540,7 @@ def report(
         f"  synchronous again    after {fmt(result['sync_again_s'])} (a standby of the new leader)\n"
         f"  requests             {result['requests']} ({result['acknowledged']} acknowledged); "
         f"failed after the kill: {len(failed)} — {len(clean)} clean 503 + Retry-After, "
+        f"{len(used)} 403 code already used ({used_written} of them written on the new leader), "
         f"{len(unclean)} otherwise; answered in {fmt(result['failed_answer_p50_s'])} (median), "
         f"{fmt(result['failed_answer_max_s'])} (slowest)\n"
         f"  acknowledged writes  {len(acked) - len(lost)} of {len(acked)} on the new leader "
