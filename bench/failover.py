@@ -497,8 +497,11 @@ def report(
     gap = max((x.done for x in failed), default=killed) - killed
     new = next((n for n in cluster.nodes if n.name == promotion.get("new_leader")), None)
     lost: list[str] = []
-    used_written = 0
+    used_written = pool = 0
     if new is not None:
+        # the fast path's asyncpg pool (application_name juzhu-verify) found the new leader
+        pool = int(cluster.sql(new, "SELECT count(*) FROM pg_stat_activity "
+                                    "WHERE application_name = 'juzhu-verify'")[0][0])  # fmt: skip
         refs = [x.reference for x in acked]
         found = {
             str(row[0])
@@ -527,7 +530,7 @@ def report(
         "failed_code_used": len(used), "code_used_written": used_written,
         "failed_answer_p50_s": percentile([x.done - x.sent for x in failed], 50),
         "failed_answer_max_s": percentile([x.done - x.sent for x in failed], 100),
-        "lost": len(lost), "drill_s": round(time.monotonic() - started, 1),
+        "lost": len(lost), "pool_on_new_leader": pool, "drill_s": round(time.monotonic() - started, 1),
         "load_average": round(os.getloadavg()[0], 2),
     }  # fmt: skip
     print(
@@ -545,6 +548,7 @@ def report(
         f"{fmt(result['failed_answer_max_s'])} (slowest)\n"
         f"  acknowledged writes  {len(acked) - len(lost)} of {len(acked)} on the new leader "
         f"({len(lost)} lost)\n"
+        f"  fast path's pool     {pool} asyncpg connections on the new leader\n"
         f"  drill                {result['drill_s']:.0f} s, load average {result['load_average']}",
         flush=True,
     )  # fmt: skip
@@ -556,6 +560,8 @@ def report(
         problems.append(f"{len(lost)} acknowledged writes lost: {lost[:5]}")
     if recovered is None or recovered - killed > a.bound:
         problems.append(f"the service did not recover within {a.bound:g} s")
+    if not pool:
+        problems.append("the fast path's asyncpg pool did not reconnect to the new leader")
     if unclean:
         problems.append(f"{len(unclean)} requests failed without a clean 503")
     if problems:

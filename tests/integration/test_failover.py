@@ -48,4 +48,5 @@ def test_the_leader_dies_under_load_and_no_acknowledged_write_is_lost() -> None:
     assert result["new_leader"] == result["sync_standby"]  # only the synchronous one may win
     assert result["acknowledged"] > 0 and result["lost"] == 0
     assert result["failed_unclean"] == 0
+    assert result["pool_on_new_leader"] > 0  # the fast path's asyncpg pool reconnected
     assert result["recovered_s"] is not None and result["recovered_s"] < BOUND_S
