@@ -11,7 +11,7 @@ BENCH_STAMP := $(VENV)/.installed-bench
 TEST_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/juzhu)
 
 .DEFAULT_GOAL := help
-.PHONY: help run test unit lint typecheck gate bench clean
+.PHONY: help run test unit lint typecheck gate bench failover clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -29,7 +29,7 @@ $(BENCH_STAMP): $(STAMP)
 # Development mode (make run, the tests, the type checker, the benchmarks): missing keys are
 # generated under the project's var/. Production is the default and refuses to start without
 # its keys (README, "Running in production").
-run typecheck bench: export JUZHU_ENV = development
+run typecheck bench failover: export JUZHU_ENV = development
 
 run: $(STAMP) ## migrate the embedded database, load the demo city, serve on http://127.0.0.1:8000 (demo mode: prints how to sign in)
 	$(BIN)/juzhu policy check
@@ -46,6 +46,7 @@ test: $(STAMP) ## every check and test: lint, types, the security gate, unit, sc
 	scripts/ensure-clamav.sh
 	scripts/ensure-pgbackrest.sh
 	scripts/ensure-pgbouncer.sh
+	scripts/ensure-patroni.sh
 	$(BIN)/pytest tests/unit tests/scenarios
 	$(BIN)/pytest tests/integration tests/e2e tests/security
 	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest tests/integration tests/e2e tests/security
@@ -71,6 +72,11 @@ bench: $(BENCH_STAMP) ## run the benchmarks (figures go to docs/benchmarks.md)
 	command -v wrk >/dev/null || apt-get install -y -q wrk
 	$(BIN)/python bench/verify.py
 	$(BIN)/python bench/portal.py
+	$(MAKE) --no-print-directory failover
+
+failover: $(BENCH_STAMP) ## the failover drill: etcd + 3 Patroni nodes, the leader killed under load (docs/howto/high-availability.md)
+	scripts/ensure-patroni.sh
+	$(BIN)/python bench/failover.py
 
 clean: ## remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -138,6 +138,16 @@ def load(n: int) -> None:
         admin.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
         admin.execute(f"CREATE DATABASE {DB}")
     call_command("migrate", verbosity=0)
+    fill(n)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+
+
+def fill(n: int) -> None:
+    """``n`` persons and their permits (COPY) into the migrated database Django is set
+    up for (``bench/failover.py`` fills its cluster with it too)."""
+    from django.db import connection
+
     rng = random.Random(20261126)
     today = dt.date.today()
     persons, permits = [], []
@@ -173,8 +183,6 @@ def load(n: int) -> None:
         ) as copy:
             copy.write("".join(permits))
     raw.commit()
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")
 
 
 def make_party() -> tuple[str, str]:
@@ -284,16 +292,18 @@ def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> 
     raise SystemExit(f"no answer from {url} within {timeout} s")
 
 
-def start(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    """The server in its own session, with the service's own (web) database budgets."""
+def start(args: list[str], env: dict[str, str], log: Path | None = None) -> subprocess.Popen[bytes]:
+    """The server in its own session, with the service's own (web) database budgets; its
+    output to ``log`` (or nowhere)."""
     from juzhu.cli.django_setup import BATCH_BUDGETS
 
+    out = log.open("ab") if log else subprocess.DEVNULL
     return subprocess.Popen(
         args,
         env={k: v for k, v in {**os.environ, **env}.items() if k not in BATCH_BUDGETS},
         cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=out,
+        stderr=subprocess.STDOUT if log else subprocess.DEVNULL,
         start_new_session=True,  # stop it and its workers together, by its own group id
     )
 

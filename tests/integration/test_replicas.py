@@ -105,6 +105,7 @@ def test_status_pages_and_api_gets_read_the_replica_sessions_and_transactions_th
     assert out["in_atomic"]["replica"] == 0 and out["in_atomic"]["primary"] >= 1
     assert out["outside_atomic"] == {"replica": 1, "primary": 0}
     assert out["office"]["replica"] == 0  # an unmarked view: the primary only
+    assert out["fast_path_on"] is True and out["api_post_pins"] is False
 
 
 def test_a_writer_reads_its_own_write_for_the_pin_window_others_may_read_stale(
@@ -245,7 +246,17 @@ def scenario_routing() -> dict[str, Any]:
         "in_atomic": trim(_where(in_atomic)),
         "outside_atomic": trim(_where(outside)),
         "office": _page(Client(), "/office/login/"),
+        # the verification's event-loop answer stays on: the pin middleware adds nothing to
+        # an /api/ answer (no cookie), so the dispatch still reproduces Django's headers
+        "fast_path_on": _dispatch_reproduced(),
+        "api_post_pins": bool(Client().post("/api/verification/verify").cookies),
     }
+
+
+def _dispatch_reproduced() -> bool:
+    from juzhu.verification import dispatch
+
+    return bool(dispatch._config().reproduced)
 
 
 def _sweep_run_seen(request: Any) -> Any:

@@ -16,9 +16,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-import dj_database_url
 import django_stubs_ext
 
+from juzhu.config import database_url
 from juzhu.config import keys as _keys
 
 # The generic classes django-stubs types (``admin.ModelAdmin[Officer]``,
@@ -178,12 +178,11 @@ def _timeouts(db: Any) -> None:
 def _database() -> dict[str, Any]:
     url = os.environ.get("DATABASE_URL")
     if url:
-        db = dj_database_url.parse(
-            url, conn_max_age=int(os.environ.get("JUZHU_CONN_MAX_AGE", "60"))
-        )
+        # one host, or every node of a cluster (docs/howto/high-availability.md)
+        db = database_url.parse(url, conn_max_age=int(os.environ.get("JUZHU_CONN_MAX_AGE", "60")))
         db.setdefault("OPTIONS", {})
         _timeouts(db)
-        return dict(db)
+        return db
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     return {
         "ENGINE": "django.db.backends.sqlite3",
@@ -233,7 +232,7 @@ def _replicas() -> dict[str, dict[str, Any]]:
                 "postgres://user@host:port/db URL; give one per replica, comma-separated"
             )
         db: dict[str, Any] = dict(
-            dj_database_url.parse(url, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"])
+            database_url.parse(url, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"])
         )
         db.setdefault("OPTIONS", {})["connect_timeout"] = REPLICA_CONNECT_TIMEOUT_S
         _timeouts(db)

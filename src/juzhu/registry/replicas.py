@@ -175,10 +175,15 @@ class ReplicaRouter:
         return db == DEFAULT_DB_ALIAS
 
 
+API_PREFIX = "/api/"
+
+
 class ReplicaPinMiddleware:
     """Read-your-writes: a request that writes (an unsafe method, or a write through the
     router) pins its client to the primary for REPLICA_PIN_SECONDS with a cookie holding
-    the time the pin ends. Forging it only sends the forger's reads to the primary."""
+    the time the pin ends. Forging it only sends the forger's reads to the primary. The JSON
+    API's answers carry no pin (a relying party's program keeps no cookies), so the
+    verification's event-loop answer stays identical to Django's (``verification/dispatch``)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -194,6 +199,8 @@ class ReplicaPinMiddleware:
             response = self.get_response(request)
         finally:
             _current.reset(token)
+        if request.path.startswith(API_PREFIX):  # machines: no cookie, each call stands alone
+            return response
         if request.method not in SAFE_METHODS or (state.pinned and until <= time.time()):
             seconds = settings.REPLICA_PIN_SECONDS
             response.set_cookie(

@@ -81,9 +81,10 @@ def connect_kwargs(db: Mapping[str, Any] | None = None) -> dict[str, Any]:
     fails the fast path quickly and Django answers."""
     db = settings.DATABASES["default"] if db is None else db
     statement_ms = int(getattr(settings, "DB_STATEMENT_TIMEOUT_MS", 3000))
+    host, port = hosts_and_ports(db)
     kwargs = {
-        "host": db.get("HOST") or None,
-        "port": int(db["PORT"]) if db.get("PORT") else None,
+        "host": host,
+        "port": port,
         "user": db.get("USER") or None,
         "password": db.get("PASSWORD") or None,
         "database": db["NAME"],
@@ -104,10 +105,27 @@ def connect_kwargs(db: Mapping[str, Any] | None = None) -> dict[str, Any]:
         # may run a statement asyncpg prepared on another server connection: no cache.
         kwargs["server_settings"] = {"application_name": "juzhu-verify"}
         kwargs["statement_cache_size"] = 0
-    tls = ssl_argument(db.get("OPTIONS") or {})
+    options = db.get("OPTIONS") or {}
+    tls = ssl_argument(options)
     if tls is not None:
         kwargs["ssl"] = tls
+    if options.get("target_session_attrs"):  # several nodes: the one that takes writes
+        kwargs["target_session_attrs"] = str(options["target_session_attrs"])
     return kwargs
+
+
+def hosts_and_ports(db: Mapping[str, Any]) -> tuple[Any, Any]:
+    """asyncpg's ``host`` and ``port`` for Django's ``HOST`` and ``PORT``: one each, or —
+    a cluster's nodes, ``HOST`` ``"db1,db2"`` and ``PORT`` ``"5432,5433"`` as libpq takes
+    them (``config/database_url.py``) — lists, one port per host (a lone port for all)."""
+    hosts = [h for h in str(db.get("HOST") or "").split(",") if h]
+    port = str(db.get("PORT") or "")
+    ports = [int(p) if p else 5432 for p in port.split(",")] if port else []
+    if len(hosts) <= 1:
+        return (hosts[0] if hosts else None), (ports[0] if ports else None)
+    if len(ports) == 1:
+        ports *= len(hosts)
+    return hosts, (ports or None)
 
 
 def _meta(scope: Scope) -> dict[str, Any]:

@@ -67,7 +67,9 @@ log = logging.getLogger("juzhu.verification")
 
 PATH = "/api/verification/verify"
 # The middleware whose effect on this answer the dispatch reproduces (the response headers
-# below). Any other list: everything goes to Django.
+# below). Any other list: everything goes to Django. With read replicas configured, their
+# pin middleware comes too: it adds nothing to an answer under /api/.
+REPLICA_PIN = "juzhu.registry.replicas.ReplicaPinMiddleware"
 MIDDLEWARE = (
     "django.middleware.security.SecurityMiddleware",
     # adds nothing to an answer: it only parses multipart bodies and answers failures
@@ -157,7 +159,7 @@ def _config() -> _Config:
     excluded = PATH.startswith(tuple(csp_settings.get("EXCLUDE_URL_PREFIXES", None) or ()))
     return _Config(
         reproduced=(
-            tuple(settings.MIDDLEWARE) == MIDDLEWARE
+            tuple(m for m in settings.MIDDLEWARE if m != REPLICA_PIN) == MIDDLEWARE
             and not settings.SECURE_REDIRECT_EXEMPT
             and not getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None)
             and not settings.USE_X_FORWARDED_HOST
