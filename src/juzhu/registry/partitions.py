@@ -25,7 +25,6 @@ import gzip
 import hashlib
 import json
 import zoneinfo
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -101,7 +100,7 @@ DROP TRIGGER IF EXISTS registry_event_key ON registry_event;
 CREATE TRIGGER registry_event_key AFTER INSERT ON registry_event
   FOR EACH ROW WHEN (NEW.dedupe_key IS NOT NULL) EXECUTE FUNCTION registry_event_key();
 """
-EXTRA_HISTORY = ("registry_eventkey",)  # append-only too, and no UPDATE/DELETE for the service
+EXTRA_HISTORY = ("registry_eventkey", "registry_retiredpartition")  # append-only too, and no UPDATE/DELETE for the service
 
 
 class PartitionError(ValueError):
@@ -127,6 +126,11 @@ def name(table: str, month: dt.date) -> str:
 
 def default_name(table: str) -> str:
     return f"{table}_default"
+
+
+def exists(cursor: Any, table: str) -> bool:
+    cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [table])
+    return bool(cursor.fetchone()[0])
 
 
 def is_partitioned(cursor: Any, table: str) -> bool:
@@ -548,9 +552,3 @@ def _manifest(path: Path, spec: Spec, month: dt.date, rows: int, first_id: Any, 
         )
     )  # fmt: skip
 
-
-def retired_floor(table: str) -> Iterator[Any]:
-    """The retirements of ``table``, latest first."""
-    from juzhu.registry.models import RetiredPartition
-
-    yield from RetiredPartition.objects.filter(table=table).order_by("-last_id")
