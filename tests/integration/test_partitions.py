@@ -32,7 +32,8 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from fixtures.clock import SHANGHAI, TODAY, frozen
 from fixtures.permits import OFFICER, make_permit
 from fixtures.verification import make_school
-from juzhu.registry import partitions, services
+from juzhu.registry import audit_key, partitions, services
+from juzhu.registry.anchor import make_anchor, verify_anchor
 from juzhu.registry.events import verify_chains
 from juzhu.registry.models import AccessLog, Event, Permit, RetiredPartition
 from juzhu.registry.roles import do_create_app_role
@@ -181,7 +182,9 @@ def test_append_only_holds_on_every_partition_new_ones_included(app_role: str) -
     refused("DROP TABLE registry_accesslog_p202612", "must be owner")
 
 
-def test_an_old_month_is_archived_and_dropped_as_a_whole_beyond_retention(tmp_path: Path) -> None:
+def test_an_old_month_is_archived_and_dropped_as_a_whole_beyond_retention(
+    tmp_path: Path, frozen_clock: Any
+) -> None:
     partitions.ensure(ahead=1, today=TODAY, since=JAN)
     permit = make_permit()
     key = issue_key()
@@ -191,6 +194,8 @@ def test_an_old_month_is_archived_and_dropped_as_a_whole_beyond_retention(tmp_pa
     do_seal(now=at(dt.date(2026, 2, 1)))  # January's rows in blocks of their own
     kept_checks = [verification_at(JUL, permit, key).pk for _ in range(2)]
     do_seal(now=at(dt.date(2026, 8, 1)))
+    old_anchor = make_anchor()
+    frozen_clock.shift(dt.timedelta(minutes=1))
 
     done, refusals = partitions.detach_before(dt.date(2026, 8, 1), archive=tmp_path, today=TODAY)
     dropped = {(r.table, r.month) for r in done}
@@ -221,6 +226,15 @@ def test_an_old_month_is_archived_and_dropped_as_a_whole_beyond_retention(tmp_pa
     # the seal chain resumes after the dropped month: the kept rows still checked
     checked, problem = verify_seals()
     assert problem is None and checked == 2
+    # an anchor made before says the months went, and why; a new one verifies clean
+    trusted = {audit_key.public_key()}
+    found = verify_anchor(old_anchor, trusted).problems
+    assert any(
+        p.startswith("registry.AccessLog: registry_accesslog 2026-01, ")
+        and "dropped beyond retention after this anchor" in p
+        for p in found
+    ), found
+    assert verify_anchor(make_anchor(), trusted).problems == []
     # dropping again is a no-op: nothing left before August but what must stay
     assert partitions.detach_before(dt.date(2026, 8, 1), archive=tmp_path, today=TODAY)[0] == []
 
