@@ -114,7 +114,9 @@ def after_checks(out: dict[str, Any]) -> None:
             cursor.execute(f"DELETE FROM registry_event_p{MONTHS[0]:%Y%m}")
         out["app_role_delete"] = "allowed"
     except DatabaseError as exc:
-        out["app_role_delete"] = "permission denied" if "permission denied" in str(exc) else str(exc)
+        out["app_role_delete"] = (
+            "permission denied" if "permission denied" in str(exc) else str(exc)
+        )
     with connection.cursor() as cursor:
         cursor.execute(f"DROP OWNED BY {role}")
         cursor.execute(f"DROP ROLE {role}")

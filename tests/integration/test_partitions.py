@@ -95,9 +95,12 @@ def as_role(role: str) -> None:
 
 
 def refused(sql: str, match: str) -> None:
-    with pytest.raises(DatabaseError, match=match), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(sql)
+    with (
+        pytest.raises(DatabaseError, match=match),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql)
 
 
 def test_the_tables_are_partitioned_with_months_ahead_and_a_default() -> None:
@@ -123,7 +126,9 @@ def test_rows_land_in_their_month_and_out_of_range_rows_in_the_default() -> None
     far = read_at(dt.date(2031, 3, 1), permit)
     assert where("registry_accesslog", far.pk) == "registry_accesslog_default"
     # the default now holds March 2031: that month cannot be created over it, and says why
-    with pytest.raises(partitions.PartitionError, match="default partition holds 1 rows of 2031-03"):
+    with pytest.raises(
+        partitions.PartitionError, match="default partition holds 1 rows of 2031-03"
+    ):
         partitions.ensure(ahead=0, today=dt.date(2031, 3, 1))
     assert AccessLog.objects.filter(pk=far.pk).exists()
 
@@ -210,7 +215,9 @@ def test_an_old_month_is_archived_and_dropped_as_a_whole_beyond_retention(
     assert AccessLog.objects.filter(pk=kept_read).exists()
     assert Verification.objects.filter(pk__in=kept_checks).count() == 2
     with connection.cursor() as cursor:
-        assert "registry_accesslog_p202601" not in partitions.partitions(cursor, "registry_accesslog")
+        assert "registry_accesslog_p202601" not in partitions.partitions(
+            cursor, "registry_accesslog"
+        )
 
     # the archive: every row, its digest recorded in the database and the manifest
     archived = tmp_path / "registry_accesslog_p202601.csv.gz"

@@ -52,7 +52,9 @@ def _month(value: str) -> dt.date:
     try:
         return dt.datetime.strptime(value, "%Y-%m").date()
     except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a month: write it YYYY-MM (e.g. 2026-06)") from None
+        raise typer.BadParameter(
+            f"{value!r} is not a month: write it YYYY-MM (e.g. 2026-06)"
+        ) from None
 
 
 @db_app.command("partitions")
@@ -102,7 +104,9 @@ def db_partitions(
     except partitions.PartitionError as exc:
         typer.echo(f"juzhu db partitions: {exc}", err=True)
         raise typer.Exit(2) from None
-    typer.echo(f"created {len(created)} partitions" + (f": {', '.join(created)}" if created else ""))
+    typer.echo(
+        f"created {len(created)} partitions" + (f": {', '.join(created)}" if created else "")
+    )
     if before is None:
         return
     done, refused = partitions.detach_before(before, archive=archive)

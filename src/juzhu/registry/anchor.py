@@ -235,7 +235,10 @@ def _dropped_since(label: str, made_at: str) -> list[str]:
     retired = RetiredPartition.objects.filter(
         table=table, retired_at__gt=dt.datetime.fromisoformat(made_at)
     )
-    return [f"{table} {month:%Y-%m}" for month in retired.order_by("month").values_list("month", flat=True)]
+    return [
+        f"{table} {month:%Y-%m}"
+        for month in retired.order_by("month").values_list("month", flat=True)
+    ]
 
 
 def _log_findings(anchor: dict[str, Any], out: Findings) -> None:

@@ -18,6 +18,10 @@ trigger; a verification reference is a random UUID the service draws; an outbox 
 written in the transaction that creates its event, so no earlier row for it can exist.
 """
 
+# Table, partition, index and column names in this module's SQL come only from ``SPECS`` and
+# the catalog (identifiers cannot be bound parameters); every value is a bound parameter.
+# ruff: noqa: S608
+
 from __future__ import annotations
 
 import datetime as dt
@@ -100,7 +104,10 @@ DROP TRIGGER IF EXISTS registry_event_key ON registry_event;
 CREATE TRIGGER registry_event_key AFTER INSERT ON registry_event
   FOR EACH ROW WHEN (NEW.dedupe_key IS NOT NULL) EXECUTE FUNCTION registry_event_key();
 """
-EXTRA_HISTORY = ("registry_eventkey", "registry_retiredpartition")  # append-only too, and no UPDATE/DELETE for the service
+EXTRA_HISTORY = (
+    "registry_eventkey",
+    "registry_retiredpartition",
+)  # append-only too, and no UPDATE/DELETE for the service
 
 
 class PartitionError(ValueError):
@@ -220,7 +227,9 @@ def _create_month(cursor: Any, spec: Spec, month: dt.date) -> str:
     return part
 
 
-def ensure(ahead: int = AHEAD, *, today: dt.date | None = None, since: dt.date | None = None) -> list[str]:
+def ensure(
+    ahead: int = AHEAD, *, today: dt.date | None = None, since: dt.date | None = None
+) -> list[str]:
     """Create the partitions of every table from ``since`` (default: this month) to
     ``ahead`` months after this one, and the default partition; returns the new ones."""
     if connection.vendor != "postgresql":
@@ -288,7 +297,11 @@ def convert(cursor: Any, spec: Spec, *, ahead: int = AHEAD, today: dt.date | Non
             f"{table} is referenced by foreign keys {referencing}: a partitioned table "
             "can only be referenced with its partition key; drop them (db_constraint=False)"
         )
-    indexes, fks, acl = _indexes(cursor, table), _constraints(cursor, table, "f"), _acl(cursor, table)
+    indexes, fks, acl = (
+        _indexes(cursor, table),
+        _constraints(cursor, table, "f"),
+        _acl(cursor, table),
+    )
     kept = {frozenset(k) for k in spec.unique_kept_by}
     for index, _, primary, unique, cols in indexes:
         if unique and not primary and col not in cols and frozenset(cols) not in kept:
@@ -302,7 +315,7 @@ def convert(cursor: Any, spec: Spec, *, ahead: int = AHEAD, today: dt.date | Non
     for index, _, primary, unique, _cols in indexes:
         if primary or unique:
             cursor.execute(
-                f"SELECT conname FROM pg_constraint WHERE conindid = to_regclass(%s)", [index]
+                "SELECT conname FROM pg_constraint WHERE conindid = to_regclass(%s)", [index]
             )
             if row := cursor.fetchone():
                 cursor.execute(f"ALTER TABLE {old} DROP CONSTRAINT {row[0]}")
@@ -340,7 +353,10 @@ def convert(cursor: Any, spec: Spec, *, ahead: int = AHEAD, today: dt.date | Non
     low, high = cursor.fetchone()
     today = today or dt.datetime.now(tz()).date()
     first = month_of(low.astimezone(tz()).date()) if low else month_of(today)
-    last = max(add_months(month_of(today), ahead), month_of(high.astimezone(tz()).date()) if high else first)
+    last = max(
+        add_months(month_of(today), ahead),
+        month_of(high.astimezone(tz()).date()) if high else first,
+    )
     moved, month = 0, first
     while month <= last:
         _create_month(cursor, spec, month)
@@ -355,7 +371,7 @@ def convert(cursor: Any, spec: Spec, *, ahead: int = AHEAD, today: dt.date | Non
         raise PartitionError(f"{table}: moved {moved} of {total} rows; nothing changed")
     cursor.execute(f"DROP TABLE {old}")
     cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {table}_pkey PRIMARY KEY (id, {col})")
-    for index, definition, primary, unique, cols in indexes:
+    for _index, definition, primary, unique, cols in indexes:
         if primary:
             continue
         sql = definition  # read before the rename: ON the partitioned table
@@ -428,7 +444,9 @@ def _archive(cursor: Any, part: str, path: Path) -> tuple[str, int]:
     digest, lines = hashlib.sha256(), 0
     with gzip.open(path, "wb") as out:
         raw = cursor.cursor  # psycopg's own cursor: COPY streams
-        with raw.copy(f"COPY (SELECT * FROM {part} ORDER BY id) TO STDOUT WITH (FORMAT csv, HEADER)") as copy:
+        with raw.copy(
+            f"COPY (SELECT * FROM {part} ORDER BY id) TO STDOUT WITH (FORMAT csv, HEADER)"
+        ) as copy:
             for chunk in copy:
                 data = bytes(chunk)
                 digest.update(data)
@@ -455,8 +473,8 @@ def _refusal(cursor: Any, spec: Spec, month: dt.date, part: str, today: dt.date)
         if busy := cursor.fetchone()[0]:
             return f"{spec.table} {month:%Y-%m}: {busy} {spec.busy[1]}; not dropped"
     if spec.table == "verification_verification":
-        from juzhu.verification.seals import verify_seals
         from juzhu.verification.models import VerificationSeal
+        from juzhu.verification.seals import verify_seals
 
         cursor.execute(f"SELECT max(id) FROM {part}")
         top = cursor.fetchone()[0]
@@ -513,7 +531,16 @@ def detach_before(
                         last_id=last_id, archive=where, sha256=digest, **resume,
                     )  # fmt: skip
                     if archive is not None:
-                        _manifest(archive / f"{part}.json", spec, month, rows, first_id, last_id, digest, resume)
+                        _manifest(
+                            archive / f"{part}.json",
+                            spec,
+                            month,
+                            rows,
+                            first_id,
+                            last_id,
+                            digest,
+                            resume,
+                        )
                     cursor.execute(f"ALTER TABLE {spec.table} DETACH PARTITION {part}")
                     cursor.execute(f"DROP TABLE {part}")
                     done.append(Retired(spec.table, month, rows, first_id, last_id, where, digest))
@@ -531,16 +558,27 @@ def _resume(spec: Spec, last_id: int | None) -> dict[str, Any]:
     return {"resume_first_id": seal.last_id + 1, "resume_prev_hash": seal.hash}
 
 
-def _manifest(path: Path, spec: Spec, month: dt.date, rows: int, first_id: Any, last_id: Any, digest: str, resume: dict[str, Any]) -> None:
+def _manifest(
+    path: Path,
+    spec: Spec,
+    month: dt.date,
+    rows: int,
+    first_id: Any,
+    last_id: Any,
+    digest: str,
+    resume: dict[str, Any],
+) -> None:
     seals: list[dict[str, Any]] = []
     if spec.table == "verification_verification" and first_id is not None:
         from juzhu.verification.models import VerificationSeal
 
-        seals = list(
-            VerificationSeal.objects.filter(last_id__gte=first_id, first_id__lte=last_id)
-            .order_by("last_id")
-            .values("id", "first_id", "last_id", "count", "prev_hash", "hash")
-        )
+        blocks = VerificationSeal.objects.filter(last_id__gte=first_id, first_id__lte=last_id)
+        seals = [
+            dict(row)
+            for row in blocks.order_by("last_id").values(
+                "id", "first_id", "last_id", "count", "prev_hash", "hash"
+            )
+        ]
     path.write_text(
         json.dumps(
             {
@@ -551,4 +589,3 @@ def _manifest(path: Path, spec: Spec, month: dt.date, rows: int, first_id: Any, 
             indent=2,
         )
     )  # fmt: skip
-

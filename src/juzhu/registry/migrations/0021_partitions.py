@@ -2,11 +2,13 @@
 
 import django.db.models.deletion
 from django.db import migrations, models
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 
 from juzhu.registry import append_only, partitions
 
 
-def partition(apps, schema_editor):
+def partition(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     # PostgreSQL: the four tables that grow for ever become partitioned by month, rows
     # kept (ADR 11, docs/howto/partitions.md); SQLite: nothing.
     partitions.convert_all(schema_editor)
