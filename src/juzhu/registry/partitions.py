@@ -29,6 +29,7 @@ import gzip
 import hashlib
 import json
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -112,6 +113,23 @@ EXTRA_HISTORY = (
 
 class PartitionError(ValueError):
     pass
+
+
+@dataclass(frozen=True)
+class Hooks:
+    """What a table's own app adds to dropping one of its months (the verification log's
+    seals: ``verification/seals.py``, registered by its app; the registry does not import
+    the surfaces)."""
+
+    # given the month's last id: why it must be kept, or None
+    refusal: Callable[[int | None], str | None]
+    # given the last dropped id: RetiredPartition's resume_* fields
+    resume: Callable[[int], dict[str, Any]]
+    # given the month's id range: what the manifest lists (the seals covering it)
+    covering: Callable[[int, int], list[dict[str, Any]]]
+
+
+HOOKS: dict[str, Hooks] = {}
 
 
 def tz() -> dt.tzinfo:
@@ -472,21 +490,10 @@ def _refusal(cursor: Any, spec: Spec, month: dt.date, part: str, today: dt.date)
         cursor.execute(f"SELECT count(*) FROM {part} WHERE {spec.busy[0]}")
         if busy := cursor.fetchone()[0]:
             return f"{spec.table} {month:%Y-%m}: {busy} {spec.busy[1]}; not dropped"
-    if spec.table == "verification_verification":
-        from juzhu.verification.models import VerificationSeal
-        from juzhu.verification.seals import verify_seals
-
+    if hooks := HOOKS.get(spec.table):
         cursor.execute(f"SELECT max(id) FROM {part}")
-        top = cursor.fetchone()[0]
-        head = VerificationSeal.objects.order_by("-last_id").first()
-        if top is not None and (head is None or head.last_id < top):
-            return (
-                f"{spec.table} {month:%Y-%m}: rows up to id {top} are not sealed yet; run "
-                "`juzhu verification seal` first"
-            )
-        _, problem = verify_seals()
-        if problem:
-            return f"{spec.table} {month:%Y-%m}: the seals do not verify ({problem}); not dropped"
+        if why := hooks.refusal(cursor.fetchone()[0]):
+            return f"{spec.table} {month:%Y-%m}: {why}; not dropped"
     return None
 
 
@@ -548,14 +555,8 @@ def detach_before(
 
 
 def _resume(spec: Spec, last_id: int | None) -> dict[str, Any]:
-    """Where the verification log's seal chain resumes once rows up to ``last_id`` are gone:
-    after the seal that holds ``last_id``, from its hash (checked before the drop)."""
-    if spec.table != "verification_verification" or last_id is None:
-        return {}
-    from juzhu.verification.models import VerificationSeal
-
-    seal = VerificationSeal.objects.filter(first_id__lte=last_id, last_id__gte=last_id).get()
-    return {"resume_first_id": seal.last_id + 1, "resume_prev_hash": seal.hash}
+    hooks = HOOKS.get(spec.table)
+    return hooks.resume(last_id) if hooks and last_id is not None else {}
 
 
 def _manifest(
@@ -568,17 +569,8 @@ def _manifest(
     digest: str,
     resume: dict[str, Any],
 ) -> None:
-    seals: list[dict[str, Any]] = []
-    if spec.table == "verification_verification" and first_id is not None:
-        from juzhu.verification.models import VerificationSeal
-
-        blocks = VerificationSeal.objects.filter(last_id__gte=first_id, first_id__lte=last_id)
-        seals = [
-            dict(row)
-            for row in blocks.order_by("last_id").values(
-                "id", "first_id", "last_id", "count", "prev_hash", "hash"
-            )
-        ]
+    hooks = HOOKS.get(spec.table)
+    seals = hooks.covering(first_id, last_id) if hooks and first_id is not None else []
     path.write_text(
         json.dumps(
             {

@@ -159,3 +159,30 @@ def verify_seals() -> tuple[int, str | None]:
             return checked, f"{where}: the rows no longer match their seal (a row was altered)"
         prev, checked, expected_first = seal.hash, checked + count, seal.last_id + 1
     return checked, None
+
+
+# -- months dropped beyond retention (``juzhu db partitions``, ADR 11) ---------------------
+
+
+def retirement_refusal(top_id: int | None) -> str | None:
+    """Why a month of the log whose last row is ``top_id`` must be kept, or None: rows not
+    sealed yet, or a seal chain that does not verify (checked end to end before a drop)."""
+    head = VerificationSeal.objects.order_by("-last_id").first()
+    if top_id is not None and (head is None or head.last_id < top_id):
+        return f"rows up to id {top_id} are not sealed yet; run `juzhu verification seal` first"
+    _, problem = verify_seals()
+    return f"the seals do not verify ({problem})" if problem else None
+
+
+def resume_after(last_id: int) -> dict[str, Any]:
+    """Where the chain resumes once rows up to ``last_id`` are gone: after the seal holding
+    ``last_id``, from its hash."""
+    seal = VerificationSeal.objects.get(first_id__lte=last_id, last_id__gte=last_id)
+    return {"resume_first_id": seal.last_id + 1, "resume_prev_hash": seal.hash}
+
+
+def covering(first_id: int, last_id: int) -> list[dict[str, Any]]:
+    """The seals of rows ``first_id``..``last_id``, for a dropped month's manifest."""
+    blocks = VerificationSeal.objects.filter(last_id__gte=first_id, first_id__lte=last_id)
+    fields = ("id", "first_id", "last_id", "count", "prev_hash", "hash")
+    return [dict(row) for row in blocks.order_by("last_id").values(*fields)]
