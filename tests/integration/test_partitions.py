@@ -272,8 +272,10 @@ def test_a_populated_database_made_before_partitions_is_converted_rows_and_chain
     (``partition_convert.py``) reports what it counted before and after."""
     base = connection.settings_dict
     name = f"{base['NAME']}_convert"[:63]
-    url = f"postgres://{base['USER']}@{base['HOST']}:{base['PORT']}/{name}"
+    login = base["USER"] + (f":{base['PASSWORD']}" if base.get("PASSWORD") else "")
+    url = f"postgres://{login}@{base['HOST']}:{base['PORT'] or 5432}/{name}"
     with connection.cursor() as cursor:
+        cursor.execute("SET statement_timeout = 0")  # a database is made and dropped: seconds
         cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
         cursor.execute(f'CREATE DATABASE "{name}"')
     try:
@@ -288,6 +290,7 @@ def test_a_populated_database_made_before_partitions_is_converted_rows_and_chain
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            cursor.execute("RESET statement_timeout")
     before, after = report["before"], report["after"]
     assert before["partitioned"] == [] and len(after["partitioned"]) == 4
     assert after["rows"] == before["rows"] and before["rows"]["registry_event"] >= 6

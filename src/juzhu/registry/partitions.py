@@ -14,8 +14,9 @@ the unique indexes that do not include the time become plain indexes, each for a
 (``SPECS``): an event's (record, seq) is unique because every append moves the record's
 chain head under its optimistic lock in the same transaction (``services/commit.py``,
 ``sweep_sql.py``); an event's dedupe key is kept unique in ``registry_eventkey`` by a
-trigger; a verification reference is a random UUID the service draws; an outbox row is
-written in the transaction that creates its event, so no earlier row for it can exist.
+trigger; a verification reference is a random UUID the service draws; an outbox row's
+(event, channel, recipient) is kept in ``notifications_noticekey`` by a trigger that skips a
+repeated notice, as ``ON CONFLICT DO NOTHING`` did (``outbox.do_enqueue_notice``).
 """
 
 # Table, partition, index and column names in this module's SQL come only from ``SPECS`` and
@@ -79,7 +80,7 @@ SPECS: dict[str, Spec] = {
         Spec(
             "notifications_notification",
             "created_at",
-            {("event_id", "channel", "recipient"): "written with its event, never again"},
+            {("event_id", "channel", "recipient"): "notifications_noticekey (a trigger)"},
             "retention.personal_data",
             ("status IN ('pending', 'sending')", "notices still to be delivered"),
         ),
@@ -105,8 +106,34 @@ DROP TRIGGER IF EXISTS registry_event_key ON registry_event;
 CREATE TRIGGER registry_event_key AFTER INSERT ON registry_event
   FOR EACH ROW WHEN (NEW.dedupe_key IS NOT NULL) EXECUTE FUNCTION registry_event_key();
 """
+# The (event, channel, recipient) of outbox rows, unique across every month: a row trigger
+# records it and skips (returns NULL for) a notice already there, the partitioned table's
+# stand-in for the ON CONFLICT DO NOTHING of ``do_enqueue_notice`` (concurrent inserts of
+# one key wait for each other on the key's index, as they did on the table's).
+NOTICE_KEYS = """
+CREATE TABLE IF NOT EXISTS notifications_noticekey (
+  event_id bigint NOT NULL,
+  channel varchar(8) NOT NULL,
+  recipient varchar(64) NOT NULL,
+  CONSTRAINT one_notice_per_recipient_all_months PRIMARY KEY (event_id, channel, recipient)
+);
+CREATE OR REPLACE FUNCTION notifications_notice_key() RETURNS trigger AS $$
+BEGIN
+  INSERT INTO notifications_noticekey VALUES (NEW.event_id, NEW.channel, NEW.recipient)
+    ON CONFLICT DO NOTHING;
+  IF NOT FOUND THEN
+    RETURN NULL;
+  END IF;
+  RETURN NEW;
+END;
+$$ LANGUAGE plpgsql;
+DROP TRIGGER IF EXISTS notifications_notice_key ON notifications_notification;
+CREATE TRIGGER notifications_notice_key BEFORE INSERT ON notifications_notification
+  FOR EACH ROW WHEN (NEW.event_id IS NOT NULL) EXECUTE FUNCTION notifications_notice_key();
+"""
 EXTRA_HISTORY = (
     "registry_eventkey",
+    "notifications_noticekey",
     "registry_retiredpartition",
 )  # append-only too, and no UPDATE/DELETE for the service
 
@@ -410,6 +437,15 @@ def convert(cursor: Any, spec: Spec, *, ahead: int = AHEAD, today: dt.date | Non
             "FROM registry_event WHERE dedupe_key IS NOT NULL ON CONFLICT DO NOTHING"
         )
         _copy_acl(cursor, acl, "registry_eventkey")
+    if table == "notifications_notification":
+        cursor.execute(NOTICE_KEYS)
+        cursor.execute(append_only.pg_unguard("notifications_noticekey"))
+        cursor.execute(append_only.pg_guard("notifications_noticekey"))
+        cursor.execute(
+            "INSERT INTO notifications_noticekey SELECT DISTINCT event_id, channel, recipient "
+            "FROM notifications_notification WHERE event_id IS NOT NULL ON CONFLICT DO NOTHING"
+        )
+        _copy_acl(cursor, acl, "notifications_noticekey")
     sync(cursor, table)
     return moved
 
