@@ -28,10 +28,12 @@ from typing import Any
 import pytest
 import time_machine
 from django.db import DatabaseError, IntegrityError, connection, transaction
+from typer.testing import CliRunner
 
 from fixtures.clock import SHANGHAI, TODAY, frozen
 from fixtures.permits import OFFICER, make_permit
 from fixtures.verification import make_school
+from juzhu.cli import app
 from juzhu.registry import audit_key, partitions, services
 from juzhu.registry.anchor import make_anchor, verify_anchor
 from juzhu.registry.events import verify_chains
@@ -115,6 +117,22 @@ def test_the_tables_are_partitioned_with_months_ahead_and_a_default() -> None:
                 assert partitions.name(table, month) in names
     assert "registry_event_p202705" in created
     assert partitions.ensure(ahead=5, today=TODAY) == []  # idempotent
+
+
+def test_the_command_creates_months_and_asks_where_dropped_months_go() -> None:
+    runner = CliRunner()
+    made = runner.invoke(app, ["db", "partitions", "--ahead", "4"])
+    assert made.exit_code == 0, made.output
+    assert "registry_event_p202704" in made.output
+    assert "created 0 partitions" in runner.invoke(app, ["db", "partitions", "--ahead", "4"]).output
+    unsaid = runner.invoke(app, ["db", "partitions", "--detach-before", "2026-06"])
+    assert unsaid.exit_code == 2 and "--archive DIR" in unsaid.output
+    bad = runner.invoke(app, ["db", "partitions", "--detach-before", "June", "--discard"])
+    assert bad.exit_code == 2 and "write it YYYY-MM" in bad.output
+    kept = runner.invoke(app, ["db", "partitions", "--detach-before", "2027-01", "--discard"])
+    assert kept.exit_code == 0
+    assert "kept registry_event 2026-12: events are never dropped" in kept.output
+    assert "kept registry_accesslog 2026-12: within retention" in kept.output
 
 
 def test_rows_land_in_their_month_and_out_of_range_rows_in_the_default() -> None:
