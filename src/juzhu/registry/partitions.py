@@ -131,6 +131,22 @@ DROP TRIGGER IF EXISTS notifications_notice_key ON notifications_notification;
 CREATE TRIGGER notifications_notice_key BEFORE INSERT ON notifications_notification
   FOR EACH ROW WHEN (NEW.event_id IS NOT NULL) EXECUTE FUNCTION notifications_notice_key();
 """
+# table -> (its key table, the SQL making it and its trigger, the key's columns, the column
+# whose value says a row has a key)
+KEY_TABLES = {
+    "registry_event": (
+        "registry_eventkey",
+        EVENT_KEYS,
+        "record_type, record_id, dedupe_key",
+        "dedupe_key",
+    ),
+    "notifications_notification": (
+        "notifications_noticekey",
+        NOTICE_KEYS,
+        "event_id, channel, recipient",
+        "event_id",
+    ),
+}
 EXTRA_HISTORY = (
     "registry_eventkey",
     "notifications_noticekey",
@@ -428,24 +444,16 @@ def convert(cursor: Any, spec: Spec, *, ahead: int = AHEAD, today: dt.date | Non
     _copy_acl(cursor, acl, table)
     if table in append_only.AUDIT_TABLES:
         cursor.execute(append_only.pg_guard(table))
-    if table == "registry_event":
-        cursor.execute(EVENT_KEYS)
-        cursor.execute(append_only.pg_unguard("registry_eventkey"))
-        cursor.execute(append_only.pg_guard("registry_eventkey"))
+    if keys := KEY_TABLES.get(table):
+        key_table, sql, columns, present = keys
+        cursor.execute(sql)
+        cursor.execute(append_only.pg_unguard(key_table))
+        cursor.execute(append_only.pg_guard(key_table))
         cursor.execute(
-            "INSERT INTO registry_eventkey SELECT DISTINCT record_type, record_id, dedupe_key "
-            "FROM registry_event WHERE dedupe_key IS NOT NULL ON CONFLICT DO NOTHING"
+            f"INSERT INTO {key_table} SELECT DISTINCT {columns} FROM {table} "
+            f"WHERE {present} IS NOT NULL ON CONFLICT DO NOTHING"
         )
-        _copy_acl(cursor, acl, "registry_eventkey")
-    if table == "notifications_notification":
-        cursor.execute(NOTICE_KEYS)
-        cursor.execute(append_only.pg_unguard("notifications_noticekey"))
-        cursor.execute(append_only.pg_guard("notifications_noticekey"))
-        cursor.execute(
-            "INSERT INTO notifications_noticekey SELECT DISTINCT event_id, channel, recipient "
-            "FROM notifications_notification WHERE event_id IS NOT NULL ON CONFLICT DO NOTHING"
-        )
-        _copy_acl(cursor, acl, "notifications_noticekey")
+        _copy_acl(cursor, acl, key_table)
     sync(cursor, table)
     return moved
 
