@@ -227,11 +227,33 @@ def _chain_findings(anchor: dict[str, Any], out: Findings) -> None:
             out.add(f"{where}: event seq {seq} is not the anchored one: the chain was rewritten")
 
 
+def _dropped_since(label: str, made_at: str) -> list[str]:
+    """The months of log ``label`` dropped after ``made_at`` (ADR 11)."""
+    from juzhu.registry.models import RetiredPartition
+
+    table = apps.get_model(label)._meta.db_table
+    retired = RetiredPartition.objects.filter(
+        table=table, retired_at__gt=dt.datetime.fromisoformat(made_at)
+    )
+    return [
+        f"{table} {month:%Y-%m}"
+        for month in retired.order_by("month").values_list("month", flat=True)
+    ]
+
+
 def _log_findings(anchor: dict[str, Any], out: Findings) -> None:
     for label, entry in sorted(anchor["logs"].items()):
         block = int(entry["block"])
         if block != BLOCK:
             out.add(f"{label}: anchored in blocks of {block}, this version reads {BLOCK}")
+            continue
+        if dropped := _dropped_since(label, anchor["made_at"]):
+            # blocks are counted in row order: with a month gone, none lines up any more
+            out.add(
+                f"{label}: {', '.join(dropped)} dropped beyond retention after this anchor "
+                "(`juzhu db partitions`, registry_retiredpartition): compare the archived "
+                "months with it, and anchor anew"
+            )
             continue
         digests, firsts, count, last_id = _blocks(_log_rows(label, int(entry["last_id"])))
         out.rows += count

@@ -406,6 +406,7 @@ from juzhu.registry.models_documents import (  # noqa: E402
     PolicyText,
 )
 from juzhu.registry.models_keys import KeyCheck, KeyRotation  # noqa: E402
+from juzhu.registry.models_partitions import RetiredPartition  # noqa: E402
 from juzhu.registry.models_privacy import PersonKey  # noqa: E402
 from juzhu.registry.models_rating import ServiceRating  # noqa: E402
 
@@ -423,6 +424,7 @@ __all__ = [
     "Jurisdictional",
     "KeyCheck",
     "KeyRotation",
+    "RetiredPartition",
     "Letter",
     "Notification",
     "Office",

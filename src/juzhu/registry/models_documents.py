@@ -24,8 +24,16 @@ class Notification(models.Model):
     id = models.BigAutoField(primary_key=True)
     city = models.CharField(max_length=32)
     # The state change the notice reports; none for a login code (``do_enqueue_login_code``).
+    # No foreign-key constraint in the database: the events are partitioned by month
+    # (ADR 11), and PostgreSQL only lets a foreign key name a partitioned table with its
+    # partition key. Events are never deleted, so the reference cannot dangle.
     event = models.ForeignKey(
-        "Event", on_delete=models.PROTECT, related_name="notifications", null=True, blank=True
+        "Event",
+        on_delete=models.PROTECT,
+        related_name="notifications",
+        null=True,
+        blank=True,
+        db_constraint=False,
     )
     person = models.ForeignKey(
         "registry.Person", on_delete=models.PROTECT, related_name="notifications"
@@ -128,8 +136,14 @@ class Letter(models.Model):
     issued_at = models.DateTimeField(auto_now_add=True)
     issued_by = models.CharField(max_length=64)
     context = models.JSONField(default=dict)
+    # No database constraint, as for the outbox's event (partitioned events, ADR 11).
     event = models.OneToOneField(
-        "registry.Event", on_delete=models.PROTECT, null=True, blank=True, related_name="letter"
+        "registry.Event",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="letter",
+        db_constraint=False,
     )
     pdf_sha256 = models.CharField(max_length=64, default="", blank=True)
     seal = models.CharField(max_length=128, default="", blank=True)

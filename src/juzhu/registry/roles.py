@@ -23,6 +23,7 @@ import re
 
 from django.db import connection
 
+from juzhu.registry import partitions
 from juzhu.registry.append_only import AUDIT_TABLES
 
 ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -33,7 +34,7 @@ class RoleError(ValueError):
 
 
 def statements(
-    role: str, owner: str, database: str, password: str | None
+    role: str, owner: str, database: str, password: str | None, history: tuple[str, ...] = ()
 ) -> list[tuple[str, list[str]]]:
     """The SQL (with parameters) that creates or refreshes ``role``; idempotent."""
     if not ROLE_NAME.match(role):
@@ -77,7 +78,7 @@ def statements(
             [],
         ),
     ]
-    for table in AUDIT_TABLES:
+    for table in AUDIT_TABLES + history:
         out.append(
             (f"REVOKE UPDATE, DELETE, TRUNCATE, TRIGGER, REFERENCES ON {table} FROM {r}", [])
         )
@@ -111,6 +112,9 @@ def do_create_app_role(role: str, password: str | None = None) -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_user, current_database()")
         owner, database = cursor.fetchone()
-        for sql, params in statements(role, owner, database, password):
+        # the months of the partitioned history tables are tables too (ADR 11)
+        history = tuple(p for t in AUDIT_TABLES for p in partitions.partitions(cursor, t))
+        history += tuple(t for t in partitions.EXTRA_HISTORY if partitions.exists(cursor, t))
+        for sql, params in statements(role, owner, database, password, history):
             cursor.execute(sql, params or None)
     return list(AUDIT_TABLES)

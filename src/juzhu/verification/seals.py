@@ -30,7 +30,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from juzhu.registry.events import chain_hash
-from juzhu.registry.models import GENESIS_HASH
+from juzhu.registry.models import GENESIS_HASH, RetiredPartition
 from juzhu.verification.models import Verification, VerificationSeal
 
 MARGIN = dt.timedelta(minutes=5)
@@ -126,9 +126,29 @@ def do_seal(*, now: dt.datetime | None = None, batch: int = 100_000) -> list[Ver
 
 
 def verify_seals() -> tuple[int, str | None]:
-    """(rows checked, the first problem or None)."""
+    """(rows checked, the first problem or None). After months of the log were dropped
+    beyond retention (``juzhu db partitions --detach-before``, ADR 11), the chain is checked
+    from where it resumes: the seal after the one holding the last dropped row, from that
+    seal's hash as recorded (checked end to end) before the drop."""
     prev, checked, expected_first = GENESIS_HASH, 0, 1
-    for seal in VerificationSeal.objects.order_by("last_id"):
+    seals = VerificationSeal.objects.order_by("last_id")
+    retired = (
+        RetiredPartition.objects.filter(
+            table=Verification._meta.db_table, resume_first_id__isnull=False
+        )
+        .order_by("-resume_first_id")
+        .first()
+    )
+    if retired and retired.resume_first_id is not None:
+        prev, expected_first = retired.resume_prev_hash, retired.resume_first_id
+        before = seals.filter(last_id=expected_first - 1).first()
+        if before is None or before.hash != prev:
+            return 0, (
+                f"the seal ending at audit row {expected_first - 1}, where the chain resumes "
+                f"after the months dropped up to {retired.month:%Y-%m}, is missing or altered"
+            )
+        seals = seals.filter(first_id__gte=expected_first)
+    for seal in seals:
         where = f"seal {seal.id} (audit rows {seal.first_id}..{seal.last_id})"
         if seal.first_id != expected_first or seal.prev_hash != prev:
             return checked, f"{where}: does not follow the previous seal (a seal was removed)"
@@ -139,3 +159,30 @@ def verify_seals() -> tuple[int, str | None]:
             return checked, f"{where}: the rows no longer match their seal (a row was altered)"
         prev, checked, expected_first = seal.hash, checked + count, seal.last_id + 1
     return checked, None
+
+
+# -- months dropped beyond retention (``juzhu db partitions``, ADR 11) ---------------------
+
+
+def retirement_refusal(top_id: int | None) -> str | None:
+    """Why a month of the log whose last row is ``top_id`` must be kept, or None: rows not
+    sealed yet, or a seal chain that does not verify (checked end to end before a drop)."""
+    head = VerificationSeal.objects.order_by("-last_id").first()
+    if top_id is not None and (head is None or head.last_id < top_id):
+        return f"rows up to id {top_id} are not sealed yet; run `juzhu verification seal` first"
+    _, problem = verify_seals()
+    return f"the seals do not verify ({problem})" if problem else None
+
+
+def resume_after(last_id: int) -> dict[str, Any]:
+    """Where the chain resumes once rows up to ``last_id`` are gone: after the seal holding
+    ``last_id``, from its hash."""
+    seal = VerificationSeal.objects.get(first_id__lte=last_id, last_id__gte=last_id)
+    return {"resume_first_id": seal.last_id + 1, "resume_prev_hash": seal.hash}
+
+
+def covering(first_id: int, last_id: int) -> list[dict[str, Any]]:
+    """The seals of rows ``first_id``..``last_id``, for a dropped month's manifest."""
+    blocks = VerificationSeal.objects.filter(last_id__gte=first_id, first_id__lte=last_id)
+    fields = ("id", "first_id", "last_id", "count", "prev_hash", "hash")
+    return [dict(row) for row in blocks.order_by("last_id").values(*fields)]
