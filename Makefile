@@ -11,7 +11,7 @@ BENCH_STAMP := $(VENV)/.installed-bench
 TEST_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/juzhu)
 
 .DEFAULT_GOAL := help
-.PHONY: help run test unit lint typecheck gate bench failover clean
+.PHONY: help run test unit lint typecheck gate bench failover soak soak-smoke clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -29,7 +29,7 @@ $(BENCH_STAMP): $(STAMP)
 # Development mode (make run, the tests, the type checker, the benchmarks): missing keys are
 # generated under the project's var/. Production is the default and refuses to start without
 # its keys (README, "Running in production").
-run typecheck bench failover: export JUZHU_ENV = development
+run typecheck bench failover soak soak-smoke: export JUZHU_ENV = development
 
 run: $(STAMP) ## migrate the embedded database, load the demo city, serve on http://127.0.0.1:8000 (demo mode: prints how to sign in)
 	$(BIN)/juzhu policy check
@@ -77,6 +77,18 @@ bench: $(BENCH_STAMP) ## run the benchmarks (figures go to docs/benchmarks.md)
 failover: $(BENCH_STAMP) ## the failover drill: etcd + 3 Patroni nodes, the leader killed under load (docs/howto/high-availability.md)
 	scripts/ensure-patroni.sh
 	$(BIN)/python bench/failover.py
+
+soak: $(BENCH_STAMP) ## the 10-minute soak: 200 simulated users on 100,000 permits (figures: docs/benchmarks.md §12)
+	scripts/ensure-postgres.sh
+	scripts/ensure-redis.sh
+	command -v wrk >/dev/null || apt-get install -y -q wrk
+	$(BIN)/python bench/soak.py
+
+soak-smoke: $(BENCH_STAMP) ## the soak for 30 s with 20 users: fails on any error or a p95 over 1 s
+	scripts/ensure-postgres.sh
+	scripts/ensure-redis.sh
+	command -v wrk >/dev/null || apt-get install -y -q wrk
+	$(BIN)/python bench/soak.py --smoke
 
 clean: ## remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

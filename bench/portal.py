@@ -366,14 +366,9 @@ def make_holders(count: int) -> list[tuple[str, str, str]]:
     return made
 
 
-def planner_state() -> tuple[dict[str, Any], list[str]]:
-    """Walk the questionnaire for a cancelled Shenzhen permit; its answers."""
-    from django.test import Client
-
-    from juzhu.portal import flow
-
-    today = dt.datetime.now(TZ).date()
-    answers: dict[str, dict[str, Any]] = {
+def planner_answers(today: dt.date) -> dict[str, dict[str, Any]]:
+    """The questionnaire's answers, page by page, for a cancelled Shenzhen permit."""
+    return {
         "city": {"city": CITY},
         "status": {"status": "cancelled"},
         "reason": {"reason": "expired_not_renewed"},
@@ -385,6 +380,15 @@ def planner_state() -> tuple[dict[str, Any], list[str]]:
         "work": {"employed": "yes", "si_months": "20", "si_continuous": "yes", "enrolled": "no"},
         "needs": {"needs": ["school_enrollment"]},
     }  # fmt: skip
+
+
+def planner_state() -> tuple[dict[str, Any], list[str]]:
+    """Walk the questionnaire for a cancelled Shenzhen permit; its answers."""
+    from django.test import Client
+
+    from juzhu.portal import flow
+
+    answers = planner_answers(dt.datetime.now(TZ).date())
     client, url = Client(), "/portal/planner/q/city/"
     while "/q/" in url:
         page = url.rstrip("/").rsplit("/", 1)[-1]
