@@ -42,6 +42,7 @@ Needs the bench extra (``pip install -e '.[bench]'``: locust), wrk, and Redis.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import datetime as dt
 import json
@@ -128,7 +129,9 @@ def prepare(a: argparse.Namespace, work: Path) -> dict[str, Any]:
     started = time.monotonic()
     portal.load(a.permits, a.holders)
     holders = portal.make_holders(a.holders)
-    numbers = dict(Permit.objects.filter(pk__in=[h[1] for h in holders]).values_list("pk", "number"))
+    numbers = dict(
+        Permit.objects.filter(pk__in=[h[1] for h in holders]).values_list("pk", "number")
+    )
     people = [
         {"id_number": make_id_number("440304", dt.date(1990, 1, 1) + dt.timedelta(days=i % 9000),
                                      i // 9000),
@@ -183,7 +186,9 @@ def make_burst_party(per_minute: int) -> tuple[str, str]:
     from juzhu.verification import services
 
     actor = Actor("operator:soak")
-    party = services.do_register_party(CITY, "突发测试学校", "school", [verify.PURPOSE], actor=actor)
+    party = services.do_register_party(
+        CITY, "突发测试学校", "school", [verify.PURPOSE], actor=actor
+    )
     key = services.do_issue_api_key(party, actor=actor, per_minute=per_minute, per_day=10**6)
     return str(party.pk), key.secret
 
@@ -283,6 +288,42 @@ def delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
             for k, v in after.items()}  # fmt: skip
 
 
+def start_pgbouncer(primary: str, work: Path) -> tuple[str, subprocess.Popen[bytes]]:
+    """A PgBouncer (the Debian package) in transaction mode in front of ``primary``, on a
+    free port, its files in ``work``; its URL and process. Run as the postgres user when
+    this is root (PgBouncer refuses root). The lead's harness may replace this."""
+    if shutil.which("pgbouncer") is None and not Path("/usr/sbin/pgbouncer").exists():
+        raise SystemExit("soak: pgbouncer not found; install it with: apt-get install -y pgbouncer")
+    parts, port, home = urlsplit(primary), free_port(), work / "pgbouncer"
+    home.mkdir(mode=0o755)
+    db = db_name(primary)
+    (home / "users.txt").write_text(f'"{parts.username or "postgres"}" ""\n')
+    (home / "pgbouncer.ini").write_text(
+        f"[databases]\n{db} = host={parts.hostname} port={parts.port or 5432} dbname={db}\n"
+        f"[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = {port}\n"
+        f"unix_socket_dir =\nauth_type = trust\nauth_file = {home / 'users.txt'}\n"
+        "pool_mode = transaction\ndefault_pool_size = 20\nmax_client_conn = 400\n"
+        f"logfile = {home / 'pgbouncer.log'}\npidfile =\nignore_startup_parameters = options\n"
+    )  # fmt: skip
+    if os.geteuid() == 0:
+        shutil.chown(home, "postgres")
+        for f in home.iterdir():
+            shutil.chown(f, "postgres")
+        work.chmod(0o755)
+    cmd = ["/usr/sbin/pgbouncer", str(home / "pgbouncer.ini")]
+    if os.geteuid() == 0:
+        cmd = ["runuser", "-u", "postgres", "--", *cmd]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)  # fmt: skip
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+            break
+        time.sleep(0.2)
+    url = urlunsplit(parts._replace(netloc=f"{parts.username or 'postgres'}@127.0.0.1:{port}"))
+    return url, proc
+
+
 # -- serving and load ------------------------------------------------------------------------
 
 
@@ -297,6 +338,8 @@ def serve(a: argparse.Namespace, work: Path) -> subprocess.Popen[bytes]:
     )
     if a.replica_urls:
         env["DATABASE_REPLICA_URLS"] = a.replica_urls
+    if a.keep_alive:  # uvicorn reads its options from UVICORN_* too
+        env["UVICORN_TIMEOUT_KEEP_ALIVE"] = str(a.keep_alive)
     cmd = [sys.executable, "-m", "juzhu.cli", "serve", "--port", str(a.port),
            "--workers", str(a.workers), "--no-notify", "--no-access-log"]  # fmt: skip
     log = (work / "server.log").open("wb")
@@ -414,7 +457,12 @@ def main() -> None:
                    help="comma-separated; the service's DATABASE_REPLICA_URLS")  # fmt: skip
     p.add_argument("--pgbouncer-url", default=os.environ.get("SOAK_PGBOUNCER_URL", ""),
                    help="the service's DATABASE_URL when given (PgBouncer in front of the primary)")  # fmt: skip
+    p.add_argument("--pgbouncer", action="store_true",
+                   help="start a PgBouncer (transaction mode) in front of --database-url")  # fmt: skip
     p.add_argument("--cache-url", default=os.environ.get("SOAK_CACHE_URL", "redis://127.0.0.1:6379/9"))  # fmt: skip
+    p.add_argument("--keep-alive", type=int, default=65,
+                   help="uvicorn's keep-alive seconds (0: its default, 5): longer than the "
+                   "clients' idle time, as behind a proxy whose upstream keep-alive is 60 s")  # fmt: skip
     p.add_argument("--verify-rate", type=int, default=0, help="codes a second (default: from --users)")  # fmt: skip
     p.add_argument("--burst-quota", type=int, default=120, help="the burst key's requests a minute")
     p.add_argument("--burst-seconds", type=int, default=15)
@@ -444,7 +492,7 @@ def main() -> None:
     from django.db import connection
 
     db = db_name(a.database_url)
-    proc = None
+    proc = bouncer = None
     try:
         cache.clear()  # the soak's own Redis database: last run's counters gone
         data = prepare(a, work)
@@ -455,6 +503,8 @@ def main() -> None:
         refill = Refill(data["party"], codes, a.verify_rate, 120, db)
         refill.batch()
         connection.close()
+        if a.pgbouncer and not a.pgbouncer_url:
+            a.pgbouncer_url, bouncer = start_pgbouncer(a.database_url, work)
         proc = serve(a, work)
         before, db_before = counts(), health(db, [])
         started = dt.datetime.now(dt.UTC)
@@ -478,6 +528,8 @@ def main() -> None:
     finally:
         if proc is not None:
             verify.stop(proc)
+        if bouncer is not None:
+            verify.stop(bouncer)
         connection.close()
         if not a.keep:
             import psycopg

@@ -114,7 +114,9 @@ class Client(HttpUser):
         return r
 
     def check(self, r: Any, expect: str) -> None:
-        if r.status_code >= 400:
+        if r.status_code == 0:  # no answer: the connection failed (the error says how)
+            r.failure(f"no answer at {r.request.url if r.request else '?'}: {r.error!r}")
+        elif r.status_code >= 400:
             r.failure(f"{r.status_code} at {r.url}")
         elif expect not in r.text:
             r.failure(f"{r.status_code} at {r.url} without {expect!r}")
@@ -233,7 +235,7 @@ class Party(Client):
             "/api/verification/verify", json=body, headers=headers, name=name, catch_response=True
         ) as r:
             if r.status_code != 200 or '"reference"' not in r.text:
-                r.failure(f"{r.status_code}: {r.text[:200]}")
+                r.failure(f"{r.status_code}: {r.text[:200] or repr(r.error)}")
 
 
 class Officer(Client):
@@ -269,11 +271,11 @@ class Officer(Client):
             if r.status_code == 409 and "认领" in r.text:
                 r.success()  # a colleague took it first: she picks another, as in an office
                 return
-            self.check(r, "受理并出具受理回执")
+            self.check(r, "")
         version = self.VERSION.search(r.text)
         checked = self.CHECKED.findall(r.text)
-        if version is None:
-            return  # accepted already by someone who held it before (the page says so)
+        if version is None or "受理并出具受理回执" not in r.text:
+            return  # accepted meanwhile by a colleague: the case page shows its new state
         self.form(
             f"{url}accept", {"version": version.group(1), "checked": checked},
             "office: accept", "回执",
