@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -74,6 +75,9 @@ def remedy_rights(
     }
 
 
+NUMBER_TRIES = 5
+
+
 def _number(city: str, kind: str, on: dt.date) -> str:
     prefix = CITY_PREFIX.get(city, city[:2].upper())
     return f"{prefix}{KIND_CODE[kind]}{on:%Y%m%d}{secrets.randbelow(10**6):06d}"
@@ -103,20 +107,33 @@ def issue(
         "issued_on": on.isoformat(),
         "policy": {"id": policy.id, "version": policy.version},
     }
-    return Letter.objects.create(
-        number=number or _number(record.city, kind, on),
-        event=event,
-        kind=kind,
-        city=record.city,
-        district=record.district,
-        station=record.station,
-        person=person,
-        record_type=record_type,
-        record_id=record.pk,
-        issued_on=on,
-        issued_by=str(actor),
-        context={**common, **plain(context)},
-    )
+    fields = {
+        "event": event,
+        "kind": kind,
+        "city": record.city,
+        "district": record.district,
+        "station": record.station,
+        "person": person,
+        "record_type": record_type,
+        "record_id": record.pk,
+        "issued_on": on,
+        "issued_by": str(actor),
+        "context": {**common, **plain(context)},
+    }
+    if number:
+        return Letter.objects.create(number=number, **fields)
+    # A random number (a city's letters of one kind and day share 10^6 of them): a thousand
+    # receipts a day draw one already taken about once (the soak, benchmarks.md §12). A
+    # taken number is drawn again, in a savepoint so the decision's transaction goes on.
+    for attempt in range(NUMBER_TRIES):
+        drawn = _number(record.city, kind, on)
+        try:
+            with transaction.atomic():
+                return Letter.objects.create(number=drawn, **fields)
+        except IntegrityError:
+            if attempt == NUMBER_TRIES - 1 or not Letter.objects.filter(number=drawn).exists():
+                raise
+    raise AssertionError("unreachable")  # the loop returns or raises
 
 
 def issue_for_application(
