@@ -376,7 +376,8 @@ function init(args)
 end
 function request()
   n = n + 1
-  local code = codes[(n + id * 7919) % #codes + 1]
+  local per = math.floor(#codes / 2)
+  local code = codes[id * per + (n - 1) % per + 1]
   return wrk.format("POST", "/api/verification/verify", headers,
     '{"purpose":"school_enrollment","consent_code":"' .. code .. '"}')
 end
@@ -397,7 +398,9 @@ end
 
 def burst(a: argparse.Namespace, work: Path, party: str, key: str) -> dict[str, Any]:
     """T23: wrk on the verify API, far above the key's quota: the excess must be 429s."""
-    codes = verify.make_codes(party, max(4 * a.burst_quota, 100))
+    # a code of its own for every request (2 wrk threads, each its half): a code used twice
+    # is refused (403), which is no test of the quota
+    codes = verify.make_codes(party, max(600 * a.burst_seconds, 8 * a.burst_quota))
     (work / "burst.codes").write_text("\n".join(codes) + "\n")
     (work / "burst.lua").write_text(BURST_LUA)
     out = subprocess.run(
@@ -539,7 +542,11 @@ def main() -> None:
     writes = {}
     for what, (names, _) in WRITES.items():
         accepted = sum(result.get(n, {}).get("ok", 0) for n in names)
-        writes[what] = {"accepted": accepted, "rows": after[what] - before[what]}
+        cut = sum(result.get(n, {}).get("unanswered", 0) for n in names)
+        rows = after[what] - before[what]
+        # a request the stop cut off before its answer may have been served: rows, no answer
+        writes[what] = {"accepted": accepted, "rows": rows, "cut_off": cut,
+                        "ok": accepted <= rows <= accepted + cut}  # fmt: skip
     report(a, stats, errors, server_errors, writes, delta(db_before, db_after), refill,
            bursts, started, ended, code)  # fmt: skip
     shutil.rmtree(work, ignore_errors=True)
@@ -562,8 +569,8 @@ def report(a: argparse.Namespace, stats: list[dict[str, Any]], errors: list[str]
         print("  server:", line)
     print("writes (rows made = requests accepted):")
     for what, w in writes.items():
-        print(f"  {what:14} accepted {w['accepted']:6}  rows {w['rows']:6}  "
-              f"{'ok' if w['accepted'] == w['rows'] else 'MISMATCH'}")  # fmt: skip
+        print(f"  {what:14} accepted {w['accepted']:6}  rows {w['rows']:6}  cut off at the "
+              f"stop {w['cut_off']}  {'ok' if w['ok'] else 'MISMATCH'}")  # fmt: skip
     print(f"database: {db['commits']} commits, {db['rollbacks']} rollbacks, "
           f"{db['deadlocks']} deadlocks, {db['temp_files']} temp files "
           f"({db['temp_bytes']} bytes), {db['conflicts']} conflicts, peak "
@@ -572,7 +579,7 @@ def report(a: argparse.Namespace, stats: list[dict[str, Any]], errors: list[str]
     print(f"burst (T23): {bursts['requests']} requests to a key allowed {a.burst_quota}/min: "
           f"statuses {bursts['status']}, {bursts['5xx']} × 5xx: "
           f"{'PASS' if bursts['pass'] else 'FAIL'}")  # fmt: skip
-    matched = all(w["accepted"] == w["rows"] for w in writes.values())
+    matched = all(w["ok"] for w in writes.values())
     no_errors = total["failures"] == 0 and locust_code == 0 and not server_errors
     limit = SMOKE_P95_MS if a.smoke else T23_P95_MS
     ok = no_errors and matched and total["p95_ms"] <= limit and bursts["pass"]

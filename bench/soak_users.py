@@ -45,6 +45,7 @@ _clients = itertools.count(1)
 _holders = itertools.cycle(range(len(DATA["holders"])))
 _officers = itertools.count()
 _applied: set[int] = set()
+SENT: collections.Counter[str] = collections.Counter()  # requests sent, answered or not
 
 
 def new_address() -> str:
@@ -104,11 +105,13 @@ class Client(HttpUser):
         """POST ``data`` with the CSRF token of the page last read; the page it lands on
         must contain ``expect`` (a 200 that is not what was asked for is a failure)."""
         data = {"csrfmiddlewaretoken": self.csrf, **data}
+        SENT[name] += 1
         with self.client.post(url, data=data, name=name, catch_response=True, **kw) as r:
             self.check(r, expect)
         return r
 
     def page(self, url: str, name: str, expect: str) -> Any:
+        SENT[name] += 1
         with self.client.get(url, name=name, catch_response=True) as r:
             self.check(r, expect)
         return r
@@ -231,6 +234,7 @@ class Party(Client):
             else {}
         )
         name = "verify: with nonce" if signed else "verify: code"
+        SENT[name] += 1
         with self.client.post(
             "/api/verification/verify", json=body, headers=headers, name=name, catch_response=True
         ) as r:
@@ -289,6 +293,7 @@ def _report(environment: Any, **_: Any) -> None:
     if out:
         stats = environment.stats
         Path(out).write_text(json.dumps({
-            name: {"ok": s.num_requests - s.num_failures, "failures": s.num_failures}
+            name: {"ok": s.num_requests - s.num_failures, "failures": s.num_failures,
+                   "unanswered": SENT[name] - s.num_requests}  # cut off at the stop
             for (name, _method), s in stats.entries.items()
         }))  # fmt: skip
