@@ -338,10 +338,9 @@ def serve(a: argparse.Namespace, work: Path) -> subprocess.Popen[bytes]:
     )
     if a.replica_urls:
         env["DATABASE_REPLICA_URLS"] = a.replica_urls
-    if a.keep_alive:  # uvicorn reads its options from UVICORN_* too
-        env["UVICORN_TIMEOUT_KEEP_ALIVE"] = str(a.keep_alive)
     cmd = [sys.executable, "-m", "juzhu.cli", "serve", "--port", str(a.port),
-           "--workers", str(a.workers), "--no-notify", "--no-access-log"]  # fmt: skip
+           "--workers", str(a.workers), "--no-notify", "--no-access-log",
+           *(["--keep-alive", str(a.keep_alive)] if a.keep_alive else [])]  # fmt: skip
     log = (work / "server.log").open("wb")
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)  # fmt: skip
@@ -464,7 +463,7 @@ def main() -> None:
                    help="start a PgBouncer (transaction mode) in front of --database-url")  # fmt: skip
     p.add_argument("--cache-url", default=os.environ.get("SOAK_CACHE_URL", "redis://127.0.0.1:6379/9"))  # fmt: skip
     p.add_argument("--keep-alive", type=int, default=65,
-                   help="uvicorn's keep-alive seconds (0: its default, 5): longer than the "
+                   help="juzhu serve --keep-alive (0: its default, 75 s): longer than the "
                    "clients' idle time, as behind a proxy whose upstream keep-alive is 60 s")  # fmt: skip
     p.add_argument("--verify-rate", type=int, default=0, help="codes a second (default: from --users)")  # fmt: skip
     p.add_argument("--burst-quota", type=int, default=120, help="the burst key's requests a minute")

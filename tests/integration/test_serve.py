@@ -2,7 +2,8 @@
 ``--workers``, each on its own listening socket (``SO_REUSEPORT``), so the kernel spreads
 keep-alive connections over the processes instead of leaving most on one; a process that
 dies is replaced while the others go on answering; SIGTERM stops them all; a port that is
-taken — by anything, another juzhu included — is refused with a clear message.
+taken — by anything, another juzhu included — is refused with a clear message; an idle
+keep-alive connection stays open past uvicorn's default 5 s (``--keep-alive``, 75 s).
 
 The pages asked for need no database (the planner's start page), so the test runs once, in
 the SQLite pass, against an embedded database of its own."""
@@ -104,6 +105,10 @@ def test_each_process_listens_on_its_own_socket_and_keep_alive_clients_are_sprea
         assert set(spread) == set(workers), spread
         # 40 connections hashed over 2 sockets: below 10 on one is a 1-in-1,000 event
         assert min(spread.values()) >= 10, spread
+        # idle longer than uvicorn's own default keep-alive (5 s): still open (--keep-alive
+        # 75 s, beyond nginx's 60 s upstream keep-alive), so no request meets a closing socket
+        time.sleep(6)
+        assert get(port, clients[0]) == 200 and sum(holders(port).values()) == 40
     finally:
         for c in clients:
             c.close()
@@ -115,7 +120,13 @@ def test_a_dead_process_is_replaced_and_sigterm_stops_them_all(
     proc, port = served
     first, second = sorted(listeners(port))
     os.kill(first, signal.SIGKILL)
-    for _ in range(20):  # the other process answers throughout
+    # connections already queued on the killed process's socket are reset with it (the
+    # kernel's SO_REUSEPORT group); once its socket is gone, the other process answers all
+    deadline = time.monotonic() + 10
+    while first in listeners(port):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    for _ in range(20):
         assert get(port) == 200
     deadline = time.monotonic() + 30
     while len(listeners(port)) < 2 or first in listeners(port):

@@ -26,6 +26,16 @@ def serve(
             "access log)",
         ),
     ] = True,
+    keep_alive: Annotated[
+        int,
+        typer.Option(
+            "--keep-alive",
+            min=1,
+            help="seconds an idle keep-alive connection stays open: longer than the idle time "
+            "of what connects (nginx keeps upstream connections 60 s), or a request sent as the "
+            "server closes the connection gets no answer",
+        ),
+    ] = 75,
     notify: Annotated[
         bool,
         typer.Option(
@@ -69,7 +79,7 @@ def serve(
     typer.echo(f"juzhu serving on http://{host}:{port}/ (Ctrl-C to stop)")
     if notify:
         start_worker()
-    raise typer.Exit(Supervisor(host, port, workers, access_log).run())
+    raise typer.Exit(Supervisor(host, port, workers, access_log, keep_alive).run())
 
 
 def _demo_on() -> bool:

@@ -75,10 +75,12 @@ def check_address(host: str, port: int) -> str | None:
 class Supervisor:
     """Keeps ``workers`` server processes running until told to stop."""
 
-    def __init__(self, host: str, port: int, workers: int, access_log: bool) -> None:
+    def __init__(
+        self, host: str, port: int, workers: int, access_log: bool, keep_alive: int = 75
+    ) -> None:
         self.argv = [
             sys.executable, "-m", "juzhu.cli.serving", "--host", host, "--port", str(port),
-            *([] if access_log else ["--no-access-log"]),
+            "--keep-alive", str(keep_alive), *([] if access_log else ["--no-access-log"]),
         ]  # fmt: skip
         self.workers = workers
         self.stopping = False
@@ -130,14 +132,14 @@ class Supervisor:
         return code
 
 
-def serve_one(host: str, port: int, access_log: bool) -> None:
+def serve_one(host: str, port: int, access_log: bool, keep_alive: int) -> None:
     """One server process: its own ``SO_REUSEPORT`` socket, uvicorn on uvloop + httptools."""
     import uvicorn
 
     sock = listening_socket(host, port)
     config = uvicorn.Config(
         APP, host=host, port=port, loop="uvloop", http="httptools", lifespan="on",
-        access_log=access_log,
+        access_log=access_log, timeout_keep_alive=keep_alive,
     )  # fmt: skip
     uvicorn.Server(config).run(sockets=[sock])
 
@@ -147,10 +149,11 @@ def main() -> None:  # pragma: no cover (the server process's entry point: tests
     p.add_argument("--host", required=True)
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--no-access-log", dest="access_log", action="store_false")
+    p.add_argument("--keep-alive", type=int, default=75)
     a = p.parse_args()
     if os.environ.get("JUZHU_THREADS") is None:
         os.environ["JUZHU_THREADS"] = "4"
-    serve_one(a.host, a.port, a.access_log)
+    serve_one(a.host, a.port, a.access_log, a.keep_alive)
 
 
 if __name__ == "__main__":  # pragma: no cover
