@@ -29,10 +29,14 @@ connections; replication lag when replicas are given); the writes the accepted r
 must have made, counted in the tables; then T23's burst: wrk on the verify API with a key
 whose quota is ``--burst-quota`` a minute: what exceeds it must get 429, never a 5xx.
 
-Topology: ``--database-url`` (the primary, default a ``juzhu_soak`` database on the local
-PostgreSQL), ``--replica-urls`` (passed to the service as ``DATABASE_REPLICA_URLS``),
-``--pgbouncer-url`` (the service connects through it; loading and the health queries go to
-the primary directly).
+Topology (``--topology``): ``full`` (the default) makes a scratch PostgreSQL 15 primary
+(durable settings, 1 GB of shared buffers), a streaming replica of it and PgBouncer in
+transaction mode in front of the primary (``juzhu.testing.pgcluster``), and removes them
+afterwards: the service reads from the replica where it may and writes through the bouncer.
+``given`` uses ``--database-url`` (the primary, default a ``juzhu_soak`` database on the
+local PostgreSQL), ``--replica-urls`` (the service's ``DATABASE_REPLICA_URLS``) and
+``--pgbouncer-url`` (the service connects through it); loading and the health queries go to
+the primary directly.
 
 Run: ``.venv/bin/python bench/soak.py [--users 200] [--duration 600] [--permits 100000]
 [--json]``; ``--smoke``: 20 users for 30 s, exit status 1 on any failure or a p95 over 1 s.
@@ -288,40 +292,32 @@ def delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
             for k, v in after.items()}  # fmt: skip
 
 
-def start_pgbouncer(primary: str, work: Path) -> tuple[str, subprocess.Popen[bytes]]:
-    """A PgBouncer (the Debian package) in transaction mode in front of ``primary``, on a
-    free port, its files in ``work``; its URL and process. Run as the postgres user when
-    this is root (PgBouncer refuses root). The lead's harness may replace this."""
-    if shutil.which("pgbouncer") is None and not Path("/usr/sbin/pgbouncer").exists():
-        raise SystemExit("soak: pgbouncer not found; install it with: apt-get install -y pgbouncer")
-    parts, port, home = urlsplit(primary), free_port(), work / "pgbouncer"
-    home.mkdir(mode=0o755)
-    db = db_name(primary)
-    (home / "users.txt").write_text(f'"{parts.username or "postgres"}" ""\n')
-    (home / "pgbouncer.ini").write_text(
-        f"[databases]\n{db} = host={parts.hostname} port={parts.port or 5432} dbname={db}\n"
-        f"[pgbouncer]\nlisten_addr = 127.0.0.1\nlisten_port = {port}\n"
-        f"unix_socket_dir =\nauth_type = trust\nauth_file = {home / 'users.txt'}\n"
-        "pool_mode = transaction\ndefault_pool_size = 20\nmax_client_conn = 400\n"
-        f"logfile = {home / 'pgbouncer.log'}\npidfile =\nignore_startup_parameters = options\n"
-    )  # fmt: skip
-    if os.geteuid() == 0:
-        shutil.chown(home, "postgres")
-        for f in home.iterdir():
-            shutil.chown(f, "postgres")
-        work.chmod(0o755)
-    cmd = ["/usr/sbin/pgbouncer", str(home / "pgbouncer.ini")]
-    if os.geteuid() == 0:
-        cmd = ["runuser", "-u", "postgres", "--", *cmd]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)  # fmt: skip
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
-            break
-        time.sleep(0.2)
-    url = urlunsplit(parts._replace(netloc=f"{parts.username or 'postgres'}@127.0.0.1:{port}"))
-    return url, proc
+# Durable and sized like a server, unlike the tests' scratch clusters (fsync off, 32 MB).
+SOAK_CONF = (
+    "fsync = on\nsynchronous_commit = on\nfull_page_writes = on\nshared_buffers = 1GB\n"
+    "max_wal_size = 4GB\n"
+)
+
+
+def scratch_topology(a: argparse.Namespace, stack: contextlib.ExitStack) -> None:
+    """``--topology full``: a scratch PostgreSQL 15 primary, a streaming replica of it
+    (``pg_basebackup -R``) and PgBouncer in transaction mode in front of the primary
+    (``juzhu.testing.pgcluster``), all torn down afterwards. The city is loaded straight
+    into the primary; the service gets the bouncer as DATABASE_URL (``JUZHU_PGBOUNCER=1``)
+    and the replica as DATABASE_REPLICA_URLS."""
+    from juzhu.testing.pgcluster import PgBouncer, ScratchCluster, missing
+
+    why = missing(pgbouncer=True)
+    if why:
+        raise SystemExit(f"soak: --topology full: {why}")
+    name = db_name(a.database_url)
+    primary = stack.enter_context(ScratchCluster(conf=SOAK_CONF))
+    primary.create_database(name)
+    replica = primary.make_replica()  # stopped and removed with its primary
+    bouncer = stack.enter_context(PgBouncer(primary, default_pool_size=20, max_client_conn=400))
+    a.database_url, a.replica_urls = primary.url(name), replica.url(name)
+    a.pgbouncer_url = bouncer.url(name)
+    a.topology_parts = (primary, replica, bouncer)
 
 
 # -- serving and load ------------------------------------------------------------------------
@@ -338,6 +334,8 @@ def serve(a: argparse.Namespace, work: Path) -> subprocess.Popen[bytes]:
     )
     if a.replica_urls:
         env["DATABASE_REPLICA_URLS"] = a.replica_urls
+    if a.pgbouncer_url:
+        env["JUZHU_PGBOUNCER"] = "1"  # no startup options, no prepared statements
     cmd = [sys.executable, "-m", "juzhu.cli", "serve", "--port", str(a.port),
            "--workers", str(a.workers), "--no-notify", "--no-access-log",
            *(["--keep-alive", str(a.keep_alive)] if a.keep_alive else [])]  # fmt: skip
@@ -459,8 +457,9 @@ def main() -> None:
                    help="comma-separated; the service's DATABASE_REPLICA_URLS")  # fmt: skip
     p.add_argument("--pgbouncer-url", default=os.environ.get("SOAK_PGBOUNCER_URL", ""),
                    help="the service's DATABASE_URL when given (PgBouncer in front of the primary)")  # fmt: skip
-    p.add_argument("--pgbouncer", action="store_true",
-                   help="start a PgBouncer (transaction mode) in front of --database-url")  # fmt: skip
+    p.add_argument("--topology", choices=("full", "given"), default="full",
+                   help="full: a scratch primary + streaming replica + PgBouncer (transaction "
+                   "mode), made and removed by the soak; given: the URLs above")  # fmt: skip
     p.add_argument("--cache-url", default=os.environ.get("SOAK_CACHE_URL", "redis://127.0.0.1:6379/9"))  # fmt: skip
     p.add_argument("--keep-alive", type=int, default=65,
                    help="juzhu serve --keep-alive (0: its default, 75 s): longer than the "
@@ -481,6 +480,9 @@ def main() -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("soak: wrk not found; install it with: apt-get install -y wrk")
 
+    topology = contextlib.ExitStack()
+    if a.topology == "full":
+        scratch_topology(a, topology)
     work = Path(tempfile.mkdtemp(prefix="soak-"))
     os.environ.update(ENV, DATABASE_URL=a.database_url, JUZHU_VAR_DIR=str(work),
                       JUZHU_CACHE_URL=a.cache_url)  # fmt: skip
@@ -494,7 +496,7 @@ def main() -> None:
     from django.db import connection
 
     db = db_name(a.database_url)
-    proc = bouncer = None
+    proc = None
     try:
         cache.clear()  # the soak's own Redis database: last run's counters gone
         data = prepare(a, work)
@@ -505,8 +507,8 @@ def main() -> None:
         refill = Refill(data["party"], codes, a.verify_rate, 120, db)
         refill.batch()
         connection.close()
-        if a.pgbouncer and not a.pgbouncer_url:
-            a.pgbouncer_url, bouncer = start_pgbouncer(a.database_url, work)
+        if a.topology == "full":
+            a.topology_parts[0].wait_for_replay(seconds=300)  # the replica has the city
         proc = serve(a, work)
         before, db_before = counts(), health(db, [])
         started = dt.datetime.now(dt.UTC)
@@ -530,10 +532,10 @@ def main() -> None:
     finally:
         if proc is not None:
             verify.stop(proc)
-        if bouncer is not None:
-            verify.stop(bouncer)
         connection.close()
-        if not a.keep:
+        if a.topology == "full":
+            topology.close()  # the bouncer, the replica and the primary, with their data
+        elif not a.keep:
             import psycopg
 
             with psycopg.connect(admin_url(a.database_url), autocommit=True) as admin:

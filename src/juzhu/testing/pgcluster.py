@@ -118,9 +118,12 @@ class ScratchCluster(_Managed):
     auth for ``postgres``, WAL kept for streaming replicas. ``make_replica()`` makes a hot
     standby of it; a replica's ``primary`` is the cluster it follows."""
 
-    def __init__(self, port: int | None = None, *, primary: ScratchCluster | None = None) -> None:
+    def __init__(
+        self, port: int | None = None, *, primary: ScratchCluster | None = None, conf: str = ""
+    ) -> None:
         self.port = port or free_port()
         self.primary = primary
+        self.conf = conf  # more postgresql.conf lines (later lines win): e.g. durable settings
         self.home = _scratch_dir("juzhu-pg-replica-" if primary else "juzhu-pg-")
         self.data = self.home / "data"
         self.sockets = self.home / "run"
@@ -146,7 +149,7 @@ class ScratchCluster(_Managed):
                         "\n# juzhu.testing.pgcluster: a scratch cluster, fast not durable\n"
                         "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
                         "wal_level = replica\nmax_wal_senders = 10\nhot_standby = on\n"
-                        "max_connections = 200\nshared_buffers = 32MB\n"
+                        "max_connections = 200\nshared_buffers = 32MB\n" + self.conf
                     )
             else:
                 run_as_postgres(
