@@ -77,6 +77,10 @@ class ImportReport:
     rows: int = 0  # data records read (blank lines are not records)
     loaded: int = 0  # permits stored by this run
     already_stored: int = 0  # good rows whose permit number was already in the registry
+    # of those: rows exactly as an earlier import stored them (skipped unchecked) and rows
+    # that differ from what is stored (checked; the registry's own history wins)
+    unchanged: int = 0
+    changed: int = 0
     people_created: int = 0
     rejected: int = 0  # rows with at least one error; nothing of them is stored
     # The first ``ERRORS_KEPT`` errors, in line order; every error is counted in
