@@ -253,7 +253,7 @@ def main() -> None:
 
     assert first.rejected == 0 and first.loaded == args.n == counts[0] == counts[1], counts
     assert again.loaded == 0 and again.already_stored == args.n
-    # assert again.unchanged == args.n, again.unchanged
+    assert again.unchanged == args.n, again.unchanged
     n = args.n
     rate = {"floor": n / floor_s, "import": n / import_s, "reimport": n / again_s,
             "copy_stored": n / copy_s, "stored_bare": n / bare_s}  # fmt: skip

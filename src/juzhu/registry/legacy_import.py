@@ -30,6 +30,7 @@ from __future__ import annotations
 import base64
 import codecs
 import csv
+import dataclasses
 import datetime as dt
 import json
 import multiprocessing
@@ -60,7 +61,8 @@ from juzhu.registry.legacy_import_chunks import (
     Timeline,
 )
 from juzhu.registry.legacy_import_load import Loaders
-from juzhu.registry.legacy_import_rows import check_chunk, init_worker
+from juzhu.registry.legacy_import_cells import row_digest
+from juzhu.registry.legacy_import_rows import check_chunk, init_worker, records, row_mac
 
 __all__ = ["COLUMNS", "ImportFileError", "ImportInterrupted", "ImportReport", "RowError"]
 __all__ += ["import_permits", "write_report"]
@@ -244,6 +246,53 @@ def _header(text: str) -> dict[str, int]:
     return {name: i for i, name in enumerate(names)}
 
 
+# -- what an earlier import stored ------------------------------------------------------------
+
+
+class Unchanged:
+    """Marks the records of a chunk that an earlier import stored exactly as they are now:
+    their permit number is stored with the same ``row_digest``. One query per chunk reads
+    the stored digests of its permit numbers; only the rows whose number is stored are
+    hashed; nothing is decrypted. The workers count the marked rows and check the rest."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx, self.mac = ctx, row_mac(ctx)
+        self.number, self.width = ctx.columns["permit_number"], len(ctx.columns)
+        self.changed = 0  # rows whose permit number is stored with another digest
+
+    def __call__(self, chunk: Chunk) -> Chunk:
+        with open(self.ctx.path, "rb") as f:
+            f.seek(chunk.offset)
+            text = f.read(chunk.length).decode()
+        i, width = self.number, self.width
+        found = [(start, row) for start, row, _ in records(text, chunk.first_line)
+                 if row is not None and len(row) == width and row[i]]  # fmt: skip
+        stored = _stored_digests([row[i].strip() for _, row in found])
+        if not stored:
+            return chunk
+        same = [start for start, row in found
+                if (d := stored.get(row[i].strip())) is not None and d == row_digest(self.mac, row)]  # fmt: skip
+        self.changed += sum(1 for _, row in found if row[i].strip() in stored) - len(same)
+        return dataclasses.replace(chunk, skip=frozenset(same))
+
+
+def _stored_digests(numbers: list[str]) -> dict[str, str]:
+    """Permit number -> its ``import_digest``, for the numbers already stored."""
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            sql = "SELECT number, import_digest FROM registry_permit WHERE number = ANY(%s)"
+            cur.execute(sql, [numbers])
+            return dict(cur.fetchall())
+        found: dict[str, str] = {}
+        for at in range(0, len(numbers), 500):  # SQLite: at most 999 parameters
+            part = numbers[at : at + 500]
+            marks = ", ".join(["%s"] * len(part))
+            sql = f"SELECT number, import_digest FROM registry_permit WHERE number IN ({marks})"  # noqa: S608 (placeholders only)
+            cur.execute(sql, part)
+            found.update(cur.fetchall())
+        return found
+
+
 # -- policy timelines ---------------------------------------------------------------------
 
 
@@ -290,7 +339,7 @@ def permit_cities() -> list[str]:
     return [pid for pid in policies.ids() if pid not in parents]
 
 
-def _checked(chunks: list[Chunk], ctx: Context, workers: int) -> Iterator[Checked]:
+def _checked(chunks: Iterator[Chunk], ctx: Context, workers: int) -> Iterator[Checked]:
     """Checked chunks in file order. With workers, at most 2 per worker wait in memory, so a
     slow database holds back the checking instead of filling memory."""
     if workers <= 1:
@@ -369,23 +418,33 @@ def import_permits(
     seen: dict[str, int] = {}  # permit number -> line of its first good row
     rows: list[Any] = []  # checked rows waiting for the next batch...
     at: list[int] = []  # ...and their lines
+    unchanged = Unchanged(ctx)
     try:
-        for part in _checked(chunks, ctx, workers):
+        for part in _checked(map(unchanged, chunks), ctx, workers):
             report.rows += part.rows
             report.rejected += part.rejected
             errors = list(part.errors)  # this chunk's, merged with its duplicates below
             good = part.data.split(b"\n")[:-1] if ctx.copy else part.data
             numbers, lines = part.numbers, part.lines
-            if len(set(numbers)) == len(numbers) and seen.keys().isdisjoint(numbers):
+            every = numbers + part.skipped_numbers
+            if len(set(every)) == len(every) and seen.keys().isdisjoint(every):
                 seen.update(zip(numbers, lines, strict=True))
+                seen.update(zip(part.skipped_numbers, part.skipped_lines, strict=True))
                 rows.extend(good)
                 at.extend(lines)
-            else:
-                for row, number, line in zip(good, numbers, lines, strict=True):
+                report.unchanged += len(part.skipped_lines)
+            else:  # in file order: a number's first good row keeps it
+                marked = [(line, number, None) for number, line in
+                          zip(part.skipped_numbers, part.skipped_lines, strict=True)]  # fmt: skip
+                marked += zip(lines, numbers, good, strict=True)
+                for line, number, row in sorted(marked, key=lambda m: m[0]):
                     first = seen.setdefault(number, line)
                     if first == line:
-                        rows.append(row)
-                        at.append(line)
+                        if row is None:
+                            report.unchanged += 1
+                        else:
+                            rows.append(row)
+                            at.append(line)
                         continue
                     report.rejected += 1
                     errors.append(
@@ -409,7 +468,8 @@ def import_permits(
     finally:
         store.finish()
         report.people_created, report.loaded = store.people, store.loaded
-        report.already_stored, report.batches = store.already_stored, store.batches
+        report.already_stored = store.already_stored + report.unchanged
+        report.changed, report.batches = unchanged.changed, store.batches
         report.store_seconds = store.seconds
     if store.failed is not None:
         raise ImportInterrupted(report, *store.failed)

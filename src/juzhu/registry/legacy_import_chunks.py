@@ -82,6 +82,9 @@ class Chunk:
     offset: int
     length: int
     first_line: int
+    # lines where a record starts that is exactly as an earlier import stored it: counted,
+    # not checked (``legacy_import.unchanged``)
+    skip: frozenset[int] = frozenset()
 
 
 @dataclass
@@ -93,3 +96,5 @@ class Checked:
     lines: list[int] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     size: int = 0
+    skipped_numbers: list[str] = field(default_factory=list)  # the records in ``Chunk.skip``
+    skipped_lines: list[int] = field(default_factory=list)

@@ -32,7 +32,7 @@ STAGED = (
     ("expires_on", "date"), ("basis", "text"), ("housing", "text"),
     ("registered_since", "date"), ("employed", "boolean"),
     ("social_insurance_months", "smallint"), ("social_insurance_continuous", "boolean"),
-    ("enrolled", "boolean"), ("policy_version", "text"), ("body", "text"), ("hash", "text"),
+    ("enrolled", "boolean"), ("policy_version", "text"), ("body", "text"), ("hash", "text"), ("digest", "text"),
     # last: the only cells that may be non-ASCII, so the rest of a row is encoded fast
     ("name", "text"), ("district", "text"), ("station", "text"),
 )  # fmt: skip
@@ -56,10 +56,12 @@ FROM {STAGING} ORDER BY id_index, line
 ON CONFLICT (id_number_index) DO NOTHING"""  # noqa: S608 (module constants only)
 PERMITS = f"""
 INSERT INTO registry_permit (id, number, person_id, city, district, station, version,
-  last_event_seq, last_event_hash, verification_locked, updated_at, {", ".join(FACTS)})
+  last_event_seq, last_event_hash, verification_locked, updated_at, import_digest,
+  {", ".join(FACTS)})
 SELECT s.permit_id, s.number,
   (SELECT p.id FROM registry_person p WHERE p.id_number_index = s.id_index),
-  s.city, s.district, s.station, 1, 1, s.hash, %s, %s, {", ".join("s." + f for f in FACTS)}
+  s.city, s.district, s.station, 1, 1, s.hash, %s, %s, s.digest,
+  {", ".join("s." + f for f in FACTS)}
 FROM {STAGING} s ORDER BY s.line
 ON CONFLICT (number) DO NOTHING"""  # noqa: S608 (module constants only)
 EVENTS = """
