@@ -145,7 +145,10 @@ def dump_stored(folder: Path) -> tuple[dict[str, Path], int]:
     rows = 0
     with connection.cursor() as cur:
         for table, file in files.items():
-            with file.open("wb") as out, cur.copy(f"COPY {table} TO STDOUT (FORMAT binary)") as copy:
+            with (
+                file.open("wb") as out,
+                cur.copy(f"COPY {table} TO STDOUT (FORMAT binary)") as copy,
+            ):
                 for block in copy:
                     out.write(block)
             cur.execute(f"SELECT count(*) FROM {table}")  # noqa: S608 (a module constant)

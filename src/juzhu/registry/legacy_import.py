@@ -50,6 +50,7 @@ from django.db import connection
 from django.utils import timezone
 
 from juzhu.registry import keycheck, pii
+from juzhu.registry.legacy_import_cells import row_digest
 from juzhu.registry.legacy_import_chunks import (
     COLUMNS,
     NO_TERMS,
@@ -61,7 +62,6 @@ from juzhu.registry.legacy_import_chunks import (
     Timeline,
 )
 from juzhu.registry.legacy_import_load import Loaders
-from juzhu.registry.legacy_import_cells import row_digest
 from juzhu.registry.legacy_import_rows import check_chunk, init_worker, records, row_mac
 
 __all__ = ["COLUMNS", "ImportFileError", "ImportInterrupted", "ImportReport", "RowError"]
