@@ -12,7 +12,10 @@ Three stages, so that a bad file stores nothing and a bad row costs only itself:
    phone encrypted and blind-indexed exactly like ``pii.encrypt`` / ``pii.blind_index``,
    ids drawn, the ``PermitImported`` event body written in ``events.canonical`` form and
    hashed as the first link of the permit's chain (``events.chain_hash``). A permit number
-   seen twice in the file is rejected on its second line (here, in file order).
+   seen twice in the file is rejected on its second line (here, in file order). Before a
+   chunk is checked, ``Unchanged`` reads the stored digests of its permit numbers (one
+   query): a row stored by an earlier import exactly as it is now (``row_digest``) is
+   counted and not checked again.
 3. **Load** (``legacy_import_load``), one transaction per batch: COPY (PostgreSQL) or
    executemany (SQLite) into a temporary staging table, then set-based ``INSERT ... SELECT
    ... ON CONFLICT DO NOTHING`` into people (deduplicated by blind index), permits (keyed by
