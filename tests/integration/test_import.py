@@ -468,17 +468,18 @@ def test_a_failed_batch_rolls_back_alone_and_the_rerun_resumes(
     write(csv_file, rows)
     load = legacy_import_load
     store, calls = load.Loader.store, []
-    statements = load.EVENTS_PG, load.EVENTS_SQLITE
+    statements = load.EVENT_COLUMNS, load.EVENTS_SQLITE
 
     def store_failing_in_the_second_batch(self: Any, batch: list[Any]) -> tuple[int, int]:
         calls.append(len(batch))
-        if len(calls) == 2:  # people and permits are written, then the events statement fails
-            broken = "INSERT INTO registry_event (no_such_column) SELECT 1"
-            load.EVENTS_PG = load.EVENTS_SQLITE = broken
+        if len(calls) == 2:  # people and permits are written, then the events' COPY
+            # (PostgreSQL) or statement (SQLite) fails
+            load.EVENT_COLUMNS = ("no_such_column",)
+            load.EVENTS_SQLITE = "INSERT INTO registry_event (no_such_column) SELECT 1"
         try:
             return store(self, batch)
         finally:
-            load.EVENTS_PG, load.EVENTS_SQLITE = statements
+            load.EVENT_COLUMNS, load.EVENTS_SQLITE = statements
 
     monkeypatch.setattr(load.Loader, "store", store_failing_in_the_second_batch)
     with pytest.raises(ImportInterrupted) as stopped:

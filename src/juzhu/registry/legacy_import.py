@@ -427,7 +427,7 @@ def import_permits(
             report.rows += part.rows
             report.rejected += part.rejected
             errors = list(part.errors)  # this chunk's, merged with its duplicates below
-            good = part.data.split(b"\n")[:-1] if ctx.copy else part.data
+            good = part.data
             numbers, lines = part.numbers, part.lines
             every = numbers + part.skipped_numbers
             if len(set(every)) == len(every) and seen.keys().isdisjoint(every):

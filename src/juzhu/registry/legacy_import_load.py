@@ -1,10 +1,13 @@
 """Storing checked rows of the legacy import (``legacy_import``), one transaction a batch.
 
-A batch is staged in a temporary table (COPY on PostgreSQL, executemany on SQLite), then three
-set-based statements add what is new: people (``ON CONFLICT`` on the blind index), permits
-(``ON CONFLICT`` on the permit number) and the first event of each permit inserted now.
-Nothing stored before is updated or deleted, so a second import of the same file inserts
-nothing and a failed batch leaves the registry as it was before that batch.
+On PostgreSQL a batch's people are COPYed into a temporary staging table and added by one
+``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` (deduplicated by blind index); one query
+then finds the people who were already stored, and one the permit numbers already stored;
+the new permits (pointing at their stored person) and their first events are COPYed
+straight into the registry's tables, with every index and constraint in place. On SQLite
+a batch is staged (executemany) and three set-based statements add what is new. Nothing
+stored before is updated or deleted, so a second import of the same file inserts nothing
+and a failed batch leaves the registry as it was before that batch.
 """
 
 from __future__ import annotations
@@ -19,9 +22,8 @@ from django.db import DatabaseError, connection, transaction
 
 STAGING = "juzhu_import_staging"
 
-# (name, PostgreSQL type) in the order check_chunk writes them. On SQLite the staging columns
-# carry no type: a type name would give them an affinity that may turn a hex id of digits
-# only into a number.
+# SQLite: the staging columns in the order check_chunk writes them. They carry no type: a
+# type name would give them an affinity that may turn a hex id of digits only into a number.
 STAGED = (
     ("line", "integer"), ("person_id", "uuid"), ("id_index", "text"), ("id_enc", "bytea"),
     ("id_masked", "text"), ("id_kind", "text"), ("birth_date", "date"),
@@ -41,6 +43,22 @@ FACTS = (
     "cancellation_reason", "expires_on", "basis", "housing", "registered_since", "employed",
     "social_insurance_months", "social_insurance_continuous", "enrolled", "policy_version",
 )  # fmt: skip
+# PostgreSQL: a batch's people, staged (check_chunk writes a line of these per row)...
+PEOPLE_STAGED = (
+    ("line", "integer"), ("person_id", "uuid"), ("id_index", "text"), ("id_enc", "bytea"),
+    ("id_masked", "text"), ("id_kind", "text"), ("birth_date", "date"),
+    ("phone_enc", "bytea"), ("phone_index", "text"), ("phone_masked", "text"),
+    ("city", "text"), ("name", "text"),
+)  # fmt: skip
+# ...and a line of each of these, COPYed straight into the registry's tables.
+PERMIT_COLUMNS = (
+    "person_id", "id", "number", "city", "district", "station", "version", "last_event_seq",
+    "last_event_hash", "verification_locked", "updated_at", "import_digest", *FACTS,
+)  # fmt: skip
+EVENT_COLUMNS = (
+    "city", "record_type", "record_id", "seq", "name", "on_date", "occurred_at", "actor",
+    "dedupe_key", "body", "prev_hash", "hash",
+)  # fmt: skip
 # People go in blind-index order, so the two indexes on it take each batch as one sweep
 # instead of random writes; where one person has several rows the first line still gives
 # their name and home city. Permits and events go in file order (event ids follow the
@@ -54,6 +72,16 @@ SELECT person_id, city, id_kind, id_enc, id_index, id_masked, name, phone_enc, p
   phone_masked, '', 'zh', birth_date, %s
 FROM {STAGING} ORDER BY id_index, line
 ON CONFLICT (id_number_index) DO NOTHING"""  # noqa: S608 (module constants only)
+# PostgreSQL: the staged people stored under another id (before this batch, or by a batch
+# committed while this one waited on ON CONFLICT): their permits point at the stored id.
+STORED_AS = f"""
+SELECT person_id::text, kept::text FROM (
+  SELECT s.person_id,
+    (SELECT p.id FROM registry_person p WHERE p.id_number_index = s.id_index) AS kept
+  FROM {STAGING} s OFFSET 0) x
+WHERE kept <> person_id"""  # noqa: S608 (module constants only; OFFSET 0: one lookup a row)
+STORED_NUMBERS = "SELECT number FROM registry_permit WHERE number = ANY(%s)"
+# SQLite
 PERMITS = f"""
 INSERT INTO registry_permit (id, number, person_id, city, district, station, version,
   last_event_seq, last_event_hash, verification_locked, updated_at, import_digest,
@@ -64,21 +92,14 @@ SELECT s.permit_id, s.number,
   {", ".join("s." + f for f in FACTS)}
 FROM {STAGING} s ORDER BY s.line
 ON CONFLICT (number) DO NOTHING"""  # noqa: S608 (module constants only)
-EVENTS = """
+# Events only for the permits inserted now (a permit number already stored keeps its own
+# chain): SQLite has one writer at a time, so the fresh permit ids are found by a join.
+EVENTS_SQLITE = """
 INSERT INTO registry_event (city, record_type, record_id, seq, name, on_date, occurred_at,
   actor, dedupe_key, body, prev_hash, hash)
 SELECT s.city, 'permit', s.permit_id, 1, 'PermitImported', %s, %s, 'system:import', NULL,
-  s.body, %s, s.hash"""
-# Events only for the permits this statement inserted (a permit number already stored keeps
-# its own chain): on PostgreSQL the permits' RETURNING feeds the events in one statement; on
-# SQLite (one writer at a time) the fresh permit ids are found by a join.
-EVENTS_PG = (
-    f"WITH new AS ({PERMITS} RETURNING id) {EVENTS} "
-    f"FROM {STAGING} s JOIN new ON new.id = s.permit_id ORDER BY s.line"
-)
-EVENTS_SQLITE = (
-    f"{EVENTS} FROM {STAGING} s JOIN registry_permit p ON p.id = s.permit_id ORDER BY s.line"
-)
+  s.body, %s, s.hash FROM {STAGING} s JOIN registry_permit p ON p.id = s.permit_id
+ORDER BY s.line""".replace("{STAGING}", STAGING)
 
 
 class Loader:
@@ -92,12 +113,11 @@ class Loader:
         self.genesis = genesis
         with connection.cursor() as cur:
             if self.pg:
-                # a batch's staging rows (~60 MB for 50,000) stay in this session's memory:
-                # with the default 8 MB of temporary buffers they went to disk and back,
-                # a third of the import's database time (set before the session's first
-                # use of a temporary table, or PostgreSQL refuses the change)
-                cur.execute("SET temp_buffers = '256MB'")
-                columns = ", ".join(f"{n} {t}" for n, t in STAGED)
+                # a batch's staged people stay in this session's memory (the default 8 MB
+                # of temporary buffers sent them to disk and back); set before the
+                # session's first use of a temporary table, or PostgreSQL refuses it
+                cur.execute("SET temp_buffers = '128MB'")
+                columns = ", ".join(f"{n} {t}" for n, t in PEOPLE_STAGED)
             else:
                 columns = ", ".join(n for n, _ in STAGED)
             cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {STAGING} ({columns})")
@@ -107,29 +127,45 @@ class Loader:
         the permits' first events. Returns (people created, permits created)."""
         with transaction.atomic(), connection.cursor() as cur:
             if self.pg:
-                # JIT compilation costs more than it saves on these one-off statements, the
-                # sorts of a batch fit in memory, and statistics on the join keys keep the
-                # planner from guessing (a bad guess once cost a merge join spilling to disk)
-                cur.execute("SET LOCAL jit = off; SET LOCAL work_mem = '128MB'")
-                cur.execute(f"TRUNCATE {STAGING}")
-                with cur.copy(f"COPY {STAGING} FROM STDIN") as copy:
-                    copy.write(b"\n".join(rows) + b"\n")
-                cur.execute(f"ANALYZE {STAGING} (id_index, permit_id)")
-            else:
-                cur.execute(f"DELETE FROM {STAGING}")  # noqa: S608 (a module constant)
-                marks = ", ".join(["%s"] * len(STAGED))
-                cur.executemany(f"INSERT INTO {STAGING} VALUES ({marks})", rows)  # noqa: S608 (constant, placeholders)
+                return self._store_pg(cur, rows)
+            cur.execute(f"DELETE FROM {STAGING}")  # noqa: S608 (a module constant)
+            marks = ", ".join(["%s"] * len(STAGED))
+            cur.executemany(f"INSERT INTO {STAGING} VALUES ({marks})", rows)  # noqa: S608 (constant, placeholders)
             cur.execute(PEOPLE, [self.now])
             people = cur.rowcount
-            event_args = [self.today, self.now, self.genesis]
-            if self.pg:
-                cur.execute(EVENTS_PG, [False, self.now, *event_args])
-                permits = cur.rowcount
-            else:
-                cur.execute(PERMITS, [False, self.now])
-                permits = cur.rowcount
-                cur.execute(EVENTS_SQLITE, event_args)
+            cur.execute(PERMITS, [False, self.now])
+            permits = cur.rowcount
+            cur.execute(EVENTS_SQLITE, [self.today, self.now, self.genesis])
         return people, permits
+
+    def _store_pg(self, cur: Any, rows: list[Any]) -> tuple[int, int]:
+        """``rows``: (permit number, person line, permit line, event line), COPY text."""
+        # JIT compilation costs more than it saves on these one-off statements, and the
+        # sort of a batch's people fits in memory
+        cur.execute("SET LOCAL jit = off; SET LOCAL work_mem = '128MB'")
+        cur.execute(f"TRUNCATE {STAGING}")
+        with cur.copy(f"COPY {STAGING} FROM STDIN") as copy:
+            copy.write(b"\n".join([r[1] for r in rows]) + b"\n")
+        cur.execute(PEOPLE, [self.now])
+        people = cur.rowcount
+        cur.execute(STORED_AS)
+        moved = {drawn.replace("-", "").encode(): kept.replace("-", "").encode()
+                 for drawn, kept in cur.fetchall()}  # fmt: skip
+        cur.execute(STORED_NUMBERS, [[r[0] for r in rows]])
+        stored = {number for (number,) in cur.fetchall()}
+        new = [r for r in rows if r[0] not in stored] if stored else rows
+        if not new:
+            return people, 0
+        permits = [r[2] for r in new]
+        if moved:  # the line starts with the 32 hex digits of the person's id
+            permits = [moved.get(p[:32], p[:32]) + p[32:] for p in permits]
+        for table, columns, lines in (
+            ("registry_permit", PERMIT_COLUMNS, permits),
+            ("registry_event", EVENT_COLUMNS, [r[3] for r in new]),
+        ):
+            with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                copy.write(b"\n".join(lines) + b"\n")
+        return people, len(new)
 
     def close(self) -> None:
         try:

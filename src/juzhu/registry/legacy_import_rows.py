@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import os
 from collections.abc import Iterator
 from time import time_ns
@@ -122,6 +123,7 @@ def check_chunk(chunk: Chunk) -> Checked:  # noqa: C901 (one tight loop, on purp
     done: list[Any] = []
     today, timelines, copy = ctx.today, ctx.timelines, ctx.copy
     at, on, source = ctx.at, ctx.on, ctx.source
+    now, genesis = json.loads(at), ctx.genesis  # the import's timestamp, for COPY
     encrypt, areas = st["aead"].encrypt, st["areas"]
     enc_head = VERSION + ctx.data_kid
     id_mac, phone_mac, chain = st["id_mac"], st["phone_mac"], st["chain"]
@@ -360,23 +362,29 @@ def check_chunk(chunk: Chunk) -> Checked:  # noqa: C901 (one tight loop, on purp
         link = blind_index(chain, body.encode())
         digest = row_digest(digest_mac, row)
         masked = f"{v[:4]}**********{v[-4:]}"
-        if copy:  # PostgreSQL COPY text, in legacy_import_load.STAGED order
+        if copy:  # PostgreSQL COPY text, a line per table (legacy_import_load)
             if careful:
                 name, district, station = _esc(name), _esc(district), _esc(station)
             if careful or "\\" in source:  # the file name is in the body, JSON-escaped
                 body = _esc(body)
             phone_copy = f"\\\\x{phone_enc.hex()}" if phone_enc else NULL
-            head = (
-                f"{start}\t{person_id}\t{id_index}\t\\\\x{id_enc.hex()}\t{masked}\t{kind}\t"
-                f"{birth}\t{phone_copy}\t{phone_index}\t{phone_masked}\t{permit_id}\t{number}\t"
-                f"{city}\t{status}\t{issued}\t{_cd(endorsed)}\t{due}\t{_cd(suspended)}\t"
-                f"{_cd(cancelled)}\t{reason}\t{_cd(expires)}\t{basis}\t{housing}\t{_cd(since)}\t"
-                f"{_CB[employed]}\t{months}\t{_CB[continuous]}\t{_CB[enrolled]}\t"
-                f"{terms.version}\t{body}\t{link}\t{digest}\t"
-            )
-            # the ASCII head and the short tail encode apart: one non-ASCII name would
-            # otherwise widen the whole ~1 KB row before its UTF-8 encoding
-            done.append(head.encode() + f"{name}\t{district}\t{station}".encode())
+            done.append(
+                (
+                    number,
+                    # PEOPLE_STAGED
+                    f"{start}\t{person_id}\t{id_index}\t\\\\x{id_enc.hex()}\t{masked}\t{kind}\t"
+                    f"{birth}\t{phone_copy}\t{phone_index}\t{phone_masked}\t{city}\t{name}".encode(),
+                    # PERMIT_COLUMNS: the person's id first (the loader may replace it)
+                    f"{person_id}\t{permit_id}\t{number}\t{city}\t{district}\t{station}\t1\t1\t"
+                    f"{link}\tf\t{now}\t{digest}\t{status}\t{issued}\t{_cd(endorsed)}\t{due}\t"
+                    f"{_cd(suspended)}\t{_cd(cancelled)}\t{reason}\t{_cd(expires)}\t{basis}\t"
+                    f"{housing}\t{_cd(since)}\t{_CB[employed]}\t{months}\t{_CB[continuous]}\t"
+                    f"{_CB[enrolled]}\t{terms.version}".encode(),
+                    # EVENT_COLUMNS
+                    f"{city}\tpermit\t{permit_id}\t1\tPermitImported\t{today}\t{now}\t"
+                    f"system:import\t{NULL}\t{body}\t{genesis}\t{link}".encode(),
+                )
+            )  # fmt: skip
         else:
             done.append(
                 (
@@ -391,5 +399,5 @@ def check_chunk(chunk: Chunk) -> Checked:  # noqa: C901 (one tight loop, on purp
         numbers.append(number)
         lines.append(start)
     out.rows, out.rejected = rows, rejected
-    out.data = b"\n".join(done) + b"\n" if copy and done else b"" if copy else done
+    out.data = done
     return out
