@@ -493,7 +493,7 @@ def main() -> None:
     p.add_argument("--port", type=int, default=8931)
     p.add_argument("--rounds", type=int, default=1, help="alternate the contenders this often")
     p.add_argument("--floors", default="floor,floor+", help="which floors to run (comma list)")
-    p.add_argument("--pgbench-rate-cap", type=int, default=20000,
+    p.add_argument("--pgbench-rate-cap", type=int, default=15000,
                    help="codes made per second of pgbench (each transaction uses one)")  # fmt: skip
     p.add_argument("--no-pgbench", action="store_true", help="skip the pgbench limit")
     p.add_argument("--keep", action="store_true", help="keep the database afterwards")
