@@ -80,7 +80,12 @@ SELECT person_id::text, kept::text FROM (
     (SELECT p.id FROM registry_person p WHERE p.id_number_index = s.id_index) AS kept
   FROM {STAGING} s OFFSET 0) x
 WHERE kept <> person_id"""  # noqa: S608 (module constants only; OFFSET 0: one lookup a row)
-STORED_NUMBERS = "SELECT number FROM registry_permit WHERE number = ANY(%s)"
+# one index probe per number: with ``number = ANY(%s)`` the planner read the whole table
+STORED_NUMBERS = """
+SELECT number FROM (
+  SELECT n.number, EXISTS (SELECT FROM registry_permit p WHERE p.number = n.number) AS stored
+  FROM unnest(%s::text[]) AS n(number) OFFSET 0) x
+WHERE stored"""
 # SQLite
 PERMITS = f"""
 INSERT INTO registry_permit (id, number, person_id, city, district, station, version,
