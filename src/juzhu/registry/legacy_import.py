@@ -53,7 +53,6 @@ from django.db import connection
 from django.utils import timezone
 
 from juzhu.registry import keycheck, pii
-from juzhu.registry.legacy_import_cells import row_digest
 from juzhu.registry.legacy_import_chunks import (
     COLUMNS,
     NO_TERMS,
@@ -65,7 +64,7 @@ from juzhu.registry.legacy_import_chunks import (
     Timeline,
 )
 from juzhu.registry.legacy_import_load import Loaders
-from juzhu.registry.legacy_import_rows import check_chunk, init_worker, records, row_mac
+from juzhu.registry.legacy_import_rows import check_chunk, init_worker, records
 
 __all__ = ["COLUMNS", "ImportFileError", "ImportInterrupted", "ImportReport", "RowError"]
 __all__ += ["import_permits", "write_report"]
@@ -253,39 +252,36 @@ def _header(text: str) -> dict[str, int]:
 
 
 class Unchanged:
-    """Marks the records of a chunk that an earlier import stored exactly as they are now:
-    their permit number is stored with the same ``row_digest``. One query per chunk reads
-    the stored digests of its permit numbers; only the rows whose number is stored are
-    hashed; nothing is decrypted. The workers count the marked rows and check the rest."""
+    """Gives each chunk the stored digests of its permit numbers (one query), so that its
+    worker counts the rows an earlier import stored exactly as they are now and checks only
+    the rest. Nothing is decrypted; the workers hash only the rows whose number is stored."""
 
     def __init__(self, ctx: Context) -> None:
-        self.ctx, self.mac = ctx, row_mac(ctx)
+        self.ctx = ctx
         self.number, self.width = ctx.columns["permit_number"], len(ctx.columns)
-        self.changed = 0  # rows whose permit number is stored with another digest
 
     def __call__(self, chunk: Chunk) -> Chunk:
         with open(self.ctx.path, "rb") as f:
             f.seek(chunk.offset)
             text = f.read(chunk.length).decode()
         i, width = self.number, self.width
-        found = [(start, row) for start, row, _ in records(text, chunk.first_line)
-                 if row is not None and len(row) == width and row[i]]  # fmt: skip
-        stored = _stored_digests([row[i].strip() for _, row in found])
-        if not stored:
-            return chunk
-        same = [start for start, row in found
-                if (d := stored.get(row[i].strip())) is not None and d == row_digest(self.mac, row)]  # fmt: skip
-        self.changed += sum(1 for _, row in found if row[i].strip() in stored) - len(same)
-        return dataclasses.replace(chunk, skip=frozenset(same))
+        if '"' in text:  # a quoted cell may hold a comma or a line break: read it as CSV
+            cells = (row for _, row, _ in records(text, chunk.first_line) if row is not None)
+        else:
+            cells = (line.rstrip("\r").split(",") for line in text.split("\n"))
+        numbers = [row[i].strip() for row in cells if len(row) == width]
+        stored = _stored_digests([n for n in numbers if n])
+        return dataclasses.replace(chunk, stored=stored) if stored else chunk
 
 
-# One index probe per number (a scalar subquery cannot become a join): with ``number =
-# ANY(%s)`` and 12,000 numbers the planner chose to read the whole permit table, every chunk.
+# One index probe per number (a scalar subquery, which the planner cannot turn into a scan
+# of the whole table); the numbers travel as one text (a Python list would be quoted
+# element by element by the client-side binding).
 STORED_DIGESTS = """
 SELECT number, digest FROM (
   SELECT n.number, (SELECT p.import_digest FROM registry_permit p WHERE p.number = n.number)
     AS digest
-  FROM unnest(%s::text[]) AS n(number) OFFSET 0) x
+  FROM unnest(string_to_array(%s, E'\\n')) AS n(number) OFFSET 0) x
 WHERE digest IS NOT NULL"""
 
 
@@ -293,7 +289,7 @@ def _stored_digests(numbers: list[str]) -> dict[str, str]:
     """Permit number -> its ``import_digest``, for the numbers already stored."""
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
-            cur.execute(STORED_DIGESTS, [numbers])
+            cur.execute(STORED_DIGESTS, ["\n".join(numbers)])
             return dict(cur.fetchall())
         found: dict[str, str] = {}
         for at in range(0, len(numbers), 500):  # SQLite: at most 999 parameters
@@ -435,6 +431,7 @@ def import_permits(
         for part in _checked(map(unchanged, chunks), ctx, workers):
             report.rows += part.rows
             report.rejected += part.rejected
+            report.changed += part.changed
             errors = list(part.errors)  # this chunk's, merged with its duplicates below
             good = part.data
             numbers, lines = part.numbers, part.lines
@@ -481,7 +478,7 @@ def import_permits(
         store.finish()
         report.people_created, report.loaded = store.people, store.loaded
         report.already_stored = store.already_stored + report.unchanged
-        report.changed, report.batches = unchanged.changed, store.batches
+        report.batches = store.batches
         report.store_seconds = store.seconds
     if store.failed is not None:
         raise ImportInterrupted(report, *store.failed)

@@ -82,9 +82,9 @@ class Chunk:
     offset: int
     length: int
     first_line: int
-    # lines where a record starts that is exactly as an earlier import stored it: counted,
-    # not checked (``legacy_import.unchanged``)
-    skip: frozenset[int] = frozenset()
+    # permit number -> its stored ``import_digest``, for the numbers of this chunk already
+    # stored: a row with the same digest is counted, not checked (``legacy_import.Unchanged``)
+    stored: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -96,5 +96,6 @@ class Checked:
     lines: list[int] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     size: int = 0
-    skipped_numbers: list[str] = field(default_factory=list)  # the records in ``Chunk.skip``
+    skipped_numbers: list[str] = field(default_factory=list)  # rows stored as they are
     skipped_lines: list[int] = field(default_factory=list)
+    changed: int = 0  # rows whose number is stored with another digest (checked)

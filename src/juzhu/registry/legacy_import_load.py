@@ -80,11 +80,11 @@ SELECT person_id::text, kept::text FROM (
     (SELECT p.id FROM registry_person p WHERE p.id_number_index = s.id_index) AS kept
   FROM {STAGING} s OFFSET 0) x
 WHERE kept <> person_id"""  # noqa: S608 (module constants only; OFFSET 0: one lookup a row)
-# one index probe per number: with ``number = ANY(%s)`` the planner read the whole table
+# one index probe per number; the numbers as one text (as legacy_import.STORED_DIGESTS)
 STORED_NUMBERS = """
 SELECT number FROM (
   SELECT n.number, EXISTS (SELECT FROM registry_permit p WHERE p.number = n.number) AS stored
-  FROM unnest(%s::text[]) AS n(number) OFFSET 0) x
+  FROM unnest(string_to_array(%s, E'\\n')) AS n(number) OFFSET 0) x
 WHERE stored"""
 # SQLite
 PERMITS = f"""
@@ -156,7 +156,7 @@ class Loader:
         cur.execute(STORED_AS)
         moved = {drawn.replace("-", "").encode(): kept.replace("-", "").encode()
                  for drawn, kept in cur.fetchall()}  # fmt: skip
-        cur.execute(STORED_NUMBERS, [[r[0] for r in rows]])
+        cur.execute(STORED_NUMBERS, ["\n".join([r[0] for r in rows])])
         stored = {number for (number,) in cur.fetchall()}
         new = [r for r in rows if r[0] not in stored] if stored else rows
         if not new:
