@@ -72,14 +72,17 @@ SELECT person_id, city, id_kind, id_enc, id_index, id_masked, name, phone_enc, p
   phone_masked, '', 'zh', birth_date, %s
 FROM {STAGING} ORDER BY id_index, line
 ON CONFLICT (id_number_index) DO NOTHING"""  # noqa: S608 (module constants only)
-# PostgreSQL: the staged people stored under another id (before this batch, or by a batch
-# committed while this one waited on ON CONFLICT): their permits point at the stored id.
-STORED_AS = f"""
-SELECT person_id::text, kept::text FROM (
-  SELECT s.person_id,
-    (SELECT p.id FROM registry_person p WHERE p.id_number_index = s.id_index) AS kept
-  FROM {STAGING} s OFFSET 0) x
-WHERE kept <> person_id"""  # noqa: S608 (module constants only; OFFSET 0: one lookup a row)
+PEOPLE_PG = PEOPLE + " RETURNING replace(id::text, '-', '')"
+# PostgreSQL: the people of a batch that its PEOPLE statement did not insert (stored before
+# under another id, by a batch committed while this one waited on ON CONFLICT, or by an
+# earlier row of the same batch): their permits point at the stored id. One index probe
+# each, for these rows only (a scalar subquery cannot become a scan of the whole table).
+STORED_AS = """
+SELECT drawn, kept::text FROM (
+  SELECT n.drawn,
+    (SELECT p.id FROM registry_person p WHERE p.id_number_index = n.id_index) AS kept
+  FROM unnest(string_to_array(%s, E'\\n'), string_to_array(%s, E'\\n')) AS n(drawn, id_index)
+  OFFSET 0) x"""
 # one index probe per number; the numbers as one text (as legacy_import.STORED_DIGESTS)
 STORED_NUMBERS = """
 SELECT number FROM (
@@ -151,11 +154,16 @@ class Loader:
         cur.execute(f"TRUNCATE {STAGING}")
         with cur.copy(f"COPY {STAGING} FROM STDIN") as copy:
             copy.write(b"\n".join([r[1] for r in rows]) + b"\n")
-        cur.execute(PEOPLE, [self.now])
-        people = cur.rowcount
-        cur.execute(STORED_AS)
-        moved = {drawn.replace("-", "").encode(): kept.replace("-", "").encode()
-                 for drawn, kept in cur.fetchall()}  # fmt: skip
+        cur.execute(PEOPLE_PG, [self.now])
+        inserted = {drawn for (drawn,) in cur.fetchall()}
+        people = len(inserted)
+        others = [(f[1], f[2]) for f in (r[1].split(b"\t", 3) for r in rows)
+                  if f[1].decode() not in inserted]  # fmt: skip
+        moved: dict[bytes, bytes] = {}
+        if others:
+            drawn = "\n".join(d.decode() for d, _ in others)
+            cur.execute(STORED_AS, [drawn, "\n".join(i.decode() for _, i in others)])
+            moved = {d.encode(): k.replace("-", "").encode() for d, k in cur.fetchall() if k}
         cur.execute(STORED_NUMBERS, ["\n".join([r[0] for r in rows])])
         stored = {number for (number,) in cur.fetchall()}
         new = [r for r in rows if r[0] not in stored] if stored else rows
