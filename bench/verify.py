@@ -15,6 +15,16 @@
   one transaction. No API key, no rate limit, no single-use update, no audit row. Two
   setups, both reported: ``floor`` is uvicorn as ``pip install uvicorn`` gives it (h11,
   asyncio); ``floor+`` adds uvloop and httptools, its fastest setup.
+* **pgbench** (the limit): PostgreSQL alone executing juzhu's own statement
+  (``verification/fastpath.py``'s ``SQL``, the very text asyncpg prepares) with 32 clients,
+  prepared protocol (``-M prepared``, as asyncpg), for the same duration: no HTTP, no
+  Python. Each transaction takes the next fresh code of its client from a numbered table
+  (``bench_pgbench_codes``: the code's HMAC and a reference drawn in Python, as juzhu draws
+  it per request), read in the statement's first CTE; the other parameters (key hash,
+  purpose, now, minute, day, date) are pgbench variables. A run is valid when every
+  transaction consumed its code (the codes used equal the transactions). juzhu's req/s is
+  printed as a ratio to pgbench's transactions/s: the share of the database's own
+  throughput that survives HTTP, the API and Python.
 
 Every code is fresh and valid (made just before its run, valid 10 minutes, one per
 request, each side its own); a run that answered anything but 200 is reported as invalid.
@@ -25,7 +35,8 @@ the background load drifts between runs minutes apart.
 Target (issue 6): juzhu ≥ 0.5× the floor's req/s, p99 ≤ 50 ms at 32 connections.
 
 Run: ``.venv/bin/python bench/verify.py [--n 1000000] [--duration 30] [--rounds 1] [--json]``;
-needs wrk (``apt-get install wrk``) and the bench extra (``pip install -e '.[bench]'``).
+needs wrk (``apt-get install wrk``), pgbench (PostgreSQL 15's server package,
+``scripts/ensure-postgres.sh``) and the bench extra (``pip install -e '.[bench]'``).
 """
 
 from __future__ import annotations
@@ -39,6 +50,7 @@ import hmac
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -377,6 +389,104 @@ def measure(
     return result
 
 
+# -- the limit: PostgreSQL alone, the same statement (pgbench) ---------------------------------
+
+PGBENCH_CODES = "bench_pgbench_codes"
+
+
+def pgbench_path() -> str | None:
+    found = shutil.which("pgbench")
+    fallback = "/usr/lib/postgresql/15/bin/pgbench"
+    return found or (fallback if Path(fallback).exists() else None)
+
+
+def pgbench_script() -> str:
+    """``fastpath.SQL`` for pgbench: the same statement, its parameters as pgbench variables,
+    except the code's HMAC and the reference, which the first CTE reads from the client's
+    next row of ``bench_pgbench_codes`` (``i``: a counter per client)."""
+    from juzhu.verification import fastpath
+
+    sql = fastpath.SQL.strip()
+    assert sql.startswith("WITH k AS (")
+    sql = sql.replace(
+        "WITH k AS (",
+        f"WITH q AS MATERIALIZED (SELECT code_hash, reference FROM {PGBENCH_CODES} "
+        "WHERE i = :i), k AS (",
+        1,
+    )
+    sql = sql.replace("%(code_hash)s", "(SELECT code_hash FROM q)")
+    sql = sql.replace("%(reference)s", "(SELECT reference FROM q)")
+    sql = re.sub(r"%\((\w+)\)s", r":\1", sql)
+    assert "%(" not in sql
+    return "\\set n :n + 1\n\\set i :base + :client_id * :per + :n\n" + sql + ";\n"
+
+
+def pgbench_codes(party: str, count: int) -> None:
+    """``count`` fresh codes for pgbench, numbered 1..count (valid 10 minutes)."""
+    from django.db import connection
+
+    codes = make_codes(party, count)
+    from juzhu.verification import keys
+
+    lines = "".join(f"{i}\t{keys.code_hash(c)}\t{uuid.uuid4()}\n" for i, c in enumerate(codes, 1))
+    connection.ensure_connection()
+    raw: Any = connection.connection
+    with raw.cursor() as cur:
+        cur.execute(f"DROP TABLE IF EXISTS {PGBENCH_CODES}")
+        cur.execute(f"CREATE TABLE {PGBENCH_CODES} (i integer PRIMARY KEY, code_hash text, "
+                    "reference uuid)")  # fmt: skip
+        with cur.copy(f"COPY {PGBENCH_CODES} FROM STDIN") as copy:
+            copy.write(lines)
+    raw.commit()
+
+
+def run_pgbench(exe: str, script: Path, seconds: int, base: int, per: int, key_hash: str,
+                a: argparse.Namespace) -> dict[str, Any]:  # fmt: skip
+    """One pgbench run; every transaction of it shares one ``now`` (its codes are valid)."""
+    from django.db import connection
+
+    now = dt.datetime.now(dt.UTC)
+    local = now.astimezone()  # fast_query: the day starts at local midnight
+    variables = {
+        "n": "0", "base": str(base), "per": str(per), "key_hash": key_hash, "purpose": PURPOSE,
+        "on": local.date().isoformat(), "now": now.isoformat(),
+        "minute": now.replace(second=0, microsecond=0).isoformat(),
+        "day": local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(dt.UTC).isoformat(),
+    }  # fmt: skip
+    cmd = [exe, "-h", "127.0.0.1", "-U", "postgres", "-n", "-M", "prepared",
+           f"-c{a.connections}", f"-j{a.wrk_threads}", f"-T{seconds}", "-f", str(script),
+           *(f"-D{k}={v}" for k, v in variables.items()), DB]  # fmt: skip
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    found = dict(re.findall(r"^(number of transactions actually processed|tps|latency average)"
+                            r"(?::| =) ([\d.]+)", out, re.M))  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM verification_consentcode WHERE used_at = %s", [now])
+        used = int(cursor.fetchone()[0])
+    done = int(found["number of transactions actually processed"])
+    return {"rps": float(found["tps"]), "transactions": done, "codes_used": used,
+            "latency_avg_ms": float(found["latency average"]), "valid": used == done}  # fmt: skip
+
+
+def measure_pgbench(exe: str, party: str, key: str, work: Path, a: argparse.Namespace) -> dict[str, Any]:  # fmt: skip
+    from juzhu.verification import keys
+
+    per = (a.warmup + a.duration) * a.pgbench_rate_cap // a.connections + 1
+    pgbench_codes(party, per * a.connections * 2)  # warm-up, then the measured run
+    script = work / "verify.pgbench"
+    script.write_text(pgbench_script())
+    settle()
+    run_pgbench(exe, script, a.warmup, 0, per, keys.api_key_hash(key), a)
+    result = run_pgbench(exe, script, a.duration, per * a.connections, per, keys.api_key_hash(key), a)  # fmt: skip
+    result["load_average"] = round(os.getloadavg()[0], 2)
+    print(
+        f"pgbench {result['rps']:7.0f} tx/s    latency average {result['latency_avg_ms']:.1f} ms   "
+        f"({result['transactions']} transactions, {result['codes_used']} codes used: "
+        f"{'valid' if result['valid'] else 'INVALID'}, load average {result['load_average']})",
+        flush=True,
+    )
+    return result
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--n", type=int, default=1_000_000, help="permits in the registry")
@@ -393,11 +503,17 @@ def main() -> None:
     p.add_argument("--port", type=int, default=8931)
     p.add_argument("--rounds", type=int, default=1, help="alternate the contenders this often")
     p.add_argument("--floors", default="floor,floor+", help="which floors to run (comma list)")
+    p.add_argument("--pgbench-rate-cap", type=int, default=15000,
+                   help="codes made per second of pgbench (each transaction uses one)")  # fmt: skip
+    p.add_argument("--no-pgbench", action="store_true", help="skip the pgbench limit")
     p.add_argument("--keep", action="store_true", help="keep the database afterwards")
     p.add_argument("--json", action="store_true", help="a JSON summary as the last line")
     a = p.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk not found: apt-get install -y wrk")
+    exe = None if a.no_pgbench else pgbench_path()
+    if exe is None and not a.no_pgbench:
+        raise SystemExit("pgbench not found: scripts/ensure-postgres.sh installs postgresql-15")
 
     os.environ.update(ENV)
     work = Path(tempfile.mkdtemp(prefix="bench-verify-"))
@@ -443,6 +559,8 @@ def main() -> None:
             print(f"round {round_no} of {a.rounds}", flush=True)
             for name, (cmd, env, path, secret) in contenders.items():
                 runs[name].append(measure(name, cmd, env, url, path, secret or "-", party, work, a))
+            if exe is not None:  # after the wrk runs: PostgreSQL alone, the same statement
+                runs.setdefault("pgbench", []).append(measure_pgbench(exe, party, key, work, a))
     finally:
         from django.db import connection
 
@@ -467,6 +585,14 @@ def report(runs: dict[str, list[dict[str, Any]]], a: argparse.Namespace, serve: 
     matters on a shared machine whose background load drifts."""
     summary: dict[str, Any] = {}
     for name, results in runs.items():
+        if name == "pgbench":
+            summary[name] = {
+                "rps": round(_median([r["rps"] for r in results])),
+                "latency_avg_ms": _median([r["latency_avg_ms"] for r in results]),
+                "valid": all(r["valid"] for r in results),
+                "rounds": results,
+            }
+            continue
         summary[name] = {
             "rps": round(_median([r["rps"] for r in results])),
             "p50_ms": round(_median([r["p50_us"] for r in results]) / 1000, 1),
@@ -476,6 +602,9 @@ def report(runs: dict[str, list[dict[str, Any]]], a: argparse.Namespace, serve: 
         }
     print("medians over", a.rounds, "round(s):")
     for name, s in summary.items():
+        if name == "pgbench":
+            print(f"  {name:6} {s['rps']:6} tx/s   latency average {s['latency_avg_ms']:.1f} ms")
+            continue
         print(f"  {name:6} {s['rps']:6} req/s  p50 {s['p50_ms']:5} ms  p99 {s['p99_ms']:5} ms")
     verdicts = {}
     for floor in [f for f in ("floor", "floor+") if f in runs]:
@@ -487,6 +616,15 @@ def report(runs: dict[str, list[dict[str, Any]]], a: argparse.Namespace, serve: 
         print(
             f"juzhu / {floor}: {ratio:.2f}× (target ≥ 0.5×), juzhu p99 "
             f"{summary['juzhu']['p99_ms']} ms (target ≤ 50 ms): {'PASS' if ok else 'FAIL'}"
+        )
+    if "pgbench" in runs:
+        ratios = [j["rps"] / b["rps"] for j, b in zip(runs["juzhu"], runs["pgbench"], strict=True)]
+        ratio = _median(ratios)
+        valid = summary["pgbench"]["valid"]
+        verdicts["pgbench"] = {"ratio": round(ratio, 3), "valid": valid}
+        print(
+            f"juzhu / pgbench (PostgreSQL alone, the same statement, -M prepared): {ratio:.2f}×"
+            f"{'' if valid else '  (pgbench run INVALID: a transaction found no fresh code)'}"
         )
     print(f"served by: juzhu {serve}")
     if a.json:

@@ -1,6 +1,6 @@
 """Run by test_partitions.py in a subprocess, on a scratch PostgreSQL database (DATABASE_URL):
-migrate to just before the partitions (registry 0020), fill the tables over three months,
-count and digest every row, verify the chains and seals, migrate (registry 0021 converts the
+migrate to just before the partitions (registry 0022), fill the tables over three months,
+count and digest every row, verify the chains and seals, migrate (registry 0022 converts the
 tables), and count, digest and verify again. Prints one JSON line: {"before", "after"}."""
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def state(*, migrated: bool) -> dict[str, Any]:
     out["chains"] = {"broken": str(broken) if broken else None, "checked": checked}
     if migrated:
         checked, problem = verify_seals()
-    else:  # this code's verify_seals reads registry 0021's table: count what the seals cover
+    else:  # this code's verify_seals reads registry 0022's table: count what the seals cover
         checked = sum(VerificationSeal.objects.values_list("count", flat=True))
         problem = None
     out["seals"] = {"problem": problem, "checked": checked}
@@ -125,7 +125,7 @@ def after_checks(out: dict[str, Any]) -> None:
 def main() -> None:
     executor = MigrationExecutor(connection)
     leaves = [node for node in executor.loader.graph.leaf_nodes() if node[0] != "registry"]
-    executor.migrate([*leaves, ("registry", "0020_merge")])
+    executor.migrate([*leaves, ("registry", "0021_permit_import_digest")])
     fill()
     before = state(migrated=False)
     call_command("migrate", verbosity=0)

@@ -181,6 +181,52 @@ def test_importing_the_same_file_twice_creates_no_duplicates(csv_file: Path) -> 
     assert verify_chains() == (2, None)
 
 
+def test_a_reimport_skips_the_rows_stored_as_they_are_without_checking_them(
+    csv_file: Path,
+) -> None:
+    write(csv_file, [row(), row(), row(id_number="1")])
+    run(csv_file)
+    stored = {p.number: p.import_digest for p in Permit.objects.all()}
+    # a day before the permits were issued: checked again, every row would be refused
+    again = import_permits(csv_file, today=dt.date(2019, 1, 1))
+
+    assert (again.rows, again.unchanged, again.changed, again.loaded) == (3, 2, 0, 0)
+    assert again.already_stored == 2
+    assert {e.line for e in again.errors} == {4}  # the row never stored is checked
+    assert all(len(d) == 32 for d in stored.values()) and len(set(stored.values())) == 2
+    assert {p.number: p.import_digest for p in Permit.objects.all()} == stored
+
+
+def test_a_changed_row_in_an_otherwise_identical_file_is_checked_again(csv_file: Path) -> None:
+    rows = [row(), row(), row(), row(status="?")]
+    first = run(write(csv_file, rows))
+    assert (first.loaded, first.rejected) == (3, 1)
+    rows[1]["phone"] = "1391234567"  # changed, and now wrong: reported
+    rows[2]["housing"] = "owned"  # changed and right: the registry's own history wins
+    rows[3]["status"] = "active"  # the rejected row, fixed: stored now
+    second = run(write(csv_file, rows))
+
+    assert (second.unchanged, second.changed, second.loaded, second.rejected) == (1, 2, 1, 1)
+    assert second.already_stored == 2  # the unchanged row and the right changed one
+    assert [(e.line, e.column) for e in second.errors] == [(3, "phone")]
+    assert Permit.objects.get(number=rows[2]["permit_number"]).housing == "rented"
+    assert Permit.objects.get(number=rows[3]["permit_number"]).status == "active"
+    third = run(csv_file)  # the changed rows are checked each time; the fixed one is stored
+    assert (third.unchanged, third.changed, third.loaded, third.rejected) == (2, 2, 0, 1)
+    assert verify_chains() == (4, None)
+
+
+def test_an_unchanged_row_repeated_in_the_file_is_still_refused_as_a_duplicate(
+    csv_file: Path,
+) -> None:
+    first = row()
+    write(csv_file, [first, row(), dict(first)])
+    assert (run(csv_file).loaded, run(csv_file).rejected) == (2, 1)  # the second run skips
+    again = run(csv_file)
+    assert (again.unchanged, again.rejected) == (2, 1)
+    assert [(e.line, e.column) for e in again.errors] == [(4, "permit_number")]
+
+
 def test_a_person_already_registered_gets_the_imported_permit(
     alice: Person, csv_file: Path
 ) -> None:
@@ -422,17 +468,18 @@ def test_a_failed_batch_rolls_back_alone_and_the_rerun_resumes(
     write(csv_file, rows)
     load = legacy_import_load
     store, calls = load.Loader.store, []
-    statements = load.EVENTS_PG, load.EVENTS_SQLITE
+    statements = load.EVENT_COLUMNS, load.EVENTS_SQLITE
 
     def store_failing_in_the_second_batch(self: Any, batch: list[Any]) -> tuple[int, int]:
         calls.append(len(batch))
-        if len(calls) == 2:  # people and permits are written, then the events statement fails
-            broken = "INSERT INTO registry_event (no_such_column) SELECT 1"
-            load.EVENTS_PG = load.EVENTS_SQLITE = broken
+        if len(calls) == 2:  # people and permits are written, then the events' COPY
+            # (PostgreSQL) or statement (SQLite) fails
+            load.EVENT_COLUMNS = ("no_such_column",)
+            load.EVENTS_SQLITE = "INSERT INTO registry_event (no_such_column) SELECT 1"
         try:
             return store(self, batch)
         finally:
-            load.EVENTS_PG, load.EVENTS_SQLITE = statements
+            load.EVENT_COLUMNS, load.EVENTS_SQLITE = statements
 
     monkeypatch.setattr(load.Loader, "store", store_failing_in_the_second_batch)
     with pytest.raises(ImportInterrupted) as stopped:

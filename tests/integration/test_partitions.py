@@ -285,7 +285,7 @@ def test_a_month_with_unsealed_verifications_or_undelivered_notices_is_kept() ->
 def test_a_populated_database_made_before_partitions_is_converted_rows_and_chains_kept(
     _flushable: None,
 ) -> None:
-    """A scratch database migrated to just before registry 0021, filled with permits,
+    """A scratch database migrated to just before registry 0022, filled with permits,
     events, reads, verifications and notices over three months, then migrated: the script
     (``partition_convert.py``) reports what it counted before and after."""
     base = connection.settings_dict

@@ -157,6 +157,8 @@ def run_import_cli(file: Path, report: Path | None, batch: int) -> None:
         ("rows read", result.rows),
         ("permits loaded now", result.loaded),
         ("already stored (skipped)", result.already_stored),
+        ("  of which unchanged since stored (not checked again)", result.unchanged),
+        ("rows changed since stored (checked, not applied)", result.changed),
         ("people created", result.people_created),
         ("rows rejected", result.rejected),
         ("batches committed", result.batches),

@@ -12,7 +12,10 @@ Three stages, so that a bad file stores nothing and a bad row costs only itself:
    phone encrypted and blind-indexed exactly like ``pii.encrypt`` / ``pii.blind_index``,
    ids drawn, the ``PermitImported`` event body written in ``events.canonical`` form and
    hashed as the first link of the permit's chain (``events.chain_hash``). A permit number
-   seen twice in the file is rejected on its second line (here, in file order).
+   seen twice in the file is rejected on its second line (here, in file order). Before a
+   chunk is checked, ``Unchanged`` reads the stored digests of its permit numbers (one
+   query): a row stored by an earlier import exactly as it is now (``row_digest``) is
+   counted and not checked again.
 3. **Load** (``legacy_import_load``), one transaction per batch: COPY (PostgreSQL) or
    executemany (SQLite) into a temporary staging table, then set-based ``INSERT ... SELECT
    ... ON CONFLICT DO NOTHING`` into people (deduplicated by blind index), permits (keyed by
@@ -30,6 +33,7 @@ from __future__ import annotations
 import base64
 import codecs
 import csv
+import dataclasses
 import datetime as dt
 import json
 import multiprocessing
@@ -60,7 +64,7 @@ from juzhu.registry.legacy_import_chunks import (
     Timeline,
 )
 from juzhu.registry.legacy_import_load import Loaders
-from juzhu.registry.legacy_import_rows import check_chunk, init_worker
+from juzhu.registry.legacy_import_rows import check_chunk, init_worker, records
 
 __all__ = ["COLUMNS", "ImportFileError", "ImportInterrupted", "ImportReport", "RowError"]
 __all__ += ["import_permits", "write_report"]
@@ -77,6 +81,10 @@ class ImportReport:
     rows: int = 0  # data records read (blank lines are not records)
     loaded: int = 0  # permits stored by this run
     already_stored: int = 0  # good rows whose permit number was already in the registry
+    # of those: rows exactly as an earlier import stored them (skipped unchecked) and rows
+    # that differ from what is stored (checked; the registry's own history wins)
+    unchanged: int = 0
+    changed: int = 0
     people_created: int = 0
     rejected: int = 0  # rows with at least one error; nothing of them is stored
     # The first ``ERRORS_KEPT`` errors, in line order; every error is counted in
@@ -240,6 +248,59 @@ def _header(text: str) -> dict[str, int]:
     return {name: i for i, name in enumerate(names)}
 
 
+# -- what an earlier import stored ------------------------------------------------------------
+
+
+class Unchanged:
+    """Gives each chunk the stored digests of its permit numbers (one query), so that its
+    worker counts the rows an earlier import stored exactly as they are now and checks only
+    the rest. Nothing is decrypted; the workers hash only the rows whose number is stored."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.number, self.width = ctx.columns["permit_number"], len(ctx.columns)
+
+    def __call__(self, chunk: Chunk) -> Chunk:
+        with open(self.ctx.path, "rb") as f:
+            f.seek(chunk.offset)
+            text = f.read(chunk.length).decode()
+        i, width = self.number, self.width
+        if '"' in text:  # a quoted cell may hold a comma or a line break: read it as CSV
+            cells = (row for _, row, _ in records(text, chunk.first_line) if row is not None)
+        else:
+            cells = (line.rstrip("\r").split(",") for line in text.split("\n"))
+        numbers = [row[i].strip() for row in cells if len(row) == width]
+        stored = _stored_digests([n for n in numbers if n])
+        return dataclasses.replace(chunk, stored=stored) if stored else chunk
+
+
+# One index probe per number (a scalar subquery, which the planner cannot turn into a scan
+# of the whole table); the numbers travel as one text (a Python list would be quoted
+# element by element by the client-side binding).
+STORED_DIGESTS = """
+SELECT number, digest FROM (
+  SELECT n.number, (SELECT p.import_digest FROM registry_permit p WHERE p.number = n.number)
+    AS digest
+  FROM unnest(string_to_array(%s, E'\\n')) AS n(number) OFFSET 0) x
+WHERE digest IS NOT NULL"""
+
+
+def _stored_digests(numbers: list[str]) -> dict[str, str]:
+    """Permit number -> its ``import_digest``, for the numbers already stored."""
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(STORED_DIGESTS, ["\n".join(numbers)])
+            return dict(cur.fetchall())
+        found: dict[str, str] = {}
+        for at in range(0, len(numbers), 500):  # SQLite: at most 999 parameters
+            part = numbers[at : at + 500]
+            marks = ", ".join(["%s"] * len(part))
+            sql = f"SELECT number, import_digest FROM registry_permit WHERE number IN ({marks})"  # noqa: S608 (placeholders only)
+            cur.execute(sql, part)
+            found.update(cur.fetchall())
+        return found
+
+
 # -- policy timelines ---------------------------------------------------------------------
 
 
@@ -286,7 +347,7 @@ def permit_cities() -> list[str]:
     return [pid for pid in policies.ids() if pid not in parents]
 
 
-def _checked(chunks: list[Chunk], ctx: Context, workers: int) -> Iterator[Checked]:
+def _checked(chunks: Iterator[Chunk], ctx: Context, workers: int) -> Iterator[Checked]:
     """Checked chunks in file order. With workers, at most 2 per worker wait in memory, so a
     slow database holds back the checking instead of filling memory."""
     if workers <= 1:
@@ -365,23 +426,34 @@ def import_permits(
     seen: dict[str, int] = {}  # permit number -> line of its first good row
     rows: list[Any] = []  # checked rows waiting for the next batch...
     at: list[int] = []  # ...and their lines
+    unchanged = Unchanged(ctx)
     try:
-        for part in _checked(chunks, ctx, workers):
+        for part in _checked(map(unchanged, chunks), ctx, workers):
             report.rows += part.rows
             report.rejected += part.rejected
+            report.changed += part.changed
             errors = list(part.errors)  # this chunk's, merged with its duplicates below
-            good = part.data.split(b"\n")[:-1] if ctx.copy else part.data
+            good = part.data
             numbers, lines = part.numbers, part.lines
-            if len(set(numbers)) == len(numbers) and seen.keys().isdisjoint(numbers):
+            every = numbers + part.skipped_numbers
+            if len(set(every)) == len(every) and seen.keys().isdisjoint(every):
                 seen.update(zip(numbers, lines, strict=True))
+                seen.update(zip(part.skipped_numbers, part.skipped_lines, strict=True))
                 rows.extend(good)
                 at.extend(lines)
-            else:
-                for row, number, line in zip(good, numbers, lines, strict=True):
+                report.unchanged += len(part.skipped_lines)
+            else:  # in file order: a number's first good row keeps it
+                marked = [(line, number, None) for number, line in
+                          zip(part.skipped_numbers, part.skipped_lines, strict=True)]  # fmt: skip
+                marked += zip(lines, numbers, good, strict=True)
+                for line, number, row in sorted(marked, key=lambda m: m[0]):
                     first = seen.setdefault(number, line)
                     if first == line:
-                        rows.append(row)
-                        at.append(line)
+                        if row is None:
+                            report.unchanged += 1
+                        else:
+                            rows.append(row)
+                            at.append(line)
                         continue
                     report.rejected += 1
                     errors.append(
@@ -405,7 +477,8 @@ def import_permits(
     finally:
         store.finish()
         report.people_created, report.loaded = store.people, store.loaded
-        report.already_stored, report.batches = store.already_stored, store.batches
+        report.already_stored = store.already_stored + report.unchanged
+        report.batches = store.batches
         report.store_seconds = store.seconds
     if store.failed is not None:
         raise ImportInterrupted(report, *store.failed)

@@ -51,6 +51,14 @@ def blind_index(mac: tuple[Any, Any], value: bytes) -> str:
     return str(outer.hexdigest())
 
 
+def row_digest(mac: tuple[Any, Any], cells: list[str]) -> str:
+    """The keyed digest (128 bits of HMAC-SHA256 with the blind-index key, so an ID number
+    cannot be confirmed by hashing guesses) of one legacy row as read: its cells in file
+    order, unstripped. A permit keeps its row's digest (``Permit.import_digest``); a row
+    with the same digest is skipped by a re-import unchecked."""
+    return blind_index(mac, "\x1f".join(cells).encode())[:32]
+
+
 def _day(text: str) -> dt.date | str | None:
     """A date, None for an empty cell, or the reason it is not a date."""
     if not text:

@@ -72,7 +72,7 @@ class Context:
     chain_key: bytes  # events.chain_hash's HMAC key (audit_key.chain_key)
     genesis: str
     timelines: dict[str, Timeline]
-    copy: bool  # rows as PostgreSQL COPY text (True) or tuples for SQLite executemany
+    copy: bool  # rows as PostgreSQL COPY lines (True) or tuples for SQLite executemany
 
 
 @dataclass(frozen=True)
@@ -82,14 +82,20 @@ class Chunk:
     offset: int
     length: int
     first_line: int
+    # permit number -> its stored ``import_digest``, for the numbers of this chunk already
+    # stored: a row with the same digest is counted, not checked (``legacy_import.Unchanged``)
+    stored: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
 class Checked:
     rows: int = 0
     rejected: int = 0
-    data: Any = None  # COPY text (bytes, a row a line) or a list of tuples
+    data: Any = None  # a list: per row, its COPY lines (PostgreSQL) or its staging tuple
     numbers: list[str] = field(default_factory=list)
     lines: list[int] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     size: int = 0
+    skipped_numbers: list[str] = field(default_factory=list)  # rows stored as they are
+    skipped_lines: list[int] = field(default_factory=list)
+    changed: int = 0  # rows whose number is stored with another digest (checked)

@@ -1,10 +1,13 @@
 """Storing checked rows of the legacy import (``legacy_import``), one transaction a batch.
 
-A batch is staged in a temporary table (COPY on PostgreSQL, executemany on SQLite), then three
-set-based statements add what is new: people (``ON CONFLICT`` on the blind index), permits
-(``ON CONFLICT`` on the permit number) and the first event of each permit inserted now.
-Nothing stored before is updated or deleted, so a second import of the same file inserts
-nothing and a failed batch leaves the registry as it was before that batch.
+On PostgreSQL a batch's people are COPYed into a temporary staging table and added by one
+``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` (deduplicated by blind index); one query
+then finds the people who were already stored, and one the permit numbers already stored;
+the new permits (pointing at their stored person) and their first events are COPYed
+straight into the registry's tables, with every index and constraint in place. On SQLite
+a batch is staged (executemany) and three set-based statements add what is new. Nothing
+stored before is updated or deleted, so a second import of the same file inserts nothing
+and a failed batch leaves the registry as it was before that batch.
 """
 
 from __future__ import annotations
@@ -19,9 +22,8 @@ from django.db import DatabaseError, connection, transaction
 
 STAGING = "juzhu_import_staging"
 
-# (name, PostgreSQL type) in the order check_chunk writes them. On SQLite the staging columns
-# carry no type: a type name would give them an affinity that may turn a hex id of digits
-# only into a number.
+# SQLite: the staging columns in the order check_chunk writes them. They carry no type: a
+# type name would give them an affinity that may turn a hex id of digits only into a number.
 STAGED = (
     ("line", "integer"), ("person_id", "uuid"), ("id_index", "text"), ("id_enc", "bytea"),
     ("id_masked", "text"), ("id_kind", "text"), ("birth_date", "date"),
@@ -32,7 +34,7 @@ STAGED = (
     ("expires_on", "date"), ("basis", "text"), ("housing", "text"),
     ("registered_since", "date"), ("employed", "boolean"),
     ("social_insurance_months", "smallint"), ("social_insurance_continuous", "boolean"),
-    ("enrolled", "boolean"), ("policy_version", "text"), ("body", "text"), ("hash", "text"),
+    ("enrolled", "boolean"), ("policy_version", "text"), ("body", "text"), ("hash", "text"), ("digest", "text"),
     # last: the only cells that may be non-ASCII, so the rest of a row is encoded fast
     ("name", "text"), ("district", "text"), ("station", "text"),
 )  # fmt: skip
@@ -40,6 +42,22 @@ FACTS = (
     "status", "issued_on", "last_endorsed_on", "next_due_on", "suspended_on", "cancelled_on",
     "cancellation_reason", "expires_on", "basis", "housing", "registered_since", "employed",
     "social_insurance_months", "social_insurance_continuous", "enrolled", "policy_version",
+)  # fmt: skip
+# PostgreSQL: a batch's people, staged (check_chunk writes a line of these per row)...
+PEOPLE_STAGED = (
+    ("line", "integer"), ("person_id", "uuid"), ("id_index", "text"), ("id_enc", "bytea"),
+    ("id_masked", "text"), ("id_kind", "text"), ("birth_date", "date"),
+    ("phone_enc", "bytea"), ("phone_index", "text"), ("phone_masked", "text"),
+    ("city", "text"), ("name", "text"),
+)  # fmt: skip
+# ...and a line of each of these, COPYed straight into the registry's tables.
+PERMIT_COLUMNS = (
+    "person_id", "id", "number", "city", "district", "station", "version", "last_event_seq",
+    "last_event_hash", "verification_locked", "updated_at", "import_digest", *FACTS,
+)  # fmt: skip
+EVENT_COLUMNS = (
+    "city", "record_type", "record_id", "seq", "name", "on_date", "occurred_at", "actor",
+    "dedupe_key", "body", "prev_hash", "hash",
 )  # fmt: skip
 # People go in blind-index order, so the two indexes on it take each batch as one sweep
 # instead of random writes; where one person has several rows the first line still gives
@@ -54,29 +72,42 @@ SELECT person_id, city, id_kind, id_enc, id_index, id_masked, name, phone_enc, p
   phone_masked, '', 'zh', birth_date, %s
 FROM {STAGING} ORDER BY id_index, line
 ON CONFLICT (id_number_index) DO NOTHING"""  # noqa: S608 (module constants only)
+PEOPLE_PG = PEOPLE + " RETURNING replace(id::text, '-', '')"
+# PostgreSQL: the people of a batch that its PEOPLE statement did not insert (stored before
+# under another id, by a batch committed while this one waited on ON CONFLICT, or by an
+# earlier row of the same batch): their permits point at the stored id. One index probe
+# each, for these rows only (a scalar subquery cannot become a scan of the whole table).
+STORED_AS = """
+SELECT drawn, kept::text FROM (
+  SELECT n.drawn,
+    (SELECT p.id FROM registry_person p WHERE p.id_number_index = n.id_index) AS kept
+  FROM unnest(string_to_array(%s, E'\\n'), string_to_array(%s, E'\\n')) AS n(drawn, id_index)
+  OFFSET 0) x"""
+# one index probe per number; the numbers as one text (as legacy_import.STORED_DIGESTS)
+STORED_NUMBERS = """
+SELECT number FROM (
+  SELECT n.number, EXISTS (SELECT FROM registry_permit p WHERE p.number = n.number) AS stored
+  FROM unnest(string_to_array(%s, E'\\n')) AS n(number) OFFSET 0) x
+WHERE stored"""
+# SQLite
 PERMITS = f"""
 INSERT INTO registry_permit (id, number, person_id, city, district, station, version,
-  last_event_seq, last_event_hash, verification_locked, updated_at, {", ".join(FACTS)})
+  last_event_seq, last_event_hash, verification_locked, updated_at, import_digest,
+  {", ".join(FACTS)})
 SELECT s.permit_id, s.number,
   (SELECT p.id FROM registry_person p WHERE p.id_number_index = s.id_index),
-  s.city, s.district, s.station, 1, 1, s.hash, %s, %s, {", ".join("s." + f for f in FACTS)}
+  s.city, s.district, s.station, 1, 1, s.hash, %s, %s, s.digest,
+  {", ".join("s." + f for f in FACTS)}
 FROM {STAGING} s ORDER BY s.line
 ON CONFLICT (number) DO NOTHING"""  # noqa: S608 (module constants only)
-EVENTS = """
+# Events only for the permits inserted now (a permit number already stored keeps its own
+# chain): SQLite has one writer at a time, so the fresh permit ids are found by a join.
+EVENTS_SQLITE = """
 INSERT INTO registry_event (city, record_type, record_id, seq, name, on_date, occurred_at,
   actor, dedupe_key, body, prev_hash, hash)
 SELECT s.city, 'permit', s.permit_id, 1, 'PermitImported', %s, %s, 'system:import', NULL,
-  s.body, %s, s.hash"""
-# Events only for the permits this statement inserted (a permit number already stored keeps
-# its own chain): on PostgreSQL the permits' RETURNING feeds the events in one statement; on
-# SQLite (one writer at a time) the fresh permit ids are found by a join.
-EVENTS_PG = (
-    f"WITH new AS ({PERMITS} RETURNING id) {EVENTS} "
-    f"FROM {STAGING} s JOIN new ON new.id = s.permit_id ORDER BY s.line"
-)
-EVENTS_SQLITE = (
-    f"{EVENTS} FROM {STAGING} s JOIN registry_permit p ON p.id = s.permit_id ORDER BY s.line"
-)
+  s.body, %s, s.hash FROM {STAGING} s JOIN registry_permit p ON p.id = s.permit_id
+ORDER BY s.line""".replace("{STAGING}", STAGING)
 
 
 class Loader:
@@ -90,7 +121,11 @@ class Loader:
         self.genesis = genesis
         with connection.cursor() as cur:
             if self.pg:
-                columns = ", ".join(f"{n} {t}" for n, t in STAGED)
+                # a batch's staged people stay in this session's memory (the default 8 MB
+                # of temporary buffers sent them to disk and back); set before the
+                # session's first use of a temporary table, or PostgreSQL refuses it
+                cur.execute("SET temp_buffers = '128MB'")
+                columns = ", ".join(f"{n} {t}" for n, t in PEOPLE_STAGED)
             else:
                 columns = ", ".join(n for n, _ in STAGED)
             cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {STAGING} ({columns})")
@@ -100,29 +135,50 @@ class Loader:
         the permits' first events. Returns (people created, permits created)."""
         with transaction.atomic(), connection.cursor() as cur:
             if self.pg:
-                # JIT compilation costs more than it saves on these one-off statements, the
-                # sorts of a batch fit in memory, and statistics on the join keys keep the
-                # planner from guessing (a bad guess once cost a merge join spilling to disk)
-                cur.execute("SET LOCAL jit = off; SET LOCAL work_mem = '128MB'")
-                cur.execute(f"TRUNCATE {STAGING}")
-                with cur.copy(f"COPY {STAGING} FROM STDIN") as copy:
-                    copy.write(b"\n".join(rows) + b"\n")
-                cur.execute(f"ANALYZE {STAGING} (id_index, permit_id)")
-            else:
-                cur.execute(f"DELETE FROM {STAGING}")  # noqa: S608 (a module constant)
-                marks = ", ".join(["%s"] * len(STAGED))
-                cur.executemany(f"INSERT INTO {STAGING} VALUES ({marks})", rows)  # noqa: S608 (constant, placeholders)
+                return self._store_pg(cur, rows)
+            cur.execute(f"DELETE FROM {STAGING}")  # noqa: S608 (a module constant)
+            marks = ", ".join(["%s"] * len(STAGED))
+            cur.executemany(f"INSERT INTO {STAGING} VALUES ({marks})", rows)  # noqa: S608 (constant, placeholders)
             cur.execute(PEOPLE, [self.now])
             people = cur.rowcount
-            event_args = [self.today, self.now, self.genesis]
-            if self.pg:
-                cur.execute(EVENTS_PG, [False, self.now, *event_args])
-                permits = cur.rowcount
-            else:
-                cur.execute(PERMITS, [False, self.now])
-                permits = cur.rowcount
-                cur.execute(EVENTS_SQLITE, event_args)
+            cur.execute(PERMITS, [False, self.now])
+            permits = cur.rowcount
+            cur.execute(EVENTS_SQLITE, [self.today, self.now, self.genesis])
         return people, permits
+
+    def _store_pg(self, cur: Any, rows: list[Any]) -> tuple[int, int]:
+        """``rows``: (permit number, person line, permit line, event line), COPY text."""
+        # JIT compilation costs more than it saves on these one-off statements, and the
+        # sort of a batch's people fits in memory
+        cur.execute("SET LOCAL jit = off; SET LOCAL work_mem = '128MB'")
+        cur.execute(f"TRUNCATE {STAGING}")
+        with cur.copy(f"COPY {STAGING} FROM STDIN") as copy:
+            copy.write(b"\n".join([r[1] for r in rows]) + b"\n")
+        cur.execute(PEOPLE_PG, [self.now])
+        inserted = {drawn for (drawn,) in cur.fetchall()}
+        people = len(inserted)
+        others = [(f[1], f[2]) for f in (r[1].split(b"\t", 3) for r in rows)
+                  if f[1].decode() not in inserted]  # fmt: skip
+        moved: dict[bytes, bytes] = {}
+        if others:
+            drawn = "\n".join(d.decode() for d, _ in others)
+            cur.execute(STORED_AS, [drawn, "\n".join(i.decode() for _, i in others)])
+            moved = {d.encode(): k.replace("-", "").encode() for d, k in cur.fetchall() if k}
+        cur.execute(STORED_NUMBERS, ["\n".join([r[0] for r in rows])])
+        stored = {number for (number,) in cur.fetchall()}
+        new = [r for r in rows if r[0] not in stored] if stored else rows
+        if not new:
+            return people, 0
+        permits = [r[2] for r in new]
+        if moved:  # the line starts with the 32 hex digits of the person's id
+            permits = [moved.get(p[:32], p[:32]) + p[32:] for p in permits]
+        for table, columns, lines in (
+            ("registry_permit", PERMIT_COLUMNS, permits),
+            ("registry_event", EVENT_COLUMNS, [r[3] for r in new]),
+        ):
+            with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                copy.write(b"\n".join(lines) + b"\n")
+        return people, len(new)
 
     def close(self) -> None:
         try:

@@ -18,7 +18,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import os
+from collections.abc import Iterator
 from time import time_ns
 from typing import Any
 
@@ -63,6 +65,7 @@ from juzhu.registry.legacy_import_cells import (
     _next_due,
     _text,
     blind_index,
+    row_digest,
 )
 from juzhu.registry.legacy_import_chunks import COLUMNS, Checked, Chunk, Context, RowError
 
@@ -77,8 +80,32 @@ def init_worker(ctx: Context) -> None:
         id_mac=_mac(ctx.index_key, b"id_number:"),
         phone_mac=_mac(ctx.index_key, b"phone:"),
         chain=_mac(ctx.chain_key, f"{ctx.genesis}\n".encode()),  # events.chain_hash
+        row_mac=row_mac(ctx),
         areas={},
     )
+
+
+def row_mac(ctx: Context) -> tuple[Any, Any]:
+    """The keyed hash of ``row_digest`` (the blind-index key, its own purpose)."""
+    return _mac(ctx.index_key, b"import-row:")
+
+
+def records(text: str, first: int) -> Iterator[tuple[int, list[str] | None, str]]:
+    """The CSV records of a chunk: (the line it starts on, its cells or None when it is not
+    readable as CSV, and then why)."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    line = first
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            start, line = line, first + reader.line_num
+            yield start, None, str(exc)
+            continue
+        start, line = line, first + reader.line_num
+        yield start, row, ""
 
 
 def check_chunk(chunk: Chunk) -> Checked:  # noqa: C901 (one tight loop, on purpose)
@@ -96,17 +123,19 @@ def check_chunk(chunk: Chunk) -> Checked:  # noqa: C901 (one tight loop, on purp
     done: list[Any] = []
     today, timelines, copy = ctx.today, ctx.timelines, ctx.copy
     at, on, source = ctx.at, ctx.on, ctx.source
+    now, genesis = json.loads(at), ctx.genesis  # the import's timestamp, for COPY
     encrypt, areas = st["aead"].encrypt, st["areas"]
     enc_head = VERSION + ctx.data_kid
     id_mac, phone_mac, chain = st["id_mac"], st["phone_mac"], st["chain"]
+    digest_mac, stored = st["row_mac"], chunk.stored
+    skipped_numbers, skipped_lines = out.skipped_numbers, out.skipped_lines
     (i_id, i_name, i_phone, i_city, i_district, i_station, i_number, i_status, i_issued,
      i_endorsed, i_due, i_suspended, i_cancelled, i_reason, i_expires, i_basis, i_housing,
      i_since, i_employed, i_months, i_continuous, i_enrolled) = (ctx.columns[c] for c in COLUMNS)  # fmt: skip
     width = len(ctx.columns)
     pool, k = b"", 0
     rows = rejected = 0
-    first = line = start = chunk.first_line
-    reader = csv.reader(io.StringIO(text, newline=""))
+    start = chunk.first_line
 
     def bad(column: str, value: str, reason: str, fix: str = "") -> None:
         fix = fix or FIXES.get(column, DATE_FIX)
@@ -129,17 +158,11 @@ def check_chunk(chunk: Chunk) -> Checked:  # noqa: C901 (one tight loop, on purp
             bad(column, raw, f"is in the future (after {today})", FUTURE_FIX)
         return value
 
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            start, line = line, first + reader.line_num
+    for start, row, unreadable in records(text, chunk.first_line):  # noqa: B007 (bad() reads start)
+        if row is None:
             rows, rejected = rows + 1, rejected + 1
-            bad("", "", f"not readable as CSV ({exc})")
+            bad("", "", f"not readable as CSV ({unreadable})")
             continue
-        start, line = line, first + reader.line_num
         if len(row) != width or not (row[i_id] or row[i_number]):
             if not any(cell.strip() for cell in row):
                 continue  # a blank line (or a row of empty cells) is not a record
@@ -148,6 +171,14 @@ def check_chunk(chunk: Chunk) -> Checked:  # noqa: C901 (one tight loop, on purp
                 bad("", "", f"the row has {len(row)} fields but the header has {width}")
                 continue
         rows += 1
+        digest = ""
+        if stored and (kept := stored.get(row[i_number].strip())) is not None:
+            digest = digest or row_digest(digest_mac, row)
+            if digest == kept:  # stored by an earlier import exactly as it is now
+                skipped_numbers.append(row[i_number].strip())
+                skipped_lines.append(start)
+                continue
+            out.changed += 1
         before = len(errors)
 
         # id_number: the fast path accepts exactly what parse_id_number accepts (the same
@@ -333,24 +364,31 @@ def check_chunk(chunk: Chunk) -> Checked:  # noqa: C901 (one tight loop, on purp
             f'{permit_id[16:20]}-{permit_id[20:]}","record_type":"permit","seq":1,"trace":[]}}'
         )
         link = blind_index(chain, body.encode())
+        digest = digest or row_digest(digest_mac, row)
         masked = f"{v[:4]}**********{v[-4:]}"
-        if copy:  # PostgreSQL COPY text, in legacy_import_load.STAGED order
+        if copy:  # PostgreSQL COPY text, a line per table (legacy_import_load)
             if careful:
                 name, district, station = _esc(name), _esc(district), _esc(station)
             if careful or "\\" in source:  # the file name is in the body, JSON-escaped
                 body = _esc(body)
             phone_copy = f"\\\\x{phone_enc.hex()}" if phone_enc else NULL
-            head = (
-                f"{start}\t{person_id}\t{id_index}\t\\\\x{id_enc.hex()}\t{masked}\t{kind}\t"
-                f"{birth}\t{phone_copy}\t{phone_index}\t{phone_masked}\t{permit_id}\t{number}\t"
-                f"{city}\t{status}\t{issued}\t{_cd(endorsed)}\t{due}\t{_cd(suspended)}\t"
-                f"{_cd(cancelled)}\t{reason}\t{_cd(expires)}\t{basis}\t{housing}\t{_cd(since)}\t"
-                f"{_CB[employed]}\t{months}\t{_CB[continuous]}\t{_CB[enrolled]}\t"
-                f"{terms.version}\t{body}\t{link}\t"
-            )
-            # the ASCII head and the short tail encode apart: one non-ASCII name would
-            # otherwise widen the whole ~1 KB row before its UTF-8 encoding
-            done.append(head.encode() + f"{name}\t{district}\t{station}".encode())
+            done.append(
+                (
+                    number,
+                    # PEOPLE_STAGED
+                    f"{start}\t{person_id}\t{id_index}\t\\\\x{id_enc.hex()}\t{masked}\t{kind}\t"
+                    f"{birth}\t{phone_copy}\t{phone_index}\t{phone_masked}\t{city}\t{name}".encode(),
+                    # PERMIT_COLUMNS: the person's id first (the loader may replace it)
+                    f"{person_id}\t{permit_id}\t{number}\t{city}\t{district}\t{station}\t1\t1\t"
+                    f"{link}\tf\t{now}\t{digest}\t{status}\t{issued}\t{_cd(endorsed)}\t{due}\t"
+                    f"{_cd(suspended)}\t{_cd(cancelled)}\t{reason}\t{_cd(expires)}\t{basis}\t"
+                    f"{housing}\t{_cd(since)}\t{_CB[employed]}\t{months}\t{_CB[continuous]}\t"
+                    f"{_CB[enrolled]}\t{terms.version}".encode(),
+                    # EVENT_COLUMNS
+                    f"{city}\tpermit\t{permit_id}\t1\tPermitImported\t{today}\t{now}\t"
+                    f"system:import\t{NULL}\t{body}\t{genesis}\t{link}".encode(),
+                )
+            )  # fmt: skip
         else:
             done.append(
                 (
@@ -359,11 +397,11 @@ def check_chunk(chunk: Chunk) -> Checked:  # noqa: C901 (one tight loop, on purp
                     endorsed and str(endorsed), str(due), suspended and str(suspended),
                     cancelled and str(cancelled), reason, expires and str(expires), basis,
                     housing, since and str(since), employed, months, continuous, enrolled,
-                    terms.version, body, link, name, district, station,
+                    terms.version, body, link, digest, name, district, station,
                 )
             )  # fmt: skip
         numbers.append(number)
         lines.append(start)
     out.rows, out.rejected = rows, rejected
-    out.data = b"\n".join(done) + b"\n" if copy and done else b"" if copy else done
+    out.data = done
     return out

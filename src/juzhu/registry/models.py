@@ -98,6 +98,13 @@ class Permit(Jurisdictional, Chained):
     policy_version = models.CharField(max_length=64, default="", blank=True)
     verification_locked = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
+    # A permit from ``juzhu import``: the keyed digest of the legacy CSV row it came from
+    # (``legacy_import_cells.row_digest``), so a re-import skips the rows it already stored
+    # without checking them again. Empty for every other permit (also in the database: the
+    # raw COPYs of the demo and the benchmarks name no such column).
+    import_digest = models.CharField(
+        max_length=32, default="", db_default="", blank=True, editable=False
+    )
 
     # 陈述申辩 before an officer's cancellation or revocation (``services.hearing``).
     intent = models.JSONField(null=True, blank=True)

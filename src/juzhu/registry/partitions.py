@@ -2,7 +2,7 @@
 
 The events, the access log, the verification log and the outbox are partitioned by month
 on their time column (``SPECS``). ``convert`` turns a plain table into a partitioned one
-with its rows kept (migration 0021: on a new database the tables are empty, on an existing
+with its rows kept (migration 0022: on a new database the tables are empty, on an existing
 one the rows move month by month); ``ensure`` creates the coming months ahead of time and
 a default partition, so an insert never fails; ``detach_before`` archives and drops the
 months whose retention has ended, as a whole. SQLite has no partitions: nothing here runs
@@ -303,7 +303,7 @@ def ensure(
             if not is_partitioned(cursor, spec.table):
                 raise PartitionError(
                     f"{spec.table} is not partitioned: run `juzhu migrate` first (migration "
-                    "registry 0021 converts it, rows kept)"
+                    "registry 0022 converts it, rows kept)"
                 )
             have = set(months(cursor, spec.table))
             month = first
@@ -459,7 +459,7 @@ def convert(cursor: Any, spec: Spec, *, ahead: int = AHEAD, today: dt.date | Non
 
 
 def convert_all(schema_editor: Any, *, today: dt.date | None = None) -> dict[str, int]:
-    """Migration 0021's step: every table of ``SPECS`` partitioned (PostgreSQL; a no-op on
+    """Migration 0022's step: every table of ``SPECS`` partitioned (PostgreSQL; a no-op on
     SQLite). Returns the rows moved per table."""
     if schema_editor.connection.vendor != "postgresql":
         return {}

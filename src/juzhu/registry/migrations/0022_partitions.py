@@ -17,7 +17,7 @@ def partition(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0020_merge'),
+        ('registry', '0021_permit_import_digest'),
         ('verification', '0005_status_index_per_credential'),
         ('notifications', '0003_notification_moved_to_registry'),
     ]
