@@ -19,7 +19,7 @@ def test_one_host_is_parsed_as_before() -> None:
 
 def test_every_node_is_kept_in_libpqs_form() -> None:
     db = database_url.parse(
-        "postgres://app:p%40ss@db1:5432,db2:5433,[::1]:5434,%2Frun%2Fpg/juzhu"
+        "postgres://app:p%40ss@db1:5432,db2:5433,[::1]:5434,%2Frun%2Fpg/juzhu"  # pragma: allowlist secret (a made-up password)
         "?target_session_attrs=read-write",
         conn_max_age=0,
     )
