@@ -32,7 +32,9 @@ whose quota is ``--burst-quota`` a minute: what exceeds it must get 429, never a
 Topology (``--topology``): ``full`` (the default) makes a scratch PostgreSQL 15 primary
 (durable settings, 1 GB of shared buffers), a streaming replica of it and PgBouncer in
 transaction mode in front of the primary (``juzhu.testing.pgcluster``), and removes them
-afterwards: the service reads from the replica where it may and writes through the bouncer.
+afterwards: the service connects as ``juzhu_app`` (``juzhu db roles``: the production role,
+its budgets on the role), reads from the replica where it may and writes through the
+bouncer.
 ``given`` uses ``--database-url`` (the primary, default a ``juzhu_soak`` database on the
 local PostgreSQL), ``--replica-urls`` (the service's ``DATABASE_REPLICA_URLS``) and
 ``--pgbouncer-url`` (the service connects through it); loading and the health queries go to
@@ -320,6 +322,25 @@ def scratch_topology(a: argparse.Namespace, stack: contextlib.ExitStack) -> None
     a.topology_parts = (primary, replica, bouncer)
 
 
+def serve_as_app_role(a: argparse.Namespace, work: Path) -> None:
+    """As production does (README): ``juzhu db roles`` makes ``juzhu_app`` (owns nothing,
+    append-only on the history, the web budgets set on the role since PgBouncer passes no
+    startup options), and the service connects as it, through the bouncer and to the
+    replica."""
+    env = {**os.environ, **ENV, "DATABASE_URL": a.database_url, "JUZHU_VAR_DIR": str(work)}
+    done = subprocess.run([sys.executable, "-m", "juzhu.cli", "db", "roles"], env=env,
+                          cwd=ROOT, capture_output=True, text=True)  # fmt: skip
+    if done.returncode != 0:
+        raise SystemExit(f"soak: juzhu db roles failed:\n{done.stdout}{done.stderr}")
+
+    def as_app(url: str) -> str:
+        parts = urlsplit(url)
+        return urlunsplit(parts._replace(netloc=f"juzhu_app@{parts.hostname}:{parts.port}"))
+
+    a.pgbouncer_url = as_app(a.pgbouncer_url)
+    a.replica_urls = ",".join(as_app(u) for u in a.replica_urls.split(","))
+
+
 # -- serving and load ------------------------------------------------------------------------
 
 
@@ -508,6 +529,7 @@ def main() -> None:
         refill.batch()
         connection.close()
         if a.topology == "full":
+            serve_as_app_role(a, work)
             a.topology_parts[0].wait_for_replay(seconds=300)  # the replica has the city
         proc = serve(a, work)
         before, db_before = counts(), health(db, [])
