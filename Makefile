@@ -46,7 +46,6 @@ test: $(STAMP) ## every check and test: lint, types, the security gate, unit, sc
 	scripts/ensure-clamav.sh
 	scripts/ensure-pgbackrest.sh
 	scripts/ensure-pgbouncer.sh
-	scripts/ensure-patroni.sh
 	$(BIN)/pytest tests/unit tests/scenarios
 	$(BIN)/pytest tests/integration tests/e2e tests/security
 	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest tests/integration tests/e2e tests/security

@@ -229,9 +229,11 @@ def test_asyncpg_needs_its_statement_cache_off_behind_the_bouncer(stack: Stack) 
     with override_settings(PGBOUNCER=True):
         ours = connect_kwargs(db)
     assert ours["statement_cache_size"] == 0 and set(ours["server_settings"]) == {"application_name"}  # fmt: skip
-    assert asyncio.run(hammer(ours)) == []
+    from fixtures.aio import run_async  # the suite's; this file also runs as a script
+
+    assert run_async(hammer(ours)) == []
     control = {**ours, "statement_cache_size": 100}
-    assert any("prepared statement" in e for e in asyncio.run(hammer(control)))
+    assert any("prepared statement" in e for e in run_async(hammer(control)))
 
 
 # -- the scenarios, run in their own process through the bouncer ------------------------------

@@ -54,14 +54,33 @@ def _watch(sender: Any, connection: Any, **kwargs: Any) -> None:
     if connection.vendor != "postgresql":
         return
     _connections.add(connection)
+    if _count not in connection.execute_wrappers:
+        connection.execute_wrappers.append(_count)
     with _started:
         if _thread is None or not _thread.is_alive():
             _thread = threading.Thread(target=_run, name="juzhu-db-watchdog", daemon=True)
             _thread.start()
 
 
+# Statements begun and ended on each raw connection (by its id): a connection seen busy at
+# two checks is on the same statement only if this did not move in between. Without it, a
+# thread running short statements back to back (a busy request, a test) looks like one
+# long statement and is cut.
+_statements: dict[int, int] = {}
+
+
+def _count(execute: Any, sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
+    raw = context["connection"].connection
+    key = id(raw)
+    _statements[key] = _statements.get(key, 0) + 1
+    try:
+        return execute(sql, params, many, context)
+    finally:
+        _statements[key] = _statements.get(key, 0) + 1
+
+
 def _run() -> None:
-    busy_since: dict[int, float] = {}
+    busy_since: dict[int, tuple[int, float]] = {}
     while True:
         time.sleep(STEP_S)
         try:
@@ -70,27 +89,38 @@ def _run() -> None:
             log.exception("database watchdog")
 
 
-def check(busy_since: dict[int, float], now: float) -> None:
-    """Shut the socket of every connection busy on one statement past the deadline."""
+def check(busy_since: dict[int, tuple[int, float]], now: float) -> None:
+    """Shut the socket of every connection busy on one statement past the deadline: seen
+    busy, with no statement begun or ended since it was first seen so (the connection
+    check's ``SELECT 1``, which Django runs outside the execute wrappers, included)."""
     from psycopg.pq import TransactionStatus
 
     limit = deadline_s() or 0.0
     live: set[int] = set()
     for wrapper in list(_connections):
         raw = wrapper.connection
-        if raw is None or raw.closed or raw.pgconn.transaction_status != TransactionStatus.ACTIVE:
+        if raw is None or raw.closed:
             continue
         key = id(raw)
         live.add(key)
-        since = busy_since.setdefault(key, now)
-        if now - since > limit:
+        if raw.pgconn.transaction_status != TransactionStatus.ACTIVE:
+            busy_since.pop(key, None)
+            continue
+        mark = _statements.get(key, 0)
+        seen = busy_since.get(key)
+        if seen is None or seen[0] != mark:
+            busy_since[key] = (mark, now)
+            continue
+        if now - seen[1] > limit:
             log.error(
-                "database did not answer a statement in %.1f s: connection closed", now - since
+                "database did not answer a statement in %.1f s: connection closed", now - seen[1]
             )
             cut(raw.pgconn.socket)
             busy_since.pop(key)
     for key in set(busy_since) - live:
         busy_since.pop(key)
+    for key in set(_statements) - live:
+        _statements.pop(key, None)
 
 
 def cut(fd: int) -> None:
