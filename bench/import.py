@@ -152,7 +152,8 @@ def dump_stored(folder: Path) -> tuple[dict[str, Path], int]:
         for table, file in files.items():
             with (
                 file.open("wb") as out,
-                cur.copy(f"COPY {table} TO STDOUT (FORMAT binary)") as copy,
+                # a query, not the table: the events are partitioned by month on PostgreSQL
+                cur.copy(f"COPY (SELECT * FROM {table}) TO STDOUT (FORMAT binary)") as copy,
             ):
                 for block in copy:
                     out.write(block)

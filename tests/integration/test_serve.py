@@ -121,13 +121,22 @@ def test_a_dead_process_is_replaced_and_sigterm_stops_them_all(
     first, second = sorted(listeners(port))
     os.kill(first, signal.SIGKILL)
     # connections already queued on the killed process's socket are reset with it (the
-    # kernel's SO_REUSEPORT group); once its socket is gone, the other process answers all
+    # kernel's SO_REUSEPORT group: a browser retries such a request); once its socket is
+    # gone, the other process answers — one reset at most, seen on a loaded machine, when
+    # the kernel had queued the connection on the dying socket just before it went
     deadline = time.monotonic() + 10
     while first in listeners(port):
         assert time.monotonic() < deadline
         time.sleep(0.05)
+    resets = 0
     for _ in range(20):
-        assert get(port) == 200
+        try:
+            status = get(port)
+        except ConnectionResetError:
+            resets += 1
+            status = get(port)
+        assert status == 200
+    assert resets <= 1
     deadline = time.monotonic() + 30
     while len(listeners(port)) < 2 or first in listeners(port):
         assert time.monotonic() < deadline, "the killed process was not replaced in 30 s"
