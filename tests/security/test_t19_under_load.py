@@ -93,10 +93,14 @@ class Cluster:
         }
 
     def pg_ctl(self, *args: str) -> str:
-        return run(
-            str(BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.home / "pg.log"), "-w",
-            *args,
-        )  # fmt: skip
+        try:
+            return run(
+                str(BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.home / "pg.log"), "-w",
+                *args,
+            )  # fmt: skip
+        except AssertionError as exc:  # what the server said is in its log
+            log = (self.home / "pg.log").read_text(errors="replace")[-1500:]
+            raise AssertionError(f"{exc}\n{self.home / 'pg.log'}:\n{log}") from None
 
     def sql(self, query: str) -> str:
         return run(
@@ -242,6 +246,15 @@ def world() -> Iterator[World]:
             run(str(BIN / "pg_ctl"), "-D", str(cluster.data), "-m", "immediate", "stop",
                 check=False)  # fmt: skip
         shutil.rmtree(home, ignore_errors=True)
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` still runs (a zombie waiting to be reaped holds nothing: not alive)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def with_signal(cluster: Cluster, sig: signal.Signals) -> None:
@@ -523,14 +536,25 @@ def test_the_database_restarted_under_load_fails_clearly_and_recovers(
     def restart() -> None:
         cluster.pg_ctl("-m", "fast", "restart")
         time.sleep(3)
-        # the postmaster and every process it started, at once, as when the machine dies
-        # (backends left behind would hold the shared memory, and the start that follows
-        # would refuse it); then a start: crash recovery
-        for pid in cluster.processes():
+        # the postmaster and every process it started, as when the machine dies: stopped
+        # first, so that it forks no new backend under the load, then all killed, and gone
+        # before the start (a backend left behind would hold the shared memory, and the
+        # new postmaster would refuse it); then a start: crash recovery
+        main = cluster.postmaster()
+        os.kill(main, signal.SIGSTOP)
+        doomed = cluster.processes()
+        for pid in doomed:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-        time.sleep(1)
+        deadline = time.monotonic() + 30
+        while any(alive(pid) for pid in doomed):
+            assert time.monotonic() < deadline, "the killed database's processes did not exit"
+            time.sleep(0.1)
+        # what a reboot clears: the pid file and the socket's lock (a killed postmaster
+        # that nobody has reaped yet still "runs" for the new one's check)
         (cluster.data / "postmaster.pid").unlink(missing_ok=True)
+        for name in (f".s.PGSQL.{cluster.port}.lock", f".s.PGSQL.{cluster.port}"):
+            (cluster.socket_dir / name).unlink(missing_ok=True)
         cluster.pg_ctl("start")
 
     hits, t0, back = run_load(server, world, apps, restart)
