@@ -34,7 +34,7 @@ from fixtures.clock import SHANGHAI, TODAY, frozen
 from fixtures.permits import OFFICER, make_permit
 from fixtures.verification import make_school
 from juzhu.cli import app
-from juzhu.registry import audit_key, partitions, services
+from juzhu.registry import audit_key, partitions, partitions_retire, services
 from juzhu.registry.anchor import make_anchor, verify_anchor
 from juzhu.registry.events import verify_chains
 from juzhu.registry.models import AccessLog, Event, Permit, RetiredPartition
@@ -220,7 +220,9 @@ def test_an_old_month_is_archived_and_dropped_as_a_whole_beyond_retention(
     old_anchor = make_anchor()
     frozen_clock.shift(dt.timedelta(minutes=1))
 
-    done, refusals = partitions.detach_before(dt.date(2026, 8, 1), archive=tmp_path, today=TODAY)
+    done, refusals = partitions_retire.detach_before(
+        dt.date(2026, 8, 1), archive=tmp_path, today=TODAY
+    )
     dropped = {(r.table, r.month) for r in done}
     assert ("registry_accesslog", JAN) in dropped
     assert ("verification_verification", JAN) in dropped
@@ -261,7 +263,9 @@ def test_an_old_month_is_archived_and_dropped_as_a_whole_beyond_retention(
     ), found
     assert verify_anchor(make_anchor(), trusted).problems == []
     # dropping again is a no-op: nothing left before August but what must stay
-    assert partitions.detach_before(dt.date(2026, 8, 1), archive=tmp_path, today=TODAY)[0] == []
+    assert (
+        partitions_retire.detach_before(dt.date(2026, 8, 1), archive=tmp_path, today=TODAY)[0] == []
+    )
 
 
 def test_a_month_with_unsealed_verifications_or_undelivered_notices_is_kept() -> None:
@@ -274,7 +278,7 @@ def test_a_month_with_unsealed_verifications_or_undelivered_notices_is_kept() ->
         services.do_suspend_permit(
             permit, on=dt.date(2026, 1, 20), actor=services.SYSTEM, expected_version=permit.version
         )  # a notice, pending
-    _, refusals = partitions.detach_before(
+    _, refusals = partitions_retire.detach_before(
         dt.date(2026, 2, 1), archive=None, today=dt.date(2031, 12, 1)
     )
     assert any("verification_verification 2026-01: rows up to id" in r for r in refusals)

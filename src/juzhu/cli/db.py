@@ -86,7 +86,7 @@ def db_partitions(
     setup_django(owner=True)
     from django.db import connection
 
-    from juzhu.registry import partitions
+    from juzhu.registry import partitions, partitions_retire
 
     if connection.vendor != "postgresql":
         typer.echo(f"juzhu db partitions: {connection.vendor} has no partitions; nothing to do")
@@ -109,7 +109,7 @@ def db_partitions(
     )
     if before is None:
         return
-    done, refused = partitions.detach_before(before, archive=archive)
+    done, refused = partitions_retire.detach_before(before, archive=archive)
     for retired in done:
         where = f" -> {retired.archive} (sha256 {retired.sha256})" if retired.archive else ""
         typer.echo(f"dropped {retired.table} {retired.month:%Y-%m}: {retired.rows} rows{where}")

@@ -1,4 +1,4 @@
-"""The months dropped from a partitioned table (``partitions.detach_before``, ADR 11).
+"""The months dropped from a partitioned table (``partitions_retire.detach_before``, ADR 11).
 ``models.py`` re-exports it."""
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ Tuned for speed, not durability (``fsync=off``): never point it at data you want
 
 from __future__ import annotations
 
+import abc
 import json
 import os
 import pwd
@@ -93,12 +94,14 @@ def _scratch_dir(prefix: str) -> Path:
     return home
 
 
-class _Managed:
-    def start(self) -> Self:
-        raise NotImplementedError
+class _Managed(abc.ABC):
+    """Something started and stopped: as a context manager, stopped on the way out."""
 
-    def stop(self) -> None:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def start(self) -> Self: ...
+
+    @abc.abstractmethod
+    def stop(self) -> None: ...
 
     def __enter__(self) -> Self:
         try:
