@@ -49,13 +49,14 @@ def viewer(person: Person) -> Viewer:
 
 
 def _permit_ids(person: Person) -> Any:
-    return Permit.objects.filter(person=person).order_by("-issued_on").values_list("pk", flat=True)
+    rows = Permit.objects.filter(person=person).order_by("-issued_on", "-pk")
+    return rows.values_list("pk", flat=True)
 
 
 def my_permits(person: Person) -> list[Permit]:
     """The holder's own permits, newest first, in one query (a holder's read of their own
     records is not an access to log; ``access_permit`` scopes a single one the same way)."""
-    rows = Permit.objects.filter(person=person).order_by("-issued_on")
+    rows = Permit.objects.filter(person=person).order_by("-issued_on", "-pk")
     permits = list(rows)
     for permit in permits:
         permit.person = person  # the holder in hand: no query per permit
@@ -175,15 +176,26 @@ def open_appeal(permit: Permit, appeals: list[Appeal] | None = None) -> Appeal |
     return rows.order_by("-filed_on", "-pk").first()
 
 
+ASK = object()  # ``told`` not given: ``notice_day`` finds it
+
+
 def situation_of(
-    permit: Permit, *, follow_appeal: bool = True, appeals: list[Appeal] | None = None
+    permit: Permit,
+    *,
+    follow_appeal: bool = True,
+    appeals: list[Appeal] | None = None,
+    told: Any = ASK,
 ) -> dict[str, Any]:
     """The planner situation from the permit's own data (the facts of its last decision),
     with a challenge already filed: the plan follows it, and offers it no second time
     (``follow_appeal=False``: as before it was filed, for the periods it had to meet).
-    ``appeals``: the permit's challenges, when the caller has them already."""
+    ``appeals``: the permit's challenges, and ``told``: its ``notice_day``, when the caller
+    has them already."""
     ended = permit.status in (PermitStatus.CANCELLED, PermitStatus.REVOKED)
-    told = notice_day(permit.person, permit) if ended else None
+    if not ended:
+        told = None
+    elif told is ASK:
+        told = notice_day(permit.person, permit)
     filed = open_appeal(permit, appeals) if follow_appeal else None
     p: dict[str, Any] = {
         "status": permit.status,
@@ -235,6 +247,7 @@ def permit_card(
     *,
     follow_appeal: bool = True,
     appeals: list[Appeal] | None = None,
+    told: Any = ASK,
 ) -> dict[str, Any]:
     card: dict[str, Any] = {
         "permit": permit,
@@ -249,7 +262,9 @@ def permit_card(
     }
     if with_plan:
         try:
-            situation = situation_of(permit, follow_appeal=follow_appeal, appeals=appeals)
+            situation = situation_of(
+                permit, follow_appeal=follow_appeal, appeals=appeals, told=told
+            )
             card["plan"] = present_plan(plan_for(situation, lang))
         except SituationError:
             card["plan"] = None  # inconsistent stored facts: show the record, not a wrong plan

@@ -16,9 +16,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from juzhu.domain.vocabulary import PermitStatus, label
+from juzhu.domain.vocabulary import PermitStatus
 from juzhu.portal import appeal as appeal_flow
-from juzhu.portal import auth, flow, holder, prefs
+from juzhu.portal import auth, flow, holder, prefs, status_page
 from juzhu.portal.checks import checks_of
 from juzhu.portal.forms import PAGE_FORMS, PAGE_TITLES, CodeForm, IdNumberForm
 from juzhu.portal.pdf import pdf_response
@@ -305,31 +305,11 @@ def _permit_page(
     request: auth.HolderRequest, permit_id: str, status: int = 200, **extra: Any
 ) -> HttpResponse:
     lang = prefs.activate(request)
-    person = request.person
     try:
-        permit, latest = holder.own_permit(person, permit_id)
+        data = status_page.load(request.person, permit_id)
     except NotFound:
         raise Http404 from None
-    intent = permit.intent or {}
-    reasons = (
-        [label(intent["ground"], lang), intent.get("facts", "")] if intent.get("ground") else []
-    )
-    appeals = appeal_flow.appeals_of(person, permit)
-    return _page(
-        request,
-        "portal/permit.html",
-        status=status,
-        intent_reasons=say("semicolon", lang).join(r for r in reasons if r),
-        intent_open=services.answer_open(intent, flow.today()),
-        **extra,
-        card=holder.permit_card(permit, lang, with_plan=True, appeals=appeals),
-        events=holder.timeline("permit", permit.pk, lang),
-        # the consent page speaks for the latest permit only (the one a code binds to)
-        consent_here=latest,
-        appeals=[appeal_flow.appeal_item(a, lang) for a in appeals],
-        can_contest=permit.status in appeal_flow.CONTESTABLE
-        and bool(appeal_flow.kinds_left(permit, appeals)),
-    )
+    return _page(request, status_page.TEMPLATE, status=status, **extra, **status_page.context(data, lang))  # fmt: skip
 
 
 @require_POST

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.utils import timezone
@@ -100,6 +100,12 @@ def timeline(
 ) -> list[dict[str, str]]:
     """The record's events in words; ``who`` names each actor."""
     rows = Event.objects.filter(record_type=record_type, record_id=record_id).order_by("seq")
+    return timeline_of(rows, lang, who)
+
+
+def timeline_of(rows: Iterable[Any], lang: str, who: Callable[[str], str]) -> list[dict[str, str]]:
+    """``timeline`` of events already in hand, in order (anything with an event's ``name``,
+    ``body``, ``on_date``, ``occurred_at`` and ``actor``)."""
     out = []
     for row in rows:
         body = json.loads(row.body)

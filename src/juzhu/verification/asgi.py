@@ -128,7 +128,12 @@ def hosts_and_ports(db: Mapping[str, Any]) -> tuple[Any, Any]:
     return hosts, (ports or None)
 
 
-def _meta(scope: Scope) -> dict[str, Any]:
+def is_postgres() -> bool:
+    """The statements on the event loop are PostgreSQL's; on SQLite Django answers all."""
+    return str(settings.DATABASES["default"]["ENGINE"]).endswith("postgresql")
+
+
+def meta_of(scope: Scope) -> dict[str, Any]:
     """The request's headers as a WSGI environ names them (repeated headers joined with
     commas, as WSGI servers do), its scheme and its query string."""
     meta: dict[str, Any] = {
@@ -144,7 +149,7 @@ def _meta(scope: Scope) -> dict[str, Any]:
     return meta
 
 
-async def _read(receive: Receive) -> tuple[bytes, Receive]:
+async def read_body(receive: Receive) -> tuple[bytes, Receive]:
     """The whole body, and a ``receive`` that hands the same messages on first."""
     messages: list[Message] = []
     while True:
@@ -160,7 +165,7 @@ async def _read(receive: Receive) -> tuple[bytes, Receive]:
     return body, replay
 
 
-def _warm_up() -> None:
+def warm_up() -> None:
     """Load what Django would load on its first request (the URLconf, the API and its
     views), then freeze the objects loaded so far: the collector no longer walks the
     hundreds of thousands of long-lived objects of a loaded Django, so its full
@@ -170,14 +175,35 @@ def _warm_up() -> None:
     gc.freeze()
 
 
-class AsyncVerifyDispatch:
-    """ASGI middleware: the common verification here, everything else to ``app``."""
+class LazyPool:
+    """An asyncpg pool to Django's default database, opened on first use (each worker
+    process has its own) and tried again after a failure; the event-loop paths share it."""
 
-    def __init__(self, app: ASGIApp, *, pool_size: int = 16) -> None:
-        self.app = app
-        self.pool_size = pool_size
-        self.postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+    def __init__(self, size: int = 16) -> None:
+        self.size = size
         self._pool: asyncio.Task[Any] | None = None
+
+    async def __call__(self) -> Any:
+        if self._pool is None or (self._pool.done() and self._pool.exception() is not None):
+            self._pool = asyncio.ensure_future(
+                asyncpg.create_pool(**connect_kwargs(), min_size=1, max_size=self.size)
+            )
+        return await self._pool
+
+    async def close(self) -> None:
+        task, self._pool = self._pool, None
+        if task is not None and task.done() and task.exception() is None:
+            await task.result().close()
+
+
+class AsyncVerifyDispatch:
+    """ASGI middleware: the common verification here, everything else to ``app``; it runs
+    the lifespan (warm-up, the pool opened at start and closed at the end)."""
+
+    def __init__(self, app: ASGIApp, *, pool_size: int = 16, pool: LazyPool | None = None) -> None:  # fmt: skip
+        self.app = app
+        self.pool = pool or LazyPool(pool_size)
+        self.postgres = is_postgres()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -192,24 +218,14 @@ class AsyncVerifyDispatch:
         else:
             await self.app(scope, receive, send)
 
-    async def pool(self) -> Any:
-        """The connection pool, opened on first use (each worker process has its own)."""
-        if self._pool is None or (self._pool.done() and self._pool.exception() is not None):
-            self._pool = asyncio.ensure_future(
-                asyncpg.create_pool(**connect_kwargs(), min_size=1, max_size=self.pool_size)
-            )
-        return await self._pool
-
     async def close(self) -> None:
-        task, self._pool = self._pool, None
-        if task is not None and task.done() and task.exception() is None:
-            await task.result().close()
+        await self.pool.close()
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
-                await asyncio.to_thread(_warm_up)
+                await asyncio.to_thread(warm_up)
                 if self.postgres:
                     try:
                         await self.pool()
@@ -222,12 +238,12 @@ class AsyncVerifyDispatch:
                 return
 
     async def _verify(self, scope: Scope, receive: Receive, send: Send) -> None:
-        meta = _meta(scope)
+        meta = meta_of(scope)
         api_key = common_key(meta)
         if api_key is None or body_length(meta) is None:
             await self.app(scope, receive, send)
             return
-        body, receive = await _read(receive)
+        body, receive = await read_body(receive)
         request = common_case(body)
         if request is None:
             await self.app(scope, receive, send)

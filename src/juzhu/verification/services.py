@@ -226,7 +226,7 @@ def do_resume_party(party: RelyingParty, *, actor: Actor) -> None:
 
 def holder_permit(person: Person, city: str) -> Permit:
     """The holder's latest permit in ``city``: the one a code or credential speaks for."""
-    permit = Permit.objects.filter(person=person, city=city).order_by("-issued_on").first()
+    permit = Permit.objects.filter(person=person, city=city).order_by("-issued_on", "-pk").first()
     if permit is None:
         raise Refused(
             f"您在{city}没有居住证，无法为该单位生成核验码",
