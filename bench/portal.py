@@ -7,9 +7,10 @@ reports p50/p75/p90/p95/p99 from its own latency histogram. Every answer must be
 
 * **status page**: ``GET /portal/me/permits/<id>/`` of a logged-in holder. The sessions are
   made with Django's session engine, holding the keys ``auth.log_in`` sets (the person id,
-  30 idle minutes); no SMS. It loads the person and the permit, reads the permit's events for
-  the timeline and the inbox notice that gives the day the holder was told, and makes the
-  plan (shown in full when the permit is suspended or cancelled).
+  30 idle minutes); no SMS. It reads the session, the permit, its events for the timeline
+  and the inbox notice that gives the day the holder was told, and makes the plan (shown
+  in full when the permit is suspended or cancelled). Under ``juzhu serve`` this page is
+  answered on the event loop (``portal/asgi.py``: one statement, Django's template).
 * **planner page**: ``GET /portal/planner/plan/`` of an anonymous visitor whose planner
   cookie holds the answers of a cancelled Shenzhen permit (the questionnaire walked once
   in-process with Django's test client, its answers sealed anew for every visitor, as the
@@ -583,6 +584,58 @@ def profile(files: dict[str, Path], count: int) -> None:
         stats.print_stats(r"src/juzhu|shortcuts.py.*render|compiler.py.*execute_sql", 30)
         print(f"-- {page}: cumulative, {count} requests --")
         print(stream.getvalue().split("\n", 6)[-1])
+    if "status" in files:
+        profile_event_loop(files["status"].read_text().splitlines(), count)
+
+
+def profile_event_loop(lines: list[str], count: int) -> None:
+    """The status page as ``juzhu serve`` answers it (``portal/asgi.py``), in this process on
+    one event loop: ms per page, then the top functions of ``count`` pages by own time."""
+    import asyncio
+    import cProfile
+    import pstats
+
+    from juzhu.portal.asgi import AsyncStatusPage
+    from juzhu.verification.asgi import LazyPool
+
+    async def django(scope: Any, receive: Any, send: Any) -> None:
+        raise SystemExit(f"bench: Django answered {scope['path']} (not the event-loop path)")
+
+    app = AsyncStatusPage(django, LazyPool(2))
+
+    async def get(line: str) -> None:
+        cookie, url, _ = line.split("\t")
+        scope = {"type": "http", "method": "GET", "path": url, "query_string": b"",
+                 "root_path": "", "scheme": "http", "http_version": "1.1",
+                 "headers": [(b"host", b"127.0.0.1"), (b"cookie", cookie.encode())],
+                 "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80)}  # fmt: skip
+        status = []
+
+        async def send(message: dict[str, Any]) -> None:
+            status.extend([message["status"]] if "status" in message else [])
+
+        await app(scope, None, send)  # type: ignore[arg-type]
+        assert status == [200], (url, status)
+
+    async def run() -> None:
+        for line in lines[:20]:
+            await get(line)
+        started = time.perf_counter()
+        for i in range(count):
+            await get(lines[i % len(lines)])
+        ms = (time.perf_counter() - started) / count * 1e3
+        print(f"\n== status on the event loop: {ms:.2f} ms per page ==")
+        prof = cProfile.Profile()
+        prof.enable()
+        for i in range(count):
+            await get(lines[i % len(lines)])
+        prof.disable()
+        stream = io.StringIO()
+        pstats.Stats(prof, stream=stream).sort_stats("tottime").print_stats(25)
+        print(stream.getvalue().split("\n", 6)[-1])
+        await app.pool.close()
+
+    asyncio.run(run())
 
 
 # -- main --------------------------------------------------------------------------------------

@@ -57,6 +57,7 @@ from juzhu.verification.asgi import (
     Scope,
     Send,
     is_postgres,
+    log_fallback,
     meta_of,
 )
 from juzhu.verification.dispatch import _config
@@ -212,8 +213,8 @@ class AsyncStatusPage:
         if match is not None and not scope.get("query_string") and not scope.get("root_path"):
             try:
                 answered = await self._page(scope, send, match.group(1))
-            except Exception:
-                log.exception("the status page on the event loop failed; Django answers it")
+            except Exception as exc:
+                log_fallback(log, "the status page on the event loop failed", exc)
         if not answered:
             await self.app(scope, receive, send)
 

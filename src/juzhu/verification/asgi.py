@@ -128,6 +128,20 @@ def hosts_and_ports(db: Mapping[str, Any]) -> tuple[Any, Any]:
     return hosts, (ports or None)
 
 
+# The database unreachable, refusing, too slow or gone mid-statement: an outage, not a bug.
+DATABASE_ERRORS = (OSError, asyncio.TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
+
+
+def log_fallback(logger: logging.Logger, what: str, exc: BaseException) -> None:
+    """An event-loop path failed and Django answers instead: an outage of the database is
+    one line (the operator sees it in /healthz and the 503s Django gives), anything else a
+    traceback."""
+    if isinstance(exc, DATABASE_ERRORS):
+        logger.warning("%s (the database: %s: %s); Django answers", what, type(exc).__name__, exc)
+    else:
+        logger.exception("%s; Django answers", what)
+
+
 def is_postgres() -> bool:
     """The statements on the event loop are PostgreSQL's; on SQLite Django answers all."""
     return str(settings.DATABASES["default"]["ENGINE"]).endswith("postgresql")
@@ -229,8 +243,8 @@ class AsyncVerifyDispatch:
                 if self.postgres:
                     try:
                         await self.pool()
-                    except Exception:  # Django still serves; the pool is tried again on use
-                        log.exception("could not open the verification pool at start-up")
+                    except Exception as exc:  # Django still serves; the pool is tried again on use
+                        log_fallback(log, "could not open the event-loop pool at start-up", exc)
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 await self.close()
@@ -256,8 +270,8 @@ class AsyncVerifyDispatch:
             answer = None
             if query is not None:
                 answer = fast_answer(query, await fastpath.averify_by_code(await self.pool(), query))  # fmt: skip
-        except Exception:
-            log.exception("the verify dispatch failed; Django answers this request")
+        except Exception as exc:
+            log_fallback(log, "the verification on the event loop failed", exc)
             await self.app(scope, receive, send)
             return
         if answer is None:
