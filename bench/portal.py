@@ -595,13 +595,13 @@ def profile_event_loop(lines: list[str], count: int) -> None:
     import cProfile
     import pstats
 
-    from juzhu.portal.asgi import AsyncStatusPage
+    from juzhu.portal.asgi import AsyncPortalPages
     from juzhu.verification.asgi import LazyPool
 
     async def django(scope: Any, receive: Any, send: Any) -> None:
         raise SystemExit(f"bench: Django answered {scope['path']} (not the event-loop path)")
 
-    app = AsyncStatusPage(django, LazyPool(2))
+    app = AsyncPortalPages(django, LazyPool(2))
 
     async def get(line: str) -> None:
         cookie, url, _ = line.split("\t")
@@ -631,7 +631,7 @@ def profile_event_loop(lines: list[str], count: int) -> None:
             await get(lines[i % len(lines)])
         prof.disable()
         stream = io.StringIO()
-        pstats.Stats(prof, stream=stream).sort_stats("tottime").print_stats(25)
+        pstats.Stats(prof, stream=stream).sort_stats("cumulative").print_stats(45)
         print(stream.getvalue().split("\n", 6)[-1])
         await app.pool.close()
 

@@ -19,6 +19,7 @@ from a2wsgi import WSGIMiddleware
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection, connections
 from django.middleware.csrf import _unmask_cipher_token
+from django.test import Client
 
 from fixtures.aio import run_async
 from fixtures.clock import frozen
@@ -31,8 +32,10 @@ from fixtures.permits import (
     make_permit,
     suspended_permit,
 )
+from fixtures.planner import walk
 from juzhu.config import wsgi
-from juzhu.portal import asgi, auth, status_page
+from juzhu.portal import asgi, auth, flow, status_page
+from juzhu.portal import urls as portal_urls
 from juzhu.registry.models import Permit, Person
 from juzhu.verification.asgi import LazyPool
 
@@ -47,12 +50,12 @@ TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]{64})"')
 
 
 @pytest.fixture(name="app")
-def fixture_app(_flushable: None, monkeypatch: Any) -> Iterator[asgi.AsyncStatusPage]:
+def fixture_app(_flushable: None, monkeypatch: Any) -> Iterator[asgi.AsyncPortalPages]:
     """The status page in front of Django (one thread whose connection closes after each
     request), as ``juzhu.config.asgi`` builds it."""
     monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 0)
     django = WSGIMiddleware(wsgi.django_application, workers=1)  # type: ignore[arg-type]
-    yield asgi.AsyncStatusPage(django, LazyPool(2))
+    yield asgi.AsyncPortalPages(django, LazyPool(2))
     django.executor.submit(connections.close_all).result()  # on Django's one thread
     django.executor.shutdown(wait=True)
 
@@ -84,7 +87,7 @@ def url(permit: Permit) -> str:
     return f"/portal/me/permits/{permit.pk}/"
 
 
-def served(app: asgi.AsyncStatusPage, path: str, cookie: str, query: bytes = b"") -> Answer:
+def served(app: asgi.AsyncPortalPages, path: str, cookie: str, query: bytes = b"") -> Answer:
     headers = [(b"host", b"testserver"), (b"cookie", cookie.encode())] if cookie else [(b"host", b"testserver")]  # fmt: skip
     scope = {
         "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
@@ -152,7 +155,7 @@ def comparable(answer: Answer) -> tuple[int, list[tuple[str, str]], str]:
     return answer.code, headers, text
 
 
-def same_page(app: asgi.AsyncStatusPage, permit: Permit, cookie: str) -> Answer:
+def same_page(app: asgi.AsyncPortalPages, permit: Permit, cookie: str) -> Answer:
     page = served(app, url(permit), cookie)
     django = django_alone(url(permit), cookie)
     assert comparable(page) == comparable(django)
@@ -181,7 +184,7 @@ def cancelled_and_told() -> Permit:
     ids=["zh", "en", "elder", "en-elder"],
 )
 def test_each_kind_of_permit_is_djangos_page(
-    app: asgi.AsyncStatusPage, django_views: list[str], make: Any, extra: str
+    app: asgi.AsyncPortalPages, django_views: list[str], make: Any, extra: str
 ) -> None:
     permit = make()
     cookie = f"sessionid={session_for(permit.person)}; csrftoken={SECRET}{extra}"
@@ -194,7 +197,7 @@ def test_each_kind_of_permit_is_djangos_page(
 
 
 def test_a_new_visitor_gets_a_csrf_cookie_as_from_django(
-    app: asgi.AsyncStatusPage, django_views: list[str]
+    app: asgi.AsyncPortalPages, django_views: list[str]
 ) -> None:
     permit = make_permit()
     page = same_page(app, permit, f"sessionid={session_for(permit.person)}")
@@ -206,7 +209,7 @@ def test_a_new_visitor_gets_a_csrf_cookie_as_from_django(
 
 
 def test_an_older_permit_is_not_the_one_consent_speaks_for(
-    app: asgi.AsyncStatusPage, django_views: list[str]
+    app: asgi.AsyncPortalPages, django_views: list[str]
 ) -> None:
     person = make_person()
     old = cancelled_permit(person, issued=dt.date(2023, 1, 5), on=dt.date(2024, 1, 10))
@@ -222,7 +225,7 @@ def test_an_older_permit_is_not_the_one_consent_speaks_for(
     "case", ["no-session", "someone-else", "no-such-permit", "appeal", "query", "pin-cookie"]
 )
 def test_everything_else_is_djangos_answer(
-    app: asgi.AsyncStatusPage, django_views: list[str], case: str
+    app: asgi.AsyncPortalPages, django_views: list[str], case: str
 ) -> None:
     permit = cancelled_permit()
     path, query = url(permit), ""
@@ -249,7 +252,7 @@ def test_everything_else_is_djangos_answer(
 
 
 def test_the_database_unreachable_is_djangos_answer(
-    app: asgi.AsyncStatusPage, django_views: list[str], monkeypatch: Any
+    app: asgi.AsyncPortalPages, django_views: list[str], monkeypatch: Any
 ) -> None:
     permit = make_permit()
     cookie = f"sessionid={session_for(permit.person)}; csrftoken={SECRET}"
@@ -261,3 +264,69 @@ def test_the_database_unreachable_is_djangos_answer(
     monkeypatch.setattr(app, "pool", Unreachable())
     page = served(app, url(permit), cookie)
     assert page.code == 200 and django_views == [str(permit.pk)]
+
+
+# -- the planner's plan ---------------------------------------------------------------------
+
+PLAN = "/portal/planner/plan/"
+
+
+def planner_cookie(**overrides: dict[str, Any]) -> str:
+    """The sealed planner cookie of a visitor who answered the questionnaire."""
+    client = Client()
+    walk(client, **overrides)
+    return f"{flow.COOKIE}={client.cookies[flow.COOKIE].value}"
+
+
+@pytest.fixture(name="django_plans")
+def fixture_django_plans(monkeypatch: Any) -> list[str]:
+    """The plans Django's URL resolver sent to the view (the event loop calls the view
+    itself, not through the resolver)."""
+    made: list[str] = []
+    pattern = next(p for p in portal_urls.urlpatterns if getattr(p, "name", "") == "plan")
+    real = pattern.callback
+
+    def counted(request: Any) -> Any:
+        made.append(request.path)
+        return real(request)
+
+    monkeypatch.setattr(pattern, "callback", counted)
+    return made
+
+
+@pytest.mark.parametrize(
+    "extra",
+    ["", f"; csrftoken={SECRET}", "; django_language=en", "; portal_elder=1"],
+    ids=["new-visitor", "csrf", "en", "elder"],
+)
+@pytest.mark.parametrize("case", ["cancelled", "suspended"])
+def test_the_plan_of_a_visitor_is_djangos_page(
+    app: asgi.AsyncPortalPages, django_plans: list[str], extra: str, case: str
+) -> None:
+    overrides = {"status": {"status": "suspended"}} if case == "suspended" else {}
+    cookie = planner_cookie(**overrides) + extra
+    page, django = served(app, PLAN, cookie), django_alone(PLAN, cookie)
+    assert comparable(page) == comparable(django)
+    assert page.code == 200
+    assert django_plans == [PLAN]  # Django alone; the served page was the event loop's
+
+
+@pytest.mark.parametrize("case", ["no-answers", "signed-in", "query"])
+def test_a_plan_that_is_not_the_common_case_is_djangos(
+    app: asgi.AsyncPortalPages, django_plans: list[str], case: str
+) -> None:
+    cookie, query = planner_cookie(), ""
+    if case == "no-answers":
+        cookie = f"csrftoken={SECRET}"
+    elif case == "signed-in":
+        cookie += f"; sessionid={session_for(make_person())}"
+    else:
+        query = "x=1"
+    page, django = served(app, PLAN, cookie, query.encode()), django_alone(PLAN, cookie, query)
+    assert comparable(page) == comparable(django)
+    if case == "no-answers":
+        assert page.code == 302  # the view's own redirect to the first question, on the loop
+        assert django_plans == [PLAN]  # Django alone
+    else:
+        assert page.code == 200
+        assert django_plans == [PLAN, PLAN]

@@ -11,11 +11,11 @@ import os
 from a2wsgi import WSGIMiddleware
 
 from juzhu.config.wsgi import application as wsgi_application
-from juzhu.portal.asgi import AsyncStatusPage
+from juzhu.portal.asgi import AsyncPortalPages
 from juzhu.verification.asgi import AsyncVerifyDispatch, LazyPool
 
 pool = LazyPool(int(os.environ.get("JUZHU_VERIFY_POOL", "16")))
 # a2wsgi types the WSGI environ and the ASGI scope as TypedDicts; Django and the
 # event-loop paths take plain mappings.
 django = WSGIMiddleware(wsgi_application, workers=int(os.environ.get("JUZHU_THREADS", "4")))  # type: ignore[arg-type]
-application = AsyncVerifyDispatch(AsyncStatusPage(django, pool), pool=pool)  # type: ignore[arg-type]
+application = AsyncVerifyDispatch(AsyncPortalPages(django, pool), pool=pool)  # type: ignore[arg-type]

@@ -48,7 +48,7 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.module_loading import import_string
 
-from juzhu.portal import auth, flow, prefs, status_page
+from juzhu.portal import auth, flow, prefs, status_page, views
 from juzhu.registry.models import Permit
 from juzhu.verification.asgi import (
     ASGIApp,
@@ -65,6 +65,7 @@ from juzhu.verification.dispatch import _config
 log = logging.getLogger("juzhu.portal")
 
 PAGE = re.compile(r"/portal/me/permits/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})/")  # fmt: skip
+PLAN = "/portal/planner/plan/"
 DB_SESSIONS = "django.contrib.sessions.backends.db"
 
 # The permit, with what the page needs beside it: the session row, whether the holder has
@@ -195,8 +196,9 @@ def environ_of(scope: Scope, meta: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-class AsyncStatusPage:
-    """ASGI middleware: the status page in its common case here, everything else to ``app``."""
+class AsyncPortalPages:
+    """ASGI middleware: the status page and the planner's plan in their common case here,
+    everything else to ``app``."""
 
     def __init__(self, app: ASGIApp, pool: LazyPool) -> None:
         self.app = app
@@ -204,26 +206,29 @@ class AsyncStatusPage:
         self.postgres = is_postgres()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        match = (
-            PAGE.fullmatch(scope["path"])
-            if scope["type"] == "http" and scope["method"] == "GET" and self.postgres
-            else None
-        )
         answered = False
-        if match is not None and not scope.get("query_string") and not scope.get("root_path"):
+        if (
+            scope["type"] == "http"
+            and scope["method"] == "GET"
+            and not scope.get("query_string")
+            and not scope.get("root_path")
+        ):
+            match = PAGE.fullmatch(scope["path"]) if self.postgres else None
             try:
-                answered = await self._page(scope, send, match.group(1))
+                if match is not None:
+                    answered = await self._status(scope, send, match.group(1))
+                elif scope["path"] == PLAN:
+                    answered = await self._plan(scope, send)
             except Exception as exc:
-                log_fallback(log, "the status page on the event loop failed", exc)
+                log_fallback(log, f"{scope['path']} on the event loop failed", exc)
         if not answered:
             await self.app(scope, receive, send)
 
-    async def _page(self, scope: Scope, send: Send, permit_id: str) -> bool:
-        middleware = _middleware()
+    async def _status(self, scope: Scope, send: Send, permit_id: str) -> bool:
         meta = meta_of(scope)
         cookies = parse_cookie(meta.get("HTTP_COOKIE", ""))
         session_key = cookies.get(settings.SESSION_COOKIE_NAME)
-        if middleware is None or not session_key or not cookies.keys() <= _cookies():
+        if _middleware() is None or not session_key or not cookies.keys() <= _cookies():
             return False
         pool = await self.pool()
         row = await pool.fetchrow(STATEMENT, session_key, uuid.UUID(permit_id), timezone.now())
@@ -232,10 +237,9 @@ class AsyncStatusPage:
         session = SessionStore(session_key).decode(row["juzhu_session"])
         if str(session.get(auth.SESSION_KEY)) != str(row["person_id"]):
             return False  # nobody, or someone else: the login redirect or the 404
-        request = WSGIRequest(environ_of(scope, meta))
-        for hook in middleware:
-            if hasattr(hook, "process_request") and hook.process_request(request) is not None:
-                return False  # a redirect, say: Django answers it
+        request = _request(scope, meta, views.permit_detail)
+        if request is None:
+            return False
         # SessionMiddleware's session, as loaded from the row just read (no second query)
         request.session._session_cache = session  # type: ignore[attr-defined]
         lang = prefs.activate(request)
@@ -243,20 +247,58 @@ class AsyncStatusPage:
         response = HttpResponse(
             render_to_string(status_page.TEMPLATE, prefs.frame(request, **page), request)
         )
-        add_never_cache_headers(response)
-        for hook in reversed(middleware):
-            if hasattr(hook, "process_response"):
-                response = hook.process_response(request, response)
-        headers = [
-            *response.items(),
-            *(("Set-Cookie", c.output(header="").strip()) for c in response.cookies.values()),
-        ]
-        await send(
-            {
-                "type": "http.response.start",
-                "status": response.status_code,
-                "headers": [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers],
-            }
-        )
-        await send({"type": "http.response.body", "body": response.content})
+        add_never_cache_headers(response)  # the view's @never_cache
+        await _send(send, request, response)
         return True
+
+    async def _plan(self, scope: Scope, send: Send) -> bool:
+        """The plan of a visitor who is not signed in: Django's view itself, here, since it
+        reads nothing but the sealed planner cookie (a database read would fail on the event
+        loop and send the request to Django)."""
+        meta = meta_of(scope)
+        cookies = parse_cookie(meta.get("HTTP_COOKIE", ""))
+        if (
+            _middleware() is None
+            or settings.SESSION_COOKIE_NAME in cookies
+            or not cookies.keys() <= _cookies()
+        ):
+            return False
+        request = _request(scope, meta, views.plan)
+        if request is None:
+            return False
+        await _send(send, request, views.plan(request))
+        return True
+
+
+def _request(scope: Scope, meta: dict[str, Any], view: Callable[..., Any]) -> WSGIRequest | None:
+    """The request as Django's view gets it: the middleware's ``process_request`` and
+    ``process_view`` hooks run on it; None when one of them answers by itself."""
+    request = WSGIRequest(environ_of(scope, meta))
+    middleware = _middleware() or []
+    for hook in middleware:
+        if hasattr(hook, "process_request") and hook.process_request(request) is not None:
+            return None  # a redirect, say: Django answers it
+    for hook in middleware:
+        if hasattr(hook, "process_view") and hook.process_view(request, view, (), {}) is not None:
+            return None
+    return request
+
+
+async def _send(send: Send, request: WSGIRequest, response: HttpResponse) -> None:
+    """The response after the middleware's ``process_response`` hooks, as the server sends
+    Django's (a2wsgi: the Set-Cookie values stripped)."""
+    for hook in reversed(_middleware() or []):
+        if hasattr(hook, "process_response"):
+            response = hook.process_response(request, response)
+    headers = [
+        *response.items(),
+        *(("Set-Cookie", c.output(header="").strip()) for c in response.cookies.values()),
+    ]
+    await send(
+        {
+            "type": "http.response.start",
+            "status": response.status_code,
+            "headers": [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers],
+        }
+    )
+    await send({"type": "http.response.body", "body": response.content})

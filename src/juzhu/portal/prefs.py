@@ -13,7 +13,7 @@ from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
-from juzhu.portal.texts import ui
+from juzhu.portal.texts import ui_html
 
 ELDER_COOKIE = "portal_elder"
 YEAR = 365 * 24 * 3600
@@ -40,7 +40,7 @@ def frame(request: HttpRequest, **extra: Any) -> dict[str, Any]:
     return {
         "lang": lang,
         "html_lang": "en" if lang == "en" else "zh-Hans",
-        "T": ui(lang),
+        "T": ui_html(lang),
         "elder": elder_of(request),
         "logged_in": signed_in(request),
         **extra,
