@@ -441,9 +441,10 @@ def start(args: list[str], env: dict[str, str], port: int, probe: str) -> subpro
     from juzhu.cli.django_setup import BATCH_BUDGETS
 
     served = {k: v for k, v in {**os.environ, **env}.items() if k not in BATCH_BUDGETS}
+    log = (Path(env["JUZHU_VAR_DIR"]) / "server.log").open("ab")
     proc = subprocess.Popen(
         args, env=served, cwd=ROOT, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL, start_new_session=True,  # stopped with its workers by group
+        stderr=log, start_new_session=True,  # stopped with its workers by group
     )  # fmt: skip
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -528,6 +529,12 @@ def measure(name: str, proc_args: list[str], env: dict[str, str], files: dict[st
             )
     finally:
         stop(proc)
+    log = Path(env["JUZHU_VAR_DIR"]) / "server.log"
+    # JUZHU_LOG_LEVEL=ERROR: only errors, e.g. an event-loop path that fell back to Django
+    errors = [line for line in log.read_text(errors="replace").splitlines() if "failed" in line]
+    if errors:
+        print(f"{name}: {len(errors)} failures logged by the server, the first: {errors[0][:300]}")
+    log.unlink()
     return out
 
 
