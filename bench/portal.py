@@ -37,7 +37,11 @@ processes and of PostgreSQL's backends (from /proc): steadier than req/s on a sh
 and what decides the target here, since 50 clients without think time wait in line for 2
 cores: p95 ≤ 200 ms needs roughly 300 req/s, about 6 ms of CPU per request in all.
 
-Run: ``.venv/bin/python bench/portal.py [--n 1000000] [--duration 30] [--json]``;
+Both servers are measured ``--rounds`` times (2), alternated: juzhu, the floor, juzhu, the
+floor. The machine's speed swings within minutes; measured once each, one after the other,
+the ratio moved between 0.29× and 0.51× from one run to the next.
+
+Run: ``.venv/bin/python bench/portal.py [--n 1000000] [--duration 30] [--rounds 2] [--json]``;
 ``--profile 200`` profiles each page in one process (queries per request, top functions).
 Needs wrk (``apt-get install -y wrk``) and the bench extra (``pip install -e '.[bench]'``).
 """
@@ -662,13 +666,14 @@ def main() -> None:
     p.add_argument("--floor-workers", type=int, default=2, help="uvicorn worker processes")
     p.add_argument("--port", type=int, default=8947)
     p.add_argument("--profile", type=int, default=0, metavar="N", help="profile N requests a page")
+    p.add_argument("--rounds", type=int, default=2, help="juzhu and the floor, alternated")
     p.add_argument("--keep", action="store_true", help="keep the database afterwards")
     p.add_argument("--json", action="store_true", help="a JSON summary as the last line")
     a = p.parse_args()
     if a.n < a.holders or a.holders < 4:
         p.error("--holders must be at least 4 and at most --n")
-    if 4 * (a.warmup + a.duration) > 25 * 60:  # the sessions end after 30 idle minutes
-        p.error("--warmup + --duration must stay under 6 minutes (4 runs, 30-minute sessions)")
+    if 4 * a.rounds * (a.warmup + a.duration) > 25 * 60:  # sessions end after 30 idle minutes
+        p.error("4 × --rounds × (--warmup + --duration) must stay under 25 minutes")
     if shutil.which("wrk") is None:
         raise SystemExit("bench: wrk not found; install it with: apt-get install -y wrk")
 
@@ -701,20 +706,23 @@ def main() -> None:
         connection.close()
         expect = {"status": "PermitIssued", "planner": "注销"}
         server_env = {**ENV, "JUZHU_VAR_DIR": str(work)}
-        juzhu = measure(
-            "juzhu",
-            [str(ROOT / ".venv/bin/juzhu"), "serve", "--port", str(a.port),
-             "--workers", str(a.workers), "--threads", str(a.threads), "--no-access-log"],
-            server_env, files, {"status": "居住证签发", "planner": "注销"}, a,
-        )  # fmt: skip
-        floor = measure(
-            "floor",
-            [sys.executable, "-m", "uvicorn", "--factory", "portal:make_floor_app",
-             "--app-dir", str(BENCH_DIR), "--port", str(a.port), "--workers",
-             str(a.floor_workers), "--loop", "uvloop", "--http", "httptools",
-             "--no-access-log", "--log-level", "warning"],
-            server_env, files, expect, a,
-        )  # fmt: skip
+        runs: dict[str, list[dict[str, Any]]] = {"juzhu": [], "floor": []}
+        for _ in range(a.rounds):  # alternated, so a slower spell of the machine hits both
+            runs["juzhu"].append(measure(
+                "juzhu",
+                [str(ROOT / ".venv/bin/juzhu"), "serve", "--port", str(a.port),
+                 "--workers", str(a.workers), "--threads", str(a.threads), "--no-access-log"],
+                server_env, files, {"status": "居住证签发", "planner": "注销"}, a,
+            ))  # fmt: skip
+            runs["floor"].append(measure(
+                "floor",
+                [sys.executable, "-m", "uvicorn", "--factory", "portal:make_floor_app",
+                 "--app-dir", str(BENCH_DIR), "--port", str(a.port), "--workers",
+                 str(a.floor_workers), "--loop", "uvloop", "--http", "httptools",
+                 "--no-access-log", "--log-level", "warning"],
+                server_env, files, expect, a,
+            ))  # fmt: skip
+        juzhu, floor = combine(runs["juzhu"]), combine(runs["floor"])
     finally:
         connection.close()
         shutil.rmtree(work, ignore_errors=True)
@@ -726,12 +734,36 @@ def main() -> None:
     report(juzhu, floor, holders, a)
 
 
+def combine(rounds: list[dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    """One figure per page from the rounds: requests and CPU added up (req/s over the time
+    of all rounds), each latency percentile the worst round's (wrk's histograms are not
+    merged, so the higher one stands: a conservative p95)."""
+    out: dict[str, dict[str, Any]] = {}
+    for page in rounds[0]:
+        runs = [r[page] for r in rounds]
+        requests = sum(r["requests"] for r in runs)
+        seconds = sum(r["requests"] / r["rps"] for r in runs)
+        merged = {k: max(r[k] for r in runs) for k in runs[0] if k.endswith("_us")}
+        merged.update(
+            requests=requests, rps=requests / seconds,
+            app_cpu_ms=sum(r["app_cpu_ms"] * r["requests"] for r in runs) / requests,
+            db_cpu_ms=sum(r["db_cpu_ms"] * r["requests"] for r in runs) / requests,
+            non200=sum(r["non200"] for r in runs),
+            errors={k: sum(r["errors"][k] for r in runs) for k in runs[0]["errors"]},
+            socket_errors=sum(r["socket_errors"] for r in runs),
+            valid=all(r["valid"] for r in runs),
+        )  # fmt: skip
+        out[page] = merged
+    return out
+
+
 def report(juzhu: dict[str, Any], floor: dict[str, Any], holders: list[tuple[str, str, str]],
            a: argparse.Namespace) -> None:  # fmt: skip
     mix = {s: sum(1 for h in holders if h[2] == s) for s in ("active", "suspended", "cancelled")}
     print(f"\npermits {a.n:,}; {a.holders} holders logged in ({mix}); {a.connections} clients")
     print(f"served by: juzhu serve --workers {a.workers} --threads {a.threads}; floor: "
-          f"uvicorn --workers {a.floor_workers}")  # fmt: skip
+          f"uvicorn --workers {a.floor_workers}; {a.rounds} rounds of {a.duration} s each, "
+          "alternated (req/s over all, each percentile the worst round's)")  # fmt: skip
     verdicts = {}
     for page, title in PAGES.items():
         j, f = juzhu[page], floor[page]
