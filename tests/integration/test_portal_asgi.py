@@ -330,3 +330,15 @@ def test_a_plan_that_is_not_the_common_case_is_djangos(
     else:
         assert page.code == 200
         assert django_plans == [PLAN, PLAN]
+
+
+def test_with_read_replicas_the_status_page_is_djangos(
+    app: asgi.AsyncPortalPages, django_views: list[str], settings: Any
+) -> None:
+    """Its router reads the page from a replica; the event loop's pool is the primary's."""
+    settings.REPLICAS = {"replica1": {}}
+    with_replicas = asgi.AsyncPortalPages(app.app, app.pool)
+    permit = make_permit()
+    cookie = f"sessionid={session_for(permit.person)}; csrftoken={SECRET}"
+    page = served(with_replicas, url(permit), cookie)
+    assert page.code == 200 and django_views == [str(permit.pk)]

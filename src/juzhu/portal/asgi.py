@@ -50,6 +50,7 @@ from django.utils.module_loading import import_string
 
 from juzhu.portal import auth, flow, prefs, status_page, views
 from juzhu.registry.models import Permit
+from juzhu.registry.replicas import replica_aliases
 from juzhu.verification.asgi import (
     ASGIApp,
     LazyPool,
@@ -204,6 +205,7 @@ class AsyncPortalPages:
         self.app = app
         self.pool = pool
         self.postgres = is_postgres()
+        self.replicas = bool(replica_aliases())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         answered = False
@@ -213,7 +215,9 @@ class AsyncPortalPages:
             and not scope.get("query_string")
             and not scope.get("root_path")
         ):
-            match = PAGE.fullmatch(scope["path"]) if self.postgres else None
+            # With read replicas, the status page is Django's: its router reads it from a
+            # replica (the event loop's pool is the primary's).
+            match = PAGE.fullmatch(scope["path"]) if self.postgres and not self.replicas else None
             try:
                 if match is not None:
                     answered = await self._status(scope, send, match.group(1))
