@@ -342,3 +342,20 @@ def test_with_read_replicas_the_status_page_is_djangos(
     cookie = f"sessionid={session_for(permit.person)}; csrftoken={SECRET}"
     page = served(with_replicas, url(permit), cookie)
     assert page.code == 200 and django_views == [str(permit.pk)]
+
+
+def test_a_database_that_does_not_answer_is_djangos_503_at_once(
+    app: asgi.AsyncPortalPages, django_views: list[str], monkeypatch: Any
+) -> None:
+    """Past the budget on the event loop, Django answers its 503 without waiting for the
+    database a second time (security.md T19)."""
+    permit = make_permit()
+    cookie = f"sessionid={session_for(permit.person)}; csrftoken={SECRET}"
+
+    class Hung(LazyPool):
+        async def __call__(self) -> Any:
+            raise TimeoutError
+
+    monkeypatch.setattr(app, "pool", Hung())
+    page = served(app, url(permit), cookie)
+    assert page.code == 503 and header(page, "retry-after") and django_views == []

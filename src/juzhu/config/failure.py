@@ -29,6 +29,7 @@ from juzhu.config import errors
 from juzhu.registry.uploads import UploadRejected
 from juzhu.registry.uploads.check import mb
 from juzhu.registry.uploads.handler import UploadTooLarge
+from juzhu.verification.asgi import DATABASE_FAILED
 
 log = logging.getLogger("juzhu.failure")
 RETRY_AFTER = 30  # seconds: long enough for a database restart or a failover
@@ -143,6 +144,9 @@ class FailureMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        failed = getattr(request, "environ", {}).get("asgi.scope", {}).get(DATABASE_FAILED)
+        if failed:  # the event loop found the database not answering: no second wait for it
+            return failure_response(request, OperationalError(failed)) or self.get_response(request)
         if request.method == "POST" and request.content_type == "multipart/form-data":
             try:
                 request.POST  # noqa: B018  (streams the body through the upload handlers)

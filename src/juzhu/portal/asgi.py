@@ -57,6 +57,7 @@ from juzhu.verification.asgi import (
     Receive,
     Scope,
     Send,
+    after_failure,
     is_postgres,
     log_fallback,
     meta_of,
@@ -208,7 +209,7 @@ class AsyncPortalPages:
         self.replicas = bool(replica_aliases())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        answered = False
+        answered, django_scope = False, scope
         if (
             scope["type"] == "http"
             and scope["method"] == "GET"
@@ -225,8 +226,9 @@ class AsyncPortalPages:
                     answered = await self._plan(scope, send)
             except Exception as exc:
                 log_fallback(log, f"{scope['path']} on the event loop failed", exc)
+                django_scope = after_failure(scope, exc)
         if not answered:
-            await self.app(scope, receive, send)
+            await self.app(django_scope, receive, send)
 
     async def _status(self, scope: Scope, send: Send, permit_id: str) -> bool:
         meta = meta_of(scope)

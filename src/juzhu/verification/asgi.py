@@ -132,6 +132,21 @@ def hosts_and_ports(db: Mapping[str, Any]) -> tuple[Any, Any]:
 DATABASE_ERRORS = (OSError, asyncio.TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 
+# The database did not answer within the budget (hung, a machine frozen): Django would wait
+# for it as long again on its own connection. The request goes to Django marked with this
+# key in its scope, and ``config.failure.FailureMiddleware`` answers its 503 at once. A
+# refused connection is not marked: Django finds that out at once, and may reach the
+# database when only the pool could not (security.md T19).
+DATABASE_FAILED = "juzhu.database_failed"
+
+
+def after_failure(scope: Scope, exc: BaseException) -> Scope:
+    """The scope Django gets after an event-loop path failed with ``exc``."""
+    if isinstance(exc, asyncio.TimeoutError):
+        return {**scope, DATABASE_FAILED: f"{type(exc).__name__}: {exc}"[:200]}
+    return scope
+
+
 def log_fallback(logger: logging.Logger, what: str, exc: BaseException) -> None:
     """An event-loop path failed and Django answers instead: an outage of the database is
     one line (the operator sees it in /healthz and the 503s Django gives), anything else a
@@ -272,7 +287,7 @@ class AsyncVerifyDispatch:
                 answer = fast_answer(query, await fastpath.averify_by_code(await self.pool(), query))  # fmt: skip
         except Exception as exc:
             log_fallback(log, "the verification on the event loop failed", exc)
-            await self.app(scope, receive, send)
+            await self.app(after_failure(scope, exc), receive, send)
             return
         if answer is None:
             # A refusal: nothing was written; the view finds out what is wrong.
