@@ -29,7 +29,7 @@ from juzhu.config import errors
 from juzhu.registry.uploads import UploadRejected
 from juzhu.registry.uploads.check import mb
 from juzhu.registry.uploads.handler import UploadTooLarge
-from juzhu.verification.asgi import DATABASE_FAILED
+from juzhu.verification.api import DATABASE_FAILED
 
 log = logging.getLogger("juzhu.failure")
 RETRY_AFTER = 30  # seconds: long enough for a database restart or a failover

@@ -128,6 +128,9 @@ def verify(
 
 # Set in the WSGI environ by ``dispatch.py`` (a key no HTTP header can produce).
 FAST_PATH_TRIED = "juzhu.verification.fast_path_tried"
+# In the scope of a request an event-loop path found the database hung for: Django answers
+# 503 at once (``asgi.after_failure``, ``config.failure.FailureMiddleware``).
+DATABASE_FAILED = "juzhu.database_failed"
 
 
 def answer_json(answer: services.Answer) -> str:

@@ -35,7 +35,7 @@ from django.urls import get_resolver
 from django.utils import timezone
 
 from juzhu.verification import fastpath
-from juzhu.verification.api import FAST_PATH_TRIED
+from juzhu.verification.api import DATABASE_FAILED, FAST_PATH_TRIED
 from juzhu.verification.dispatch import (
     PATH,
     answer_200,
@@ -128,20 +128,26 @@ def hosts_and_ports(db: Mapping[str, Any]) -> tuple[Any, Any]:
     return hosts, (ports or None)
 
 
-# The database unreachable, refusing, too slow or gone mid-statement: an outage, not a bug.
-DATABASE_ERRORS = (OSError, asyncio.TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
-
-
-# The database did not answer within the budget (hung, a machine frozen): Django would wait
-# for it as long again on its own connection. The request goes to Django marked with this
-# key in its scope, and ``config.failure.FailureMiddleware`` answers its 503 at once. A
-# refused connection is not marked: Django finds that out at once, and may reach the
-# database when only the pool could not (security.md T19).
-DATABASE_FAILED = "juzhu.database_failed"
+# The database unreachable, refusing, gone mid-statement, past its budget or out of room:
+# an outage, not a bug (an SQL error is a bug, and keeps its traceback).
+DATABASE_ERRORS = (
+    OSError,  # refused, unreachable; TimeoutError (past the budget) is one
+    asyncpg.InterfaceError,  # the connection closed under the statement
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.QueryCanceledError,  # statement_timeout
+    asyncpg.InsufficientResourcesError,  # disk full, too many connections
+)
 
 
 def after_failure(scope: Scope, exc: BaseException) -> Scope:
-    """The scope Django gets after an event-loop path failed with ``exc``."""
+    """The scope Django gets after an event-loop path failed with ``exc``: the database did
+    not answer within the budget (hung, a machine frozen), and Django would wait for it as
+    long again on its own connection, so the request goes marked (``DATABASE_FAILED``) and
+    ``config.failure.FailureMiddleware`` answers its 503 at once. A refused connection is not
+    marked: Django finds that out at once, and may reach the database when only the pool
+    could not (security.md T19)."""
     if isinstance(exc, asyncio.TimeoutError):
         return {**scope, DATABASE_FAILED: f"{type(exc).__name__}: {exc}"[:200]}
     return scope
@@ -178,7 +184,7 @@ def meta_of(scope: Scope) -> dict[str, Any]:
     return meta
 
 
-async def read_body(receive: Receive) -> tuple[bytes, Receive]:
+async def _read(receive: Receive) -> tuple[bytes, Receive]:
     """The whole body, and a ``receive`` that hands the same messages on first."""
     messages: list[Message] = []
     while True:
@@ -194,7 +200,7 @@ async def read_body(receive: Receive) -> tuple[bytes, Receive]:
     return body, replay
 
 
-def warm_up() -> None:
+def _warm_up() -> None:
     """Load what Django would load on its first request (the URLconf, the API and its
     views), then freeze the objects loaded so far: the collector no longer walks the
     hundreds of thousands of long-lived objects of a loaded Django, so its full
@@ -254,7 +260,7 @@ class AsyncVerifyDispatch:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
-                await asyncio.to_thread(warm_up)
+                await asyncio.to_thread(_warm_up)
                 if self.postgres:
                     try:
                         await self.pool()
@@ -272,7 +278,7 @@ class AsyncVerifyDispatch:
         if api_key is None or body_length(meta) is None:
             await self.app(scope, receive, send)
             return
-        body, receive = await read_body(receive)
+        body, receive = await _read(receive)
         request = common_case(body)
         if request is None:
             await self.app(scope, receive, send)
