@@ -48,7 +48,7 @@ test: $(STAMP) ## every check and test: lint, types, the security gate, unit, sc
 	scripts/ensure-pgbouncer.sh
 	$(BIN)/pytest tests/unit tests/scenarios
 	$(BIN)/pytest tests/integration tests/e2e tests/security
-	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest tests/integration tests/e2e tests/security
+	JUZHU_REQUIRE_CLUSTERS=1 DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest tests/integration tests/e2e tests/security
 
 lint: $(STAMP) ## ruff + import-linter (the pure core imports no Django)
 	$(BIN)/ruff check src tests bench

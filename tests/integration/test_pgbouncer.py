@@ -72,11 +72,10 @@ class Stack:
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[Stack]:
-    from juzhu.testing.pgcluster import PgBouncer, ScratchCluster, missing
+    from fixtures.clusters import need_clusters  # not at module level: run as a script too
+    from juzhu.testing.pgcluster import PgBouncer, ScratchCluster
 
-    why = missing(pgbouncer=True)
-    if why:
-        pytest.skip(why)
+    need_clusters(pgbouncer=True)
     with (
         tempfile.TemporaryDirectory(prefix="juzhu-pgbouncer-var-") as var,
         ScratchCluster() as primary,

@@ -67,11 +67,10 @@ class Stack:
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[Stack]:
-    from juzhu.testing.pgcluster import ScratchCluster, missing
+    from fixtures.clusters import need_clusters  # not at module level: run as a script too
+    from juzhu.testing.pgcluster import ScratchCluster
 
-    why = missing()
-    if why:
-        pytest.skip(why)
+    need_clusters()
     with (
         tempfile.TemporaryDirectory(prefix="juzhu-replicas-var-") as var,
         ScratchCluster() as primary,
