@@ -595,13 +595,13 @@ def profile(files: dict[str, Path], count: int) -> None:
         stats.print_stats(r"src/juzhu|shortcuts.py.*render|compiler.py.*execute_sql", 30)
         print(f"-- {page}: cumulative, {count} requests --")
         print(stream.getvalue().split("\n", 6)[-1])
-    if "status" in files:
-        profile_event_loop(files["status"].read_text().splitlines(), count)
+    for page, path in files.items():
+        profile_event_loop(page, path.read_text().splitlines(), count)
 
 
-def profile_event_loop(lines: list[str], count: int) -> None:
-    """The status page as ``juzhu serve`` answers it (``portal/asgi.py``), in this process on
-    one event loop: ms per page, then the top functions of ``count`` pages by own time."""
+def profile_event_loop(page: str, lines: list[str], count: int) -> None:
+    """A page as ``juzhu serve`` answers it (``portal/asgi.py``), in this process on one
+    event loop: ms per page, then the top functions of ``count`` pages, cumulative."""
     import asyncio
     import cProfile
     import pstats
@@ -635,7 +635,7 @@ def profile_event_loop(lines: list[str], count: int) -> None:
         for i in range(count):
             await get(lines[i % len(lines)])
         ms = (time.perf_counter() - started) / count * 1e3
-        print(f"\n== status on the event loop: {ms:.2f} ms per page ==")
+        print(f"\n== {page} on the event loop: {ms:.2f} ms per page ==")
         prof = cProfile.Profile()
         prof.enable()
         for i in range(count):

@@ -390,7 +390,8 @@ def access_letter(request: OfficerRequest, pk: Any) -> Letter:
 def letter_html(request: OfficerRequest, pk: Any) -> HttpResponse:
     letter = access_letter(request, pk)
     pdf_url = reverse("backoffice:letter_pdf", args=[letter.pk])
-    return HttpResponse(letters.render_html(letter, pdf_url=pdf_url))
+    back_url = reverse("backoffice:home")
+    return HttpResponse(letters.render_html(letter, pdf_url=pdf_url, back_url=back_url))
 
 
 @office_view("view", kind="letter")

@@ -120,6 +120,17 @@ ROOT_URLCONF = "juzhu.config.urls"
 WSGI_APPLICATION = "juzhu.config.wsgi.application"
 TEMPLATES = [
     {
+        # the portal's pages (portal/jinja2/): compiled once per process (portal/templating.py)
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "environment": "juzhu.portal.templating.environment",
+            "auto_reload": DEBUG,
+            "context_processors": ["juzhu.portal.templating.csrf_once"],
+        },
+    },
+    {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [],
         "APP_DIRS": True,
@@ -130,7 +141,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
             ]
         },
-    }
+    },
 ]
 
 

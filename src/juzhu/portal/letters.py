@@ -45,7 +45,8 @@ def letter_list(request: auth.HolderRequest) -> HttpResponse:
 def letter_html(request: auth.HolderRequest, pk: Any) -> HttpResponse:
     letter = _own(request.person, pk)
     pdf_url = reverse("portal:letter_pdf", args=[letter.pk])
-    return HttpResponse(registry_letters.render_html(letter, pdf_url=pdf_url))
+    back_url = f"{reverse('portal:letters')}#letter-{letter.number}"
+    return HttpResponse(registry_letters.render_html(letter, pdf_url=pdf_url, back_url=back_url))
 
 
 @never_cache

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import reverse
-
 from juzhu.domain.vocabulary import label
 from juzhu.portal.forms import PAGE_TITLES
 from juzhu.portal.present import day
 from juzhu.portal.questions import FILED_PATHS, PAGES, structurally_relevant
+from juzhu.portal.templating import url as reverse_cached
 from juzhu.portal.texts import say
 
 CHOICE_KEYS = {"yes": "yes", "no": "no", "unsure": "unsure"}
@@ -94,7 +93,7 @@ def answer_rows(answers: dict[str, Any], asked: list[str], lang: str) -> list[di
     for page in PAGES:
         if page not in asked or not structurally_relevant(page, answers):
             continue
-        url = reverse("portal:question", kwargs={"page": page})
+        url = reverse_cached("portal:question", page)
         for key in FIELDS[page]:
             if key in ("si_months", "si_continuous") and answers.get("employed") != "yes":
                 continue

@@ -13,7 +13,7 @@ reads them through ``UI``, ``ui`` and ``say`` here.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 
 from django.utils.html import escape
@@ -111,17 +111,38 @@ def _ui(lang: str) -> Mapping[str, str]:
     return MappingProxyType({key: pair[i] for key, pair in UI.items()})
 
 
-def ui_html(lang: str) -> Mapping[str, str]:
+class Words(Mapping[str, str]):
+    """One language's words for the templates: ``T.site`` is an attribute (Jinja2 finds it
+    at the first try, where a mapping would cost it an AttributeError per word) and
+    ``T["site"]`` an item. Read-only."""
+
+    def __init__(self, words: Mapping[str, str]) -> None:
+        self.__dict__.update(words)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("the portal's words are read-only")
+
+    def __getitem__(self, key: str) -> str:
+        return self.__dict__[key]  # type: ignore[no-any-return]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.__dict__)
+
+    def __len__(self) -> int:
+        return len(self.__dict__)
+
+
+def ui_html(lang: str) -> Words:
     """``ui`` for a page's template: each string escaped once, here, and marked safe, so the
     template prints it as is instead of escaping the same words on every page (the same
     output: autoescape calls the same ``escape``). Only for printing: a template that
-    filtered these words would filter the escaped text (none does; ``|default`` is fine)."""
+    filtered these words would filter the escaped text (none does; ``or`` is fine)."""
     return _ui_html("en" if lang == "en" else "zh")
 
 
 @functools.cache
-def _ui_html(lang: str) -> Mapping[str, str]:
-    return MappingProxyType({key: mark_safe(escape(text)) for key, text in _ui(lang).items()})  # noqa: S308 (escaped on this line)
+def _ui_html(lang: str) -> Words:
+    return Words({key: mark_safe(escape(text)) for key, text in _ui(lang).items()})  # noqa: S308 (escaped on this line)
 
 
 def say(key: str, lang: str, **values: object) -> str:

@@ -161,9 +161,13 @@ def plain(value: Any) -> Any:
     return value
 
 
-def render_html(letter: Letter, *, for_print: bool = False, pdf_url: str = "") -> str:
+def render_html(
+    letter: Letter, *, for_print: bool = False, pdf_url: str = "", back_url: str = ""
+) -> str:
     """The letter as HTML; ``for_print`` for the PDF (no toolbar, and nothing in it depends
-    on when it is rendered: the same letter gives the same bytes, which the seal signs)."""
+    on when it is rendered: the same letter gives the same bytes, which the seal signs).
+    ``back_url``: where the toolbar's 返回 leads (a link, not script: the pages' policy
+    allows no inline script)."""
     issued = timezone.localtime(letter.issued_at) if letter.issued_at else None
     return render_to_string(
         TEMPLATES[letter.kind],
@@ -172,6 +176,7 @@ def render_html(letter: Letter, *, for_print: bool = False, pdf_url: str = "") -
             "c": letter.context,
             "for_print": for_print,
             "pdf_url": pdf_url,
+            "back_url": back_url,
             "seal_key_id": key_id(),
             "generated": issued.strftime("%Y-%m-%d %H:%M") if issued else "",
         },

@@ -161,6 +161,8 @@ _CACHE: dict[Path, PolicySet] = {}
 
 def load_policies(root: Path | None = None) -> PolicySet:
     """The validated policy set (cached per root); raises PolicyError listing every problem."""
+    if root is None and POLICY_ROOT in _CACHE:  # the common case (resolved once, at import)
+        return _CACHE[POLICY_ROOT]
     root = (root or POLICY_ROOT).resolve()
     if root not in _CACHE:
         policies, problems = check_policies(root)
