@@ -10,7 +10,7 @@ reports p50/p75/p90/p95/p99 from its own latency histogram. Every answer must be
   30 idle minutes); no SMS. It reads the session, the permit, its events for the timeline
   and the inbox notice that gives the day the holder was told, and makes the plan (shown
   in full when the permit is suspended or cancelled). Under ``juzhu serve`` this page is
-  answered on the event loop (``portal/asgi.py``: one statement, Django's template).
+  answered on the event loop (``portal/asgi.py``: one statement, the view's Jinja2 template).
 * **planner page**: ``GET /portal/planner/plan/`` of an anonymous visitor whose planner
   cookie holds the answers of a cancelled Shenzhen permit (the questionnaire walked once
   in-process with Django's test client, its answers sealed anew for every visitor, as the
