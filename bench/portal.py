@@ -20,9 +20,15 @@ reports p50/p75/p90/p95/p99 from its own latency histogram. Every answer must be
   its signature checked (``django.core.signing``, no Django set-up), the planner's cookie
   opened with the same Fernet key. Status page:
   the permit row, its events and the notice day in one statement, and the plan from the same
-  facts; planner page: the plan for the same answers. Both plans by the same pure-Python
-  planner (``juzhu.planner``), shown as a small HTML page with f-strings: no templates,
-  middleware, ORM, plan presentation or translations.
+  facts; planner page: the plan for the same answers and the answers listed. Both plans by
+  the same pure-Python planner (``juzhu.planner``), every section the portal shows (the
+  diagnosis and its legal basis, a remedy filed, the recommended route with dates, reasons
+  and steps, the warnings, the checklist, every impact, the other routes with their dates,
+  unmet conditions and steps, the missing facts, the sources, the policy version; an active
+  permit's page: the diagnosis only, as the portal's), printed with f-strings: no
+  templates, middleware, ORM, plan presentation or translations; about the same number of
+  bytes as the portal's page. Until §15 the floor printed a fifth of it (the diagnosis, the
+  routes' names, the checklist and the steps); ``--partial-floor`` measures that one too.
 
 Data: persons, permits and each permit's ``PermitIssued`` event (a real hash chain) loaded
 with COPY; the holders who log in (``--holders``, 200) are made through
@@ -124,12 +130,14 @@ def make_floor_app() -> Any:
     from starlette.routing import Route
 
     from juzhu.planner import make_plan, parse_situation
+    from juzhu.planner.base import fmt_date
     from juzhu.portal import flow
     from juzhu.portal.questions import situation_data
     from juzhu.rules.loader import load_policies
 
     policies = load_policies()
     pool: dict[str, Any] = {}
+    PARTIAL = os.environ.get("FLOOR_PLAN") == "partial"  # noqa: N806 (a constant of the app)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Any) -> AsyncIterator[None]:
@@ -152,16 +160,98 @@ def make_floor_app() -> Any:
             f"<body><main>{body}</main></body></html>"
         )
 
-    def plan_html(data: dict[str, Any], today: dt.date) -> str:
+    def plan_html(data: dict[str, Any], today: dt.date, *, full: bool = True) -> str:
+        """What the portal's plan shows, every section, with f-strings: the diagnosis and
+        its legal basis, a remedy already filed, the recommended route with its dates,
+        reasons, readiness and steps, the warnings, the checklist, every impact, the other
+        routes with their dates, unmet conditions and steps, the missing facts, the sources
+        and the policy version. ``full=False``: the diagnosis only (an active permit's page)."""
         p = make_plan(parse_situation(data, policies.ids(), lambda: today), policies=policies)
         e = html.escape
-        options = "".join(f"<li>{e(o['label'])} {o.get('deadline') or ''}</li>" for o in p["options"])  # fmt: skip
-        checklist = "".join(f"<li>{e(c['text'])}</li>" for c in p["checklist"])
-        steps = "".join(f"<li>{e(s['text'])}</li>" for s in p["steps"])
+        if PARTIAL:  # §6–§15's floor: a fifth of what the page shows
+            options = "".join(f"<li>{e(o['label'])} {o.get('deadline') or ''}</li>" for o in p["options"])  # fmt: skip
+            checklist = "".join(f"<li>{e(c['text'])}</li>" for c in p["checklist"])
+            steps = "".join(f"<li>{e(s['text'])}</li>" for s in p["steps"])
+            return (
+                f"<p>{e(p['diagnosis']['text'])}</p><ol>{options}</ol><ul>{checklist}</ul>"
+                f"<ol>{steps}</ol>"
+            )
+        diagnosis = f"<section><h2>诊断</h2><p>{e(p['diagnosis']['text'])}</p>"
+        basis = p["diagnosis"].get("legal_basis") or {}
+        if basis.get("text"):
+            c = basis.get("citation") or {}
+            diagnosis += f"<p>{e(basis['text'])}</p><p>{e(c.get('title', ''))} {e(c.get('article', ''))}</p>"  # fmt: skip
+        diagnosis += "</section>"
+        if not full:
+            return diagnosis
+
+        def day(value: str | None) -> str:
+            return fmt_date(dt.date.fromisoformat(value), "zh") if value else ""
+
+        def why(reason: Any) -> str:
+            return f"<span>{e(reason.get('zh') or '')}</span>" if isinstance(reason, dict) else ""
+
+        def steps(items: list[dict[str, Any]]) -> str:
+            return "".join(f"<li><span>{e(s.get('channel') or '')}</span> {e(s['text'])}</li>" for s in items)  # fmt: skip
+
+        def dates(o: dict[str, Any]) -> str:
+            return (
+                f"<dl><div><dt>最早</dt><dd>{day(o.get('earliest_date'))}{why(o.get('earliest_reason'))}</dd></div>"
+                f"<div><dt>最晚</dt><dd>{day(o.get('deadline'))}{why(o.get('deadline_reason'))}</dd></div></dl>"
+            )  # fmt: skip
+
+        recommended = next(o for o in p["options"] if o["path"] == p["recommended"])
+        ready = p["timeline"].get("expected_ready_by")
+        pending = p.get("pending") or {}
+        pending_html = "".join(
+            f"<div><dt>{key}</dt><dd>{day(pending[key])}</dd></div>"
+            for key in ("filed_on", "accept_by", "decision_due", "extended_due") if pending.get(key)
+        )  # fmt: skip
+        checklist = "".join(
+            f"<li>{e(c['text'])}{''.join(f'<li>{e(a)}</li>' for a in c.get('alternatives', []))}</li>"
+            for c in p["checklist"]
+        )  # fmt: skip
+        impacts = "".join(
+            f"<li><p><strong>{e(i['label'])}</strong> {'需要' if i['needed'] else ''} "
+            f"{'?' if i['affected'] is None else '✕' if i['affected'] else '✓'} {day(i.get('since'))}</p>"
+            f"<p>{e(i['text'])}</p><p>{day(i.get('by'))} {e(i.get('when_text') or '')}</p></li>"
+            for i in p["impacts"]
+        )  # fmt: skip
+        others = "".join(
+            f"<div><h3>{e(o['label'])}</h3><p>{'✓ 可选' if o['available'] else '– 不可选'}</p>{dates(o)}"
+            f"<p>{'；'.join(e(u) for u in o.get('unmet', []))}</p><ol>{steps(o.get('steps', []))}</ol></div>"
+            for o in p["options"] if o is not recommended
+        )  # fmt: skip
+        warnings = "".join(f"<li>{e(w['text'])}</li>" for w in p["warnings"])
+        missing = "".join(f"<li>{e(m['text'])}</li>" for m in p.get("missing_facts", []))
+        sources = {
+            (c["title"], c.get("article", "")): c.get("url", "")
+            for o in p["options"] for t in o.get("trace", []) if (c := t.get("citation") or {}).get("title")
+        }  # fmt: skip
         return (
-            f"<p>{e(p['diagnosis']['text'])}</p><ol>{options}</ol><ul>{checklist}</ul>"
-            f"<ol>{steps}</ol>"
+            diagnosis
+            + (
+                f"<section><h2>{e(pending.get('path', ''))}</h2><dl>{pending_html}</dl><p>{e(pending.get('text') or '')}</p></section>"
+                if pending
+                else ""
+            )  # fmt: skip
+            + f"<section><h2>建议：{e(recommended['label'])}</h2>{dates(recommended)}"
+            + (f"<p>{day(ready)} {p['timeline'].get('working_days')}</p>" if ready else "")
+            + f"<ol>{steps(p['steps'])}</ol></section>"
+            + f"<ul>{warnings}</ul>"
+            + f"<ul>{checklist}</ul><ul>{impacts}</ul><section>{others}</section>"
+            + f"<ul>{missing}</ul>"
+            + f"<ul>{''.join(f'<li>{e(t)} {e(a)}<br>{e(u)}</li>' for (t, a), u in sources.items())}</ul>"
+            + f"<p>{e(p['policy']['name'])} {e(str(p['policy']['version']))}</p>"
         )
+
+    def answers_html(state: dict[str, Any]) -> str:
+        """The answers as the plan page lists them, each with its change link."""
+        e = html.escape
+        return "<dl>" + "".join(
+            f"<div><dt>{e(k)}</dt><dd>{e(str(v))}</dd><dd><a href=\"/portal/planner/q/{e(k)}/\">修改</a></dd></div>"
+            for k, v in state.get("answers", {}).items()
+        ) + "</dl>"  # fmt: skip
 
     async def status(request: Request) -> Any:
         session = await session_of(request)
@@ -203,7 +293,7 @@ def make_floor_app() -> Any:
             f"<h1>{e(row['number'])}</h1><p>{row['status']} · {row['issued_on']} · "
             f"{row['last_endorsed_on'] or ''} · {row['next_due_on'] or ''} · "
             f"{row['cancelled_on'] or ''} {e(row['cancellation_reason'])}</p><ol>{items}</ol>"
-            + plan_html(data, today),
+            + plan_html(data, today, full=PARTIAL or row["status"] != "active"),
         )
 
     async def plan(request: Request) -> Any:
@@ -214,7 +304,7 @@ def make_floor_app() -> Any:
             state = {}
         today = dt.datetime.now(TZ).date()
         data = situation_data(state.get("answers", {}), state.get("asked", []), today)
-        return page("plan", plan_html(data, today))
+        return page("plan", plan_html(data, today) + ("" if PARTIAL else answers_html(state)))
 
     return Starlette(
         routes=[
@@ -667,12 +757,15 @@ def main() -> None:
     p.add_argument("--port", type=int, default=8947)
     p.add_argument("--profile", type=int, default=0, metavar="N", help="profile N requests a page")
     p.add_argument("--rounds", type=int, default=2, help="juzhu and the floor, alternated")
+    p.add_argument("--partial-floor", action="store_true",
+                   help="also measure §6–§15's floor, which printed a fifth of the plan")  # fmt: skip
     p.add_argument("--keep", action="store_true", help="keep the database afterwards")
     p.add_argument("--json", action="store_true", help="a JSON summary as the last line")
     a = p.parse_args()
     if a.n < a.holders or a.holders < 4:
         p.error("--holders must be at least 4 and at most --n")
-    if 4 * a.rounds * (a.warmup + a.duration) > 25 * 60:  # sessions end after 30 idle minutes
+    servers = 3 if a.partial_floor else 2
+    if 2 * servers * a.rounds * (a.warmup + a.duration) > 25 * 60:  # sessions: 30 idle minutes
         p.error("4 × --rounds × (--warmup + --duration) must stay under 25 minutes")
     if shutil.which("wrk") is None:
         raise SystemExit("bench: wrk not found; install it with: apt-get install -y wrk")
@@ -706,7 +799,11 @@ def main() -> None:
         connection.close()
         expect = {"status": "PermitIssued", "planner": "注销"}
         server_env = {**ENV, "JUZHU_VAR_DIR": str(work)}
-        runs: dict[str, list[dict[str, Any]]] = {"juzhu": [], "floor": []}
+        runs: dict[str, list[dict[str, Any]]] = {"juzhu": [], "floor": [], "partial": []}
+        floor_cmd = [sys.executable, "-m", "uvicorn", "--factory", "portal:make_floor_app",
+                     "--app-dir", str(BENCH_DIR), "--port", str(a.port), "--workers",
+                     str(a.floor_workers), "--loop", "uvloop", "--http", "httptools",
+                     "--no-access-log", "--log-level", "warning"]  # fmt: skip
         for _ in range(a.rounds):  # alternated, so a slower spell of the machine hits both
             runs["juzhu"].append(measure(
                 "juzhu",
@@ -714,15 +811,12 @@ def main() -> None:
                  "--workers", str(a.workers), "--threads", str(a.threads), "--no-access-log"],
                 server_env, files, {"status": "居住证签发", "planner": "注销"}, a,
             ))  # fmt: skip
-            runs["floor"].append(measure(
-                "floor",
-                [sys.executable, "-m", "uvicorn", "--factory", "portal:make_floor_app",
-                 "--app-dir", str(BENCH_DIR), "--port", str(a.port), "--workers",
-                 str(a.floor_workers), "--loop", "uvloop", "--http", "httptools",
-                 "--no-access-log", "--log-level", "warning"],
-                server_env, files, expect, a,
-            ))  # fmt: skip
+            runs["floor"].append(measure("floor", floor_cmd, server_env, files, expect, a))
+            if a.partial_floor:
+                partial_env = {**server_env, "FLOOR_PLAN": "partial"}
+                runs["partial"].append(measure("partial", floor_cmd, partial_env, files, expect, a))
         juzhu, floor = combine(runs["juzhu"]), combine(runs["floor"])
+        partial = combine(runs["partial"]) if a.partial_floor else None
     finally:
         connection.close()
         shutil.rmtree(work, ignore_errors=True)
@@ -731,7 +825,7 @@ def main() -> None:
 
             with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
                 admin.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
-    report(juzhu, floor, holders, a)
+    report(juzhu, floor, holders, a, partial)
 
 
 def combine(rounds: list[dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
@@ -758,7 +852,7 @@ def combine(rounds: list[dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]
 
 
 def report(juzhu: dict[str, Any], floor: dict[str, Any], holders: list[tuple[str, str, str]],
-           a: argparse.Namespace) -> None:  # fmt: skip
+           a: argparse.Namespace, partial: dict[str, Any] | None = None) -> None:  # fmt: skip
     mix = {s: sum(1 for h in holders if h[2] == s) for s in ("active", "suspended", "cancelled")}
     print(f"\npermits {a.n:,}; {a.holders} holders logged in ({mix}); {a.connections} clients")
     print(f"served by: juzhu serve --workers {a.workers} --threads {a.threads}; floor: "
@@ -774,6 +868,10 @@ def report(juzhu: dict[str, Any], floor: dict[str, Any], holders: list[tuple[str
             f"{j['rps'] / f['rps']:.2f}× of the floor; juzhu p95 {j['p95_us'] / 1e3:.1f} ms: "
             f"p95 ≤ {TARGET_P95_MS:.0f} ms: {'PASS' if ok else 'FAIL'}"
         )
+        if partial is not None:
+            verdicts[page]["ratio_partial_floor"] = round(j["rps"] / partial[page]["rps"], 3)
+            print(f"  against §6–§15's partial floor ({partial[page]['rps']:.0f} req/s): "
+                  f"{j['rps'] / partial[page]['rps']:.2f}×")  # fmt: skip
     if a.json:
 
         def slim(r: dict[str, Any]) -> dict[str, Any]:

@@ -55,3 +55,8 @@ def test_the_csrf_field_is_masked_once_per_page() -> None:
     html = engines["jinja2"].from_string("{{ csrf_input }}|{{ csrf_input }}").render({}, request)
     first, second = html.split("|")
     assert 'name="csrfmiddlewaretoken"' in first and first == second
+
+
+def test_a_dicts_key_comes_before_its_method_as_in_django() -> None:
+    assert _render("{{ d.items }}", d={"items": "three"}) == "three"
+    assert _render("{% for k, v in d.items() %}{{ k }}={{ v }}{% endfor %}", d={"a": 1}) == "a=1"

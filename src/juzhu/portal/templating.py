@@ -57,12 +57,28 @@ def _printable(value: Any) -> Any:
     return value
 
 
+class PortalEnvironment(Environment):
+    """``a.b`` on a dict is its item first, as in Django's language: the plan and the pages'
+    context are dicts, and Jinja2's own order (the attribute, then the item) raised and
+    caught an AttributeError for each of the plan page's some 370 lookups. A key named
+    like a dict's method (``items``) is now the key, as it was under Django's language;
+    a dict without that key still gives the method (``errors.items()``)."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
+
+
 def environment(**options: Any) -> Environment:
     # Undefined names and their attributes render empty, as in Django's language (the
     # backend's own choice, DebugUndefined under DEBUG, would print "{{ name }}" instead)
     options["undefined"] = ChainableUndefined
     options.pop("autoescape", None)  # always on, whatever the settings say
-    env = Environment(autoescape=True, finalize=_printable, **options)
+    env = PortalEnvironment(autoescape=True, finalize=_printable, **options)
     env.globals.update(url=url, static=static)
     env.filters.update(
         date=defaultfilters.date,
