@@ -496,12 +496,20 @@ def planner_state() -> tuple[dict[str, Any], list[str]]:
 
 def make_sessions(holders: list[tuple[str, str, str]], planner: tuple[dict[str, Any], list[str]]) -> dict[str, list[str]]:  # fmt: skip
     """Session rows and planner cookies as the portal makes them; per page,
-    "cookie<TAB>path<TAB>kind" lines for wrk."""
+    "cookie<TAB>path<TAB>kind" lines for wrk. Each visitor also carries the CSRF cookie
+    the portal set on the way: a holder signed in with a POST (the login form), a planner
+    visitor answered the questionnaire with POSTs, both under that cookie's secret."""
     from importlib import import_module
 
     from django.conf import settings
+    from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
+    from django.utils.crypto import get_random_string
 
     from juzhu.portal import auth, flow
+
+    def csrf() -> str:
+        secret = get_random_string(CSRF_SECRET_LENGTH, allowed_chars=CSRF_ALLOWED_CHARS)
+        return f"{settings.CSRF_COOKIE_NAME}={secret}"
 
     store = import_module(settings.SESSION_ENGINE).SessionStore
     lines: dict[str, list[str]] = {"status": [], "planner": []}
@@ -510,9 +518,9 @@ def make_sessions(holders: list[tuple[str, str, str]], planner: tuple[dict[str, 
         s[auth.SESSION_KEY] = person  # what auth.log_in keeps
         s.set_expiry(auth.IDLE_SECONDS)
         s.create()
-        lines["status"].append(f"sessionid={s.session_key}\t/portal/me/permits/{permit}/\t{status}")  # fmt: skip
+        lines["status"].append(f"sessionid={s.session_key}; {csrf()}\t/portal/me/permits/{permit}/\t{status}")  # fmt: skip
         sealed = flow.encode(*planner)
-        lines["planner"].append(f"{flow.COOKIE}={sealed}\t/portal/planner/plan/\tcancelled")
+        lines["planner"].append(f"{flow.COOKIE}={sealed}; {csrf()}\t/portal/planner/plan/\tcancelled")  # fmt: skip
     return lines
 
 
@@ -655,8 +663,9 @@ def profile(files: dict[str, Path], count: int) -> None:
 
     def get(line: str) -> None:
         cookie, url, _ = line.split("\t")
-        name, _, value = cookie.partition("=")
-        client.cookies[name] = value
+        for part in cookie.split("; "):
+            name, _, value = part.partition("=")
+            client.cookies[name] = value
         assert client.get(url).status_code == 200, url
 
     for page, path in files.items():
