@@ -606,8 +606,12 @@ def report(a: argparse.Namespace, stats: list[dict[str, Any]], errors: list[str]
     no_errors = total["failures"] == 0 and locust_code == 0 and not server_errors
     limit = SMOKE_P95_MS if a.smoke else T23_P95_MS
     ok = no_errors and matched and total["p95_ms"] <= limit and bursts["pass"]
+    why = [w for w, bad in (("failures", not no_errors), (f"p95 over {limit:.0f} ms",
+           total["p95_ms"] > limit), ("writes do not match", not matched),
+           ("the burst", not bursts["pass"])) if bad]  # fmt: skip
     print(f"verdict: {total['failures']} failures, p95 {total['p95_ms']:.0f} ms (≤ {limit:.0f}), "
-          f"writes {'match' if matched else 'DO NOT match'}: {'PASS' if ok else 'FAIL'}")  # fmt: skip
+          f"writes {'match' if matched else 'DO NOT match'}: "
+          f"{'PASS' if ok else 'FAIL (' + ', '.join(why) + ')'}")  # fmt: skip
     if a.json:
         print(json.dumps({
             "benchmark": "soak", "users": a.users, "duration_s": a.duration,
