@@ -65,6 +65,7 @@ def test_refusal_needs_the_notice_then_the_answer_and_the_answer_is_in_the_case(
     login(client, app.person)
     page = client.get(f"/portal/me/applications/{app.pk}/").content.decode()
     assert "拟不予签发" in page and "居住登记未满12个月" in page and "2026-12-09" in page
+    assert f'action="/portal/me/applications/{app.pk}/answer/"' in page  # its own form
     r = client.post(f"/portal/me/applications/{app.pk}/answer/", {"answer": "不"})
     assert r.status_code == 400 and "5到2000个字" in r.content.decode()
     assert "不</textarea>" in r.content.decode()  # what was typed is kept
@@ -154,6 +155,7 @@ def test_an_officer_s_cancellation_is_heard_first_and_the_holder_answers_in_the_
     login(client, permit.person)
     page = client.get(f"/portal/me/permits/{permit.pk}/").content.decode()
     assert "拟注销或撤销" in page and "2026-12-09" in page
+    assert f'action="/portal/me/permits/{permit.pk}/answer/"' in page  # its own form
     r = client.post(
         f"/portal/me/permits/{permit.pk}/answer/", {"answer": "我没有落户，户口还在老家。"}
     )
