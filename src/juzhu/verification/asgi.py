@@ -134,10 +134,14 @@ DATABASE_ERRORS = (
     OSError,  # refused, unreachable; TimeoutError (past the budget) is one
     asyncpg.InterfaceError,  # the connection closed under the statement
     asyncpg.PostgresConnectionError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.AdminShutdownError,
-    asyncpg.QueryCanceledError,  # statement_timeout
+    # 57xxx: shut down (fast or by a crash), not yet accepting connections (starting,
+    # recovering), statement_timeout, the database dropped
+    asyncpg.OperatorInterventionError,
     asyncpg.InsufficientResourcesError,  # disk full, too many connections
+    # a pooled connection left mid-operation by a statement cut off in the outage ("cannot
+    # switch to state 12; another operation is in progress"): the pool ends it on release.
+    # Each statement here takes its own connection, so nothing but a failure leaves one so
+    asyncpg.InternalClientError,
 )
 
 
