@@ -47,10 +47,6 @@ def csrf_once(request: HttpRequest) -> dict[str, Any]:
     return {"csrf_input": csrf_input(request)}
 
 
-def _default_if_none(value: Any, default: Any) -> Any:
-    return default if value is None else value
-
-
 def _printable(value: Any) -> Any:
     if callable(value) and not isinstance(value, str | Undefined):
         raise TypeError(f"a template printed a callable ({value!r}): call it or pass its value")
@@ -82,7 +78,7 @@ def environment(**options: Any) -> Environment:
     env.globals.update(url=url, static=static)
     env.filters.update(
         date=defaultfilters.date,
-        default_if_none=_default_if_none,
+        default_if_none=defaultfilters.default_if_none,
         linebreaksbr=defaultfilters.linebreaksbr,
     )
     return env
